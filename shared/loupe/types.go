@@ -1,0 +1,105 @@
+package loupe
+
+import "time"
+
+// Associate statuses.
+const (
+	StatusActive     = "active"
+	StatusTerminated = "terminated"
+)
+
+// Where a customer's email came from.
+const (
+	EmailSourcePOS    = "pos"    // the POS sent it in customer.upserted
+	EmailSourceRepair = "repair" // captured at a repair take-in
+)
+
+// Deliverability of a customer's email.
+const (
+	EmailOK           = "ok"
+	EmailUnsubscribed = "unsubscribed"
+	EmailBounced      = "bounced"
+	EmailComplained   = "complained"
+)
+
+// Store is one shop of the chain.
+type Store struct {
+	StoreID       string    `json:"store_id"`
+	Name          string    `json:"name"`
+	Timezone      string    `json:"timezone"` // IANA name, e.g. "America/New_York"
+	Country       string    `json:"country"`  // ISO 3166 alpha-2, upper case
+	PostalAddress string    `json:"postal_address,omitempty"`
+	FromEmail     string    `json:"from_email,omitempty"`
+	ManagerEmail  string    `json:"manager_email,omitempty"`
+	UpdatedAt     time.Time `json:"updated_at"` // occurred_at of the event that last wrote it
+}
+
+// Location returns the store's time zone. Returns an EINVALID *Error when the
+// zone is unknown to this machine's tz database.
+func (s Store) Location() (*time.Location, error) {
+	loc, err := time.LoadLocation(s.Timezone)
+	if err != nil || s.Timezone == "" {
+		return nil, Invalidf("timezone", "unknown time zone %q", s.Timezone)
+	}
+	return loc, nil
+}
+
+// Associate is a sales associate.
+type Associate struct {
+	AssociateID  string    `json:"associate_id"`
+	StoreID      string    `json:"store_id"`
+	Name         string    `json:"name"`
+	Email        string    `json:"email,omitempty"`
+	Strengths    []string  `json:"strengths"`
+	Capacity     int       `json:"capacity"` // 0: no limit
+	Status       string    `json:"status"`   // StatusActive or StatusTerminated
+	TerminatedAt time.Time `json:"terminated_at,omitzero"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Active reports whether the associate may hold clients.
+func (a Associate) Active() bool { return a.Status == StatusActive }
+
+// Customer is a client of the chain. The POS owns the upserted fields; Loupe owns
+// EmailSource, EmailCapturedAt and EmailStatus, and moves AssociateID when it
+// reassigns an orphaned client.
+type Customer struct {
+	CustomerID  string   `json:"customer_id"`
+	HomeStoreID string   `json:"home_store_id"`
+	FirstName   string   `json:"first_name,omitempty"`
+	LastName    string   `json:"last_name,omitempty"`
+	Email       string   `json:"email"`
+	Phone       string   `json:"phone,omitempty"`
+	Birthday    Date     `json:"birthday"`
+	Anniversary Date     `json:"anniversary"`
+	Preferences []string `json:"preferences"`
+	AssociateID string   `json:"associate_id"`
+	EmailOptOut bool     `json:"email_opt_out"`
+
+	EmailSource     string    `json:"email_source"`               // EmailSourcePOS or EmailSourceRepair; "" without email
+	EmailCapturedAt time.Time `json:"email_captured_at,omitzero"` // when Email was last set
+	EmailStatus     string    `json:"email_status"`               // EmailOK, EmailUnsubscribed, ...
+	UpdatedAt       time.Time `json:"updated_at"`                 // occurred_at of the last POS upsert
+}
+
+// Repair is a repair take-in written up at the counter.
+type Repair struct {
+	RepairID      string    `json:"repair_id"`
+	StoreID       string    `json:"store_id"`
+	AssociateID   string    `json:"associate_id"`
+	CustomerID    string    `json:"customer_id"`
+	CustomerEmail string    `json:"customer_email"` // as typed; may be empty or malformed
+	Item          string    `json:"item,omitempty"`
+	TakenInAt     time.Time `json:"taken_in_at"`
+}
+
+// Purchase is a sale.
+type Purchase struct {
+	PurchaseID  string    `json:"purchase_id"`
+	StoreID     string    `json:"store_id"`
+	AssociateID string    `json:"associate_id"`
+	CustomerID  string    `json:"customer_id"`
+	TotalCents  int64     `json:"total_cents"`
+	Categories  []string  `json:"categories"`
+	PurchasedAt time.Time `json:"purchased_at"`
+}

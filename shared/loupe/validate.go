@@ -1,0 +1,227 @@
+package loupe
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// MaxIDLength bounds every identifier the POS sends.
+const MaxIDLength = 128
+
+// ValidCategory reports whether s is a category slug: [a-z0-9_]{1,32}.
+func ValidCategory(s string) bool {
+	if len(s) < 1 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidEmail reports whether s is one well-formed address "local@domain.tld",
+// with no display name, no spaces and a dotted domain.
+func ValidEmail(s string) bool {
+	if len(s) < 6 || len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>,;\"") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	local, domain := s[:at], s[at+1:]
+	if local == "" || len(local) > 64 {
+		return false
+	}
+	dot := strings.LastIndexByte(domain, '.')
+	if dot <= 0 || dot == len(domain)-1 || strings.Contains(domain, "..") {
+		return false
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// NormalizeEmail returns the address trimmed with its domain lower-cased, the
+// form Loupe stores and hashes.
+func NormalizeEmail(s string) string {
+	s = strings.TrimSpace(s)
+	if at := strings.LastIndexByte(s, '@'); at >= 0 {
+		return s[:at+1] + strings.ToLower(s[at+1:])
+	}
+	return s
+}
+
+// ValidTimezone reports whether name is an IANA zone this binary knows
+// (time/tzdata is embedded by the binaries, so the host's database does not matter).
+func ValidTimezone(name string) bool {
+	if name == "" || name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
+// ValidCountry reports whether s looks like an ISO 3166 alpha-2 code (two upper-case letters).
+func ValidCountry(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
+// ValidID reports whether s is a usable identifier: 1 to MaxIDLength printable
+// ASCII characters without spaces, '#' (the table's key separator) or '/'.
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > MaxIDLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c > '~' || c == '#' || c == '/' {
+			return false
+		}
+	}
+	return true
+}
+
+func requireID(field, v string) error {
+	if v == "" {
+		return Invalidf(field, "%s is required", field)
+	}
+	if !ValidID(v) {
+		return Invalidf(field, "%s must be 1-%d printable characters without spaces, '#' or '/'", field, MaxIDLength)
+	}
+	return nil
+}
+
+func optionalEmail(field, v string) error {
+	if v != "" && !ValidEmail(v) {
+		return Invalidf(field, "%s is not a well-formed email address", field)
+	}
+	return nil
+}
+
+func validCategories(field string, cs []string) error {
+	for i, c := range cs {
+		if !ValidCategory(c) {
+			return Invalidf(field, "%s[%d] must match [a-z0-9_]{1,32}", field, i)
+		}
+	}
+	return nil
+}
+
+// Validate checks the store. Returns an EINVALID *Error naming the first bad field.
+func (s Store) Validate() error {
+	if err := requireID("store_id", s.StoreID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(s.Name) == "" {
+		return Invalidf("name", "name is required")
+	}
+	if s.Timezone == "" {
+		return Invalidf("timezone", "timezone is required")
+	}
+	if !ValidTimezone(s.Timezone) {
+		return Invalidf("timezone", "timezone must be an IANA zone such as America/New_York")
+	}
+	if s.Country == "" {
+		return Invalidf("country", "country is required")
+	}
+	if !ValidCountry(s.Country) {
+		return Invalidf("country", "country must be an ISO 3166 alpha-2 code such as US")
+	}
+	if err := optionalEmail("from_email", s.FromEmail); err != nil {
+		return err
+	}
+	return optionalEmail("manager_email", s.ManagerEmail)
+}
+
+// Validate checks the associate. Returns an EINVALID *Error naming the first bad field.
+func (a Associate) Validate() error {
+	if err := requireID("associate_id", a.AssociateID); err != nil {
+		return err
+	}
+	if err := requireID("store_id", a.StoreID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(a.Name) == "" {
+		return Invalidf("name", "name is required")
+	}
+	if err := optionalEmail("email", a.Email); err != nil {
+		return err
+	}
+	if err := validCategories("strengths", a.Strengths); err != nil {
+		return err
+	}
+	if a.Capacity < 0 {
+		return Invalidf("capacity", "capacity must be 0 (no limit) or more")
+	}
+	if a.Status != StatusActive && a.Status != StatusTerminated {
+		return Invalidf("status", "status must be active or terminated")
+	}
+	return nil
+}
+
+// Validate checks the customer's POS fields. Returns an EINVALID *Error naming
+// the first bad field.
+func (c Customer) Validate() error {
+	if err := requireID("customer_id", c.CustomerID); err != nil {
+		return err
+	}
+	if err := requireID("home_store_id", c.HomeStoreID); err != nil {
+		return err
+	}
+	if err := optionalEmail("email", c.Email); err != nil {
+		return err
+	}
+	if err := validCategories("preferences", c.Preferences); err != nil {
+		return err
+	}
+	if c.AssociateID != "" && !ValidID(c.AssociateID) {
+		return Invalidf("associate_id", "associate_id must be 1-%d printable characters without spaces, '#' or '/'", MaxIDLength)
+	}
+	return nil
+}
+
+// Validate checks the repair take-in. The customer email may be empty or
+// malformed: that is what compliance measures. Returns an EINVALID *Error naming
+// the first bad field.
+func (r Repair) Validate() error {
+	for _, f := range [][2]string{{"repair_id", r.RepairID}, {"store_id", r.StoreID}, {"associate_id", r.AssociateID}, {"customer_id", r.CustomerID}} {
+		if err := requireID(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	if len(r.CustomerEmail) > 320 {
+		return Invalidf("customer_email", "customer_email is longer than 320 characters")
+	}
+	if r.TakenInAt.IsZero() {
+		return Invalidf("taken_in_at", "taken_in_at is required")
+	}
+	return nil
+}
+
+// Validate checks the purchase. Returns an EINVALID *Error naming the first bad field.
+func (p Purchase) Validate() error {
+	for _, f := range [][2]string{{"purchase_id", p.PurchaseID}, {"store_id", p.StoreID}, {"associate_id", p.AssociateID}, {"customer_id", p.CustomerID}} {
+		if err := requireID(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	if p.TotalCents < 0 {
+		return Invalidf("total_cents", "total_cents must not be negative")
+	}
+	return validCategories("categories", p.Categories)
+}
