@@ -91,6 +91,18 @@ type Repair struct {
 	CustomerEmail string    `json:"customer_email"` // as typed; may be empty or malformed
 	Item          string    `json:"item,omitempty"`
 	TakenInAt     time.Time `json:"taken_in_at"`
+	// LocalDay is the store-local day ("YYYY-MM-DD") of TakenInAt, set by the
+	// domain from the store's time zone before PutRepair (UTC when the store is
+	// unknown). The repairs-by-store-and-day index and compliance use it.
+	LocalDay string `json:"local_day"`
+}
+
+// LocalDayIn returns the "YYYY-MM-DD" day of t in loc (UTC when loc is nil).
+func LocalDayIn(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(time.DateOnly)
 }
 
 // Purchase is a sale.
