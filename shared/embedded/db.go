@@ -1,0 +1,201 @@
+// Package embedded is the loupe.DB adapter for one machine: a single bbolt file
+// (pure Go, fsynced on every commit) holding JSON records in buckets, secondary
+// indexes kept in the same transactions, and a durable change feed that stands
+// in for DynamoDB streams (see feed.go).
+//
+// # Layout
+//
+// Records live in one bucket per entity, keyed by id. Each secondary index is a
+// bucket of keys made of parts joined by a NUL byte (ids never hold one), with
+// the record id last, so an ordered prefix scan reads one index entry range:
+//
+//	idx_book        associate_id NUL customer_id
+//	idx_birthday    MM-DD NUL customer_id
+//	idx_anniversary MM-DD NUL customer_id
+//	idx_home        store_id NUL customer_id
+//	idx_staff       store_id NUL associate_id
+//	idx_takein      store_id NUL local_day NUL taken_in_at NUL repair_id
+//	idx_purchases   customer_id NUL purchased_at NUL purchase_id
+//
+// Times in keys use sortKeyTime (fixed width, UTC), so byte order is time order.
+//
+// # Adding a feature's own buckets
+//
+// Later features (reassignment batches, compliance aggregates, touchpoint
+// ledger) add files to this package. Such a file declares its bucket names and
+// appends them to buckets in an init function, so Open creates them:
+//
+//	var bucketBatches = []byte("reassign_batches")
+//	func init() { buckets = append(buckets, bucketBatches) }
+//
+// and then reads with db.view and writes with db.update, building keys with key
+// and prefix, scanning with scanPrefix, and storing JSON with getJSON/putJSON.
+// A write that must reach change-feed subscribers calls db.appendChange inside
+// its db.update function.
+package embedded
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// OpenTimeout bounds how long Open waits for the file lock another process holds.
+const OpenTimeout = 2 * time.Second
+
+// ErrInUse is wrapped by Open's error when another process (or another DB in
+// this one) holds the data file.
+var ErrInUse = errors.New("data directory in use by another process")
+
+// Bucket names. Features may add their own (see the package documentation).
+var (
+	bucketStores     = []byte("stores")
+	bucketAssociates = []byte("associates")
+	bucketCustomers  = []byte("customers")
+	bucketRepairs    = []byte("repairs")
+	bucketPurchases  = []byte("purchases")
+	bucketEvents     = []byte("events")
+	bucketChanges    = []byte("changes")
+	bucketCursors    = []byte("cursors")
+
+	idxBook        = []byte("idx_book")
+	idxBirthday    = []byte("idx_birthday")
+	idxAnniversary = []byte("idx_anniversary")
+	idxHome        = []byte("idx_home")
+	idxStaff       = []byte("idx_staff")
+	idxTakeIn      = []byte("idx_takein")
+	idxPurchases   = []byte("idx_purchases")
+)
+
+// buckets lists every bucket Open creates. Files of this package append theirs
+// in an init function.
+var buckets = [][]byte{
+	bucketStores, bucketAssociates, bucketCustomers, bucketRepairs, bucketPurchases,
+	bucketEvents, bucketChanges, bucketCursors,
+	idxBook, idxBirthday, idxAnniversary, idxHome, idxStaff, idxTakeIn, idxPurchases,
+}
+
+// DB is the embedded store. It implements loupe.DB and is safe for concurrent
+// use by the goroutines of one process; only one process may open a file.
+type DB struct {
+	bolt *bolt.DB
+	log  *slog.Logger
+
+	subsMu sync.RWMutex
+	subs   []*subscriber
+
+	retryMin, retryMax time.Duration // feed backoff bounds
+}
+
+var _ loupe.DB = (*DB)(nil)
+
+// Open opens or creates the bbolt file at path (mode 0600, parent directory
+// created 0700 if missing) and its buckets. It waits at most OpenTimeout for
+// the file lock and then returns an error wrapping ErrInUse; any other failure
+// is returned wrapped with the path.
+func Open(path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: OpenTimeout})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w", path, ErrInUse)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	err = b.Update(func(tx *bolt.Tx) error {
+		for _, name := range buckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return &DB{bolt: b, log: slog.Default(), retryMin: 100 * time.Millisecond, retryMax: 30 * time.Second}, nil
+}
+
+// Close releases the file. Pending feed changes stay stored and are delivered
+// after the next Open. Returns the error of closing the file.
+func (db *DB) Close() error {
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("close embedded db: %w", err)
+	}
+	return nil
+}
+
+// view runs fn in a read-only transaction.
+func (db *DB) view(fn func(tx *bolt.Tx) error) error { return db.bolt.View(fn) }
+
+// update runs fn in one read-write transaction, committed (and fsynced) when fn
+// returns nil and rolled back otherwise. Writes are serialised.
+func (db *DB) update(fn func(tx *bolt.Tx) error) error { return db.bolt.Update(fn) }
+
+// key joins parts with NUL bytes.
+func key(parts ...string) []byte { return []byte(strings.Join(parts, "\x00")) }
+
+// prefix returns key(parts...) followed by a NUL: the range of keys under parts.
+func prefix(parts ...string) []byte { return append(key(parts...), 0) }
+
+// lastPart returns the part of an index key after its last NUL: the record id.
+func lastPart(k []byte) string {
+	return string(k[bytes.LastIndexByte(k, 0)+1:])
+}
+
+// sortKeyTime formats t in UTC with fixed width, so byte order is time order.
+func sortKeyTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
+}
+
+// scanPrefix calls fn for every key of b that starts with p, in key order,
+// stopping at fn's first error and returning it.
+func scanPrefix(b *bolt.Bucket, p []byte, fn func(k, v []byte) error) error {
+	c := b.Cursor()
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// getJSON decodes the value of id in b into v. It reports false when absent.
+func getJSON(b *bolt.Bucket, id string, v any) (bool, error) {
+	raw := b.Get([]byte(id))
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return true, fmt.Errorf("decode %s: %w", id, err)
+	}
+	return true, nil
+}
+
+// putJSON stores v under id in b.
+func putJSON(b *bolt.Bucket, id string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", id, err)
+	}
+	return b.Put([]byte(id), raw)
+}
+
+// notFound returns an error wrapping loupe.ErrNotFound naming what is missing.
+func notFound(what, id string) error {
+	return fmt.Errorf("%s %s: %w", what, id, loupe.ErrNotFound)
+}

@@ -1,0 +1,67 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/loupehq/loupe/shared/loupe"
+	bolt "go.etcd.io/bbolt"
+)
+
+// PutStore upserts a store. Returns an error wrapping loupe.ErrStale (nothing
+// written) when the stored store has a newer UpdatedAt.
+func (db *DB) PutStore(ctx context.Context, s loupe.Store) error {
+	s.UpdatedAt = s.UpdatedAt.UTC()
+	err := db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketStores)
+		var old loupe.Store
+		found, err := getJSON(b, s.StoreID, &old)
+		if err != nil {
+			return err
+		}
+		if found && old.UpdatedAt.After(s.UpdatedAt) {
+			return loupe.ErrStale
+		}
+		return putJSON(b, s.StoreID, s)
+	})
+	if err != nil {
+		return fmt.Errorf("put store %s: %w", s.StoreID, err)
+	}
+	return nil
+}
+
+// GetStore returns a store, or an error wrapping loupe.ErrNotFound.
+func (db *DB) GetStore(ctx context.Context, storeID string) (loupe.Store, error) {
+	var s loupe.Store
+	err := db.view(func(tx *bolt.Tx) error {
+		found, err := getJSON(tx.Bucket(bucketStores), storeID, &s)
+		if err == nil && !found {
+			return loupe.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return loupe.Store{}, fmt.Errorf("get store %s: %w", storeID, err)
+	}
+	return s, nil
+}
+
+// ListStores returns every store ordered by StoreID, or the read error.
+func (db *DB) ListStores(ctx context.Context) ([]loupe.Store, error) {
+	var out []loupe.Store
+	err := db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketStores).ForEach(func(k, v []byte) error {
+			var s loupe.Store
+			if err := json.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("decode %s: %w", k, err)
+			}
+			out = append(out, s)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list stores: %w", err)
+	}
+	return out, nil
+}
