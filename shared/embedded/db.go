@@ -51,8 +51,9 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// OpenTimeout bounds how long Open waits for the file lock another process holds.
-const OpenTimeout = 2 * time.Second
+// openTimeout bounds how long Open waits for the file lock another process
+// holds; a variable so tests can shorten it.
+var openTimeout = 2 * time.Second
 
 // ErrInUse is wrapped by Open's error when another process (or another DB in
 // this one) holds the data file.
@@ -101,14 +102,14 @@ type DB struct {
 var _ loupe.DB = (*DB)(nil)
 
 // Open opens or creates the bbolt file at path (mode 0600, parent directory
-// created 0700 if missing) and its buckets. It waits at most OpenTimeout for
+// created 0700 if missing) and its buckets. It waits at most 2 s for
 // the file lock and then returns an error wrapping ErrInUse; any other failure
 // is returned wrapped with the path.
 func Open(path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: OpenTimeout})
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: openTimeout})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w", path, ErrInUse)
 	}
