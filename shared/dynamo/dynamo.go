@@ -1,0 +1,757 @@
+// Package dynamo is the DynamoDB adapter of loupe.DB on the single-table design
+// of docs/data-model.md, and the decoder of the table's stream into loupe.Change.
+//
+// Every write is one request with a condition expression (staleness, insert
+// only, compare-and-set); there are no transactions, so dynalite can stand in
+// for DynamoDB in tests.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/loupehq/loupe/shared/loupe"
+)
+
+// API is the subset of *dynamodb.Client the adapter calls, with the SDK's
+// signatures, so tests and Counter can stand in for the client.
+type API interface {
+	GetItem(ctx context.Context, params *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, params *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, params *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, params *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, params *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(ctx context.Context, params *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	BatchWriteItem(ctx context.Context, params *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+}
+
+var _ API = (*dynamodb.Client)(nil)
+
+// DB is loupe.DB on one DynamoDB table. It is safe for concurrent use.
+type DB struct {
+	api   API
+	table *string
+}
+
+var _ loupe.DB = (*DB)(nil)
+
+// New returns a DB on table through api (a *dynamodb.Client, or a Counter
+// around one). It does not call DynamoDB.
+func New(api API, table string) *DB {
+	return &DB{api: api, table: aws.String(table)}
+}
+
+// Table returns the table name.
+func (db *DB) Table() string { return *db.table }
+
+// isConditionFailed reports whether err is a failed condition expression.
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// key returns the primary key of an item.
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: pk},
+		"SK": &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+// getItem reads one item with a strongly consistent read into out. Returns
+// (false, nil) when the item does not exist.
+func (db *DB) getItem(ctx context.Context, pk, sk string, out any) (bool, error) {
+	res, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: db.table, Key: key(pk, sk), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return false, err
+	}
+	if res.Item == nil {
+		return false, nil
+	}
+	if err := attributevalue.UnmarshalMap(res.Item, out); err != nil {
+		return false, fmt.Errorf("decode %s: %w", pk, err)
+	}
+	return true, nil
+}
+
+// putNewer writes item unless the stored item carries a newer updated_at.
+// Returns loupe.ErrStale (wrapped) when it is newer.
+func (db *DB) putNewer(ctx context.Context, item any, updatedAt string) error {
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	_, err = db.api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 db.table,
+		Item:                      av,
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR updated_at <= :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": s(updatedAt)},
+	})
+	if isConditionFailed(err) {
+		return loupe.ErrStale
+	}
+	return err
+}
+
+// putNew writes item only if no item has its key. Returns loupe.ErrExists when
+// one does.
+func (db *DB) putNew(ctx context.Context, item any) error {
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	_, err = db.api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           db.table,
+		Item:                av,
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	if isConditionFailed(err) {
+		return loupe.ErrExists
+	}
+	return err
+}
+
+// queryIndex returns every item of index whose partition key is pk, in sort
+// key order, following pagination. skPrefix, when not "", narrows to sort keys
+// beginning with it. index "" queries the table itself.
+func (db *DB) queryIndex(ctx context.Context, index, pk, skPrefix string, fn func(map[string]types.AttributeValue) error) error {
+	pkName, skName := "PK", "SK"
+	in := &dynamodb.QueryInput{TableName: db.table}
+	if index != "" {
+		pkName, skName = index+"PK", index+"SK"
+		in.IndexName = aws.String(index)
+	} else {
+		in.ConsistentRead = aws.Bool(true)
+	}
+	in.ExpressionAttributeNames = map[string]string{"#pk": pkName}
+	in.ExpressionAttributeValues = map[string]types.AttributeValue{":pk": s(pk)}
+	in.KeyConditionExpression = aws.String("#pk = :pk")
+	if skPrefix != "" {
+		in.ExpressionAttributeNames["#sk"] = skName
+		in.ExpressionAttributeValues[":sk"] = s(skPrefix)
+		in.KeyConditionExpression = aws.String("#pk = :pk AND begins_with(#sk, :sk)")
+	}
+	p := dynamodb.NewQueryPaginator(db.api, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, item := range page.Items {
+			if err := fn(item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// PutStore upserts a store. Returns an error wrapping loupe.ErrStale if the
+// stored one is newer, or the DynamoDB error.
+func (db *DB) PutStore(ctx context.Context, st loupe.Store) error {
+	item := NewStoreItem(st)
+	if err := db.putNewer(ctx, item, item.UpdatedAt); err != nil {
+		return fmt.Errorf("put store %s: %w", st.StoreID, err)
+	}
+	return nil
+}
+
+// GetStore returns a store, an error wrapping loupe.ErrNotFound, or the
+// DynamoDB error.
+func (db *DB) GetStore(ctx context.Context, storeID string) (loupe.Store, error) {
+	var it StoreItem
+	ok, err := db.getItem(ctx, storePK(storeID), skStore, &it)
+	if err == nil && !ok {
+		err = loupe.ErrNotFound
+	}
+	if err != nil {
+		return loupe.Store{}, fmt.Errorf("get store %s: %w", storeID, err)
+	}
+	st, err := it.Store()
+	if err != nil {
+		return loupe.Store{}, fmt.Errorf("get store %s: %w", storeID, err)
+	}
+	return st, nil
+}
+
+// ListStores returns every store ordered by StoreID (index GSI1, STORES).
+// Returns the DynamoDB or decoding error.
+func (db *DB) ListStores(ctx context.Context) ([]loupe.Store, error) {
+	var out []loupe.Store
+	err := db.queryIndex(ctx, GSI1, gsiStores, "", func(av map[string]types.AttributeValue) error {
+		var it StoreItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		st, err := it.Store()
+		if err != nil {
+			return err
+		}
+		out = append(out, st)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list stores: %w", err)
+	}
+	return out, nil
+}
+
+// PutAssociate upserts an associate. Returns an error wrapping loupe.ErrStale
+// if the stored one is newer, or the DynamoDB error. Rewriting an identical
+// item produces no stream record, hence no Change.
+func (db *DB) PutAssociate(ctx context.Context, a loupe.Associate) error {
+	item := NewAssociateItem(a)
+	if err := db.putNewer(ctx, item, item.UpdatedAt); err != nil {
+		return fmt.Errorf("put associate %s: %w", a.AssociateID, err)
+	}
+	return nil
+}
+
+// TerminateAssociate marks an associate terminated in one conditional update;
+// an unknown associate becomes a terminated tombstone. Returns an error wrapping
+// loupe.ErrStale when the stored record is newer than occurredAt, nil without
+// writing when it is already terminated, or the DynamoDB error.
+func (db *DB) TerminateAssociate(ctx context.Context, associateID string, at, occurredAt time.Time) error {
+	pk := associatePK(associateID)
+	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: db.table,
+		Key:       key(pk, skAssociate),
+		UpdateExpression: aws.String("SET kind = :kind, associate_id = :id, #status = :terminated, " +
+			"terminated_at = :at, updated_at = :t, GSI4PK = :g4pk, GSI4SK = :pk"),
+		ConditionExpression:      aws.String("attribute_not_exists(PK) OR (updated_at <= :t AND #status <> :terminated)"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":kind": s(KindAssociate), ":id": s(associateID), ":terminated": s(loupe.StatusTerminated),
+			":at": s(formatTime(at)), ":t": s(formatTime(occurredAt)),
+			":g4pk": s(gsiAssociates), ":pk": s(pk),
+		},
+	})
+	if err == nil {
+		return nil
+	}
+	if !isConditionFailed(err) {
+		return fmt.Errorf("terminate associate %s: %w", associateID, err)
+	}
+	// The condition failed: the stored record is newer, or already terminated.
+	var it AssociateItem
+	ok, gerr := db.getItem(ctx, pk, skAssociate, &it)
+	switch {
+	case gerr != nil:
+		return fmt.Errorf("terminate associate %s: %w", associateID, gerr)
+	case ok && it.UpdatedAt > formatTime(occurredAt):
+		return fmt.Errorf("terminate associate %s: %w", associateID, loupe.ErrStale)
+	case ok && it.Status == loupe.StatusTerminated:
+		return nil
+	default: // changed between the update and the read: let the caller retry
+		return fmt.Errorf("terminate associate %s: %w", associateID, loupe.ErrConflict)
+	}
+}
+
+// GetAssociate returns an associate, an error wrapping loupe.ErrNotFound, or
+// the DynamoDB error.
+func (db *DB) GetAssociate(ctx context.Context, associateID string) (loupe.Associate, error) {
+	var it AssociateItem
+	ok, err := db.getItem(ctx, associatePK(associateID), skAssociate, &it)
+	if err == nil && !ok {
+		err = loupe.ErrNotFound
+	}
+	if err != nil {
+		return loupe.Associate{}, fmt.Errorf("get associate %s: %w", associateID, err)
+	}
+	a, err := it.Associate()
+	if err != nil {
+		return loupe.Associate{}, fmt.Errorf("get associate %s: %w", associateID, err)
+	}
+	return a, nil
+}
+
+// ListAssociates returns a store's associates (GSI1, STAFF#<store_id>), or the
+// chain's (GSI4, ASSOCIATES) when storeID is "", ordered by AssociateID.
+// Returns the DynamoDB or decoding error.
+func (db *DB) ListAssociates(ctx context.Context, storeID string) ([]loupe.Associate, error) {
+	index, pk := GSI4, gsiAssociates
+	if storeID != "" {
+		index, pk = GSI1, staffPK(storeID)
+	}
+	var out []loupe.Associate
+	err := db.queryIndex(ctx, index, pk, "", func(av map[string]types.AttributeValue) error {
+		var it AssociateItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		a, err := it.Associate()
+		if err != nil {
+			return err
+		}
+		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list associates of store %q: %w", storeID, err)
+	}
+	return out, nil
+}
+
+// updateBuilder collects the SET and REMOVE clauses of one update expression
+// with placeholder names and values.
+type updateBuilder struct {
+	set    []string
+	remove []string
+	names  map[string]string
+	values map[string]types.AttributeValue
+}
+
+func newUpdateBuilder() *updateBuilder {
+	return &updateBuilder{names: map[string]string{}, values: map[string]types.AttributeValue{}}
+}
+
+// setOrRemove SETs attr to v, or REMOVEs it when v is the empty string.
+func (b *updateBuilder) setOrRemove(attr, v string) {
+	if v == "" {
+		b.remove = append(b.remove, b.name(attr))
+		return
+	}
+	b.setAV(attr, s(v))
+}
+
+func (b *updateBuilder) setAV(attr string, v types.AttributeValue) {
+	ph := ":v" + itoa(int64(len(b.values)))
+	b.values[ph] = v
+	b.set = append(b.set, b.name(attr)+" = "+ph)
+}
+
+func (b *updateBuilder) name(attr string) string {
+	ph := "#n" + itoa(int64(len(b.names)))
+	b.names[ph] = attr
+	return ph
+}
+
+func (b *updateBuilder) expression() string {
+	expr := "SET " + strings.Join(b.set, ", ")
+	if len(b.remove) > 0 {
+		expr += " REMOVE " + strings.Join(b.remove, ", ")
+	}
+	return expr
+}
+
+// PutCustomer applies a POS upsert in one conditional UpdateItem: it SETs the
+// POS fields and index keys the upsert carries and REMOVEs those it clears,
+// keeps email_status (ok for a new customer) and, when the upsert has no email,
+// the stored email with its source and capture time. Returns an error wrapping
+// loupe.ErrStale if the stored record is newer, or the DynamoDB error.
+func (db *DB) PutCustomer(ctx context.Context, c loupe.Customer) error {
+	full := NewCustomerItem(c)
+	b := newUpdateBuilder()
+	b.setAV("kind", s(KindCustomer))
+	b.setAV("customer_id", s(c.CustomerID))
+	b.setOrRemove("home_store_id", full.HomeStoreID)
+	b.setOrRemove("first_name", full.FirstName)
+	b.setOrRemove("last_name", full.LastName)
+	b.setOrRemove("phone", full.Phone)
+	b.setOrRemove("birthday", full.Birthday)
+	b.setOrRemove("anniversary", full.Anniversary)
+	b.setOrRemove("associate_id", full.AssociateID)
+	if len(c.Preferences) > 0 {
+		av, err := attributevalue.Marshal(c.Preferences)
+		if err != nil {
+			return fmt.Errorf("put customer %s: encode preferences: %w", c.CustomerID, err)
+		}
+		b.setAV("preferences", av)
+	} else {
+		b.remove = append(b.remove, b.name("preferences"))
+	}
+	b.setAV("email_opt_out", &types.AttributeValueMemberBOOL{Value: c.EmailOptOut})
+	b.setAV("updated_at", s(full.UpdatedAt))
+	for _, kv := range [][2]string{
+		{"GSI1PK", full.GSI1PK}, {"GSI1SK", full.GSI1SK},
+		{"GSI2PK", full.GSI2PK}, {"GSI2SK", full.GSI2SK},
+		{"GSI3PK", full.GSI3PK}, {"GSI3SK", full.GSI3SK},
+		{"GSI4PK", full.GSI4PK}, {"GSI4SK", full.GSI4SK},
+	} {
+		b.setOrRemove(kv[0], kv[1])
+	}
+	if c.Email != "" {
+		b.setAV("email", s(c.Email))
+		b.setAV("email_source", s(loupe.EmailSourcePOS))
+		b.setAV("email_captured_at", s(full.UpdatedAt))
+	}
+	status := b.name("email_status")
+	b.values[":ok"] = s(loupe.EmailOK)
+	b.set = append(b.set, status+" = if_not_exists("+status+", :ok)")
+	b.values[":t"] = s(full.UpdatedAt)
+	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 db.table,
+		Key:                       key(full.PK, full.SK),
+		UpdateExpression:          aws.String(b.expression()),
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR updated_at <= :t"),
+		ExpressionAttributeNames:  b.names,
+		ExpressionAttributeValues: b.values,
+	})
+	if isConditionFailed(err) {
+		err = loupe.ErrStale
+	}
+	if err != nil {
+		return fmt.Errorf("put customer %s: %w", c.CustomerID, err)
+	}
+	return nil
+}
+
+// GetCustomer returns a customer, an error wrapping loupe.ErrNotFound, or the
+// DynamoDB error.
+func (db *DB) GetCustomer(ctx context.Context, customerID string) (loupe.Customer, error) {
+	var it CustomerItem
+	ok, err := db.getItem(ctx, customerPK(customerID), skCustomer, &it)
+	if err == nil && !ok {
+		err = loupe.ErrNotFound
+	}
+	if err != nil {
+		return loupe.Customer{}, fmt.Errorf("get customer %s: %w", customerID, err)
+	}
+	c, err := it.Customer()
+	if err != nil {
+		return loupe.Customer{}, fmt.Errorf("get customer %s: %w", customerID, err)
+	}
+	return c, nil
+}
+
+// queryCustomers returns the customers of one index partition in sort key
+// (CustomerID) order.
+func (db *DB) queryCustomers(ctx context.Context, index, pk string) ([]loupe.Customer, error) {
+	var out []loupe.Customer
+	err := db.queryIndex(ctx, index, pk, "", func(av map[string]types.AttributeValue) error {
+		c, err := decodeCustomer(av)
+		if err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+func decodeCustomer(av map[string]types.AttributeValue) (loupe.Customer, error) {
+	var it CustomerItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return loupe.Customer{}, err
+	}
+	return it.Customer()
+}
+
+// CustomersByAssociate returns an associate's book ordered by CustomerID
+// (GSI1, BOOK#<associate_id>). Returns the DynamoDB or decoding error.
+func (db *DB) CustomersByAssociate(ctx context.Context, associateID string) ([]loupe.Customer, error) {
+	if associateID == "" {
+		return nil, nil
+	}
+	out, err := db.queryCustomers(ctx, GSI1, bookPK(associateID))
+	if err != nil {
+		return nil, fmt.Errorf("customers of associate %s: %w", associateID, err)
+	}
+	return out, nil
+}
+
+// CustomersByMonthDay returns the customers whose birthday (GSI2) or
+// anniversary (GSI3) falls on monthDay "MM-DD", ordered by CustomerID. Returns
+// an EINVALID *loupe.Error for another field, or the DynamoDB error.
+func (db *DB) CustomersByMonthDay(ctx context.Context, field, monthDay string) ([]loupe.Customer, error) {
+	var index, pk string
+	switch field {
+	case "birthday":
+		index, pk = GSI2, prefixBday+monthDay
+	case "anniversary":
+		index, pk = GSI3, prefixAnniv+monthDay
+	default:
+		return nil, loupe.Invalidf("field", "unknown month-day field %q", field)
+	}
+	out, err := db.queryCustomers(ctx, index, pk)
+	if err != nil {
+		return nil, fmt.Errorf("customers by %s %s: %w", field, monthDay, err)
+	}
+	return out, nil
+}
+
+// ScanCustomers calls fn for each customer of a home store (GSI4,
+// HOME#<store_id>), or of the chain when storeID is "" (a filtered Scan,
+// sorted in memory), in CustomerID order. It returns fn's first error as is,
+// or the DynamoDB error.
+func (db *DB) ScanCustomers(ctx context.Context, storeID string, fn func(loupe.Customer) error) error {
+	if storeID != "" {
+		var fnErr error
+		err := db.queryIndex(ctx, GSI4, homePK(storeID), "", func(av map[string]types.AttributeValue) error {
+			c, err := decodeCustomer(av)
+			if err != nil {
+				return err
+			}
+			if err := fn(c); err != nil {
+				fnErr = err
+				return err
+			}
+			return nil
+		})
+		if fnErr != nil {
+			return fnErr
+		}
+		if err != nil {
+			return fmt.Errorf("scan customers of store %s: %w", storeID, err)
+		}
+		return nil
+	}
+	var all []loupe.Customer
+	p := dynamodb.NewScanPaginator(db.api, &dynamodb.ScanInput{
+		TableName:                 db.table,
+		ConsistentRead:            aws.Bool(true),
+		FilterExpression:          aws.String("kind = :kind"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":kind": s(KindCustomer)},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("scan customers: %w", err)
+		}
+		for _, av := range page.Items {
+			c, err := decodeCustomer(av)
+			if err != nil {
+				return fmt.Errorf("scan customers: %w", err)
+			}
+			all = append(all, c)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].CustomerID < all[j].CustomerID })
+	for _, c := range all {
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetCustomerEmail records an email captured outside the POS, in one
+// conditional update that writes only when the customer exists and its email
+// is empty or captured before at. Returns (false, nil) when the stored email is
+// not older, an error wrapping loupe.ErrNotFound for an unknown customer, or
+// the DynamoDB error.
+func (db *DB) SetCustomerEmail(ctx context.Context, customerID, email, source string, at time.Time) (bool, error) {
+	pk := customerPK(customerID)
+	t := formatTime(at)
+	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:        db.table,
+		Key:              key(pk, skCustomer),
+		UpdateExpression: aws.String("SET email = :e, email_source = :src, email_captured_at = :t"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND (attribute_not_exists(email) OR " +
+			"attribute_not_exists(email_captured_at) OR email_captured_at < :t)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":e": s(email), ":src": s(source), ":t": s(t),
+		},
+	})
+	if err == nil {
+		return true, nil
+	}
+	if !isConditionFailed(err) {
+		return false, fmt.Errorf("set email of customer %s: %w", customerID, err)
+	}
+	var it CustomerItem
+	ok, gerr := db.getItem(ctx, pk, skCustomer, &it)
+	switch {
+	case gerr != nil:
+		return false, fmt.Errorf("set email of customer %s: %w", customerID, gerr)
+	case !ok:
+		return false, fmt.Errorf("set email of customer %s: %w", customerID, loupe.ErrNotFound)
+	default:
+		return false, nil
+	}
+}
+
+// MoveCustomer sets the customer's associate to to, and its book key GSI1PK
+// with it, in one update conditioned on associate_id = from. Returns nil when
+// the customer already belongs to to, an error wrapping loupe.ErrConflict when
+// the owner is neither from nor to, loupe.ErrNotFound for an unknown customer,
+// or the DynamoDB error.
+func (db *DB) MoveCustomer(ctx context.Context, customerID, from, to string) error {
+	pk := customerPK(customerID)
+	in := &dynamodb.UpdateItemInput{
+		TableName:                 db.table,
+		Key:                       key(pk, skCustomer),
+		ExpressionAttributeValues: map[string]types.AttributeValue{},
+	}
+	if to == "" {
+		in.UpdateExpression = aws.String("REMOVE associate_id, GSI1PK, GSI1SK")
+	} else {
+		in.UpdateExpression = aws.String("SET associate_id = :to, GSI1PK = :book, GSI1SK = :pk")
+		in.ExpressionAttributeValues[":to"] = s(to)
+		in.ExpressionAttributeValues[":book"] = s(bookPK(to))
+		in.ExpressionAttributeValues[":pk"] = s(pk)
+	}
+	if from == "" {
+		in.ConditionExpression = aws.String("attribute_exists(PK) AND attribute_not_exists(associate_id)")
+	} else {
+		in.ConditionExpression = aws.String("attribute_exists(PK) AND associate_id = :from")
+		in.ExpressionAttributeValues[":from"] = s(from)
+	}
+	if len(in.ExpressionAttributeValues) == 0 {
+		in.ExpressionAttributeValues = nil
+	}
+	_, err := db.api.UpdateItem(ctx, in)
+	if err == nil {
+		return nil
+	}
+	if !isConditionFailed(err) {
+		return fmt.Errorf("move customer %s: %w", customerID, err)
+	}
+	var it CustomerItem
+	ok, gerr := db.getItem(ctx, pk, skCustomer, &it)
+	switch {
+	case gerr != nil:
+		return fmt.Errorf("move customer %s: %w", customerID, gerr)
+	case !ok:
+		return fmt.Errorf("move customer %s: %w", customerID, loupe.ErrNotFound)
+	case it.AssociateID == to:
+		return nil
+	default:
+		return fmt.Errorf("move customer %s: %w", customerID, loupe.ErrConflict)
+	}
+}
+
+// PutRepair inserts a repair take-in. Returns an error wrapping
+// loupe.ErrExists when the repair id is already stored, or the DynamoDB error.
+func (db *DB) PutRepair(ctx context.Context, r loupe.Repair) error {
+	if err := db.putNew(ctx, NewRepairItem(r)); err != nil {
+		return fmt.Errorf("put repair %s: %w", r.RepairID, err)
+	}
+	return nil
+}
+
+// GetRepair returns a repair, an error wrapping loupe.ErrNotFound, or the
+// DynamoDB error.
+func (db *DB) GetRepair(ctx context.Context, repairID string) (loupe.Repair, error) {
+	var it RepairItem
+	ok, err := db.getItem(ctx, repairPK(repairID), skRepair, &it)
+	if err == nil && !ok {
+		err = loupe.ErrNotFound
+	}
+	if err != nil {
+		return loupe.Repair{}, fmt.Errorf("get repair %s: %w", repairID, err)
+	}
+	r, err := it.Repair()
+	if err != nil {
+		return loupe.Repair{}, fmt.Errorf("get repair %s: %w", repairID, err)
+	}
+	return r, nil
+}
+
+// RepairsByStoreDay returns a store's take-ins on a store-local day, ordered by
+// TakenInAt then RepairID (GSI1, TAKEIN#<store_id>#<day>). Returns the DynamoDB
+// or decoding error.
+func (db *DB) RepairsByStoreDay(ctx context.Context, storeID, day string) ([]loupe.Repair, error) {
+	var out []loupe.Repair
+	err := db.queryIndex(ctx, GSI1, takeInPK(storeID, day), "", func(av map[string]types.AttributeValue) error {
+		var it RepairItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		r, err := it.Repair()
+		if err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("repairs of store %s on %s: %w", storeID, day, err)
+	}
+	return out, nil
+}
+
+// PutPurchase inserts a purchase: first the id guard PURCHASE#<id>, then the
+// purchase item under its customer, both insert-only. A guard left without its
+// item by an interrupted earlier call is completed. Returns an error wrapping
+// loupe.ErrExists when the purchase is already stored, or the DynamoDB error.
+func (db *DB) PutPurchase(ctx context.Context, p loupe.Purchase) error {
+	item := NewPurchaseItem(p)
+	guard := PurchaseGuardItem{
+		PK: purchaseGuardPK(p.PurchaseID), SK: skPurchase, Kind: KindPurchase,
+		PurchaseID: p.PurchaseID, ItemPK: item.PK, ItemSK: item.SK,
+	}
+	err := db.putNew(ctx, guard)
+	if errors.Is(err, loupe.ErrExists) {
+		// Complete a guard whose item an interrupted call did not write; a
+		// guard pointing elsewhere is another purchase with this id.
+		var g PurchaseGuardItem
+		ok, gerr := db.getItem(ctx, guard.PK, guard.SK, &g)
+		if gerr != nil {
+			return fmt.Errorf("put purchase %s: %w", p.PurchaseID, gerr)
+		}
+		if !ok || g.ItemPK != guard.ItemPK || g.ItemSK != guard.ItemSK {
+			return fmt.Errorf("put purchase %s: %w", p.PurchaseID, loupe.ErrExists)
+		}
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("put purchase %s: %w", p.PurchaseID, err)
+	}
+	if err := db.putNew(ctx, item); err != nil {
+		return fmt.Errorf("put purchase %s: %w", p.PurchaseID, err)
+	}
+	return nil
+}
+
+// PurchasesByCustomer returns a customer's purchases ordered by PurchasedAt
+// (then PurchaseID), read from the customer's partition. Returns the DynamoDB
+// or decoding error.
+func (db *DB) PurchasesByCustomer(ctx context.Context, customerID string) ([]loupe.Purchase, error) {
+	var out []loupe.Purchase
+	err := db.queryIndex(ctx, "", customerPK(customerID), prefixPurchase, func(av map[string]types.AttributeValue) error {
+		var it PurchaseItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		p, err := it.Purchase()
+		if err != nil {
+			return err
+		}
+		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("purchases of customer %s: %w", customerID, err)
+	}
+	return out, nil
+}
+
+// MarkEvent records POS event eventID with an insert-only put, to expire by TTL
+// 30 days after at. Returns true when this call recorded it, false when it was
+// already recorded, or the DynamoDB error.
+func (db *DB) MarkEvent(ctx context.Context, eventID string, at time.Time) (bool, error) {
+	err := db.putNew(ctx, NewEventItem(eventID, at))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, loupe.ErrExists):
+		return false, nil
+	default:
+		return false, fmt.Errorf("mark event %s: %w", eventID, err)
+	}
+}
+
+// EventSeen reports whether POS event eventID was recorded. Returns the
+// DynamoDB error.
+func (db *DB) EventSeen(ctx context.Context, eventID string) (bool, error) {
+	var it EventItem
+	ok, err := db.getItem(ctx, eventPK(eventID), skEvent, &it)
+	if err != nil {
+		return false, fmt.Errorf("event seen %s: %w", eventID, err)
+	}
+	return ok, nil
+}

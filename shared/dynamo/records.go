@@ -1,0 +1,410 @@
+package dynamo
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
+)
+
+// Item kinds, the value of the kind attribute on every item.
+const (
+	KindStore     = "store"
+	KindAssociate = "associate"
+	KindCustomer  = "customer"
+	KindRepair    = "repair"
+	KindPurchase  = "purchase"
+	KindEvent     = "event"
+)
+
+// Key prefixes and fixed sort keys of the single-table design (docs/data-model.md).
+const (
+	prefixStore     = "STORE#"
+	prefixAssociate = "ASSOC#"
+	prefixCustomer  = "CUST#"
+	prefixRepair    = "REPAIR#"
+	prefixPurchase  = "PURCHASE#"
+	prefixEvent     = "EVENT#"
+
+	skStore     = "STORE"
+	skAssociate = "ASSOC"
+	skCustomer  = "CUST"
+	skRepair    = "REPAIR"
+	skPurchase  = "PURCHASE"
+	skEvent     = "EVENT"
+
+	gsiStores     = "STORES"
+	gsiAssociates = "ASSOCIATES"
+	prefixStaff   = "STAFF#"
+	prefixBook    = "BOOK#"
+	prefixBday    = "BDAY#"
+	prefixAnniv   = "ANNIV#"
+	prefixHome    = "HOME#"
+	prefixTakeIn  = "TAKEIN#"
+)
+
+// Index names.
+const (
+	GSI1 = "GSI1"
+	GSI2 = "GSI2"
+	GSI3 = "GSI3"
+	GSI4 = "GSI4"
+)
+
+// EventTTL is how long a processed POS event id is kept (attribute expires_at).
+const EventTTL = 30 * 24 * time.Hour
+
+// timeLayout writes instants in UTC with all nine fractional digits: a valid
+// RFC 3339 timestamp whose string order is time order, so conditions such as
+// updated_at <= :t and sort keys compare correctly as strings.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// formatTime returns t in timeLayout, or "" for the zero time.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// parseTime reads an RFC 3339 instant; "" gives the zero time.
+func parseTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("attribute %s: %w", field, err)
+	}
+	return t.UTC(), nil
+}
+
+func parseDate(field, s string) (loupe.Date, error) {
+	var d loupe.Date
+	if err := d.UnmarshalText([]byte(s)); err != nil {
+		return loupe.Date{}, fmt.Errorf("attribute %s: %w", field, err)
+	}
+	return d, nil
+}
+
+// Keys of each item; the same functions build queries.
+func storePK(id string) string     { return prefixStore + id }
+func associatePK(id string) string { return prefixAssociate + id }
+func customerPK(id string) string  { return prefixCustomer + id }
+func repairPK(id string) string    { return prefixRepair + id }
+func eventPK(id string) string     { return prefixEvent + id }
+func purchaseGuardPK(id string) string {
+	return prefixPurchase + id
+}
+func purchaseSK(p loupe.Purchase) string {
+	return prefixPurchase + formatTime(p.PurchasedAt) + "#" + p.PurchaseID
+}
+func bookPK(associateID string) string { return prefixBook + associateID }
+func staffPK(storeID string) string    { return prefixStaff + storeID }
+func homePK(storeID string) string     { return prefixHome + storeID }
+func takeInPK(storeID, day string) string {
+	return prefixTakeIn + storeID + "#" + day
+}
+
+// StoreItem is a store as stored: PK=STORE#<id>, SK=STORE, listed by GSI1 (STORES).
+type StoreItem struct {
+	PK            string `dynamodbav:"PK"`
+	SK            string `dynamodbav:"SK"`
+	Kind          string `dynamodbav:"kind"`
+	GSI1PK        string `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK        string `dynamodbav:"GSI1SK,omitempty"`
+	StoreID       string `dynamodbav:"store_id"`
+	Name          string `dynamodbav:"name,omitempty"`
+	Timezone      string `dynamodbav:"timezone,omitempty"`
+	Country       string `dynamodbav:"country,omitempty"`
+	PostalAddress string `dynamodbav:"postal_address,omitempty"`
+	FromEmail     string `dynamodbav:"from_email,omitempty"`
+	ManagerEmail  string `dynamodbav:"manager_email,omitempty"`
+	UpdatedAt     string `dynamodbav:"updated_at"`
+}
+
+// NewStoreItem returns the item PutStore writes for s.
+func NewStoreItem(s loupe.Store) StoreItem {
+	return StoreItem{
+		PK: storePK(s.StoreID), SK: skStore, Kind: KindStore,
+		GSI1PK: gsiStores, GSI1SK: storePK(s.StoreID),
+		StoreID: s.StoreID, Name: s.Name, Timezone: s.Timezone, Country: s.Country,
+		PostalAddress: s.PostalAddress, FromEmail: s.FromEmail, ManagerEmail: s.ManagerEmail,
+		UpdatedAt: formatTime(s.UpdatedAt),
+	}
+}
+
+// Store returns the domain store. Returns an error for a malformed timestamp.
+func (it StoreItem) Store() (loupe.Store, error) {
+	up, err := parseTime("updated_at", it.UpdatedAt)
+	if err != nil {
+		return loupe.Store{}, err
+	}
+	return loupe.Store{
+		StoreID: it.StoreID, Name: it.Name, Timezone: it.Timezone, Country: it.Country,
+		PostalAddress: it.PostalAddress, FromEmail: it.FromEmail, ManagerEmail: it.ManagerEmail,
+		UpdatedAt: up,
+	}, nil
+}
+
+// AssociateItem is an associate as stored: PK=ASSOC#<id>, SK=ASSOC; GSI1 by
+// store (STAFF#<store_id>), GSI4 for the whole chain (ASSOCIATES).
+type AssociateItem struct {
+	PK           string   `dynamodbav:"PK"`
+	SK           string   `dynamodbav:"SK"`
+	Kind         string   `dynamodbav:"kind"`
+	GSI1PK       string   `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK       string   `dynamodbav:"GSI1SK,omitempty"`
+	GSI4PK       string   `dynamodbav:"GSI4PK,omitempty"`
+	GSI4SK       string   `dynamodbav:"GSI4SK,omitempty"`
+	AssociateID  string   `dynamodbav:"associate_id"`
+	StoreID      string   `dynamodbav:"store_id,omitempty"`
+	Name         string   `dynamodbav:"name,omitempty"`
+	Email        string   `dynamodbav:"email,omitempty"`
+	Strengths    []string `dynamodbav:"strengths,omitempty"`
+	Capacity     int      `dynamodbav:"capacity"`
+	Status       string   `dynamodbav:"status"`
+	TerminatedAt string   `dynamodbav:"terminated_at,omitempty"`
+	UpdatedAt    string   `dynamodbav:"updated_at"`
+}
+
+// NewAssociateItem returns the item PutAssociate writes for a. A tombstone
+// without a store has no by-store index keys.
+func NewAssociateItem(a loupe.Associate) AssociateItem {
+	it := AssociateItem{
+		PK: associatePK(a.AssociateID), SK: skAssociate, Kind: KindAssociate,
+		GSI4PK: gsiAssociates, GSI4SK: associatePK(a.AssociateID),
+		AssociateID: a.AssociateID, StoreID: a.StoreID, Name: a.Name, Email: a.Email,
+		Strengths: a.Strengths, Capacity: a.Capacity, Status: a.Status,
+		TerminatedAt: formatTime(a.TerminatedAt), UpdatedAt: formatTime(a.UpdatedAt),
+	}
+	if a.StoreID != "" {
+		it.GSI1PK, it.GSI1SK = staffPK(a.StoreID), associatePK(a.AssociateID)
+	}
+	return it
+}
+
+// Associate returns the domain associate. Returns an error for a malformed timestamp.
+func (it AssociateItem) Associate() (loupe.Associate, error) {
+	term, err := parseTime("terminated_at", it.TerminatedAt)
+	if err != nil {
+		return loupe.Associate{}, err
+	}
+	up, err := parseTime("updated_at", it.UpdatedAt)
+	if err != nil {
+		return loupe.Associate{}, err
+	}
+	return loupe.Associate{
+		AssociateID: it.AssociateID, StoreID: it.StoreID, Name: it.Name, Email: it.Email,
+		Strengths: it.Strengths, Capacity: it.Capacity, Status: it.Status,
+		TerminatedAt: term, UpdatedAt: up,
+	}, nil
+}
+
+// CustomerItem is a customer as stored: PK=CUST#<id>, SK=CUST; GSI1 the
+// associate's book (BOOK#<associate_id>), GSI2 birthday (BDAY#<MM-DD>), GSI3
+// anniversary (ANNIV#<MM-DD>), GSI4 home store (HOME#<store_id>). Each index
+// key is absent when its field is empty.
+type CustomerItem struct {
+	PK              string   `dynamodbav:"PK"`
+	SK              string   `dynamodbav:"SK"`
+	Kind            string   `dynamodbav:"kind"`
+	GSI1PK          string   `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK          string   `dynamodbav:"GSI1SK,omitempty"`
+	GSI2PK          string   `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK          string   `dynamodbav:"GSI2SK,omitempty"`
+	GSI3PK          string   `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK          string   `dynamodbav:"GSI3SK,omitempty"`
+	GSI4PK          string   `dynamodbav:"GSI4PK,omitempty"`
+	GSI4SK          string   `dynamodbav:"GSI4SK,omitempty"`
+	CustomerID      string   `dynamodbav:"customer_id"`
+	HomeStoreID     string   `dynamodbav:"home_store_id,omitempty"`
+	FirstName       string   `dynamodbav:"first_name,omitempty"`
+	LastName        string   `dynamodbav:"last_name,omitempty"`
+	Email           string   `dynamodbav:"email,omitempty"`
+	Phone           string   `dynamodbav:"phone,omitempty"`
+	Birthday        string   `dynamodbav:"birthday,omitempty"`
+	Anniversary     string   `dynamodbav:"anniversary,omitempty"`
+	Preferences     []string `dynamodbav:"preferences,omitempty"`
+	AssociateID     string   `dynamodbav:"associate_id,omitempty"`
+	EmailOptOut     bool     `dynamodbav:"email_opt_out"`
+	EmailSource     string   `dynamodbav:"email_source,omitempty"`
+	EmailCapturedAt string   `dynamodbav:"email_captured_at,omitempty"`
+	EmailStatus     string   `dynamodbav:"email_status,omitempty"`
+	UpdatedAt       string   `dynamodbav:"updated_at"`
+}
+
+// NewCustomerItem returns the full item for c, index keys included.
+func NewCustomerItem(c loupe.Customer) CustomerItem {
+	id := customerPK(c.CustomerID)
+	it := CustomerItem{
+		PK: id, SK: skCustomer, Kind: KindCustomer,
+		CustomerID: c.CustomerID, HomeStoreID: c.HomeStoreID,
+		FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone,
+		Birthday: c.Birthday.String(), Anniversary: c.Anniversary.String(),
+		Preferences: c.Preferences, AssociateID: c.AssociateID, EmailOptOut: c.EmailOptOut,
+		EmailSource: c.EmailSource, EmailCapturedAt: formatTime(c.EmailCapturedAt),
+		EmailStatus: c.EmailStatus, UpdatedAt: formatTime(c.UpdatedAt),
+	}
+	if c.AssociateID != "" {
+		it.GSI1PK, it.GSI1SK = bookPK(c.AssociateID), id
+	}
+	if md := c.Birthday.MonthDay(); md != "" {
+		it.GSI2PK, it.GSI2SK = prefixBday+md, id
+	}
+	if md := c.Anniversary.MonthDay(); md != "" {
+		it.GSI3PK, it.GSI3SK = prefixAnniv+md, id
+	}
+	if c.HomeStoreID != "" {
+		it.GSI4PK, it.GSI4SK = homePK(c.HomeStoreID), id
+	}
+	return it
+}
+
+// Customer returns the domain customer. Returns an error for a malformed date
+// or timestamp.
+func (it CustomerItem) Customer() (loupe.Customer, error) {
+	bday, err := parseDate("birthday", it.Birthday)
+	if err != nil {
+		return loupe.Customer{}, err
+	}
+	anniv, err := parseDate("anniversary", it.Anniversary)
+	if err != nil {
+		return loupe.Customer{}, err
+	}
+	captured, err := parseTime("email_captured_at", it.EmailCapturedAt)
+	if err != nil {
+		return loupe.Customer{}, err
+	}
+	up, err := parseTime("updated_at", it.UpdatedAt)
+	if err != nil {
+		return loupe.Customer{}, err
+	}
+	return loupe.Customer{
+		CustomerID: it.CustomerID, HomeStoreID: it.HomeStoreID,
+		FirstName: it.FirstName, LastName: it.LastName, Email: it.Email, Phone: it.Phone,
+		Birthday: bday, Anniversary: anniv, Preferences: it.Preferences,
+		AssociateID: it.AssociateID, EmailOptOut: it.EmailOptOut,
+		EmailSource: it.EmailSource, EmailCapturedAt: captured, EmailStatus: it.EmailStatus,
+		UpdatedAt: up,
+	}, nil
+}
+
+// RepairItem is a repair take-in as stored: PK=REPAIR#<id>, SK=REPAIR; GSI1 by
+// store and store-local day (TAKEIN#<store_id>#<local_day>), sorted by
+// "<taken_in_at>#<repair_id>".
+type RepairItem struct {
+	PK            string `dynamodbav:"PK"`
+	SK            string `dynamodbav:"SK"`
+	Kind          string `dynamodbav:"kind"`
+	GSI1PK        string `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK        string `dynamodbav:"GSI1SK,omitempty"`
+	RepairID      string `dynamodbav:"repair_id"`
+	StoreID       string `dynamodbav:"store_id"`
+	AssociateID   string `dynamodbav:"associate_id,omitempty"`
+	CustomerID    string `dynamodbav:"customer_id,omitempty"`
+	CustomerEmail string `dynamodbav:"customer_email,omitempty"`
+	Item          string `dynamodbav:"item,omitempty"`
+	TakenInAt     string `dynamodbav:"taken_in_at"`
+	LocalDay      string `dynamodbav:"local_day,omitempty"`
+}
+
+// NewRepairItem returns the item PutRepair writes for r.
+func NewRepairItem(r loupe.Repair) RepairItem {
+	taken := formatTime(r.TakenInAt)
+	it := RepairItem{
+		PK: repairPK(r.RepairID), SK: skRepair, Kind: KindRepair,
+		RepairID: r.RepairID, StoreID: r.StoreID, AssociateID: r.AssociateID,
+		CustomerID: r.CustomerID, CustomerEmail: r.CustomerEmail, Item: r.Item,
+		TakenInAt: taken, LocalDay: r.LocalDay,
+	}
+	if r.StoreID != "" && r.LocalDay != "" {
+		it.GSI1PK, it.GSI1SK = takeInPK(r.StoreID, r.LocalDay), taken+"#"+r.RepairID
+	}
+	return it
+}
+
+// Repair returns the domain repair. Returns an error for a malformed timestamp.
+func (it RepairItem) Repair() (loupe.Repair, error) {
+	taken, err := parseTime("taken_in_at", it.TakenInAt)
+	if err != nil {
+		return loupe.Repair{}, err
+	}
+	return loupe.Repair{
+		RepairID: it.RepairID, StoreID: it.StoreID, AssociateID: it.AssociateID,
+		CustomerID: it.CustomerID, CustomerEmail: it.CustomerEmail, Item: it.Item,
+		TakenInAt: taken, LocalDay: it.LocalDay,
+	}, nil
+}
+
+// PurchaseItem is a purchase as stored: PK=CUST#<customer_id>,
+// SK=PURCHASE#<purchased_at>#<purchase_id>, next to its customer.
+type PurchaseItem struct {
+	PK          string   `dynamodbav:"PK"`
+	SK          string   `dynamodbav:"SK"`
+	Kind        string   `dynamodbav:"kind"`
+	PurchaseID  string   `dynamodbav:"purchase_id"`
+	StoreID     string   `dynamodbav:"store_id,omitempty"`
+	AssociateID string   `dynamodbav:"associate_id,omitempty"`
+	CustomerID  string   `dynamodbav:"customer_id"`
+	TotalCents  int64    `dynamodbav:"total_cents"`
+	Categories  []string `dynamodbav:"categories,omitempty"`
+	PurchasedAt string   `dynamodbav:"purchased_at"`
+}
+
+// NewPurchaseItem returns the item PutPurchase writes for p.
+func NewPurchaseItem(p loupe.Purchase) PurchaseItem {
+	return PurchaseItem{
+		PK: customerPK(p.CustomerID), SK: purchaseSK(p), Kind: KindPurchase,
+		PurchaseID: p.PurchaseID, StoreID: p.StoreID, AssociateID: p.AssociateID,
+		CustomerID: p.CustomerID, TotalCents: p.TotalCents, Categories: p.Categories,
+		PurchasedAt: formatTime(p.PurchasedAt),
+	}
+}
+
+// Purchase returns the domain purchase. Returns an error for a malformed timestamp.
+func (it PurchaseItem) Purchase() (loupe.Purchase, error) {
+	at, err := parseTime("purchased_at", it.PurchasedAt)
+	if err != nil {
+		return loupe.Purchase{}, err
+	}
+	return loupe.Purchase{
+		PurchaseID: it.PurchaseID, StoreID: it.StoreID, AssociateID: it.AssociateID,
+		CustomerID: it.CustomerID, TotalCents: it.TotalCents, Categories: it.Categories,
+		PurchasedAt: at,
+	}, nil
+}
+
+// PurchaseGuardItem makes a purchase id unique across customers and times:
+// PK=PURCHASE#<id>, SK=PURCHASE, pointing at the purchase item's key.
+type PurchaseGuardItem struct {
+	PK         string `dynamodbav:"PK"`
+	SK         string `dynamodbav:"SK"`
+	Kind       string `dynamodbav:"kind"`
+	PurchaseID string `dynamodbav:"purchase_id"`
+	ItemPK     string `dynamodbav:"item_pk"`
+	ItemSK     string `dynamodbav:"item_sk"`
+}
+
+// EventItem records an applied POS event: PK=EVENT#<id>, SK=EVENT, removed by
+// TTL (expires_at, epoch seconds) 30 days after it was applied.
+type EventItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Kind      string `dynamodbav:"kind"`
+	EventID   string `dynamodbav:"event_id"`
+	AppliedAt string `dynamodbav:"applied_at"`
+	ExpiresAt int64  `dynamodbav:"expires_at"`
+}
+
+// NewEventItem returns the item MarkEvent writes for eventID applied at at.
+func NewEventItem(eventID string, at time.Time) EventItem {
+	return EventItem{
+		PK: eventPK(eventID), SK: skEvent, Kind: KindEvent, EventID: eventID,
+		AppliedAt: formatTime(at), ExpiresAt: at.Add(EventTTL).Unix(),
+	}
+}
+
+// itoa formats an int for expression values.
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
