@@ -1,0 +1,399 @@
+// Package pos decodes, validates and applies the point-of-sale (POS) events the
+// webhook receives: store, associate and customer upserts, associate
+// terminations, repair take-ins and purchases. The CSV importer applies its rows
+// through the same Service methods.
+package pos
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
+)
+
+// Event types.
+const (
+	TypeStoreUpserted       = "store.upserted"
+	TypeAssociateUpserted   = "associate.upserted"
+	TypeAssociateTerminated = "associate.terminated"
+	TypeCustomerUpserted    = "customer.upserted"
+	TypeRepairCreated       = "repair.created"
+	TypePurchaseCreated     = "purchase.created"
+)
+
+// Limits on free-text fields and lists, so one event cannot bloat a record.
+const (
+	MaxTextLength = 1000 // characters of a name, address, phone or item
+	MaxListLength = 64   // entries of strengths, preferences or categories
+)
+
+// Event is the envelope of one POS event.
+type Event struct {
+	ID         string
+	Type       string
+	OccurredAt time.Time
+	Data       json.RawMessage
+}
+
+// Termination is the payload of associate.terminated.
+type Termination struct {
+	AssociateID  string
+	TerminatedAt time.Time // the terminated_at field, or occurred_at when absent
+}
+
+// Decode parses and validates one event. The payload it returns matches the
+// type: loupe.Store (store.upserted), loupe.Associate (associate.upserted;
+// Status is "" when the event did not carry one), Termination
+// (associate.terminated), loupe.Customer (customer.upserted; email normalised),
+// loupe.Repair (repair.created; LocalDay not yet set) or loupe.Purchase
+// (purchase.created). UpdatedAt of upserts is the event's occurred_at.
+//
+// Returns an EINVALID *loupe.Error whose Field is the JSON path of the culprit
+// ("id", "type", "occurred_at", "data", "data.customer_id",
+// "data.preferences[2]", ...) for malformed JSON, an unknown type or a missing
+// or invalid field. Messages never echo field values.
+func Decode(body []byte) (Event, any, error) {
+	ev, err := DecodeEnvelope(body)
+	if err != nil {
+		return Event{}, nil, err
+	}
+	p, err := DecodeData(ev)
+	if err != nil {
+		return ev, nil, err
+	}
+	return ev, p, nil
+}
+
+// DecodeEnvelope parses and validates the envelope only (id, type, occurred_at,
+// data as a JSON object). Returns an EINVALID *loupe.Error naming the field.
+func DecodeEnvelope(body []byte) (Event, error) {
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(body, &env); err != nil || env == nil {
+		return Event{}, loupe.Invalidf("", "body must be one JSON object")
+	}
+	f := fields{m: env}
+	ev := Event{
+		ID:         f.id("id", true),
+		Type:       f.str("type", true),
+		OccurredAt: f.time("occurred_at", true),
+	}
+	if f.err != nil {
+		return Event{}, f.err
+	}
+	if !knownType(ev.Type) {
+		return Event{}, loupe.Invalidf("type", "type must be one of %s", strings.Join(types, ", "))
+	}
+	data := bytes.TrimSpace(env["data"])
+	if len(data) == 0 || data[0] != '{' {
+		return Event{}, loupe.Invalidf("data", "data is required and must be a JSON object")
+	}
+	ev.Data = json.RawMessage(data)
+	return ev, nil
+}
+
+var types = []string{TypeStoreUpserted, TypeAssociateUpserted, TypeAssociateTerminated, TypeCustomerUpserted, TypeRepairCreated, TypePurchaseCreated}
+
+func knownType(t string) bool {
+	for _, k := range types {
+		if t == k {
+			return true
+		}
+	}
+	return false
+}
+
+// DecodeData parses and validates ev.Data for ev.Type and returns the typed
+// payload described at Decode. Returns an EINVALID *loupe.Error whose Field
+// starts with "data.".
+func DecodeData(ev Event) (any, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(ev.Data, &m); err != nil || m == nil {
+		return nil, loupe.Invalidf("data", "data must be a JSON object")
+	}
+	f := fields{m: m, prefix: "data."}
+	var p any
+	var validate func() error
+	switch ev.Type {
+	case TypeStoreUpserted:
+		s := loupe.Store{
+			StoreID:       f.id("store_id", true),
+			Name:          f.text("name", true),
+			Timezone:      f.str("timezone", true),
+			Country:       f.str("country", true),
+			PostalAddress: f.text("postal_address", false),
+			FromEmail:     f.email("from_email"),
+			ManagerEmail:  f.email("manager_email"),
+			UpdatedAt:     ev.OccurredAt,
+		}
+		p, validate = s, s.Validate
+	case TypeAssociateUpserted:
+		a := loupe.Associate{
+			AssociateID: f.id("associate_id", true),
+			StoreID:     f.id("store_id", true),
+			Name:        f.text("name", true),
+			Email:       f.email("email"),
+			Strengths:   f.categories("strengths"),
+			Capacity:    f.capacity("capacity"),
+			Status:      f.str("status", false),
+			UpdatedAt:   ev.OccurredAt,
+		}
+		if f.err == nil && a.Status != "" && a.Status != loupe.StatusActive && a.Status != loupe.StatusTerminated {
+			f.fail("status", "status must be active or terminated")
+		}
+		p = a
+		validate = func() error {
+			v := a
+			if v.Status == "" {
+				v.Status = loupe.StatusActive
+			}
+			return v.Validate()
+		}
+	case TypeAssociateTerminated:
+		t := Termination{
+			AssociateID:  f.id("associate_id", true),
+			TerminatedAt: f.time("terminated_at", false),
+		}
+		if t.TerminatedAt.IsZero() {
+			t.TerminatedAt = ev.OccurredAt
+		}
+		p, validate = t, func() error { return nil }
+	case TypeCustomerUpserted:
+		c := loupe.Customer{
+			CustomerID:  f.id("customer_id", true),
+			HomeStoreID: f.id("home_store_id", true),
+			FirstName:   f.text("first_name", false),
+			LastName:    f.text("last_name", false),
+			Email:       f.email("email"),
+			Phone:       f.text("phone", false),
+			Birthday:    f.date("birthday"),
+			Anniversary: f.date("anniversary"),
+			Preferences: f.categories("preferences"),
+			AssociateID: f.id("associate_id", false),
+			EmailOptOut: f.bool("email_opt_out"),
+			UpdatedAt:   ev.OccurredAt,
+		}
+		p, validate = c, c.Validate
+	case TypeRepairCreated:
+		r := loupe.Repair{
+			RepairID:      f.id("repair_id", true),
+			StoreID:       f.id("store_id", true),
+			AssociateID:   f.id("associate_id", true),
+			CustomerID:    f.id("customer_id", true),
+			CustomerEmail: f.str("customer_email", false),
+			Item:          f.text("item", false),
+			TakenInAt:     f.time("taken_in_at", false),
+		}
+		if r.TakenInAt.IsZero() {
+			r.TakenInAt = ev.OccurredAt
+		}
+		p, validate = r, r.Validate
+	case TypePurchaseCreated:
+		pu := loupe.Purchase{
+			PurchaseID:  f.id("purchase_id", true),
+			StoreID:     f.id("store_id", true),
+			AssociateID: f.id("associate_id", true),
+			CustomerID:  f.id("customer_id", true),
+			TotalCents:  f.int64("total_cents"),
+			Categories:  f.categories("categories"),
+			PurchasedAt: f.time("purchased_at", false),
+		}
+		if pu.PurchasedAt.IsZero() {
+			pu.PurchasedAt = ev.OccurredAt
+		}
+		p, validate = pu, pu.Validate
+	default:
+		return nil, loupe.Invalidf("type", "type must be one of %s", strings.Join(types, ", "))
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	if err := validate(); err != nil {
+		return nil, prefixField("data.", err)
+	}
+	return p, nil
+}
+
+// prefixField returns err with prefix added to the Field of its *loupe.Error
+// (and to the field name the message starts with), or err unchanged.
+func prefixField(prefix string, err error) error {
+	le, ok := err.(*loupe.Error)
+	if !ok || le.Field == "" {
+		return err
+	}
+	msg := le.Message
+	if strings.HasPrefix(msg, le.Field) {
+		msg = prefix + msg
+	}
+	return &loupe.Error{Code: le.Code, Field: prefix + le.Field, Message: msg}
+}
+
+// fields reads typed values out of a JSON object, keeping the first error.
+// A JSON null counts as absent.
+type fields struct {
+	m      map[string]json.RawMessage
+	prefix string
+	err    error
+}
+
+func (f *fields) fail(name, format string, args ...any) {
+	if f.err == nil {
+		f.err = loupe.Invalidf(f.prefix+name, "%s", f.prefix+fmt.Sprintf(format, args...))
+	}
+}
+
+// raw returns the field's JSON, or nil when absent or null.
+func (f *fields) raw(name string, required bool) json.RawMessage {
+	if f.err != nil {
+		return nil
+	}
+	v := bytes.TrimSpace(f.m[name])
+	if len(v) == 0 || string(v) == "null" {
+		if required {
+			f.fail(name, "%s is required", name)
+		}
+		return nil
+	}
+	return v
+}
+
+func (f *fields) str(name string, required bool) string {
+	v := f.raw(name, required)
+	if v == nil {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		f.fail(name, "%s must be a string", name)
+		return ""
+	}
+	if required && strings.TrimSpace(s) == "" {
+		f.fail(name, "%s is required", name)
+	}
+	return s
+}
+
+func (f *fields) id(name string, required bool) string {
+	s := f.str(name, required)
+	if s != "" && !loupe.ValidID(s) {
+		f.fail(name, "%s must be 1-%d printable characters without spaces, '#' or '/'", name, loupe.MaxIDLength)
+	}
+	return s
+}
+
+func (f *fields) text(name string, required bool) string {
+	s := strings.TrimSpace(f.str(name, required))
+	if len([]rune(s)) > MaxTextLength {
+		f.fail(name, "%s is longer than %d characters", name, MaxTextLength)
+	}
+	return s
+}
+
+func (f *fields) email(name string) string {
+	s := f.str(name, false)
+	if s == "" {
+		return ""
+	}
+	s = loupe.NormalizeEmail(s)
+	if !loupe.ValidEmail(s) {
+		f.fail(name, "%s is not a well-formed email address", name)
+	}
+	return s
+}
+
+func (f *fields) time(name string, required bool) time.Time {
+	s := f.str(name, required)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		f.fail(name, "%s must be an RFC 3339 time such as 2026-11-20T15:04:05Z", name)
+		return time.Time{}
+	}
+	if t.Year() < 1970 {
+		f.fail(name, "%s is before 1970", name)
+	}
+	return t.UTC()
+}
+
+func (f *fields) date(name string) loupe.Date {
+	s := f.str(name, false)
+	if s == "" {
+		return loupe.Date{}
+	}
+	d, err := loupe.ParseDate(s)
+	if err != nil {
+		f.fail(name, "%s must be a calendar day YYYY-MM-DD or --MM-DD", name)
+	}
+	return d
+}
+
+func (f *fields) bool(name string) bool {
+	v := f.raw(name, false)
+	if v == nil {
+		return false
+	}
+	var b bool
+	if err := json.Unmarshal(v, &b); err != nil {
+		f.fail(name, "%s must be true or false", name)
+	}
+	return b
+}
+
+func (f *fields) int64(name string) int64 {
+	v := f.raw(name, false)
+	if v == nil {
+		return 0
+	}
+	var n int64
+	if err := json.Unmarshal(v, &n); err != nil {
+		f.fail(name, "%s must be an integer", name)
+		return 0
+	}
+	if n < 0 {
+		f.fail(name, "%s must not be negative", name)
+	}
+	return n
+}
+
+func (f *fields) capacity(name string) int {
+	n := f.int64(name)
+	if n > 1_000_000 {
+		f.fail(name, "%s must be at most 1000000", name)
+		return 0
+	}
+	return int(n)
+}
+
+func (f *fields) categories(name string) []string {
+	v := f.raw(name, false)
+	if v == nil {
+		return nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(v, &items); err != nil {
+		f.fail(name, "%s must be an array of category strings", name)
+		return nil
+	}
+	if len(items) > MaxListLength {
+		f.fail(name, "%s holds more than %d entries", name, MaxListLength)
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for i, it := range items {
+		var s string
+		if err := json.Unmarshal(it, &s); err != nil {
+			f.fail(fmt.Sprintf("%s[%d]", name, i), "%s[%d] must be a string", name, i)
+			return nil
+		}
+		if !loupe.ValidCategory(s) {
+			f.fail(fmt.Sprintf("%s[%d]", name, i), "%s[%d] must match [a-z0-9_]{1,32}", name, i)
+			return nil
+		}
+		out = append(out, s)
+	}
+	return out
+}

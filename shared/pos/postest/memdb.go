@@ -1,0 +1,413 @@
+// Package postest provides an in-memory loupe.DB for tests of code that applies
+// POS events (pos, httpapi, csvimport). It follows the loupe.DB rules that
+// matter to those callers (ErrStale, ErrExists, ErrNotFound, Loupe-owned
+// customer fields, idempotent MarkEvent) and counts writes, so a test can
+// assert that a rejected event wrote nothing. It is not a reference adapter:
+// the storetest suite runs against the real ones.
+package postest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
+)
+
+// MemDB is an in-memory loupe.DB. The zero value is not usable; call NewMemDB.
+type MemDB struct {
+	mu         sync.Mutex
+	writes     int
+	stores     map[string]loupe.Store
+	associates map[string]loupe.Associate
+	customers  map[string]loupe.Customer
+	repairs    map[string]loupe.Repair
+	purchases  map[string]loupe.Purchase
+	events     map[string]time.Time
+
+	// Fail, when set, is returned by every method (to test error paths).
+	Fail error
+}
+
+var _ loupe.DB = (*MemDB)(nil)
+
+// NewMemDB returns an empty MemDB.
+func NewMemDB() *MemDB {
+	return &MemDB{
+		stores:     map[string]loupe.Store{},
+		associates: map[string]loupe.Associate{},
+		customers:  map[string]loupe.Customer{},
+		repairs:    map[string]loupe.Repair{},
+		purchases:  map[string]loupe.Purchase{},
+		events:     map[string]time.Time{},
+	}
+}
+
+// Writes returns how many writes changed something (MarkEvent included).
+func (m *MemDB) Writes() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.writes
+}
+
+func notFound(kind, id string) error { return fmt.Errorf("%s %s: %w", kind, id, loupe.ErrNotFound) }
+
+// PutStore implements loupe.DB.
+func (m *MemDB) PutStore(_ context.Context, s loupe.Store) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	if old, ok := m.stores[s.StoreID]; ok && old.UpdatedAt.After(s.UpdatedAt) {
+		return loupe.ErrStale
+	}
+	m.stores[s.StoreID] = s
+	m.writes++
+	return nil
+}
+
+// GetStore implements loupe.DB.
+func (m *MemDB) GetStore(_ context.Context, id string) (loupe.Store, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return loupe.Store{}, m.Fail
+	}
+	s, ok := m.stores[id]
+	if !ok {
+		return loupe.Store{}, notFound("store", id)
+	}
+	return s, nil
+}
+
+// ListStores implements loupe.DB.
+func (m *MemDB) ListStores(context.Context) ([]loupe.Store, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return nil, m.Fail
+	}
+	out := make([]loupe.Store, 0, len(m.stores))
+	for _, s := range m.stores {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StoreID < out[j].StoreID })
+	return out, nil
+}
+
+// PutAssociate implements loupe.DB.
+func (m *MemDB) PutAssociate(_ context.Context, a loupe.Associate) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	if old, ok := m.associates[a.AssociateID]; ok && old.UpdatedAt.After(a.UpdatedAt) {
+		return loupe.ErrStale
+	}
+	m.associates[a.AssociateID] = a
+	m.writes++
+	return nil
+}
+
+// TerminateAssociate implements loupe.DB.
+func (m *MemDB) TerminateAssociate(_ context.Context, id string, at, occurredAt time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	old, ok := m.associates[id]
+	if ok && old.UpdatedAt.After(occurredAt) {
+		return loupe.ErrStale
+	}
+	if ok && old.Status == loupe.StatusTerminated {
+		return nil
+	}
+	if !ok {
+		old = loupe.Associate{AssociateID: id}
+	}
+	old.Status, old.TerminatedAt, old.UpdatedAt = loupe.StatusTerminated, at, occurredAt
+	m.associates[id] = old
+	m.writes++
+	return nil
+}
+
+// GetAssociate implements loupe.DB.
+func (m *MemDB) GetAssociate(_ context.Context, id string) (loupe.Associate, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return loupe.Associate{}, m.Fail
+	}
+	a, ok := m.associates[id]
+	if !ok {
+		return loupe.Associate{}, notFound("associate", id)
+	}
+	return a, nil
+}
+
+// ListAssociates implements loupe.DB.
+func (m *MemDB) ListAssociates(_ context.Context, storeID string) ([]loupe.Associate, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return nil, m.Fail
+	}
+	var out []loupe.Associate
+	for _, a := range m.associates {
+		if storeID == "" || a.StoreID == storeID {
+			out = append(out, a)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AssociateID < out[j].AssociateID })
+	return out, nil
+}
+
+// PutCustomer implements loupe.DB.
+func (m *MemDB) PutCustomer(_ context.Context, c loupe.Customer) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	old, ok := m.customers[c.CustomerID]
+	if ok && old.UpdatedAt.After(c.UpdatedAt) {
+		return loupe.ErrStale
+	}
+	c.EmailStatus = loupe.EmailOK
+	if ok {
+		c.EmailStatus = old.EmailStatus
+	}
+	if c.Email != "" {
+		c.EmailSource, c.EmailCapturedAt = loupe.EmailSourcePOS, c.UpdatedAt
+	} else {
+		c.Email, c.EmailSource, c.EmailCapturedAt = old.Email, old.EmailSource, old.EmailCapturedAt
+	}
+	m.customers[c.CustomerID] = c
+	m.writes++
+	return nil
+}
+
+// GetCustomer implements loupe.DB.
+func (m *MemDB) GetCustomer(_ context.Context, id string) (loupe.Customer, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return loupe.Customer{}, m.Fail
+	}
+	c, ok := m.customers[id]
+	if !ok {
+		return loupe.Customer{}, notFound("customer", id)
+	}
+	return c, nil
+}
+
+func (m *MemDB) sortedCustomers(keep func(loupe.Customer) bool) []loupe.Customer {
+	var out []loupe.Customer
+	for _, c := range m.customers {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CustomerID < out[j].CustomerID })
+	return out
+}
+
+// CustomersByAssociate implements loupe.DB.
+func (m *MemDB) CustomersByAssociate(_ context.Context, associateID string) ([]loupe.Customer, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return nil, m.Fail
+	}
+	return m.sortedCustomers(func(c loupe.Customer) bool { return c.AssociateID == associateID }), nil
+}
+
+// CustomersByMonthDay implements loupe.DB.
+func (m *MemDB) CustomersByMonthDay(_ context.Context, field, monthDay string) ([]loupe.Customer, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return nil, m.Fail
+	}
+	return m.sortedCustomers(func(c loupe.Customer) bool {
+		d := c.Birthday
+		if field == "anniversary" {
+			d = c.Anniversary
+		}
+		return !d.IsZero() && d.MonthDay() == monthDay
+	}), nil
+}
+
+// ScanCustomers implements loupe.DB.
+func (m *MemDB) ScanCustomers(_ context.Context, storeID string, fn func(loupe.Customer) error) error {
+	m.mu.Lock()
+	if m.Fail != nil {
+		m.mu.Unlock()
+		return m.Fail
+	}
+	cs := m.sortedCustomers(func(c loupe.Customer) bool { return storeID == "" || c.HomeStoreID == storeID })
+	m.mu.Unlock()
+	for _, c := range cs {
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetCustomerEmail implements loupe.DB.
+func (m *MemDB) SetCustomerEmail(_ context.Context, id, email, source string, at time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return false, m.Fail
+	}
+	c, ok := m.customers[id]
+	if !ok {
+		return false, notFound("customer", id)
+	}
+	if c.Email != "" && !c.EmailCapturedAt.Before(at) {
+		return false, nil
+	}
+	c.Email, c.EmailSource, c.EmailCapturedAt = email, source, at
+	m.customers[id] = c
+	m.writes++
+	return true, nil
+}
+
+// MoveCustomer implements loupe.DB.
+func (m *MemDB) MoveCustomer(_ context.Context, id, from, to string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	c, ok := m.customers[id]
+	if !ok {
+		return notFound("customer", id)
+	}
+	if c.AssociateID == to {
+		return nil
+	}
+	if c.AssociateID != from {
+		return loupe.ErrConflict
+	}
+	c.AssociateID = to
+	m.customers[id] = c
+	m.writes++
+	return nil
+}
+
+// PutRepair implements loupe.DB.
+func (m *MemDB) PutRepair(_ context.Context, r loupe.Repair) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	if _, ok := m.repairs[r.RepairID]; ok {
+		return loupe.ErrExists
+	}
+	m.repairs[r.RepairID] = r
+	m.writes++
+	return nil
+}
+
+// GetRepair implements loupe.DB.
+func (m *MemDB) GetRepair(_ context.Context, id string) (loupe.Repair, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return loupe.Repair{}, m.Fail
+	}
+	r, ok := m.repairs[id]
+	if !ok {
+		return loupe.Repair{}, notFound("repair", id)
+	}
+	return r, nil
+}
+
+// RepairsByStoreDay implements loupe.DB.
+func (m *MemDB) RepairsByStoreDay(_ context.Context, storeID, day string) ([]loupe.Repair, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return nil, m.Fail
+	}
+	var out []loupe.Repair
+	for _, r := range m.repairs {
+		if r.StoreID == storeID && r.LocalDay == day {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].TakenInAt.Equal(out[j].TakenInAt) {
+			return out[i].TakenInAt.Before(out[j].TakenInAt)
+		}
+		return out[i].RepairID < out[j].RepairID
+	})
+	return out, nil
+}
+
+// PutPurchase implements loupe.DB.
+func (m *MemDB) PutPurchase(_ context.Context, p loupe.Purchase) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	if _, ok := m.purchases[p.PurchaseID]; ok {
+		return loupe.ErrExists
+	}
+	m.purchases[p.PurchaseID] = p
+	m.writes++
+	return nil
+}
+
+// PurchasesByCustomer implements loupe.DB.
+func (m *MemDB) PurchasesByCustomer(_ context.Context, customerID string) ([]loupe.Purchase, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return nil, m.Fail
+	}
+	var out []loupe.Purchase
+	for _, p := range m.purchases {
+		if p.CustomerID == customerID {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].PurchasedAt.Before(out[j].PurchasedAt) })
+	return out, nil
+}
+
+// MarkEvent implements loupe.DB.
+func (m *MemDB) MarkEvent(_ context.Context, id string, at time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return false, m.Fail
+	}
+	if _, ok := m.events[id]; ok {
+		return false, nil
+	}
+	m.events[id] = at
+	m.writes++
+	return true, nil
+}
+
+// EventSeen implements loupe.DB.
+func (m *MemDB) EventSeen(_ context.Context, id string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return false, m.Fail
+	}
+	_, ok := m.events[id]
+	return ok, nil
+}

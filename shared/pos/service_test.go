@@ -1,0 +1,235 @@
+package pos_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/pos"
+	"github.com/loupehq/loupe/shared/pos/postest"
+)
+
+func newService() (*pos.Service, *postest.MemDB) {
+	db := postest.NewMemDB()
+	return &pos.Service{DB: db, Now: func() time.Time { return atTime }}, db
+}
+
+func mustApply(t *testing.T, s *pos.Service, body []byte) pos.Result {
+	t.Helper()
+	res, err := s.Apply(context.Background(), body)
+	if err != nil {
+		t.Fatalf("Apply(%s): %v", body, err)
+	}
+	return res
+}
+
+func TestApplyAcceptedThenDuplicate(t *testing.T) {
+	s, db := newService()
+	body := event("e1", pos.TypeCustomerUpserted, at, `{"customer_id":"c1","home_store_id":"s1","email":"bea@example.com"}`)
+	if got := mustApply(t, s, body); got.Status != pos.StatusAccepted || got.ID != "e1" {
+		t.Fatalf("first Apply = %+v, want accepted e1", got)
+	}
+	writes := db.Writes()
+	if got := mustApply(t, s, body); got.Status != pos.StatusDuplicate {
+		t.Fatalf("second Apply status = %q, want duplicate", got.Status)
+	}
+	if got := db.Writes(); got != writes {
+		t.Fatalf("duplicate wrote: writes %d, want %d", got, writes)
+	}
+	c, err := db.GetCustomer(context.Background(), "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Email != "bea@example.com" || c.EmailSource != loupe.EmailSourcePOS || c.EmailStatus != loupe.EmailOK {
+		t.Fatalf("customer = %+v", c)
+	}
+}
+
+func TestApplyOutOfOrder(t *testing.T) {
+	s, db := newService()
+	newer := event("e2", pos.TypeCustomerUpserted, "2026-11-20T15:00:00Z", `{"customer_id":"c1","home_store_id":"s1","first_name":"New"}`)
+	older := event("e1", pos.TypeCustomerUpserted, "2026-11-20T14:00:00Z", `{"customer_id":"c1","home_store_id":"s1","first_name":"Old"}`)
+	mustApply(t, s, newer)
+	got := mustApply(t, s, older)
+	if got.Status != pos.StatusAccepted || !got.Outdated {
+		t.Fatalf("older Apply = %+v, want accepted and outdated", got)
+	}
+	c, _ := db.GetCustomer(context.Background(), "c1")
+	if c.FirstName != "New" {
+		t.Fatalf("first_name = %q, want New", c.FirstName)
+	}
+	if seen, _ := db.EventSeen(context.Background(), "e1"); !seen {
+		t.Fatalf("outdated event not marked seen")
+	}
+}
+
+func TestApplyRejectedWritesNothing(t *testing.T) {
+	tests := []struct {
+		name      string
+		body      []byte
+		wantField string
+	}{
+		{"missing field", event("e1", pos.TypeCustomerUpserted, at, `{"home_store_id":"s1"}`), "data.customer_id"},
+		{"bad category", event("e1", pos.TypeCustomerUpserted, at, `{"customer_id":"c1","home_store_id":"s1","preferences":["x","Y"]}`), "data.preferences[1]"},
+		{"far future", event("e1", pos.TypeCustomerUpserted, "2026-11-20T17:00:00Z", `{"customer_id":"c1","home_store_id":"s1"}`), "occurred_at"},
+		{"bad repair", event("e1", pos.TypeRepairCreated, at, `{"repair_id":"r1","store_id":"s1"}`), "data.associate_id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, db := newService()
+			_, err := s.Apply(context.Background(), tt.body)
+			var le *loupe.Error
+			if !errors.As(err, &le) || le.Code != loupe.EINVALID || le.Field != tt.wantField {
+				t.Fatalf("Apply err = %v, want invalid %s", err, tt.wantField)
+			}
+			if got := db.Writes(); got != 0 {
+				t.Fatalf("writes = %d, want 0", got)
+			}
+			if seen, _ := db.EventSeen(context.Background(), "e1"); seen {
+				t.Fatalf("rejected event marked seen")
+			}
+		})
+	}
+}
+
+func TestApplyRepairLocalDay(t *testing.T) {
+	s, db := newService()
+	ctx := context.Background()
+	mustApply(t, s, event("e0", pos.TypeStoreUpserted, at, `{"store_id":"ny","name":"NY","timezone":"America/New_York","country":"US"}`))
+	// 02:30 UTC on the 20th is still the 19th in New York.
+	mustApply(t, s, event("e1", pos.TypeRepairCreated, at, `{"repair_id":"r1","store_id":"ny","associate_id":"a1","customer_id":"c1","taken_in_at":"2026-11-20T02:30:00Z"}`))
+	mustApply(t, s, event("e2", pos.TypeRepairCreated, at, `{"repair_id":"r2","store_id":"unknown","associate_id":"a1","customer_id":"c1","taken_in_at":"2026-11-20T02:30:00Z"}`))
+	mustApply(t, s, event("e3", pos.TypeRepairCreated, "2026-11-20T03:00:00Z", `{"repair_id":"r3","store_id":"ny","associate_id":"a1","customer_id":"c1"}`))
+	for id, want := range map[string]string{"r1": "2026-11-19", "r2": "2026-11-20", "r3": "2026-11-19"} {
+		r, err := db.GetRepair(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.LocalDay != want {
+			t.Errorf("%s LocalDay = %q, want %q", id, r.LocalDay, want)
+		}
+	}
+	// A re-sent take-in under a new event id is accepted, nothing overwritten.
+	got := mustApply(t, s, event("e4", pos.TypeRepairCreated, at, `{"repair_id":"r1","store_id":"ny","associate_id":"a2","customer_id":"c1"}`))
+	if got.Status != pos.StatusAccepted || !got.Outdated {
+		t.Fatalf("re-sent repair = %+v, want accepted outdated", got)
+	}
+}
+
+func TestUpsertAssociateStatus(t *testing.T) {
+	ctx := context.Background()
+	up := func(id, occurred, status string) []byte {
+		st := ""
+		if status != "" {
+			st = `,"status":"` + status + `"`
+		}
+		return event(id, pos.TypeAssociateUpserted, occurred, `{"associate_id":"a1","store_id":"s1","name":"Ann"`+st+`}`)
+	}
+	tests := []struct {
+		name   string
+		events [][]byte
+		want   string
+	}{
+		{"new starts active", [][]byte{up("e1", at, "")}, loupe.StatusActive},
+		{"absent keeps terminated", [][]byte{
+			event("e1", pos.TypeAssociateTerminated, "2026-11-20T10:00:00Z", `{"associate_id":"a1"}`),
+			up("e2", "2026-11-20T11:00:00Z", ""),
+		}, loupe.StatusTerminated},
+		{"explicit active rehires", [][]byte{
+			event("e1", pos.TypeAssociateTerminated, "2026-11-20T10:00:00Z", `{"associate_id":"a1"}`),
+			up("e2", "2026-11-20T11:00:00Z", "active"),
+		}, loupe.StatusActive},
+		{"older upsert cannot resurrect", [][]byte{
+			event("e1", pos.TypeAssociateTerminated, "2026-11-20T10:00:00Z", `{"associate_id":"a1"}`),
+			up("e2", "2026-11-20T09:00:00Z", "active"),
+		}, loupe.StatusTerminated},
+		{"explicit terminated", [][]byte{up("e1", "2026-11-20T10:00:00Z", ""), up("e2", "2026-11-20T11:00:00Z", "terminated")}, loupe.StatusTerminated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, db := newService()
+			for _, b := range tt.events {
+				mustApply(t, s, b)
+			}
+			a, err := db.GetAssociate(ctx, "a1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Status != tt.want {
+				t.Fatalf("status = %q, want %q", a.Status, tt.want)
+			}
+			if got := !a.TerminatedAt.IsZero(); got != (tt.want == loupe.StatusTerminated) {
+				t.Fatalf("TerminatedAt = %v with status %q", a.TerminatedAt, a.Status)
+			}
+		})
+	}
+}
+
+func TestUpsertCustomerKeepsOwner(t *testing.T) {
+	ctx := context.Background()
+	s, db := newService()
+	mustApply(t, s, event("e1", pos.TypeAssociateUpserted, "2026-11-20T08:00:00Z", `{"associate_id":"old","store_id":"s1","name":"Old"}`))
+	mustApply(t, s, event("e2", pos.TypeAssociateUpserted, "2026-11-20T08:00:00Z", `{"associate_id":"new","store_id":"s1","name":"New"}`))
+	mustApply(t, s, event("e3", pos.TypeCustomerUpserted, "2026-11-20T09:00:00Z", `{"customer_id":"c1","home_store_id":"s1","associate_id":"old","email":"bea@example.com"}`))
+	mustApply(t, s, event("e4", pos.TypeAssociateTerminated, "2026-11-20T10:00:00Z", `{"associate_id":"old"}`))
+	if err := db.MoveCustomer(ctx, "c1", "old", "new"); err != nil { // Loupe reassigns
+		t.Fatal(err)
+	}
+	// The POS still names the former associate, and leaves the email out.
+	mustApply(t, s, event("e5", pos.TypeCustomerUpserted, "2026-11-20T11:00:00Z", `{"customer_id":"c1","home_store_id":"s1","associate_id":"old","first_name":"Bea"}`))
+	c, _ := db.GetCustomer(ctx, "c1")
+	if c.AssociateID != "new" || c.FirstName != "Bea" || c.Email != "bea@example.com" {
+		t.Fatalf("customer = %+v, want owner new, first name Bea, email kept", c)
+	}
+	// No associate_id keeps the owner too.
+	mustApply(t, s, event("e6", pos.TypeCustomerUpserted, "2026-11-20T12:00:00Z", `{"customer_id":"c1","home_store_id":"s1"}`))
+	if c, _ = db.GetCustomer(ctx, "c1"); c.AssociateID != "new" {
+		t.Fatalf("owner = %q, want new", c.AssociateID)
+	}
+	// An active associate named by the POS takes the client.
+	mustApply(t, s, event("e7", pos.TypeAssociateUpserted, "2026-11-20T08:00:00Z", `{"associate_id":"third","store_id":"s1","name":"Third"}`))
+	mustApply(t, s, event("e8", pos.TypeCustomerUpserted, "2026-11-20T13:00:00Z", `{"customer_id":"c1","home_store_id":"s1","associate_id":"third"}`))
+	if c, _ = db.GetCustomer(ctx, "c1"); c.AssociateID != "third" {
+		t.Fatalf("owner = %q, want third", c.AssociateID)
+	}
+}
+
+func TestApplyConcurrentDuplicates(t *testing.T) {
+	s, db := newService()
+	body := event("e1", pos.TypePurchaseCreated, at, `{"purchase_id":"p1","store_id":"s1","associate_id":"a1","customer_id":"c1","total_cents":100}`)
+	var wg sync.WaitGroup
+	results := make([]pos.Result, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = mustApply(t, s, body)
+		}()
+	}
+	wg.Wait()
+	accepted := 0
+	for _, r := range results {
+		if r.Status == pos.StatusAccepted {
+			accepted++
+		}
+	}
+	if accepted != 1 {
+		t.Fatalf("accepted %d times, want 1", accepted)
+	}
+	ps, _ := db.PurchasesByCustomer(context.Background(), "c1")
+	if len(ps) != 1 {
+		t.Fatalf("%d purchases stored, want 1", len(ps))
+	}
+}
+
+func TestApplyDBError(t *testing.T) {
+	s, db := newService()
+	db.Fail = errors.New("disk on fire")
+	_, err := s.Apply(context.Background(), event("e1", pos.TypeCustomerUpserted, at, `{"customer_id":"c1","home_store_id":"s1"}`))
+	if err == nil || loupe.ErrorCode(err) != loupe.EINTERNAL {
+		t.Fatalf("Apply err = %v, want an internal error", err)
+	}
+}
