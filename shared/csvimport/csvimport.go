@@ -351,15 +351,12 @@ func (r *rowReader) apply(ctx context.Context, kind string, a Applier, now func(
 		if err != nil {
 			return err
 		}
+		// A blank status keeps the stored one (new associates start active),
+		// as on the webhook.
 		status := strings.ToLower(r.get("status"))
-		if status == "" {
-			status = loupe.StatusActive
-		}
-		var termAt time.Time
-		if status == loupe.StatusTerminated {
-			if termAt, err = r.time("terminated_at", updated); err != nil {
-				return err
-			}
+		termAt, err := r.time("terminated_at", time.Time{})
+		if err != nil {
+			return err
 		}
 		return a.UpsertAssociate(ctx, loupe.Associate{
 			AssociateID:  r.get("associate_id"),

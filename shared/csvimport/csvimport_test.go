@@ -43,7 +43,11 @@ func (f *fakeApplier) UpsertStore(ctx context.Context, s loupe.Store) error {
 }
 
 func (f *fakeApplier) UpsertAssociate(ctx context.Context, a loupe.Associate) error {
-	if err := a.Validate(); err != nil {
+	probe := a
+	if probe.Status == "" {
+		probe.Status = loupe.StatusActive
+	}
+	if err := probe.Validate(); err != nil {
 		return err
 	}
 	f.associates = append(f.associates, a)
@@ -132,10 +136,10 @@ func TestImportOtherKinds(t *testing.T) {
 	}
 	wantAssoc := []loupe.Associate{
 		{AssociateID: "a1", StoreID: "s1", Name: "Ann Lee", Strengths: []string{"bridal", "watches"}, Capacity: 25,
-			Status: "active", UpdatedAt: t0},
+			UpdatedAt: t0},
 		{AssociateID: "a2", StoreID: "s1", Name: "Bob Roe", Status: "terminated",
 			TerminatedAt: time.Date(2026, 11, 1, 17, 0, 0, 0, time.UTC), UpdatedAt: t0},
-		{AssociateID: "a3", StoreID: "s1", Name: "Cy Poe", Status: "terminated", TerminatedAt: t0, UpdatedAt: t0},
+		{AssociateID: "a3", StoreID: "s1", Name: "Cy Poe", Status: "terminated", UpdatedAt: t0},
 	}
 	if !reflect.DeepEqual(f.associates, wantAssoc) {
 		t.Errorf("associates:\n got %+v\nwant %+v", f.associates, wantAssoc)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,6 +174,7 @@ type recorder struct {
 	terminated                             []string
 	repairIDs                              map[string]bool
 	failOn                                 string
+	mu                                     sync.Mutex
 }
 
 func (r *recorder) PutStore(ctx context.Context, s loupe.Store) error { r.stores++; return nil }
@@ -185,6 +187,8 @@ func (r *recorder) TerminateAssociate(ctx context.Context, id string, at, occurr
 	return nil
 }
 func (r *recorder) PutCustomer(ctx context.Context, c loupe.Customer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if c.CustomerID == r.failOn {
 		return errors.New("disk full")
 	}
