@@ -1,0 +1,138 @@
+package compliance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/loupehq/loupe/shared/emailcheck"
+	"github.com/loupehq/loupe/shared/loupe"
+)
+
+// StoreDirectory gives the chain's stores (names, time zones, own addresses).
+// loupe.DB implements it.
+type StoreDirectory interface {
+	// GetStore returns a store or an error wrapping loupe.ErrNotFound.
+	GetStore(ctx context.Context, storeID string) (loupe.Store, error)
+	// ListStores returns every store ordered by StoreID.
+	ListStores(ctx context.Context) ([]loupe.Store, error)
+}
+
+// AssociateDirectory gives associates' names and addresses. loupe.DB implements it.
+type AssociateDirectory interface {
+	// ListAssociates returns one store's associates, or the chain's when storeID is "".
+	ListAssociates(ctx context.Context, storeID string) ([]loupe.Associate, error)
+}
+
+// CustomerEmails fills a customer's profile with an email captured at a take-in.
+// loupe.DB implements it.
+type CustomerEmails interface {
+	// SetCustomerEmail writes email only when the stored one is older than at or
+	// empty; (false, nil) when the stored one is newer; ErrNotFound for an
+	// unknown customer.
+	SetCustomerEmail(ctx context.Context, customerID, email, source string, at time.Time) (bool, error)
+}
+
+// Service is the compliance domain: HandleChange records take-ins, Report
+// answers GET /compliance. Store, Stores, Associates and Now are required;
+// Customers is optional (no profile fill without it).
+type Service struct {
+	Store      Store              // the aggregates
+	Stores     StoreDirectory     // store names, zones, countries, own addresses
+	Associates AssociateDirectory // associate names and addresses
+	Customers  CustomerEmails     // profile fill; nil disables it
+	Now        loupe.Clock        // the current time
+	// Consent overrides ConsentRule per country (ISO 3166 alpha-2, upper case),
+	// e.g. {"CA": ConsentOptOut} once implied consent is recorded. nil: defaults.
+	Consent map[string]string
+	Log     *slog.Logger // nil: slog.Default()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+// ConsentFor returns the consent rule in force for a country: the Consent
+// override when present, ConsentRule otherwise.
+func (s *Service) ConsentFor(country string) string {
+	if r, ok := s.Consent[strings.ToUpper(country)]; ok {
+		return r
+	}
+	return ConsentRule(country)
+}
+
+// HandleChange is the loupe.ChangeHandler for compliance. For a repair INSERT it
+// judges the written-down email against the store's own addresses, records the
+// take-in on its store-local day (Repair.LocalDay, or the day of TakenInAt in
+// the store's zone when that is empty), and, when the email is captured and the
+// store's country does not require prior consent, fills the customer's profile
+// (source "repair", at TakenInAt). Every other change is ignored. It is
+// idempotent: a replayed change records nothing new and the fill is a
+// conditional write. An unknown store counts in UTC with no own addresses; an
+// unknown customer skips the fill. Returns the lookup or storage error, after
+// which the change should be delivered again.
+func (s *Service) HandleChange(ctx context.Context, c loupe.Change) error {
+	if c.Entity != loupe.EntityRepair || c.Op != loupe.OpInsert || c.NewRepair == nil {
+		return nil
+	}
+	r := *c.NewRepair
+	store, err := s.Stores.GetStore(ctx, r.StoreID)
+	known := err == nil
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("compliance of repair %s: get store %s: %w", r.RepairID, r.StoreID, err)
+	}
+	var own []string
+	loc := time.UTC
+	if known {
+		own = append(own, store.FromEmail, store.ManagerEmail)
+		if l, err := store.Location(); err == nil {
+			loc = l
+		}
+		assocs, err := s.Associates.ListAssociates(ctx, r.StoreID)
+		if err != nil {
+			return fmt.Errorf("compliance of repair %s: list associates of %s: %w", r.RepairID, r.StoreID, err)
+		}
+		for _, a := range assocs {
+			own = append(own, a.Email)
+		}
+	}
+	day := r.LocalDay
+	if day == "" {
+		day = loupe.LocalDayIn(r.TakenInAt, loc)
+	}
+	res := emailcheck.Check(r.CustomerEmail, own...)
+	t := TakeIn{RepairID: r.RepairID, StoreID: r.StoreID, AssociateID: r.AssociateID, CustomerID: r.CustomerID,
+		Day: day, TakenInAt: r.TakenInAt, Captured: res.Captured, Reason: res.Reason, Suggestion: res.Suggestion}
+	if err := s.Store.Record(ctx, t); err != nil {
+		return fmt.Errorf("compliance of repair %s: %w", r.RepairID, err)
+	}
+	if !res.Captured || s.Customers == nil {
+		return nil
+	}
+	if rule := s.ConsentFor(store.Country); rule != ConsentOptOut {
+		s.log().InfoContext(ctx, "repair email not filled into profile: consent required",
+			"repair_id", r.RepairID, "customer_id", r.CustomerID, "store_id", r.StoreID, "consent", rule)
+		return nil
+	}
+	wrote, err := s.Customers.SetCustomerEmail(ctx, r.CustomerID, res.Email, loupe.EmailSourceRepair, r.TakenInAt)
+	switch {
+	case isNotFound(err):
+		s.log().InfoContext(ctx, "repair email not filled: unknown customer", "repair_id", r.RepairID, "customer_id", r.CustomerID)
+		return nil
+	case err != nil:
+		return fmt.Errorf("compliance of repair %s: set email of customer %s: %w", r.RepairID, r.CustomerID, err)
+	}
+	s.log().DebugContext(ctx, "repair email fill", "repair_id", r.RepairID, "customer_id", r.CustomerID, "written", wrote)
+	return nil
+}
+
+// isNotFound reports whether err means "no such record".
+func isNotFound(err error) bool {
+	return errors.Is(err, loupe.ErrNotFound) || loupe.ErrorCode(err) == loupe.ENOTFOUND
+}
