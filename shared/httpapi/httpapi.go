@@ -1,0 +1,190 @@
+// Package httpapi is Loupe's HTTP adapter: one http.Handler serving every route
+// of the public contract, behind API Gateway (through package lambdahttp) and in
+// `loupe serve` alike.
+//
+// Adding a route: write the handler (a method returning error) in its own file
+// and add one line to (*server).routes. Handlers use decodeJSON, writeJSON and
+// return *loupe.Error values; writeError is the one place that maps error codes
+// to HTTP statuses.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/pos"
+)
+
+// Config holds what the API needs. Zero values are normalised by New.
+type Config struct {
+	// DB is the data store. Required by every data route.
+	DB loupe.DB
+	// Events applies POS webhook events. Nil: a pos.Service over DB and Now.
+	Events *pos.Service
+	// WebhookSecrets verify the Loupe-Signature of POS events; any one of them
+	// may have signed (rotation). Empty: POST /pos/events answers 503.
+	WebhookSecrets []string
+	// APIToken guards the staff routes (Authorization: Bearer <token>). Empty:
+	// the staff routes are open, for use behind API Gateway's JWT authorizer;
+	// `loupe serve` always sets one.
+	APIToken string
+	// Now is the clock (signature windows, event stamps). Nil: time.Now.
+	Now loupe.Clock
+	// Logger receives one line per request and the detail of internal errors.
+	// Nil: slog.Default().
+	Logger *slog.Logger
+}
+
+// MaxBodyBytes is the largest request body accepted (1 MiB).
+const MaxBodyBytes = 1 << 20
+
+// server carries the normalised Config for the handlers.
+type server struct {
+	Config
+	mux *http.ServeMux
+}
+
+// access says who may call a route.
+type access int
+
+const (
+	public access = iota // anyone
+	staff                // Authorization: Bearer APIToken (when one is set)
+)
+
+// route is one entry of the routing table.
+type route struct {
+	pattern string // http.ServeMux pattern, method included: "GET /customers/{customer_id}"
+	access  access
+	handle  func(w http.ResponseWriter, r *http.Request) error
+}
+
+// routes is the routing table: one line a route.
+func (s *server) routes() []route {
+	return []route{
+		{"GET /healthz", public, s.healthz},
+		{"POST /pos/events", public, s.posEvents},
+		{"GET /customers/{customer_id}", staff, s.getCustomer},
+	}
+}
+
+// New returns the handler serving every route. It never fails; a route whose
+// dependency is missing answers with an error when called.
+func New(cfg Config) http.Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Events == nil && cfg.DB != nil {
+		cfg.Events = &pos.Service{DB: cfg.DB, Now: cfg.Now}
+	}
+	s := &server{Config: cfg, mux: http.NewServeMux()}
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.pattern, s.wrap(rt))
+	}
+	return s
+}
+
+// wrap turns a route into an http.Handler: authentication, then the handler,
+// whose error goes to writeError.
+func (s *server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.access == staff {
+			if err := s.authorize(r); err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="loupe"`)
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		if err := rt.handle(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// ServeHTTP routes the request, logs it and turns a panic into a 500.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() {
+		if p := recover(); p != nil {
+			s.Logger.ErrorContext(r.Context(), "panic in handler", "method", r.Method, "route", r.Pattern, "panic", p)
+			if !rec.wrote {
+				s.writeError(rec, r, loupe.Errorf(loupe.EINTERNAL, "internal error"))
+			}
+		}
+		s.Logger.InfoContext(r.Context(), "request",
+			"method", r.Method, "route", routeName(r), "status", rec.status(),
+			"duration_ms", float64(s.Now().Sub(start).Microseconds())/1000)
+	}()
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.unmatched(rec, r)
+		return
+	}
+	s.mux.ServeHTTP(rec, r)
+}
+
+func routeName(r *http.Request) string {
+	if r.Pattern == "" {
+		return "unmatched"
+	}
+	return r.Pattern
+}
+
+// unmatched answers a request no route matches with a JSON 404, or 405 (with
+// Allow) when the path exists for another method.
+func (s *server) unmatched(w http.ResponseWriter, r *http.Request) {
+	probe := &headerProbe{h: http.Header{}}
+	s.mux.ServeHTTP(probe, r)
+	if probe.code == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.h.Get("Allow"))
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: "method " + r.Method + " is not allowed here"}})
+		return
+	}
+	s.writeError(w, r, loupe.Errorf(loupe.ENOTFOUND, "no route for %s %s", r.Method, r.URL.Path))
+}
+
+// headerProbe captures what the mux would answer for an unmatched request.
+type headerProbe struct {
+	h    http.Header
+	code int
+}
+
+func (p *headerProbe) Header() http.Header         { return p.h }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *headerProbe) WriteHeader(code int)        { p.code = code }
+
+// statusRecorder remembers the status written, for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.code, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.code, r.wrote = http.StatusOK, true
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) status() int {
+	if !r.wrote {
+		return http.StatusOK
+	}
+	return r.code
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
