@@ -1,0 +1,248 @@
+package templatetest
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// requiredEnv documents what each function needs beyond TABLE_NAME, which
+// every function gets. The scan below adds whatever the code actually reads.
+var requiredEnv = map[string][]string{
+	"PosWebhookFunction":   {"LOUPE_WEBHOOK_SECRET", "LOUPE_UNSUBSCRIBE_SECRET"},
+	"DashboardApiFunction": nil,
+	"StaffStreamFunction":  {"SEND_QUEUE_URL"},
+	"RepairStreamFunction": nil,
+	"TouchpointsFunction":  {"SEND_QUEUE_URL"},
+	"SenderFunction":       {"SES_CONFIGURATION_SET", "UNSUBSCRIBE_BASE_URL", "LOUPE_UNSUBSCRIBE_SECRET", "SENDER_MAX_RATE"},
+	"SesFeedbackFunction":  nil,
+}
+
+// secretEnv are filled from Secrets Manager dynamic references, and only on
+// the functions that need them.
+var secretEnv = map[string][]string{
+	"LOUPE_WEBHOOK_SECRET":     {"PosWebhookFunction"},
+	"LOUPE_UNSUBSCRIBE_SECRET": {"PosWebhookFunction", "SenderFunction"},
+}
+
+// notFromTemplate are variables Go code may read that the template must not
+// (or need not) set: the Lambda runtime's own, and local-only settings.
+func notFromTemplate(name string) bool {
+	switch {
+	case strings.HasPrefix(name, "AWS_"), strings.HasPrefix(name, "_"), strings.HasPrefix(name, "LAMBDA_"):
+		return true // set by Lambda or read by the SDK
+	case name == "LOUPE_API_TOKEN":
+		return true // local bearer token; in AWS the JWT authorizer guards staff routes
+	case name == "LOUPE_TEMPLATE_STRICT":
+		return true // this test's own switch
+	}
+	return false
+}
+
+func TestEnvironmentVariables(t *testing.T) {
+	tpl := loadTemplate(t)
+	for _, id := range tpl.functions() {
+		t.Run(id, func(t *testing.T) {
+			env := tpl.envVars(id)
+			if got := refTarget(env["TABLE_NAME"]); got != "Table" {
+				t.Errorf("TABLE_NAME = !Ref %q, want !Ref Table", got)
+			}
+			for _, name := range requiredEnv[id] {
+				if _, ok := env[name]; !ok {
+					t.Errorf("%s not set", name)
+				}
+			}
+			for name, fns := range secretEnv {
+				_, set := env[name]
+				allowed := false
+				for _, fn := range fns {
+					allowed = allowed || fn == id
+				}
+				if set && !allowed {
+					t.Errorf("%s is set but %s does not need the secret", name, id)
+				}
+			}
+		})
+	}
+}
+
+var dynamicSecretRef = regexp.MustCompile(`^\{\{resolve:secretsmanager:\$\{([A-Za-z0-9]+)\}:SecretString\}\}$`)
+
+func TestSecretsAreDynamicReferences(t *testing.T) {
+	tpl := loadTemplate(t)
+	params := get(tpl.root, "Parameters")
+	for _, id := range tpl.functions() {
+		env := tpl.envVars(id)
+		for name := range secretEnv {
+			v, ok := env[name]
+			if !ok {
+				continue
+			}
+			m := dynamicSecretRef.FindStringSubmatch(subString(v))
+			if m == nil {
+				t.Errorf("%s %s: want !Sub \"{{resolve:secretsmanager:${<SecretNameParameter>}:SecretString}}\", not a plain value or parameter", id, name)
+				continue
+			}
+			p := get(params, m[1])
+			if p == nil {
+				t.Errorf("%s %s: ${%s} is not a template parameter", id, name, m[1])
+			} else if get(p, "Default") != nil {
+				t.Errorf("parameter %s: a secret name parameter should have no default", m[1])
+			}
+		}
+	}
+	// No parameter may carry a secret value itself.
+	for _, name := range keys(params) {
+		lower := strings.ToLower(name)
+		if strings.Contains(lower, "secret") && !strings.HasSuffix(name, "SecretName") {
+			t.Errorf("parameter %s looks like a secret value; pass the Secrets Manager secret name instead", name)
+		}
+	}
+}
+
+// envRead is one os.Getenv / os.LookupEnv call with a constant argument.
+type envRead struct {
+	name, pos string
+}
+
+// TestCodeReadsOnlyTemplateEnv scans functions/<dir>/*.go and every package
+// of this module they import (transitively) for os.Getenv / os.LookupEnv
+// with a constant argument, and checks the template sets each variable.
+func TestCodeReadsOnlyTemplateEnv(t *testing.T) {
+	tpl := loadTemplate(t)
+	root := repoRoot(t)
+	module := modulePath(t, root)
+	mk := makefileFunctions(t)
+	for _, id := range tpl.functions() {
+		dir := filepath.Join(root, "functions", functionDir(id, mk))
+		if !fileExists(filepath.Join(dir, "main.go")) {
+			continue
+		}
+		t.Run(id, func(t *testing.T) {
+			env := tpl.envVars(id)
+			reads := scanEnvReads(t, root, module, dir)
+			for _, r := range reads {
+				if notFromTemplate(r.name) {
+					continue
+				}
+				if _, ok := env[r.name]; !ok {
+					t.Errorf("%s reads %s (%s) but template.yaml does not set it", id, r.name, r.pos)
+				}
+			}
+		})
+	}
+}
+
+func modulePath(t *testing.T, root string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatalf("read go.mod: %v", err)
+	}
+	m := regexp.MustCompile(`(?m)^module\s+(\S+)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("go.mod has no module line")
+	}
+	return string(m[1])
+}
+
+// scanEnvReads parses the package in dir and the module packages it imports,
+// test files excluded, and returns every constant env read, sorted.
+func scanEnvReads(t *testing.T, root, module, dir string) []envRead {
+	t.Helper()
+	fset := token.NewFileSet()
+	seen := map[string]bool{}
+	var reads []envRead
+	queue := []string{dir}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		files, err := filepath.Glob(filepath.Join(d, "*.go"))
+		if err != nil {
+			t.Fatalf("list %s: %v", d, err)
+		}
+		var parsed []*ast.File
+		consts := map[string]string{}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			af, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Errorf("parse %s: %v", f, err)
+				continue
+			}
+			parsed = append(parsed, af)
+			collectStringConsts(af, consts)
+			for _, imp := range af.Imports {
+				p, _ := strconv.Unquote(imp.Path.Value)
+				if rel, ok := strings.CutPrefix(p, module+"/"); ok {
+					queue = append(queue, filepath.Join(root, filepath.FromSlash(rel)))
+				}
+			}
+		}
+		for _, af := range parsed {
+			ast.Inspect(af, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || len(call.Args) == 0 {
+					return true
+				}
+				sel, ok := call.Fun.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				pkg, ok := sel.X.(*ast.Ident)
+				if !ok || pkg.Name != "os" || (sel.Sel.Name != "Getenv" && sel.Sel.Name != "LookupEnv") {
+					return true
+				}
+				var name string
+				switch a := call.Args[0].(type) {
+				case *ast.BasicLit:
+					name, _ = strconv.Unquote(a.Value)
+				case *ast.Ident:
+					name = consts[a.Name]
+				}
+				if name != "" {
+					pos := fset.Position(call.Pos())
+					rel, _ := filepath.Rel(root, pos.Filename)
+					reads = append(reads, envRead{name: name, pos: rel + ":" + strconv.Itoa(pos.Line)})
+				}
+				return true
+			})
+		}
+	}
+	sort.Slice(reads, func(i, j int) bool { return reads[i].pos < reads[j].pos })
+	return reads
+}
+
+// collectStringConsts records package-level `const X = "..."` declarations.
+func collectStringConsts(f *ast.File, out map[string]string) {
+	for _, decl := range f.Decls {
+		gd, ok := decl.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				if i >= len(vs.Values) {
+					continue
+				}
+				if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					out[n.Name], _ = strconv.Unquote(lit.Value)
+				}
+			}
+		}
+	}
+}

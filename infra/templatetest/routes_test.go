@@ -1,0 +1,141 @@
+package templatetest
+
+import (
+	"sort"
+	"strings"
+	"testing"
+)
+
+// publicRoutes answer without a token (CONTRACT.md section 3): the signed
+// webhook, the unsubscribe page, the static dashboard and the health check.
+var publicRoutes = map[string]string{
+	"POST /pos/events": "PosWebhookFunction",
+	"GET /u/{token}":   "PosWebhookFunction",
+	"POST /u/{token}":  "PosWebhookFunction",
+	"GET /dashboard":   "DashboardApiFunction",
+	"GET /healthz":     "DashboardApiFunction",
+}
+
+// staffRoutes need the JWT authorizer. GET /reassignments/{id} also serves
+// {id}.csv: a path parameter matches "abc.csv".
+var staffRoutes = map[string]string{
+	"GET /customers/{customer_id}":    "DashboardApiFunction",
+	"DELETE /customers/{customer_id}": "DashboardApiFunction",
+	"GET /compliance":                 "DashboardApiFunction",
+	"GET /reassignments":              "DashboardApiFunction",
+	"GET /reassignments/{id}":         "DashboardApiFunction",
+	"GET /reassignments/{id}/print":   "DashboardApiFunction",
+	"POST /reassignments/{id}/claims": "DashboardApiFunction",
+	"POST /campaigns":                 "DashboardApiFunction",
+	"GET /coverage":                   "DashboardApiFunction",
+}
+
+type route struct {
+	function, authorizer string
+}
+
+// httpRoutes returns "METHOD /path" -> function and effective authorizer
+// (the route's own Auth.Authorizer, else the API's DefaultAuthorizer).
+func httpRoutes(t *testing.T, tpl *samTemplate) map[string]route {
+	t.Helper()
+	out := map[string]route{}
+	for _, ev := range tpl.events() {
+		if ev.typ == "Api" {
+			t.Errorf("%s/%s: Type Api (REST API); Loupe uses HttpApi", ev.function, ev.name)
+		}
+		if ev.typ != "HttpApi" {
+			continue
+		}
+		api := refTarget(get(ev.props, "ApiId"))
+		if typeOf(tpl.resources[api]) != "AWS::Serverless::HttpApi" {
+			t.Errorf("%s/%s: ApiId = %q, want !Ref of the AWS::Serverless::HttpApi", ev.function, ev.name, api)
+		}
+		key := strings.ToUpper(str(get(ev.props, "Method"))) + " " + str(get(ev.props, "Path"))
+		if _, dup := out[key]; dup {
+			t.Errorf("route %s declared twice", key)
+		}
+		auth := str(get(ev.props, "Auth", "Authorizer"))
+		if auth == "" {
+			auth = str(get(tpl.resources[api], "Properties", "Auth", "DefaultAuthorizer"))
+		}
+		out[key] = route{function: ev.function, authorizer: auth}
+	}
+	return out
+}
+
+// jwtAuthorizers returns the names of the HTTP API's JWT authorizers whose
+// issuer and audience come from template parameters.
+func jwtAuthorizers(t *testing.T, tpl *samTemplate) map[string]bool {
+	t.Helper()
+	params := get(tpl.root, "Parameters")
+	out := map[string]bool{}
+	for _, api := range tpl.ofType("AWS::Serverless::HttpApi") {
+		auths := get(tpl.resources[api], "Properties", "Auth", "Authorizers")
+		for _, name := range keys(auths) {
+			jwt := get(auths, name, "JwtConfiguration")
+			if jwt == nil {
+				continue
+			}
+			issuer, audience := get(jwt, "issuer"), get(jwt, "audience")
+			if issuer == nil {
+				issuer = get(jwt, "Issuer")
+			}
+			if audience == nil {
+				audience = get(jwt, "Audience")
+			}
+			if p := refTarget(issuer); p == "" || get(params, p) == nil {
+				t.Errorf("authorizer %s: issuer must be !Ref of a template parameter", name)
+				continue
+			}
+			if p := refTarget(audience); p == "" || get(params, p) == nil {
+				t.Errorf("authorizer %s: audience must be !Ref of a template parameter", name)
+				continue
+			}
+			if src := str(get(auths, name, "IdentitySource")); src != "" && src != "$request.header.Authorization" {
+				t.Errorf("authorizer %s: IdentitySource = %q, want $request.header.Authorization", name, src)
+			}
+			out[name] = true
+		}
+	}
+	return out
+}
+
+func TestRouteAuthorization(t *testing.T) {
+	tpl := loadTemplate(t)
+	routes := httpRoutes(t, tpl)
+	jwt := jwtAuthorizers(t, tpl)
+	if len(jwt) == 0 {
+		t.Fatalf("the HTTP API has no JWT authorizer with issuer and audience from parameters")
+	}
+	var keys []string
+	for k := range routes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		r := routes[key]
+		_, public := publicRoutes[key]
+		path := strings.SplitN(key, " ", 2)[1]
+		if strings.HasPrefix(path, "/u/") {
+			public = true
+		}
+		switch {
+		case public && r.authorizer != "NONE":
+			t.Errorf("%s: authorizer %q, want NONE (public route)", key, r.authorizer)
+		case !public && !jwt[r.authorizer]:
+			t.Errorf("%s: authorizer %q, want the JWT authorizer (staff route)", key, r.authorizer)
+		}
+	}
+	for _, want := range []map[string]string{publicRoutes, staffRoutes} {
+		for key, fn := range want {
+			r, ok := routes[key]
+			if !ok {
+				t.Errorf("route %s missing (want it on %s)", key, fn)
+				continue
+			}
+			if r.function != fn {
+				t.Errorf("route %s served by %s, want %s", key, r.function, fn)
+			}
+		}
+	}
+}
