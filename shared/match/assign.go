@@ -17,8 +17,9 @@ func Assign(p Problem) (Result, error) {
 		return Result{}, err
 	}
 	to := make([]int32, len(in.clients)) // associate index, -1 unassigned
+	extra := make([]int64, len(in.assocs))
 	for _, comp := range in.components() {
-		in.solveComponent(comp, to)
+		in.solveComponent(comp, to, extra)
 	}
 	return in.result(to), nil
 }
@@ -29,7 +30,7 @@ func (in *instance) components() [][]*storeInfo {
 	var overflow, spare, rest []*storeInfo
 	for _, s := range in.sortedStores() {
 		switch {
-		case len(s.clients) == 0 && len(s.eligible) == 0:
+		case len(s.clients) == 0:
 		case s.overflow():
 			overflow = append(overflow, s)
 		case s.spare() && len(s.eligible) > 0:
@@ -39,8 +40,14 @@ func (in *instance) components() [][]*storeInfo {
 		}
 	}
 	var out [][]*storeInfo
-	if len(overflow) > 0 && len(spare) > 0 {
-		joint := append(slices.Clone(overflow), spare...)
+	if len(overflow) > 0 && len(in.crossTargets()) > 0 {
+		// Spare stores without clients of their own take part too.
+		joint := slices.Clone(overflow)
+		for _, s := range in.sortedStores() {
+			if s.spare() && !s.overflow() && len(s.eligible) > 0 {
+				joint = append(joint, s)
+			}
+		}
 		slices.SortFunc(joint, func(a, b *storeInfo) int { return strings.Compare(a.id, b.id) })
 		out = append(out, joint)
 	} else {
@@ -57,11 +64,21 @@ func (in *instance) components() [][]*storeInfo {
 	return out
 }
 
-type class struct {
+// group is the clients of one home store in one solve, with where they may go.
+type group struct {
 	store   *storeInfo
+	clients []int // client indices, in id order
+	home    bool  // may go to the eligible associates of the home store
+	cross   bool  // may go to the cross-store targets
+	// spill, when set, gives the cost per client of leaving the solve
+	// without an associate (unassigned, or left for the cross-store stage).
+	spill func(cats []string) int64
+}
+
+type class struct {
+	g       *group
 	cats    []string // the client categories that some candidate has as a strength
 	clients []int
-	cross   bool // may go to another store
 }
 
 type hub struct {
@@ -71,24 +88,69 @@ type hub struct {
 
 // solveComponent assigns the clients of the stores in comp, writing the
 // associate index (or -1) of each client into to.
-func (in *instance) solveComponent(comp []*storeInfo, to []int32) {
-	// Cross-store targets: eligible associates of stores with room to spare.
-	var targets []int
+func (in *instance) solveComponent(comp []*storeInfo, to []int32, extra []int64) {
 	hasOverflow := false
 	for _, s := range comp {
-		if s.overflow() {
-			hasOverflow = true
-		} else {
-			targets = append(targets, s.eligible...)
+		hasOverflow = hasOverflow || s.overflow()
+	}
+	if in.cfg.ExactCrossStore || !hasOverflow || len(comp) == 1 {
+		groups := make([]*group, 0, len(comp))
+		for _, s := range comp {
+			g := &group{store: s, clients: s.clients, home: true}
+			if s.overflow() {
+				g.cross = len(comp) > 1
+				g.spill = func([]string) int64 { return in.unassig }
+			}
+			groups = append(groups, g)
 		}
+		var targets []int
+		if len(comp) > 1 {
+			targets = in.crossTargets()
+		}
+		in.solve(groups, targets, extra, to)
+		return
 	}
-	if !hasOverflow {
-		targets = nil
+	// Two stages. First every store alone: its clients fill its own room;
+	// a client that does not fit spills at the cost of going to another
+	// store, less the best fit it could find there.
+	hubs := in.hubs(in.crossTargets())
+	for _, s := range comp {
+		g := &group{store: s, clients: s.clients, home: true}
+		if s.overflow() {
+			g.spill = func(cats []string) int64 {
+				best := int64(0)
+				for _, h := range hubs {
+					f, _ := in.fit(cats, h.strengths)
+					best = max(best, f)
+				}
+				return in.bigM - best
+			}
+		}
+		in.solve([]*group{g}, nil, extra, to)
 	}
-	slices.Sort(targets)
+	// Then the spilled clients over the stores with room to spare, whose
+	// books now include their own clients.
+	var groups []*group
+	for _, s := range comp {
+		if !s.overflow() {
+			continue
+		}
+		g := &group{store: s, cross: true, spill: func([]string) int64 { return in.unassig }}
+		for _, ci := range s.clients {
+			if to[ci] < 0 {
+				g.clients = append(g.clients, ci)
+			}
+		}
+		groups = append(groups, g)
+	}
+	in.solve(groups, in.crossTargets(), extra, to)
+}
+
+// hubs groups associates by strengths: every associate of a hub fits every
+// client equally.
+func (in *instance) hubs(targets []int) []*hub {
 	var hubs []*hub
 	hubOf := map[string]*hub{}
-	crossU := map[string]bool{}
 	for _, a := range targets {
 		st := in.assocs[a].Strengths
 		key := strings.Join(st, ",")
@@ -99,30 +161,42 @@ func (in *instance) solveComponent(comp []*storeInfo, to []int32) {
 			hubs = append(hubs, h)
 		}
 		h.assocs = append(h.assocs, a)
-		for _, c := range st {
+	}
+	return hubs
+}
+
+// solve assigns the clients of groups exactly, as one min-cost flow, writing
+// the associate index (or -1 for a spilled client) of each into to and
+// adding the assigned clients to extra, the per-associate count of clients
+// given in earlier solves.
+func (in *instance) solve(groups []*group, targets []int, extra []int64, to []int32) {
+	hubs := in.hubs(targets)
+	crossU := map[string]bool{}
+	for _, h := range hubs {
+		for _, c := range h.strengths {
 			crossU[c] = true
 		}
 	}
-
-	// Classes: clients of one store with the same relevant categories.
+	// Classes: clients of one group with the same relevant categories.
 	var classes []*class
 	var supply int64
-	for _, s := range comp {
+	for _, gr := range groups {
 		u := map[string]bool{}
-		for _, a := range s.eligible {
-			for _, c := range in.assocs[a].Strengths {
-				u[c] = true
+		if gr.home {
+			for _, a := range gr.store.eligible {
+				for _, c := range in.assocs[a].Strengths {
+					u[c] = true
+				}
 			}
 		}
-		cross := s.overflow() && len(targets) > 0
-		if cross {
+		if gr.cross {
 			for c := range crossU {
 				u[c] = true
 			}
 		}
 		byKey := map[string]*class{}
 		var cats []string
-		for _, ci := range s.clients {
+		for _, ci := range gr.clients {
 			cats = cats[:0]
 			for _, c := range in.clients[ci].Categories {
 				if u[c] {
@@ -132,7 +206,7 @@ func (in *instance) solveComponent(comp []*storeInfo, to []int32) {
 			key := strings.Join(cats, ",")
 			k := byKey[key]
 			if k == nil {
-				k = &class{store: s, cats: slices.Clone(cats), cross: cross}
+				k = &class{g: gr, cats: slices.Clone(cats)}
 				byKey[key] = k
 				classes = append(classes, k)
 			}
@@ -146,10 +220,14 @@ func (in *instance) solveComponent(comp []*storeInfo, to []int32) {
 
 	// Nodes: 0 source, then classes, hubs, associates.
 	var assocs []int
-	for _, s := range comp {
-		assocs = append(assocs, s.eligible...)
+	for _, gr := range groups {
+		if gr.home {
+			assocs = append(assocs, gr.store.eligible...)
+		}
 	}
+	assocs = append(assocs, targets...)
 	slices.Sort(assocs)
+	assocs = slices.Compact(assocs)
 	node := make(map[int]int, len(assocs))
 	base := 1 + len(classes) + len(hubs)
 	for i, a := range assocs {
@@ -160,9 +238,9 @@ func (in *instance) solveComponent(comp []*storeInfo, to []int32) {
 		ad := in.assocs[a]
 		e := &g.sink[base+i]
 		e.present, e.convex = true, true
-		e.load, e.capEff, e.weight = int64(ad.Load), in.capEff[a], in.cfg.LoadWeight
+		e.load, e.capEff, e.weight, e.steps = int64(ad.Load)+extra[a], in.capEff[a], in.cfg.LoadWeight, in.cfg.LoadSteps
 		if ad.Capacity > 0 {
-			e.limit = int64(ad.Capacity - ad.Load)
+			e.limit = max(0, int64(ad.Capacity)-e.load)
 		} else {
 			e.limit = supply
 		}
@@ -176,20 +254,22 @@ func (in *instance) solveComponent(comp []*storeInfo, to []int32) {
 		v := 1 + ci
 		n := int64(len(k.clients))
 		g.addArc(0, v, n, 0)
-		for _, a := range k.store.eligible {
-			f, _ := in.fit(k.cats, in.assocs[a].Strengths)
-			direct[ci] = append(direct[ci], arcRef{g.addArc(v, node[a], n, in.fitMax-f), a})
+		if k.g.home {
+			for _, a := range k.g.store.eligible {
+				f, _ := in.fit(k.cats, in.assocs[a].Strengths)
+				direct[ci] = append(direct[ci], arcRef{g.addArc(v, node[a], n, in.fitMax-f), a})
+			}
 		}
-		if k.cross {
+		if k.g.cross {
 			hubArc[ci] = make([]int, len(hubs))
 			for hi, h := range hubs {
 				f, _ := in.fit(k.cats, h.strengths)
 				hubArc[ci][hi] = g.addArc(v, 1+len(classes)+hi, n, in.bigM+in.fitMax-f)
 			}
 		}
-		if k.store.overflow() {
+		if k.g.spill != nil {
 			e := &g.sink[v]
-			e.present, e.limit, e.unit = true, n, in.unassig+in.fitMax
+			e.present, e.limit, e.unit = true, n, k.g.spill(k.cats)+in.fitMax
 		}
 	}
 	for hi, h := range hubs {
@@ -221,7 +301,7 @@ func (in *instance) solveComponent(comp []*storeInfo, to []int32) {
 		for a := g.head[1+len(classes)+hi]; a >= 0; a = g.next[a] {
 			if a%2 == 0 { // forward arc hub→associate
 				if f := g.flowOn(int(a)); f > 0 {
-					outs = append(outs, portion{assocOfNode(assocs, base, int(g.to[a])), f})
+					outs = append(outs, portion{assocs[int(g.to[a])-base], f})
 				}
 			}
 		}
@@ -251,6 +331,7 @@ func (in *instance) solveComponent(comp []*storeInfo, to []int32) {
 		slices.Sort(keys)
 		i := 0
 		for _, a := range keys {
+			extra[a] += counts[ci][a]
 			for n := counts[ci][a]; n > 0; n-- {
 				to[k.clients[i]] = int32(a)
 				i++
@@ -276,8 +357,6 @@ func (in *instance) crossTargets() []int {
 	}
 	return in.targets
 }
-
-func assocOfNode(assocs []int, base, v int) int { return assocs[v-base] }
 
 // result turns the associate index of each client into a Result with scores
 // and reasons.

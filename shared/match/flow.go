@@ -43,18 +43,23 @@ type sinkEdge struct {
 	load    int64 // book size before this solve
 	capEff  int64 // capacity that the load ratio is measured against
 	weight  int64
+	steps   int64
 }
 
 const infCost = math.MaxInt64 / 4
 
 // loadCost is the marginal cost of an associate's book growing to k clients:
-// weight·(k/capEff)², rounded to the nearest integer. It is non-decreasing in
-// k, so the total load cost of a book is convex.
-func loadCost(weight, k, capEff int64) int64 {
+// weight·(r)², rounded to the nearest integer, where r is k/capEff rounded up
+// to the next multiple of 1/steps. It is non-decreasing in k, so the total
+// load cost of a book is convex; grading the ratio makes the costs of
+// associates with different capacities coincide, which lets the solver move
+// many clients per shortest-path search.
+func loadCost(weight, steps, k, capEff int64) int64 {
 	if capEff < 1 {
 		capEff = 1
 	}
-	f := float64(weight) * float64(k) * float64(k) / (float64(capEff) * float64(capEff))
+	step := (k*steps + capEff - 1) / capEff
+	f := float64(weight) * float64(step) * float64(step) / float64(steps*steps)
 	if f > 1<<50 {
 		return 1 << 50
 	}
@@ -66,7 +71,7 @@ func (e *sinkEdge) marginal() int64 {
 	if !e.convex {
 		return e.unit
 	}
-	return loadCost(e.weight, e.load+e.flow+1, e.capEff)
+	return loadCost(e.weight, e.steps, e.load+e.flow+1, e.capEff)
 }
 
 // run is how many next units cost the same as the next one (at least 1).
@@ -77,7 +82,7 @@ func (e *sinkEdge) run() int64 {
 	}
 	m := e.marginal()
 	n := int64(1)
-	for n < left && loadCost(e.weight, e.load+e.flow+n+1, e.capEff) == m {
+	for n < left && loadCost(e.weight, e.steps, e.load+e.flow+n+1, e.capEff) == m {
 		n++
 	}
 	return n

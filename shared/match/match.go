@@ -84,6 +84,17 @@ type Config struct {
 	// the associate's store, ceil((clients of the store + current books of
 	// its active associates with room) / their number).
 	NominalCapacity int
+	// LoadSteps grades the load ratio: the marginal load cost changes every
+	// 1/LoadSteps of capacity. Default 50. Coarser grading makes the costs of
+	// associates coincide more often, so the solver moves more clients per
+	// search; finer grading spreads load more smoothly.
+	LoadSteps int64
+	// ExactCrossStore solves the stores that exchange clients (stores that
+	// cannot hold their own clients and stores with room to spare) as one
+	// exact problem. Default false: two exact stages, each store's own
+	// clients first, then the clients that did not fit over the stores with
+	// room left; see docs/matching.md for the measured gap.
+	ExactCrossStore bool
 }
 
 func (c Config) normalised() Config {
@@ -95,6 +106,9 @@ func (c Config) normalised() Config {
 	}
 	if c.LoadWeight <= 0 {
 		c.LoadWeight = 1000
+	}
+	if c.LoadSteps <= 0 {
+		c.LoadSteps = 50
 	}
 	return c
 }

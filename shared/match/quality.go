@@ -168,7 +168,7 @@ func Objective(p Problem, r Result) (int64, error) {
 	for i, n := range added {
 		load := int64(in.assocs[i].Load)
 		for k := load + 1; k <= load+n; k++ {
-			total += loadCost(in.cfg.LoadWeight, k, in.capEff[i])
+			total += loadCost(in.cfg.LoadWeight, in.cfg.LoadSteps, k, in.capEff[i])
 		}
 	}
 	return total, nil
