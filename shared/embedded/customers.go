@@ -289,3 +289,39 @@ func (db *DB) MoveCustomer(ctx context.Context, customerID, from, to string) err
 	}
 	return nil
 }
+
+// deleteCustomerTx removes customer id, its index entries and its purchases
+// (record and index) within tx, for erasure. It reports false when the
+// customer was not stored. Repairs keep their customer id; scrubbing their
+// CustomerEmail is the caller's job.
+func deleteCustomerTx(tx *bolt.Tx, id string) (bool, error) {
+	c, found, err := getCustomerTx(tx, id)
+	if err != nil || !found {
+		return false, err
+	}
+	for name, k := range customerIndexKeys(c) {
+		if err := tx.Bucket([]byte(name)).Delete(k); err != nil {
+			return false, err
+		}
+	}
+	if err := tx.Bucket(bucketCustomers).Delete([]byte(id)); err != nil {
+		return false, err
+	}
+	var keys [][]byte
+	idx := tx.Bucket(idxPurchases)
+	if err := scanPrefix(idx, prefix(id), func(k, _ []byte) error {
+		keys = append(keys, append([]byte(nil), k...))
+		return nil
+	}); err != nil {
+		return false, err
+	}
+	for _, k := range keys {
+		if err := tx.Bucket(bucketPurchases).Delete([]byte(lastPart(k))); err != nil {
+			return false, err
+		}
+		if err := idx.Delete(k); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}

@@ -31,7 +31,9 @@
 // and then reads with db.view and writes with db.update, building keys with key
 // and prefix, scanning with scanPrefix, and storing JSON with getJSON/putJSON.
 // A write that must reach change-feed subscribers calls db.appendChange inside
-// its db.update function.
+// its db.update function. Customer writes outside PutCustomer (an email status
+// change, an erasure) use getCustomerTx, putCustomerTx (keeps every customer
+// index in step) and deleteCustomerTx inside db.update.
 package embedded
 
 import (
