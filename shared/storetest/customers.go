@@ -260,6 +260,11 @@ var customerCases = []testCase{
 
 		must(t, "move unassigned c4", db.MoveCustomer(ctx, "c4", "", "a3"))
 		check("after moving unassigned", map[string][]string{"a3": {"c4"}})
+
+		c3 := Customer("c3", "s1", "")
+		c3.UpdatedAt = At(time.Hour)
+		must(t, "upsert without owner", db.PutCustomer(ctx, c3))
+		check("after owner removed", map[string][]string{"a2": {"c1", "c2"}})
 	}},
 	{"MoveCustomerConditions", func(t *testing.T, db loupe.DB) {
 		must(t, "put customer", db.PutCustomer(ctx, Customer("c1", "s1", "a1")))

@@ -126,6 +126,11 @@ var associateCases = []testCase{
 		must(t, "get associate", err)
 		sameEntity(t, "terminated associate", got, want, normAssociate)
 		must(t, "terminate again", db.TerminateAssociate(ctx, "a1", at, occurred))
+		list, err := db.ListAssociates(ctx, "s1")
+		must(t, "list s1", err)
+		if len(list) != 1 || list[0].Status != loupe.StatusTerminated {
+			t.Errorf("store listing after termination: got %+v, want a1 terminated (former associates stay listed)", list)
+		}
 		older := Associate("a1", "s1")
 		older.UpdatedAt = At(time.Hour)
 		wantErr(t, "older upsert after termination", db.PutAssociate(ctx, older), loupe.ErrStale)
