@@ -118,6 +118,7 @@ func (db *DB) RunFeed(ctx context.Context) error {
 		wg.Go(func() { db.runSubscriber(ctx, s) })
 	}
 	wg.Wait()
+	<-ctx.Done() // also when no subscriber is registered
 	return nil
 }
 
