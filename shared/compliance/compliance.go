@@ -18,7 +18,7 @@ import (
 
 // MaxMissingPerDay bounds the take-ins without email listed per store-day; the
 // ones past it are still counted (take_ins - with_email) but not listed.
-const MaxMissingPerDay = 100
+const MaxMissingPerDay = 50
 
 // TakeIn is one repair take-in as compliance records it.
 type TakeIn struct {

@@ -3,14 +3,16 @@ package compliance
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 )
 
 // MemStore is an in-memory Store for tests and local experiments. It keeps the
-// same shape as the persistent adapters: per (day, store) sets of repair ids by
-// associate, so counting is idempotent. The zero value is ready to use.
+// same semantics as the persistent adapters: per (day, store) sets of repair
+// ids, so recording again counts nothing twice. The zero value is ready to use.
 type MemStore struct {
 	mu   sync.Mutex
 	days map[string]map[string]*memDay // date -> store id -> aggregate
@@ -19,9 +21,11 @@ type MemStore struct {
 var _ Store = (*MemStore)(nil)
 
 type memDay struct {
-	taken     map[string]map[string]struct{} // associate -> repair ids
-	withEmail map[string]map[string]struct{} // associate -> repair ids with email
-	missing   map[string]Missing             // repair id -> entry, at most MaxMissingPerDay
+	taken    map[string]struct{} // repair ids
+	captured map[string]struct{} // repair ids with email
+	listed   map[string]struct{} // repair ids in missing
+	counts   map[string]Count    // by associate, kept in step with the sets
+	missing  []Missing           // at most MaxMissingPerDay, in arrival order
 }
 
 // Record implements Store. Returns an EINVALID *loupe.Error for an invalid t.
@@ -41,28 +45,25 @@ func (m *MemStore) Record(ctx context.Context, t TakeIn) error {
 	}
 	d := byStore[t.StoreID]
 	if d == nil {
-		d = &memDay{taken: map[string]map[string]struct{}{}, withEmail: map[string]map[string]struct{}{}, missing: map[string]Missing{}}
+		d = &memDay{taken: map[string]struct{}{}, captured: map[string]struct{}{}, listed: map[string]struct{}{}, counts: map[string]Count{}}
 		byStore[t.StoreID] = d
 	}
-	addToSet(d.taken, t.AssociateID, t.RepairID)
-	if t.Captured {
-		addToSet(d.withEmail, t.AssociateID, t.RepairID)
-		return nil
+	c := d.counts[t.AssociateID]
+	if _, ok := d.taken[t.RepairID]; !ok {
+		d.taken[t.RepairID] = struct{}{}
+		c.TakeIns++
 	}
-	if _, ok := d.missing[t.RepairID]; ok || len(d.missing) < MaxMissingPerDay {
-		d.missing[t.RepairID] = Missing{RepairID: t.RepairID, AssociateID: t.AssociateID, CustomerID: t.CustomerID,
-			TakenInAt: t.TakenInAt, Reason: t.Reason, Suggestion: t.Suggestion}
+	if _, ok := d.captured[t.RepairID]; t.Captured && !ok {
+		d.captured[t.RepairID] = struct{}{}
+		c.WithEmail++
+	}
+	d.counts[t.AssociateID] = c
+	if _, ok := d.listed[t.RepairID]; !t.Captured && !ok && len(d.missing) < MaxMissingPerDay {
+		d.listed[t.RepairID] = struct{}{}
+		d.missing = append(d.missing, Missing{RepairID: t.RepairID, AssociateID: t.AssociateID, CustomerID: t.CustomerID,
+			TakenInAt: t.TakenInAt, Reason: t.Reason, Suggestion: t.Suggestion})
 	}
 	return nil
-}
-
-func addToSet(sets map[string]map[string]struct{}, key, id string) {
-	s := sets[key]
-	if s == nil {
-		s = make(map[string]struct{})
-		sets[key] = s
-	}
-	s[id] = struct{}{}
 }
 
 // Days implements Store. Its cost is one aggregate per store-day of the window.
@@ -102,15 +103,5 @@ func (m *MemStore) Days(ctx context.Context, from, to, storeID string) ([]Day, e
 }
 
 func (md *memDay) day(storeID, date string) Day {
-	d := Day{StoreID: storeID, Date: date, Associates: make(map[string]Count, len(md.taken))}
-	for a, ids := range md.taken {
-		d.Associates[a] = Count{TakeIns: len(ids), WithEmail: len(md.withEmail[a])}
-	}
-	if len(md.missing) > 0 {
-		d.Missing = make([]Missing, 0, len(md.missing))
-		for _, e := range md.missing {
-			d.Missing = append(d.Missing, e)
-		}
-	}
-	return d
+	return Day{StoreID: storeID, Date: date, Associates: maps.Clone(md.counts), Missing: slices.Clone(md.missing)}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
@@ -15,6 +17,10 @@ const DefaultWindowDays = 14
 
 // MaxWindowDays is the longest window a report covers.
 const MaxWindowDays = 92
+
+// MaxMissingPerStore bounds a store's missing list in a report: the newest
+// ones are kept. take_ins - with_email is the full count.
+const MaxMissingPerStore = 100
 
 // Report is the body of GET /compliance (CONTRACT section 3).
 type Report struct {
@@ -40,7 +46,7 @@ type StoreReport struct {
 	Rate       float64           `json:"rate"`
 	Associates []AssociateReport `json:"associates"` // best to worst: rate desc, take_ins desc, associate_id
 	Days       []DayReport       `json:"days"`       // every day of the window, oldest first, zeros included
-	Missing    []Missing         `json:"missing"`    // oldest first; at most MaxMissingPerDay a day
+	Missing    []Missing         `json:"missing"`    // newest first; at most MaxMissingPerStore (and MaxMissingPerDay a day)
 }
 
 // AssociateReport is one associate's figures in one store for the window.
@@ -105,11 +111,7 @@ func today(now time.Time, stores []loupe.Store) string {
 		best = ""
 	}
 	for _, st := range stores {
-		loc, err := st.Location()
-		if err != nil {
-			loc = time.UTC
-		}
-		if d := loupe.LocalDayIn(now, loc); d > best {
+		if d := loupe.LocalDayIn(now, location(st.Timezone)); d > best {
 			best = d
 		}
 	}
@@ -184,16 +186,27 @@ func unnamed(days []Day, names map[string]string) bool {
 // build assembles the report from the aggregates.
 func build(from, to string, stores []loupe.Store, days []Day, names map[string]string) Report {
 	dates := dateRange(from, to)
+	dateIndex := make(map[string]int, len(dates))
+	for i, d := range dates {
+		dateIndex[d] = i
+	}
 	type acc struct {
 		rep     StoreReport
-		byDay   map[string]*Count
 		byAssoc map[string]*Count
 	}
 	accs := make(map[string]*acc, len(stores))
+	nMissing := make(map[string]int, len(stores))
+	for _, d := range days {
+		nMissing[d.StoreID] += len(d.Missing)
+	}
 	get := func(id, name string) *acc {
 		a := accs[id]
 		if a == nil {
-			a = &acc{rep: StoreReport{StoreID: id, Name: name}, byDay: map[string]*Count{}, byAssoc: map[string]*Count{}}
+			a = &acc{rep: StoreReport{StoreID: id, Name: name, Days: make([]DayReport, len(dates)),
+				Missing: make([]Missing, 0, nMissing[id])}, byAssoc: map[string]*Count{}}
+			for i, date := range dates {
+				a.rep.Days[i].Date = date
+			}
 			accs[id] = a
 		}
 		return a
@@ -202,12 +215,12 @@ func build(from, to string, stores []loupe.Store, days []Day, names map[string]s
 		get(st.StoreID, st.Name)
 	}
 	for _, d := range days {
-		a := get(d.StoreID, "")
-		dc := a.byDay[d.Date]
-		if dc == nil {
-			dc = &Count{}
-			a.byDay[d.Date] = dc
+		i, ok := dateIndex[d.Date]
+		if !ok {
+			continue // outside the window: an adapter's slip, not ours to count
 		}
+		a := get(d.StoreID, "")
+		dc := &a.rep.Days[i]
 		for id, c := range d.Associates {
 			ac := a.byAssoc[id]
 			if ac == nil {
@@ -224,14 +237,9 @@ func build(from, to string, stores []loupe.Store, days []Day, names map[string]s
 	rep := Report{From: from, To: to, Stores: make([]StoreReport, 0, len(accs))}
 	for _, a := range accs {
 		sr := a.rep
-		sr.Days = make([]DayReport, len(dates))
-		for i, date := range dates {
-			sr.Days[i].Date = date
-			if c := a.byDay[date]; c != nil {
-				sr.Days[i].TakeIns, sr.Days[i].WithEmail = c.TakeIns, c.WithEmail
-				sr.TakeIns += c.TakeIns
-				sr.WithEmail += c.WithEmail
-			}
+		for _, d := range sr.Days {
+			sr.TakeIns += d.TakeIns
+			sr.WithEmail += d.WithEmail
 		}
 		sr.Rate = Rate(sr.WithEmail, sr.TakeIns)
 		sr.Associates = make([]AssociateReport, 0, len(a.byAssoc))
@@ -249,16 +257,16 @@ func build(from, to string, stores []loupe.Store, days []Day, names map[string]s
 			}
 			return x.AssociateID < y.AssociateID
 		})
-		if sr.Missing == nil {
-			sr.Missing = []Missing{}
-		}
 		sort.Slice(sr.Missing, func(i, j int) bool {
 			x, y := sr.Missing[i], sr.Missing[j]
 			if !x.TakenInAt.Equal(y.TakenInAt) {
-				return x.TakenInAt.Before(y.TakenInAt)
+				return x.TakenInAt.After(y.TakenInAt)
 			}
-			return x.RepairID < y.RepairID
+			return x.RepairID > y.RepairID
 		})
+		if len(sr.Missing) > MaxMissingPerStore {
+			sr.Missing = slices.Clip(sr.Missing[:MaxMissingPerStore])
+		}
 		rep.Totals.TakeIns += sr.TakeIns
 		rep.Totals.WithEmail += sr.WithEmail
 		rep.Stores = append(rep.Stores, sr)
@@ -266,6 +274,23 @@ func build(from, to string, stores []loupe.Store, days []Day, names map[string]s
 	rep.Totals.Rate = Rate(rep.Totals.WithEmail, rep.Totals.TakeIns)
 	sort.Slice(rep.Stores, func(i, j int) bool { return rep.Stores[i].StoreID < rep.Stores[j].StoreID })
 	return rep
+}
+
+// zones caches time zones by name: time.LoadLocation reads the tz database
+// on every call.
+var zones sync.Map // string -> *time.Location
+
+// location returns the zone named name, UTC when unknown.
+func location(name string) *time.Location {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := loupe.Store{Timezone: name}.Location()
+	if err != nil {
+		l = time.UTC
+	}
+	zones.Store(name, l)
+	return l
 }
 
 // dateRange lists the days from..to inclusive; both are valid days.
