@@ -89,11 +89,12 @@ type hub struct {
 // solveComponent assigns the clients of the stores in comp, writing the
 // associate index (or -1) of each client into to.
 func (in *instance) solveComponent(comp []*storeInfo, to []int32, extra []int64) {
-	hasOverflow := false
+	hasOverflow, clients := false, 0
 	for _, s := range comp {
 		hasOverflow = hasOverflow || s.overflow()
+		clients += len(s.clients)
 	}
-	if in.cfg.ExactCrossStore || !hasOverflow || len(comp) == 1 {
+	if clients <= in.cfg.ExactLimit || !hasOverflow || len(comp) == 1 {
 		groups := make([]*group, 0, len(comp))
 		for _, s := range comp {
 			g := &group{store: s, clients: s.clients, home: true}
