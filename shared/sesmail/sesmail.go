@@ -46,6 +46,10 @@ type Config struct {
 	// first Send (1 a second, the sandbox rate, while GetAccount fails; it is
 	// asked again a minute later).
 	MaxRate float64
+	// Concurrency is how many processes (Lambda instances) send on the same
+	// account at once; a rate read from GetAccount is divided by it so that
+	// together they stay under the quota. 0: 1. Ignored when MaxRate is set.
+	Concurrency int
 	// MaxAttempts bounds the SendEmail calls for one message when SES throttles
 	// or fails with a 5xx; 0: 8.
 	MaxAttempts int
@@ -79,6 +83,9 @@ var _ mail.Sender = (*Sender)(nil)
 
 // New returns a Sender calling api with cfg, defaults filled in.
 func New(api API, cfg Config) *Sender {
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 1
+	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 8
 	}
@@ -155,8 +162,8 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 }
 
 // Rate returns the pacing in messages per second: Config.MaxRate, else the
-// account's SendQuota.MaxSendRate from GetAccount (asked once), else 1 while
-// GetAccount fails.
+// account's SendQuota.MaxSendRate from GetAccount (asked once) divided by
+// Config.Concurrency, else 1 while GetAccount fails.
 func (s *Sender) Rate(ctx context.Context) float64 {
 	s.rateMu.Lock()
 	defer s.rateMu.Unlock()
@@ -173,8 +180,9 @@ func (s *Sender) Rate(ctx context.Context) float64 {
 		s.cfg.Logger.Warn("ses send quota unknown, pacing at 1 message a second", "err", errorCode(err))
 		return 1
 	}
-	s.rate = out.SendQuota.MaxSendRate
-	s.cfg.Logger.Info("ses pacing from account send quota", "max_send_rate", s.rate)
+	s.rate = out.SendQuota.MaxSendRate / float64(s.cfg.Concurrency)
+	s.cfg.Logger.Info("ses pacing from account send quota", "max_send_rate", out.SendQuota.MaxSendRate,
+		"concurrency", s.cfg.Concurrency, "rate", s.rate)
 	return s.rate
 }
 

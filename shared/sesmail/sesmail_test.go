@@ -205,16 +205,18 @@ func TestRateFromAccount(t *testing.T) {
 		name       string
 		api        *fakeAPI
 		configured float64
+		share      int
 		want       float64
 		accounts   int
 	}{
-		{"configured wins", &fakeAPI{rate: 14}, 50, 50, 0},
-		{"from GetAccount", &fakeAPI{rate: 14}, 0, 14, 1},
-		{"GetAccount fails", &fakeAPI{accountErr: errors.New("access denied")}, 0, 1, 1},
+		{"configured wins", &fakeAPI{rate: 14}, 50, 2, 50, 0},
+		{"from GetAccount", &fakeAPI{rate: 14}, 0, 0, 14, 1},
+		{"GetAccount split between 2 instances", &fakeAPI{rate: 14}, 0, 2, 7, 1},
+		{"GetAccount fails", &fakeAPI{accountErr: errors.New("access denied")}, 0, 0, 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSender(tt.api, newClock(true), sesmail.Config{MaxRate: tt.configured})
+			s := newSender(tt.api, newClock(true), sesmail.Config{MaxRate: tt.configured, Concurrency: tt.share})
 			for range 3 {
 				if got := s.Rate(context.Background()); got != tt.want {
 					t.Errorf("Rate = %v, want %v", got, tt.want)
