@@ -27,7 +27,9 @@
 // The optimum is exact: clients with the same home store and the same
 // categories (restricted to strengths that matter) are interchangeable, so
 // they are aggregated into classes and the problem becomes a small min-cost
-// flow with convex arc costs, solved by successive shortest paths.
+// flow with convex arc costs, solved by successive shortest paths. Stores
+// that exchange clients are solved jointly up to Config.ExactLimit clients and
+// in two exact stages above it (measured gap in docs/matching.md).
 package match
 
 import (
