@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/loupehq/loupe/shared/demo"
+	"github.com/loupehq/loupe/shared/webhook"
+)
+
+// demoMarker is the file demo writes into a data directory it created; only
+// such a directory is wiped by the next demo.
+const demoMarker = "DEMO"
+
+const defaultDemoDir = ".loupe/demo"
+
+// runDemo is loupe demo [--addr ADDR] [--data DIR]: seed a fresh demo chain,
+// then serve it.
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fset := newFlagSet("demo", stderr, "[--addr 127.0.0.1:8080] [--data DIR]")
+	addr := fset.String("addr", defaultAddr, "address to listen on (host:port; port 0 picks a free one)")
+	dataDir := fset.String("data", defaultDemoDir, "demo data directory, wiped and reseeded on every run")
+	if err := fset.Parse(args); err != nil {
+		return flagStatus(err)
+	}
+	if fset.NArg() > 0 {
+		fset.Usage()
+		return exitUsage
+	}
+	if err := resetDemoDir(*dataDir); err != nil {
+		return fail(stderr, "demo: %v", err)
+	}
+	db, err := openDB(*dataDir)
+	if err != nil {
+		return fail(stderr, "demo: %v", err)
+	}
+	defer db.Close()
+
+	start := time.Now()
+	fmt.Fprintf(stdout, "seeding the demo chain into %s ...\n", dbPath(*dataDir))
+	sum, err := demo.Seed(ctx, db, start)
+	if err != nil {
+		return fail(stderr, "demo: %v", err)
+	}
+	fmt.Fprintf(stdout, "seeded %d stores, %d associates, %d clients, %d repair take-ins (%d with a well-formed email) in %s\n",
+		sum.Stores, sum.Associates, sum.Customers, sum.Repairs, sum.RepairsWithEmail, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "associate %s was terminated, leaving %d clients to reassign\n",
+		sum.TerminatedAssociateID, sum.OrphanedClients)
+
+	secrets := webhook.ParseSecrets(os.Getenv(envWebhookSecret))
+	secretShown := "from " + envWebhookSecret
+	if len(secrets) == 0 {
+		secrets = []string{"demo_" + randomHex(16)}
+		secretShown = secrets[0]
+	}
+	return serveDB(ctx, db, serveOptions{
+		addr:    *addr,
+		secrets: secrets,
+		ready: func(url, token string) {
+			fmt.Fprintf(stdout, "webhook secret: %s\n\n%s", secretShown, demoWalkthrough(url, token, secrets[0]))
+		},
+	}, stdout, stderr)
+}
+
+// resetDemoDir prepares dir for a fresh demo chain: it creates dir, or wipes
+// the database and outbox of a directory an earlier demo created. It refuses
+// a directory holding a database demo did not create.
+func resetDemoDir(dir string) error {
+	_, err := os.Stat(filepath.Join(dir, demoMarker))
+	marked := err == nil
+	if _, err := os.Stat(dbPath(dir)); err == nil {
+		if !marked {
+			return fmt.Errorf("%s holds a database that loupe demo did not create; refusing to wipe it (choose another --data)", dir)
+		}
+		// Opening takes the file lock: fail now if a server still uses it.
+		db, err := openDB(dir)
+		if err != nil {
+			return err
+		}
+		if err := db.Close(); err != nil {
+			return err
+		}
+		if err := os.Remove(dbPath(dir)); err != nil {
+			return fmt.Errorf("wipe demo database: %w", err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if marked {
+		if err := os.RemoveAll(filepath.Join(dir, "outbox")); err != nil {
+			return fmt.Errorf("wipe demo outbox: %w", err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	note := "Created by loupe demo. The next loupe demo on this directory wipes loupe.db and outbox/.\n"
+	return os.WriteFile(filepath.Join(dir, demoMarker), []byte(note), 0o600)
+}
+
+// demoWalkthrough returns ready-to-paste shell commands that sign and send a
+// customer.upserted event with openssl, then read the client back.
+func demoWalkthrough(url, token, secret string) string {
+	r := strings.NewReplacer("{URL}", url, "{TOKEN}", token, "{SECRET}", secret)
+	return r.Replace(`Try it (bash; needs curl and openssl):
+
+  SECRET='{SECRET}'
+  TS=$(date +%s)
+  BODY='{"id":"evt_demo_'$TS'","type":"customer.upserted","occurred_at":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'","data":{"customer_id":"c90001","home_store_id":"nyc","first_name":"Ada","last_name":"Byron","email":"ada.byron@example.com","birthday":"--12-10","preferences":["pearls"],"associate_id":"nyc-a01"}}'
+  SIG=$(printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
+  curl -sS -X POST {URL}/pos/events -H 'Content-Type: application/json' -H "Loupe-Signature: t=$TS,v1=$SIG" --data-binary "$BODY"
+  curl -sS -H 'Authorization: Bearer {TOKEN}' {URL}/customers/c90001
+
+Dashboard: {URL}/dashboard   (API token: {TOKEN})
+`)
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// syncBuffer is a bytes.Buffer safe for a server goroutine writing while the
+// test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestRunDispatch(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStderr string
+	}{
+		{"no command", nil, exitUsage, "usage: loupe"},
+		{"unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{"help", []string{"help"}, exitOK, ""},
+		{"tick stub", []string{"tick", "--date", "2026-11-20"}, exitFail, "loupe: tick: not implemented yet\n"},
+		{"forget stub", []string{"forget", "c1"}, exitFail, "loupe: forget: not implemented yet\n"},
+		{"orphans stub", []string{"orphans"}, exitFail, "loupe: orphans: not implemented yet\n"},
+		{"serve stray argument", []string{"serve", "extra"}, exitUsage, "usage: loupe serve"},
+		{"serve bad flag", []string{"serve", "--port", "1"}, exitUsage, "flag provided but not defined: -port"},
+		{"serve help", []string{"serve", "-h"}, exitOK, "-addr"},
+		{"import no file", []string{"import", "customers"}, exitUsage, "usage: loupe import"},
+		{"import unknown kind", []string{"import", "purchases", "p.csv"}, exitUsage, `unknown kind "purchases"`},
+		{"import missing file", []string{"import", "customers", "/nonexistent/c.csv"}, exitFail, "loupe: import: open /nonexistent/c.csv"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit: got %d, want %d (stderr %q)", code, tt.wantCode, stderr)
+			}
+			if !strings.Contains(stderr, tt.wantStderr) {
+				t.Errorf("stderr: got %q, want it to contain %q", stderr, tt.wantStderr)
+			}
+		})
+	}
+}
+
+func TestParseInterspersed(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantPos  []string
+		wantData string
+	}{
+		{"flags last", []string{"customers", "f.csv", "--data", "D"}, []string{"customers", "f.csv"}, "D"},
+		{"flags first", []string{"-data=D", "customers", "f.csv"}, []string{"customers", "f.csv"}, "D"},
+		{"flags between", []string{"customers", "--data", "D", "f.csv"}, []string{"customers", "f.csv"}, "D"},
+		{"double dash", []string{"customers", "--", "--data"}, []string{"customers", "--data"}, "def"},
+		{"no flags", []string{"a", "b"}, []string{"a", "b"}, "def"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("x", flag.ContinueOnError)
+			data := fs.String("data", "def", "")
+			got, err := parseInterspersed(fs, tt.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.wantPos) || *data != tt.wantData {
+				t.Fatalf("got %q data %q, want %q data %q", got, *data, tt.wantPos, tt.wantData)
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestImport(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	stores := writeFile(t, dir, "stores.csv", "store_id,name,timezone,country\nnyc,Fifth Avenue,America/New_York,US\n")
+	if code, out, errs := runCLI(t, "import", "stores", stores, "--data", data); code != exitOK {
+		t.Fatalf("import stores: exit %d, %s %s", code, out, errs)
+	}
+	customers := writeFile(t, dir, "customers.csv", "customer_id,home_store_id,email,birthday,notes\n"+
+		"c1,nyc,ann@example.com,--02-29,vip\n"+
+		"c2,nyc,ann@,,\n"+
+		"c3,nyc,,1980-13-01,\n"+
+		"c4,nyc,,,\n")
+	code, out, errs := runCLI(t, "import", "customers", customers, "--data", data)
+	if code != exitFail {
+		t.Errorf("exit: got %d, want %d", code, exitFail)
+	}
+	wantErr := "loupe: " + customers + ":3: email: email is not a well-formed email address\n" +
+		"loupe: " + customers + ":4: birthday: birthday is not YYYY-MM-DD or --MM-DD\n" +
+		"loupe: " + customers + ": 2 bad rows not imported\n"
+	if errs != wantErr {
+		t.Errorf("stderr:\n got %q\nwant %q", errs, wantErr)
+	}
+	if want := customers + ": 4 rows: 2 imported, 0 unchanged (newer data already stored), 2 bad\n"; out != want {
+		t.Errorf("stdout: got %q, want %q", out, want)
+	}
+
+	db, err := openDB(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, id := range []string{"c1", "c4"} {
+		if _, err := db.GetCustomer(context.Background(), id); err != nil {
+			t.Errorf("get imported customer %s: %v", id, err)
+		}
+	}
+	if _, err := db.GetCustomer(context.Background(), "c2"); err == nil {
+		t.Error("bad row c2 was imported")
+	}
+	// The data directory is locked while open: import says so in one line.
+	code, _, errs = runCLI(t, "import", "customers", customers, "--data", data)
+	if code != exitFail || !strings.Contains(errs, "in use by another loupe process") {
+		t.Errorf("import into a busy directory: exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestImportBadHeader(t *testing.T) {
+	dir := t.TempDir()
+	f := writeFile(t, dir, "repairs.csv", "repair_id,store_id\nr1,nyc\n")
+	code, _, errs := runCLI(t, "import", "repairs", f, "--data", filepath.Join(dir, "data"))
+	if code != exitFail {
+		t.Errorf("exit: got %d, want %d", code, exitFail)
+	}
+	if want := "loupe: " + f + ":1: header lacks required column associate_id"; !strings.HasPrefix(errs, want) {
+		t.Errorf("stderr: got %q, want prefix %q", errs, want)
+	}
+}
+
+var _ io.Writer = (*syncBuffer)(nil)

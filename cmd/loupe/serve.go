@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/loupehq/loupe/shared/embedded"
+	"github.com/loupehq/loupe/shared/httpapi"
+	"github.com/loupehq/loupe/shared/webhook"
+)
+
+// Environment variables read by serve and demo.
+const (
+	envAPIToken      = "LOUPE_API_TOKEN"
+	envWebhookSecret = "LOUPE_WEBHOOK_SECRET"
+)
+
+const defaultAddr = "127.0.0.1:8080"
+
+// shutdownTimeout bounds how long in-flight requests may finish after SIGINT/SIGTERM.
+const shutdownTimeout = 10 * time.Second
+
+// runServe is loupe serve [--addr ADDR] [--data DIR].
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve", stderr, "[--addr 127.0.0.1:8080] [--data DIR]")
+	addr := fs.String("addr", defaultAddr, "address to listen on (host:port; port 0 picks a free one)")
+	dataDir := fs.String("data", defaultDataDir, "data directory, created if missing")
+	if err := fs.Parse(args); err != nil {
+		return flagStatus(err)
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		return fail(stderr, "serve: %v", err)
+	}
+	db, err := openDB(*dataDir)
+	if err != nil {
+		return fail(stderr, "serve: %v", err)
+	}
+	defer db.Close()
+	secrets := webhook.ParseSecrets(os.Getenv(envWebhookSecret))
+	if len(secrets) == 0 {
+		fmt.Fprintf(stdout, "%s is not set: POST /pos/events answers 503 until it is\n", envWebhookSecret)
+	}
+	return serveDB(ctx, db, serveOptions{addr: *addr, secrets: secrets}, stdout, stderr)
+}
+
+type serveOptions struct {
+	addr    string
+	secrets []string
+	// ready, when set, is called with the base URL and API token once
+	// listening (demo prints its walkthrough there).
+	ready func(url, token string)
+}
+
+// serveDB serves the routes and runs the change feed on db until ctx ends,
+// then shuts down gracefully; the caller closes db. It prints the URL and the API token on stdout
+// and logs to stderr. Returns the exit status.
+func serveDB(ctx context.Context, db *embedded.DB, o serveOptions, stdout, stderr io.Writer) int {
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	token := os.Getenv(envAPIToken)
+	generated := token == ""
+	if generated {
+		token = randomHex(24)
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fail(stderr, "serve: %v", err)
+	}
+	url := "http://" + ln.Addr().String()
+
+	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
+	feedDone := make(chan error, 1)
+	go func() { feedDone <- db.RunFeed(feedCtx) }()
+
+	srv := &http.Server{
+		Handler: httpapi.New(httpapi.Config{
+			DB:             db,
+			WebhookSecrets: o.secrets,
+			APIToken:       token,
+			Logger:         logger,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	fmt.Fprintf(stdout, "loupe: listening on %s\n", url)
+	if generated {
+		fmt.Fprintf(stdout, "API token (set %s to choose one): %s\n", envAPIToken, token)
+	} else {
+		fmt.Fprintf(stdout, "API token: from %s\n", envAPIToken)
+	}
+	if o.ready != nil {
+		o.ready(url, token)
+	}
+
+	status := exitOK
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down", "reason", context.Cause(ctx))
+	case err := <-served:
+		status = fail(stderr, "serve: %v", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		status = fail(stderr, "serve: shutdown: %v", err)
+	}
+	stopFeed()
+	if err := <-feedDone; err != nil && !errors.Is(err, context.Canceled) {
+		status = fail(stderr, "serve: change feed: %v", err)
+	}
+	return status
+}
+
+// randomHex returns n random bytes as hex. crypto/rand.Read never fails.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
