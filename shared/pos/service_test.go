@@ -3,10 +3,12 @@ package pos_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/pos/postest"
@@ -15,6 +17,26 @@ import (
 func newService() (*pos.Service, *postest.MemDB) {
 	db := postest.NewMemDB()
 	return &pos.Service{DB: db, Now: func() time.Time { return atTime }}, db
+}
+
+// adapters returns a fresh DB of each kind the domain rules are checked on: the
+// in-memory fake and the real embedded store.
+func adapters(t *testing.T) map[string]func() loupe.DB {
+	return map[string]func() loupe.DB{
+		"memdb": func() loupe.DB { return postest.NewMemDB() },
+		"embedded": func() loupe.DB {
+			db, err := embedded.Open(filepath.Join(t.TempDir(), "loupe.db"))
+			if err != nil {
+				t.Fatalf("open embedded: %v", err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		},
+	}
+}
+
+func serviceOn(db loupe.DB) *pos.Service {
+	return &pos.Service{DB: db, Now: func() time.Time { return atTime }}
 }
 
 func mustApply(t *testing.T, s *pos.Service, body []byte) pos.Result {
@@ -96,7 +118,13 @@ func TestApplyRejectedWritesNothing(t *testing.T) {
 }
 
 func TestApplyRepairLocalDay(t *testing.T) {
-	s, db := newService()
+	for name, open := range adapters(t) {
+		t.Run(name, func(t *testing.T) { testApplyRepairLocalDay(t, open()) })
+	}
+}
+
+func testApplyRepairLocalDay(t *testing.T, db loupe.DB) {
+	s := serviceOn(db)
 	ctx := context.Background()
 	mustApply(t, s, event("e0", pos.TypeStoreUpserted, at, `{"store_id":"ny","name":"NY","timezone":"America/New_York","country":"US"}`))
 	// 02:30 UTC on the 20th is still the 19th in New York.
@@ -148,29 +176,38 @@ func TestUpsertAssociateStatus(t *testing.T) {
 		}, loupe.StatusTerminated},
 		{"explicit terminated", [][]byte{up("e1", "2026-11-20T10:00:00Z", ""), up("e2", "2026-11-20T11:00:00Z", "terminated")}, loupe.StatusTerminated},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, db := newService()
-			for _, b := range tt.events {
-				mustApply(t, s, b)
-			}
-			a, err := db.GetAssociate(ctx, "a1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if a.Status != tt.want {
-				t.Fatalf("status = %q, want %q", a.Status, tt.want)
-			}
-			if got := !a.TerminatedAt.IsZero(); got != (tt.want == loupe.StatusTerminated) {
-				t.Fatalf("TerminatedAt = %v with status %q", a.TerminatedAt, a.Status)
-			}
-		})
+	for name, open := range adapters(t) {
+		for _, tt := range tests {
+			t.Run(name+"/"+tt.name, func(t *testing.T) {
+				db := open()
+				s := serviceOn(db)
+				for _, b := range tt.events {
+					mustApply(t, s, b)
+				}
+				a, err := db.GetAssociate(ctx, "a1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.Status != tt.want {
+					t.Fatalf("status = %q, want %q", a.Status, tt.want)
+				}
+				if got := !a.TerminatedAt.IsZero(); got != (tt.want == loupe.StatusTerminated) {
+					t.Fatalf("TerminatedAt = %v with status %q", a.TerminatedAt, a.Status)
+				}
+			})
+		}
 	}
 }
 
 func TestUpsertCustomerKeepsOwner(t *testing.T) {
+	for name, open := range adapters(t) {
+		t.Run(name, func(t *testing.T) { testUpsertCustomerKeepsOwner(t, open()) })
+	}
+}
+
+func testUpsertCustomerKeepsOwner(t *testing.T, db loupe.DB) {
 	ctx := context.Background()
-	s, db := newService()
+	s := serviceOn(db)
 	mustApply(t, s, event("e1", pos.TypeAssociateUpserted, "2026-11-20T08:00:00Z", `{"associate_id":"old","store_id":"s1","name":"Old"}`))
 	mustApply(t, s, event("e2", pos.TypeAssociateUpserted, "2026-11-20T08:00:00Z", `{"associate_id":"new","store_id":"s1","name":"New"}`))
 	mustApply(t, s, event("e3", pos.TypeCustomerUpserted, "2026-11-20T09:00:00Z", `{"customer_id":"c1","home_store_id":"s1","associate_id":"old","email":"bea@example.com"}`))
