@@ -87,4 +87,10 @@ type Store interface {
 	// Date. Store-days without take-ins may be absent. It reads one aggregate per
 	// store-day, never the take-ins. Returns the storage error on failure.
 	Days(ctx context.Context, from, to, storeID string) ([]Day, error)
+	// Scrub erases the customer from a listed take-in without email: the
+	// missing entry of repairID on (storeID, day) loses its CustomerID and
+	// Suggestion (the suggestion is an email address); counts are kept. It is
+	// a no-op when the take-in is not listed. Customer erasure calls it for
+	// each of the customer's repairs. Returns the storage error on failure.
+	Scrub(ctx context.Context, storeID, day, repairID string) error
 }

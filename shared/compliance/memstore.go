@@ -105,3 +105,19 @@ func (m *MemStore) Days(ctx context.Context, from, to, storeID string) ([]Day, e
 func (md *memDay) day(storeID, date string) Day {
 	return Day{StoreID: storeID, Date: date, Associates: maps.Clone(md.counts), Missing: slices.Clone(md.missing)}
 }
+
+// Scrub implements Store.
+func (m *MemStore) Scrub(ctx context.Context, storeID, day, repairID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := m.days[day][storeID]
+	if d == nil {
+		return nil
+	}
+	for i := range d.missing {
+		if d.missing[i].RepairID == repairID {
+			d.missing[i].CustomerID, d.missing[i].Suggestion = "", ""
+		}
+	}
+	return nil
+}

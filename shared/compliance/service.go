@@ -91,9 +91,7 @@ func (s *Service) HandleChange(ctx context.Context, c loupe.Change) error {
 	loc := time.UTC
 	if known {
 		own = append(own, store.FromEmail, store.ManagerEmail)
-		if l, err := store.Location(); err == nil {
-			loc = l
-		}
+		loc = location(store.Timezone)
 		assocs, err := s.Associates.ListAssociates(ctx, r.StoreID)
 		if err != nil {
 			return fmt.Errorf("compliance of repair %s: list associates of %s: %w", r.RepairID, r.StoreID, err)
@@ -135,4 +133,29 @@ func (s *Service) HandleChange(ctx context.Context, c loupe.Change) error {
 // isNotFound reports whether err means "no such record".
 func isNotFound(err error) bool {
 	return errors.Is(err, loupe.ErrNotFound) || loupe.ErrorCode(err) == loupe.ENOTFOUND
+}
+
+// ForgetRepairs is compliance's part of a customer's erasure: it scrubs the
+// customer id and any suggested address from the missing-list entries of
+// repairs (the customer's take-ins, read before they are deleted). Counts are
+// kept. Idempotent. Returns the first lookup or storage error.
+func (s *Service) ForgetRepairs(ctx context.Context, repairs []loupe.Repair) error {
+	for _, r := range repairs {
+		day := r.LocalDay
+		if day == "" {
+			loc := time.UTC
+			store, err := s.Stores.GetStore(ctx, r.StoreID)
+			switch {
+			case err == nil:
+				loc = location(store.Timezone)
+			case !isNotFound(err):
+				return fmt.Errorf("forget repair %s: get store %s: %w", r.RepairID, r.StoreID, err)
+			}
+			day = loupe.LocalDayIn(r.TakenInAt, loc)
+		}
+		if err := s.Store.Scrub(ctx, r.StoreID, day, r.RepairID); err != nil {
+			return fmt.Errorf("forget repair %s: %w", r.RepairID, err)
+		}
+	}
+	return nil
 }

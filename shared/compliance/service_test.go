@@ -453,3 +453,22 @@ func TestReportMissingIsBoundedNewestFirst(t *testing.T) {
 		t.Fatalf("missing range = %s, want %s", got, want)
 	}
 }
+
+func TestForgetRepairs(t *testing.T) {
+	svc := newService(chain(), ts("2026-11-14T18:00:00Z"))
+	handleAll(t, svc, takeIns)
+	if err := svc.ForgetRepairs(context.Background(), []loupe.Repair{takeIns[3], takeIns[3]}); err != nil { // r4, the typo
+		t.Fatal(err)
+	}
+	rep, err := svc.Report(context.Background(), "", "", "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := compliance.Missing{RepairID: "r4", AssociateID: "a2", TakenInAt: ts("2026-11-03T15:00:00Z"), Reason: "typo"}
+	if got := rep.Stores[0].Missing[1]; got != want {
+		t.Fatalf("after erasure missing = %+v, want %+v", got, want)
+	}
+	if got, want := rep.Stores[0].TakeIns, 9; got != want {
+		t.Fatalf("take-ins = %d, want %d", got, want)
+	}
+}

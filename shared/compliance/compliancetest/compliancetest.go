@@ -165,6 +165,35 @@ func Run(t *testing.T, newStore func(t *testing.T) compliance.Store) {
 		}
 	})
 
+	t.Run("scrub erases customer and suggestion but keeps counts", func(t *testing.T) {
+		s := newStore(t)
+		record(t, s, take("r1", "s1", "a1", "2026-11-03", false), take("r2", "s1", "a1", "2026-11-03", false))
+		for _, k := range [][3]string{{"s1", "2026-11-03", "r1"}, {"s1", "2026-11-03", "r404"}, {"s1", "2026-11-09", "r1"}, {"s404", "2026-11-03", "r1"}} {
+			if err := s.Scrub(ctx, k[0], k[1], k[2]); err != nil {
+				t.Fatalf("Scrub(%v): %v", k, err)
+			}
+		}
+		if err := s.Scrub(ctx, "s1", "2026-11-03", "r1"); err != nil {
+			t.Fatalf("Scrub again: %v", err)
+		}
+		days, err := s.Days(ctx, "2026-11-03", "2026-11-03", "s1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "s1 2026-11-03 a1=2/0 missing=[r1 r2]; "; summarize(days) != want {
+			t.Fatalf("Days = %q, want %q", summarize(days), want)
+		}
+		for _, m := range days[0].Missing {
+			wantCustomer, wantSuggestion := "c-"+m.RepairID, "ann@gmail.com"
+			if m.RepairID == "r1" {
+				wantCustomer, wantSuggestion = "", ""
+			}
+			if m.CustomerID != wantCustomer || m.Suggestion != wantSuggestion || m.Reason != "typo" || m.AssociateID != "a1" {
+				t.Errorf("missing %s = %+v, want customer %q suggestion %q", m.RepairID, m, wantCustomer, wantSuggestion)
+			}
+		}
+	})
+
 	t.Run("invalid take-in is rejected", func(t *testing.T) {
 		s := newStore(t)
 		for _, ti := range []compliance.TakeIn{
