@@ -45,7 +45,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	start := time.Now()
 	fmt.Fprintf(stdout, "seeding the demo chain into %s ...\n", dbPath(*dataDir))
-	sum, err := demo.Seed(ctx, db, start)
+	var sum demo.Summary
+	err = db.BulkLoad(func() (err error) {
+		sum, err = demo.Seed(ctx, db, start)
+		return err
+	})
 	if err != nil {
 		return fail(stderr, "demo: %v", err)
 	}
