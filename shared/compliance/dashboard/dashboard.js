@@ -199,12 +199,14 @@
         var d = new Date(m.taken_in_at);
         when.appendChild(el("time", { datetime: m.taken_in_at }, isNaN(d) ? m.taken_in_at
           : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" })));
+        when.setAttribute("data-label", "Taken in");
         row.appendChild(when);
-        row.appendChild(el("td", { "class": "id" }, m.repair_id));
-        row.appendChild(el("td", { "class": "id" }, m.customer_id));
-        row.appendChild(el("td", null, names[m.associate_id] || m.associate_id));
-        row.appendChild(el("td", null, reasonText(m.reason)));
-        row.appendChild(el("td", { "class": "suggestion" }, m.suggestion || ""));
+        row.appendChild(el("td", { "class": "id", "data-label": "Repair" }, m.repair_id));
+        row.appendChild(el("td", { "class": "id", "data-label": "Customer" }, m.customer_id));
+        row.appendChild(el("td", { "data-label": "Associate" }, names[m.associate_id] || m.associate_id));
+        row.appendChild(el("td", { "data-label": "Why" }, reasonText(m.reason)));
+        if (m.suggestion) { row.appendChild(el("td", { "class": "suggestion", "data-label": "Did they mean" }, m.suggestion)); }
+        else { row.appendChild(el("td", { "class": "suggestion empty" })); }
         mb.appendChild(row);
       });
       if (!s.missing.length) { mb.appendChild(emptyRow(6, "None.")); }
@@ -263,7 +265,7 @@
   // chart draws take-ins as bars and the capture rate as a line, one slot a day.
   function chart(box, days, storeID) {
     box.replaceChildren();
-    var W = 640, H = 200, L = 40, R = 34, T = 10, B = 28;
+    var W = 480, H = 180, L = 40, R = 30, T = 10, B = 26;
     var pw = W - L - R, ph = H - T - B, n = Math.max(days.length, 1);
     var maxT = 1;
     days.forEach(function (d) { if (d.take_ins > maxT) { maxT = d.take_ins; } });
@@ -291,7 +293,7 @@
         pts.push(cx.toFixed(1) + "," + cy.toFixed(1));
         g.appendChild(svg("circle", { "class": "dot", cx: cx, cy: cy, r: 3 }));
       }
-      if (i % every === 0 || i === days.length - 1) {
+      if (i % every === 0) {
         g.appendChild(svg("text", { x: x + slot / 2, y: H - 8, "text-anchor": "middle" }, d.date.slice(5)));
       }
       root.appendChild(g);
