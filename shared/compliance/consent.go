@@ -5,11 +5,13 @@ import "strings"
 // Consent rules for marketing mail to an address captured at a repair take-in.
 const (
 	// ConsentOptOut: the address may receive marketing mail until the client
-	// unsubscribes (United States, CAN-SPAM). The profile is filled at once.
+	// unsubscribes (United States, CAN-SPAM), with an unsubscribe in every mail.
 	ConsentOptOut = "opt_out"
 	// ConsentOptIn: marketing mail needs the client's prior consent (EU/EEA, UK,
-	// Switzerland, Canada, Australia and, by default, everywhere else). Until
-	// Loupe stores consent, such an address is not written into the profile.
+	// Switzerland, Canada, Australia and, by default, everywhere else). A
+	// repair-sourced address is still written into the profile, but it serves
+	// service mail only (repair ready, receipts) until the client opts in;
+	// marketing senders skip it (they check EmailSource and this rule).
 	ConsentOptIn = "opt_in"
 )
 

@@ -47,6 +47,8 @@ type Service struct {
 	Now        loupe.Clock        // the current time
 	// Consent overrides ConsentRule per country (ISO 3166 alpha-2, upper case),
 	// e.g. {"CA": ConsentOptOut} once implied consent is recorded. nil: defaults.
+	// It does not gate the profile fill; senders read it through ConsentFor to
+	// decide whether a repair-sourced address may get marketing mail.
 	Consent map[string]string
 	Log     *slog.Logger // nil: slog.Default()
 }
@@ -70,9 +72,12 @@ func (s *Service) ConsentFor(country string) string {
 // HandleChange is the loupe.ChangeHandler for compliance. For a repair INSERT it
 // judges the written-down email against the store's own addresses, records the
 // take-in on its store-local day (Repair.LocalDay, or the day of TakenInAt in
-// the store's zone when that is empty), and, when the email is captured and the
-// store's country does not require prior consent, fills the customer's profile
-// (source "repair", at TakenInAt). Every other change is ignored. It is
+// the store's zone when that is empty), and, when the email is captured, fills
+// the customer's profile (source "repair", at TakenInAt) in every country.
+// Consent does not gate the fill: whether a repair-sourced address may receive
+// marketing mail is decided at send time from EmailSource and the consent rule
+// of the store's country (ConsentFor / ConsentRule), so an opt-in country's
+// address serves service mail only. Every other change is ignored. It is
 // idempotent: a replayed change records nothing new and the fill is a
 // conditional write. An unknown store counts in UTC with no own addresses; an
 // unknown customer skips the fill. Returns the lookup or storage error, after
@@ -111,11 +116,6 @@ func (s *Service) HandleChange(ctx context.Context, c loupe.Change) error {
 		return fmt.Errorf("compliance of repair %s: %w", r.RepairID, err)
 	}
 	if !res.Captured || s.Customers == nil {
-		return nil
-	}
-	if rule := s.ConsentFor(store.Country); rule != ConsentOptOut {
-		s.log().InfoContext(ctx, "repair email not filled into profile: consent required",
-			"repair_id", r.RepairID, "customer_id", r.CustomerID, "store_id", r.StoreID, "consent", rule)
 		return nil
 	}
 	wrote, err := s.Customers.SetCustomerEmail(ctx, r.CustomerID, res.Email, loupe.EmailSourceRepair, r.TakenInAt)

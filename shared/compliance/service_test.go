@@ -209,8 +209,10 @@ func TestHandleChangeFillsProfileByConsent(t *testing.T) {
 	dir := chain()
 	svc := newService(dir, ts("2026-11-14T18:00:00Z"))
 	handleAll(t, svc, takeIns)
-	// US store s1: captured emails of known customers are filled; GB store s2 needs opt-in.
-	want := map[string]string{"c1": "c1@gmail.com", "c5": "c5@yahoo.com", "c6": "c6@icloud.com", "c8": "c8@outlook.com", "c12": "c12@aol.com"}
+	// Captured emails of known customers are filled in every country: US store
+	// s1 (opt-out) and GB store s2 (opt-in) alike; consent is applied at send time.
+	want := map[string]string{"c1": "c1@gmail.com", "c5": "c5@yahoo.com", "c6": "c6@icloud.com", "c8": "c8@outlook.com", "c12": "c12@aol.com",
+		"c9": "c9@gmail.com", "c11": "c11@btinternet.com"}
 	if !reflect.DeepEqual(dir.emails, want) {
 		t.Fatalf("filled emails = %v, want %v", dir.emails, want)
 	}
@@ -218,13 +220,19 @@ func TestHandleChangeFillsProfileByConsent(t *testing.T) {
 		t.Fatalf("c6 captured at %v, want %v", got, want)
 	}
 
-	t.Run("override makes GB fill", func(t *testing.T) {
+	t.Run("consent override changes the rule, not the fill", func(t *testing.T) {
 		dir := chain()
 		svc := newService(dir, ts("2026-11-14T18:00:00Z"))
 		svc.Consent = map[string]string{"GB": compliance.ConsentOptOut}
 		handleAll(t, svc, takeIns)
 		if got, want := dir.emails["c9"], "c9@gmail.com"; got != want {
 			t.Fatalf("c9 email = %q, want %q", got, want)
+		}
+		if got, want := svc.ConsentFor("gb"), compliance.ConsentOptOut; got != want {
+			t.Fatalf("ConsentFor(gb) = %q, want %q", got, want)
+		}
+		if got, want := svc.ConsentFor("DE"), compliance.ConsentOptIn; got != want {
+			t.Fatalf("ConsentFor(DE) = %q, want %q", got, want)
 		}
 	})
 }
@@ -278,8 +286,9 @@ func TestHandleChangeUsesLocalDayAndUnknownStore(t *testing.T) {
 	if !reflect.DeepEqual(days, want) {
 		t.Fatalf("days = %q, want %q", days, want)
 	}
-	if dir.writes != 0 {
-		t.Fatalf("profile writes = %d, want 0 (unknown store: consent unknown)", dir.writes)
+	// The profile is filled whatever the store (consent is applied at send time).
+	if got, want := dir.writes, 1; got != want {
+		t.Fatalf("profile writes = %d, want %d", got, want)
 	}
 }
 
