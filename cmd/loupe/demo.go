@@ -24,9 +24,10 @@ const defaultDemoDir = ".loupe/demo"
 // runDemo is loupe demo [--addr ADDR] [--data DIR]: seed a fresh demo chain,
 // then serve it.
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := newFlagSet("demo", stderr, "[--addr 127.0.0.1:8080] [--data DIR]")
+	fset := newFlagSet("demo", stderr, "[--addr 127.0.0.1:8080] [--data DIR] [--reset]")
 	addr := fset.String("addr", defaultAddr, "address to listen on (host:port; port 0 picks a free one)")
-	dataDir := fset.String("data", defaultDemoDir, "demo data directory, wiped and reseeded on every run")
+	dataDir := fset.String("data", defaultDemoDir, "demo data directory; seeded on first use, kept across restarts")
+	reset := fset.Bool("reset", false, "wipe the demo data directory and seed a fresh chain")
 	if err := fset.Parse(args); err != nil {
 		return flagStatus(err)
 	}
@@ -34,14 +35,39 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fset.Usage()
 		return exitUsage
 	}
-	if err := resetDemoDir(*dataDir); err != nil {
-		return fail(stderr, "demo: %v", err)
+	seeded := fileExists(filepath.Join(*dataDir, demoMarker)) && fileExists(filepath.Join(*dataDir, demoSeeded))
+	if *reset || !seeded {
+		if err := resetDemoDir(*dataDir); err != nil {
+			return fail(stderr, "demo: %v", err)
+		}
 	}
 	db, err := openDB(*dataDir)
 	if err != nil {
 		return fail(stderr, "demo: %v", err)
 	}
 	defer db.Close()
+	secrets := webhook.ParseSecrets(os.Getenv(envWebhookSecret))
+	secretShown := "from " + envWebhookSecret
+	if len(secrets) == 0 {
+		secret, err := demoSecret(*dataDir)
+		if err != nil {
+			return fail(stderr, "demo: %v", err)
+		}
+		secrets, secretShown = []string{secret}, secret
+	}
+	serve := func() int {
+		return serveDB(ctx, db, serveOptions{
+			addr:    *addr,
+			secrets: secrets,
+			ready: func(url, token string) {
+				fmt.Fprintf(stdout, "webhook secret: %s\n\n%s", secretShown, demoWalkthrough(url, token, secrets[0]))
+			},
+		}, stdout, stderr)
+	}
+	if seeded && !*reset {
+		fmt.Fprintf(stdout, "serving the demo chain already in %s (loupe demo --reset starts over)\n", *dataDir)
+		return serve()
+	}
 
 	start := time.Now()
 	fmt.Fprintf(stdout, "seeding the demo chain into %s ...\n", dbPath(*dataDir))
@@ -58,19 +84,33 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "associate %s was terminated, leaving %d clients to reassign\n",
 		sum.TerminatedAssociateID, sum.OrphanedClients)
 
-	secrets := webhook.ParseSecrets(os.Getenv(envWebhookSecret))
-	secretShown := "from " + envWebhookSecret
-	if len(secrets) == 0 {
-		secrets = []string{"demo_" + randomHex(16)}
-		secretShown = secrets[0]
+	if err := os.WriteFile(filepath.Join(*dataDir, demoSeeded), []byte(start.UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
+		return fail(stderr, "demo: %v", err)
 	}
-	return serveDB(ctx, db, serveOptions{
-		addr:    *addr,
-		secrets: secrets,
-		ready: func(url, token string) {
-			fmt.Fprintf(stdout, "webhook secret: %s\n\n%s", secretShown, demoWalkthrough(url, token, secrets[0]))
-		},
-	}, stdout, stderr)
+	return serve()
+}
+
+// demoSeeded is written once the demo chain is fully seeded; without it the
+// next demo seeds again.
+const demoSeeded = "SEEDED"
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// demoSecret returns the demo directory's webhook secret, creating it on first
+// use, so the signing commands keep working across restarts.
+func demoSecret(dir string) (string, error) {
+	path := filepath.Join(dir, "webhook-secret")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	secret := "demo_" + randomHex(16)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write demo webhook secret: %w", err)
+	}
+	return secret, nil
 }
 
 // resetDemoDir prepares dir for a fresh demo chain: it creates dir, or wipes
@@ -98,6 +138,7 @@ func resetDemoDir(dir string) error {
 		return err
 	}
 	if marked {
+		os.Remove(filepath.Join(dir, demoSeeded))
 		if err := os.RemoveAll(filepath.Join(dir, "outbox")); err != nil {
 			return fmt.Errorf("wipe demo outbox: %w", err)
 		}
@@ -105,7 +146,7 @@ func resetDemoDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	note := "Created by loupe demo. The next loupe demo on this directory wipes loupe.db and outbox/.\n"
+	note := "Created by loupe demo. loupe demo --reset on this directory wipes loupe.db and outbox/.\n"
 	return os.WriteFile(filepath.Join(dir, demoMarker), []byte(note), 0o600)
 }
 

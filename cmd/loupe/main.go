@@ -36,7 +36,7 @@ const usage = `usage: loupe <command> [arguments]
 
 commands:
   serve   [--addr 127.0.0.1:8080] [--data DIR]   serve the routes, webhook and schedule
-  demo    [--addr 127.0.0.1:8080] [--data DIR]   serve a freshly seeded demo chain
+  demo    [--addr 127.0.0.1:8080] [--data DIR] [--reset]   serve the seeded demo chain (seeded on first run)
   import  stores|associates|customers|repairs FILE.csv [--data DIR]
   tick    --date YYYY-MM-DD [--to YYYY-MM-DD] [--data DIR]
   forget  CUSTOMER_ID [--data DIR]
