@@ -1,0 +1,135 @@
+package reassign
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/loupehq/loupe/shared/loupe"
+)
+
+// Why a client is orphaned.
+const (
+	OrphanTerminated = "terminated" // the owner is a terminated associate
+	OrphanUnknown    = "unknown"    // the owner id names no associate
+	OrphanUnowned    = "unowned"    // the client has no owner at all
+)
+
+// Orphan is a client whose owner is terminated, unknown or missing.
+type Orphan struct {
+	CustomerID  string `json:"customer_id"`
+	Name        string `json:"name"`
+	HomeStoreID string `json:"home_store_id"`
+	AssociateID string `json:"associate_id"` // the former owner; "" when unowned
+	Reason      string `json:"reason"`       // OrphanTerminated, OrphanUnknown or OrphanUnowned
+}
+
+// Orphans returns every orphaned client ordered by customer id. It reads every
+// associate once and scans every customer once (in DynamoDB: a full table
+// scan, about one read unit per 4 KB of table; see docs/reassignment.md).
+// Returns the storage error.
+func (s *Service) Orphans(ctx context.Context) ([]Orphan, error) {
+	orphans, _, _, err := s.scanOrphans(ctx)
+	return orphans, err
+}
+
+// scanOrphans also returns the orphans' records and every associate's book size.
+func (s *Service) scanOrphans(ctx context.Context) ([]Orphan, map[string][]loupe.Customer, map[string]int, error) {
+	all, err := s.DB.ListAssociates(ctx, "")
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("orphans: list associates: %w", err)
+	}
+	status := make(map[string]bool, len(all)) // id -> active
+	for _, a := range all {
+		status[a.AssociateID] = a.Active()
+	}
+	var out []Orphan
+	groups := map[string][]loupe.Customer{}
+	loads := map[string]int{}
+	err = s.DB.ScanCustomers(ctx, "", func(c loupe.Customer) error {
+		loads[c.AssociateID]++
+		active, known := status[c.AssociateID]
+		o := Orphan{CustomerID: c.CustomerID, Name: customerName(c), HomeStoreID: c.HomeStoreID, AssociateID: c.AssociateID}
+		switch {
+		case c.AssociateID == "":
+			o.Reason = OrphanUnowned
+		case !known:
+			o.Reason = OrphanUnknown
+		case !active:
+			o.Reason = OrphanTerminated
+		default:
+			return nil
+		}
+		out = append(out, o)
+		groups[c.AssociateID] = append(groups[c.AssociateID], c)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("orphans: scan customers: %w", err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CustomerID < out[j].CustomerID })
+	return out, groups, loads, nil
+}
+
+// ReassignOrphans reassigns every orphaned client as a termination would: one
+// batch per former associate (id "orphans-<associate id>-<now>") and one for
+// clients without any owner ("unowned-<now>"), planned one after the other
+// with book sizes kept up to date, so capacities hold across batches. It
+// first completes batches an earlier run left pending. It returns the ids of
+// the batches it created, in former-associate order. Returns the first
+// storage error; running it again resumes.
+func (s *Service) ReassignOrphans(ctx context.Context) ([]string, error) {
+	s.norm()
+	prev, err := s.Batches.ListReassignments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reassign orphans: %w", err)
+	}
+	for _, b := range prev {
+		if b.Status == StatusPlanning || b.Status == StatusPending {
+			if _, err := s.resume(ctx, b); err != nil {
+				return nil, fmt.Errorf("reassign orphans: resume %s: %w", b.ID, err)
+			}
+		}
+	}
+	_, groups, loads, err := s.scanOrphans(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reassign orphans: %w", err)
+	}
+	formers := make([]string, 0, len(groups))
+	for id := range groups {
+		formers = append(formers, id)
+	}
+	sort.Strings(formers)
+	now := s.Now().UTC()
+	var ids []string
+	for _, former := range formers {
+		b := Batch{AssociateID: former, CreatedAt: now, Status: StatusPlanning, Source: SourceBackfill}
+		if former == "" {
+			b.ID = "unowned-" + stamp(now)
+		} else {
+			b.ID = "orphans-" + former + "-" + stamp(now)
+			if a, err := s.DB.GetAssociate(ctx, former); err == nil {
+				b.StoreID = a.StoreID
+			}
+		}
+		if err := s.Batches.CreateReassignment(ctx, b); err != nil {
+			return ids, fmt.Errorf("reassign orphans: create %s: %w", b.ID, err)
+		}
+		done, err := s.planAndApply(ctx, b, groups[former], loads)
+		if err != nil {
+			return ids, fmt.Errorf("reassign orphans: %w", err)
+		}
+		ids = append(ids, done.ID)
+		as, err := s.Batches.ReassignmentAssignments(ctx, done.ID)
+		if err != nil {
+			return ids, fmt.Errorf("reassign orphans: %w", err)
+		}
+		for _, a := range as {
+			if a.State == StateMoved {
+				loads[a.ToAssociateID]++
+				loads[a.FromAssociateID]--
+			}
+		}
+	}
+	return ids, nil
+}
