@@ -1,0 +1,227 @@
+package touch
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
+)
+
+// Skip reasons recorded in the ledger and shown by GET /coverage.
+const (
+	SkipNoEmail      = "no_email"
+	SkipUnsubscribed = "unsubscribed"
+	SkipBounced      = "bounced"
+	SkipComplained   = "complained"
+	SkipOptedOut     = "opted_out"
+	SkipNoConsent    = "no_consent"
+	SkipFatigue      = "fatigue_cap_window_closed"
+	// SkipRejected: the mail provider refused the message for good (or it
+	// could not be rendered, e.g. a store without from_email).
+	SkipRejected = "rejected"
+)
+
+// Ledger entry states.
+const (
+	StateClaimed = "claimed" // claimed before the send; not sent yet (or the sender crashed)
+	StateSent    = "sent"
+	StateSkipped = "skipped"
+)
+
+// Key identifies one touchpoint: one client, one occasion, one year. A Key is
+// claimed at most once, so a touchpoint never goes twice.
+type Key struct {
+	CustomerID string `json:"customer_id"`
+	Occasion   string `json:"occasion"` // Birthday, ..., or "event:<campaign_id>"
+	Year       int    `json:"year"`     // the occasion's year (the campaign's send_date year)
+}
+
+// MailKey returns the mail idempotency key "tp/<customer>/<occasion>/<year>".
+func (k Key) MailKey() string {
+	return fmt.Sprintf("tp/%s/%s/%d", k.CustomerID, k.Occasion, k.Year)
+}
+
+// String returns the same text as MailKey.
+func (k Key) String() string { return k.MailKey() }
+
+// Entry is the ledger record of one touchpoint.
+type Entry struct {
+	Key
+	StoreID   string    `json:"store_id"`
+	Planned   Day       `json:"planned"` // the store-local day the mail was planned (or skipped) for
+	ClaimedAt time.Time `json:"claimed_at"`
+	State     string    `json:"state"` // StateClaimed, StateSent or StateSkipped
+	MessageID string    `json:"message_id,omitempty"`
+	SentAt    time.Time `json:"sent_at,omitzero"`
+	Reason    string    `json:"reason,omitempty"` // skip reason
+}
+
+// Marketing reports whether the entry counts against the fatigue cap: it was
+// claimed for sending (pending or sent), not skipped.
+func (e Entry) Marketing() bool { return e.State == StateClaimed || e.State == StateSent }
+
+// DayCount is one store's touchpoint tally for one store-local day: mails sent
+// (by planned day) and touchpoints skipped, by reason.
+type DayCount struct {
+	StoreID string         `json:"store_id"`
+	Day     Day            `json:"date"`
+	Sent    int            `json:"sent"`
+	Skipped map[string]int `json:"skipped,omitempty"`
+}
+
+// Ledger is the touchpoint log: the conditional claim that makes each
+// touchpoint effective once, the per-client marketing history behind the
+// fatigue cap, and per-store-per-day counters behind GET /coverage.
+// Implementations: MemLedger (tests), embedded.Ledger (bbolt). All methods are
+// safe for concurrent use.
+type Ledger interface {
+	// Claim records e in state claimed unless its Key is already in the ledger
+	// (any state). It returns true when this call claimed it and false when the
+	// Key was already there (never send twice). It fails only on storage errors.
+	Claim(ctx context.Context, e Entry) (bool, error)
+	// Get returns the entry of k, or an error wrapping loupe.ErrNotFound.
+	Get(ctx context.Context, k Key) (Entry, error)
+	// MarkSent moves a claimed entry to sent with the provider's message id.
+	// Marking a sent entry again changes nothing. Returns an error wrapping
+	// loupe.ErrNotFound for an unclaimed key and loupe.ErrConflict for a
+	// skipped one.
+	MarkSent(ctx context.Context, k Key, messageID string, at time.Time) error
+	// MarkSkipped moves a claimed entry to skipped with reason. Skipping a
+	// skipped entry changes nothing. Returns loupe.ErrNotFound for an unclaimed
+	// key and loupe.ErrConflict for a sent one.
+	MarkSkipped(ctx context.Context, k Key, reason string, at time.Time) error
+	// Pending returns the entries claimed but neither sent nor skipped, ordered
+	// by ClaimedAt then key: the sends a crash interrupted.
+	Pending(ctx context.Context) ([]Entry, error)
+	// LastMarketing returns the latest planned day of a claimed or sent entry of
+	// the client, and false when there is none.
+	LastMarketing(ctx context.Context, customerID string) (Day, bool, error)
+	// Counts returns one store's per-day counters for the days from..to
+	// (inclusive) that have any, in day order.
+	Counts(ctx context.Context, storeID string, from, to Day) ([]DayCount, error)
+	// Touches returns, per client of the store, how many mails were sent with a
+	// planned day from..to (inclusive).
+	Touches(ctx context.Context, storeID string, from, to Day) (map[string]int, error)
+}
+
+// Campaign is a Save-the-Date blast (POST /campaigns): mailed to every
+// emailable client of StoreIDs on SendDate (store-local), deferrable within
+// its window (see Planner.CampaignWindow).
+type Campaign struct {
+	CampaignID string   `json:"campaign_id"`
+	Name       string   `json:"name"`
+	EventDate  Day      `json:"event_date"`
+	SendDate   Day      `json:"send_date"`
+	StoreIDs   []string `json:"store_ids"`
+	Subject    string   `json:"subject"`
+	BodyHTML   string   `json:"body_html"` // staff-written HTML, inserted as is (trusted, authenticated input)
+}
+
+// Occasion returns the campaign's touchpoint name "event:<campaign_id>".
+func (c Campaign) Occasion() string { return EventPrefix + c.CampaignID }
+
+// HasStore reports whether the campaign goes to storeID's clients.
+func (c Campaign) HasStore(storeID string) bool {
+	for _, s := range c.StoreIDs {
+		if s == storeID {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate returns an EINVALID *loupe.Error naming the first bad field: an
+// empty or malformed campaign_id ([A-Za-z0-9_-]{1,64}), empty name, subject,
+// body_html or store_ids, a zero date, or send_date after event_date.
+func (c Campaign) Validate() error {
+	if !validCampaignID(c.CampaignID) {
+		return loupe.Invalidf("campaign_id", "campaign_id must be 1-64 letters, digits, '-' or '_'")
+	}
+	if strings.TrimSpace(c.Name) == "" {
+		return loupe.Invalidf("name", "name is required")
+	}
+	if c.EventDate == (Day{}) {
+		return loupe.Invalidf("event_date", "event_date is required")
+	}
+	if c.SendDate == (Day{}) {
+		return loupe.Invalidf("send_date", "send_date is required")
+	}
+	if c.EventDate.Before(c.SendDate) {
+		return loupe.Invalidf("send_date", "send_date is after event_date")
+	}
+	if len(c.StoreIDs) == 0 {
+		return loupe.Invalidf("store_ids", "store_ids must name at least one store")
+	}
+	if strings.TrimSpace(c.Subject) == "" || strings.ContainsAny(c.Subject, "\r\n") {
+		return loupe.Invalidf("subject", "subject is required and is one line")
+	}
+	if strings.TrimSpace(c.BodyHTML) == "" {
+		return loupe.Invalidf("body_html", "body_html is required")
+	}
+	return nil
+}
+
+func validCampaignID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Campaigns stores campaigns. Implementations: MemCampaigns, embedded.Ledger.
+type Campaigns interface {
+	// PutCampaign stores c. Storing an equal campaign again is a no-op; a
+	// different campaign under an existing id returns an error wrapping
+	// loupe.ErrExists (nothing written).
+	PutCampaign(ctx context.Context, c Campaign) error
+	// GetCampaign returns a campaign or an error wrapping loupe.ErrNotFound.
+	GetCampaign(ctx context.Context, campaignID string) (Campaign, error)
+	// ListCampaigns returns every campaign ordered by CampaignID.
+	ListCampaigns(ctx context.Context) ([]Campaign, error)
+}
+
+// MarshalText writes "YYYY-MM-DD" ("" for the zero Day).
+func (d Day) MarshalText() ([]byte, error) {
+	if d == (Day{}) {
+		return []byte{}, nil
+	}
+	return []byte(d.String()), nil
+}
+
+// UnmarshalText reads "YYYY-MM-DD"; "" gives the zero Day. Returns an EINVALID
+// *loupe.Error otherwise.
+func (d *Day) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Day{}
+		return nil
+	}
+	t, err := loupe.ParseDay(string(b))
+	if err != nil {
+		return err
+	}
+	*d = DayOf(t)
+	return nil
+}
+
+// SameCampaign reports whether a and b are equal campaigns (adapters use it
+// to make PutCampaign idempotent).
+func SameCampaign(a, b Campaign) bool {
+	if a.CampaignID != b.CampaignID || a.Name != b.Name || a.EventDate != b.EventDate ||
+		a.SendDate != b.SendDate || a.Subject != b.Subject || a.BodyHTML != b.BodyHTML ||
+		len(a.StoreIDs) != len(b.StoreIDs) {
+		return false
+	}
+	for i := range a.StoreIDs {
+		if a.StoreIDs[i] != b.StoreIDs[i] {
+			return false
+		}
+	}
+	return true
+}

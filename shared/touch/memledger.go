@@ -1,0 +1,215 @@
+package touch
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
+)
+
+// MemLedger is an in-memory Ledger for tests. The zero value is ready to use.
+type MemLedger struct {
+	mu      sync.Mutex
+	entries map[Key]Entry
+	last    map[string]Day // customer -> latest planned day of a marketing entry
+}
+
+var _ Ledger = (*MemLedger)(nil)
+
+// Claim records e as claimed unless its key exists; see Ledger.
+func (l *MemLedger) Claim(ctx context.Context, e Entry) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.entries == nil {
+		l.entries, l.last = map[Key]Entry{}, map[string]Day{}
+	}
+	if _, ok := l.entries[e.Key]; ok {
+		return false, nil
+	}
+	e.State, e.MessageID, e.SentAt, e.Reason = StateClaimed, "", time.Time{}, ""
+	l.entries[e.Key] = e
+	if d, ok := l.last[e.CustomerID]; !ok || d.Before(e.Planned) {
+		l.last[e.CustomerID] = e.Planned
+	}
+	return true, nil
+}
+
+// Get returns the entry of k or an error wrapping loupe.ErrNotFound.
+func (l *MemLedger) Get(ctx context.Context, k Key) (Entry, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.entries[k]
+	if !ok {
+		return Entry{}, fmt.Errorf("ledger %s: %w", k, loupe.ErrNotFound)
+	}
+	return e, nil
+}
+
+// MarkSent moves a claimed entry to sent; see Ledger.
+func (l *MemLedger) MarkSent(ctx context.Context, k Key, messageID string, at time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.entries[k]
+	switch {
+	case !ok:
+		return fmt.Errorf("mark sent %s: %w", k, loupe.ErrNotFound)
+	case e.State == StateSkipped:
+		return fmt.Errorf("mark sent %s: %w", k, loupe.ErrConflict)
+	case e.State == StateSent:
+		return nil
+	}
+	e.State, e.MessageID, e.SentAt = StateSent, messageID, at.UTC()
+	l.entries[k] = e
+	return nil
+}
+
+// MarkSkipped moves a claimed entry to skipped; see Ledger.
+func (l *MemLedger) MarkSkipped(ctx context.Context, k Key, reason string, at time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.entries[k]
+	switch {
+	case !ok:
+		return fmt.Errorf("mark skipped %s: %w", k, loupe.ErrNotFound)
+	case e.State == StateSent:
+		return fmt.Errorf("mark skipped %s: %w", k, loupe.ErrConflict)
+	case e.State == StateSkipped:
+		return nil
+	}
+	e.State, e.Reason = StateSkipped, reason
+	l.entries[k] = e
+	// Recompute the client's last marketing day without this entry.
+	delete(l.last, k.CustomerID)
+	for _, o := range l.entries {
+		if o.CustomerID == k.CustomerID && o.Marketing() {
+			if d, ok := l.last[o.CustomerID]; !ok || d.Before(o.Planned) {
+				l.last[o.CustomerID] = o.Planned
+			}
+		}
+	}
+	return nil
+}
+
+// Pending returns claimed entries ordered by ClaimedAt then key.
+func (l *MemLedger) Pending(ctx context.Context) ([]Entry, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []Entry
+	for _, e := range l.entries {
+		if e.State == StateClaimed {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].ClaimedAt.Equal(out[j].ClaimedAt) {
+			return out[i].ClaimedAt.Before(out[j].ClaimedAt)
+		}
+		return out[i].MailKey() < out[j].MailKey()
+	})
+	return out, nil
+}
+
+// LastMarketing returns the client's latest claimed or sent planned day.
+func (l *MemLedger) LastMarketing(ctx context.Context, customerID string) (Day, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d, ok := l.last[customerID]
+	return d, ok, nil
+}
+
+// Counts returns the store's per-day counters from..to.
+func (l *MemLedger) Counts(ctx context.Context, storeID string, from, to Day) ([]DayCount, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	byDay := map[Day]*DayCount{}
+	for _, e := range l.entries {
+		if e.StoreID != storeID || e.Planned.Before(from) || to.Before(e.Planned) || e.State == StateClaimed {
+			continue
+		}
+		c := byDay[e.Planned]
+		if c == nil {
+			c = &DayCount{StoreID: storeID, Day: e.Planned}
+			byDay[e.Planned] = c
+		}
+		if e.State == StateSent {
+			c.Sent++
+		} else {
+			if c.Skipped == nil {
+				c.Skipped = map[string]int{}
+			}
+			c.Skipped[e.Reason]++
+		}
+	}
+	out := make([]DayCount, 0, len(byDay))
+	for _, c := range byDay {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Day.Before(out[j].Day) })
+	return out, nil
+}
+
+// Touches counts sent mails per client of the store planned from..to.
+func (l *MemLedger) Touches(ctx context.Context, storeID string, from, to Day) (map[string]int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]int{}
+	for _, e := range l.entries {
+		if e.StoreID == storeID && e.State == StateSent && !e.Planned.Before(from) && !to.Before(e.Planned) {
+			out[e.CustomerID]++
+		}
+	}
+	return out, nil
+}
+
+// MemCampaigns is an in-memory Campaigns for tests. The zero value is ready.
+type MemCampaigns struct {
+	mu sync.Mutex
+	m  map[string]Campaign
+}
+
+var _ Campaigns = (*MemCampaigns)(nil)
+
+// PutCampaign stores c; a different campaign under the same id returns an
+// error wrapping loupe.ErrExists.
+func (m *MemCampaigns) PutCampaign(ctx context.Context, c Campaign) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.m[c.CampaignID]; ok {
+		if SameCampaign(old, c) {
+			return nil
+		}
+		return fmt.Errorf("put campaign %s: %w", c.CampaignID, loupe.ErrExists)
+	}
+	if m.m == nil {
+		m.m = map[string]Campaign{}
+	}
+	c.StoreIDs = append([]string(nil), c.StoreIDs...)
+	m.m[c.CampaignID] = c
+	return nil
+}
+
+// GetCampaign returns a campaign or an error wrapping loupe.ErrNotFound.
+func (m *MemCampaigns) GetCampaign(ctx context.Context, id string) (Campaign, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.m[id]
+	if !ok {
+		return Campaign{}, fmt.Errorf("get campaign %s: %w", id, loupe.ErrNotFound)
+	}
+	return c, nil
+}
+
+// ListCampaigns returns every campaign ordered by CampaignID.
+func (m *MemCampaigns) ListCampaigns(ctx context.Context) ([]Campaign, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Campaign, 0, len(m.m))
+	for _, c := range m.m {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CampaignID < out[j].CampaignID })
+	return out, nil
+}
