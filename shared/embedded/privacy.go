@@ -1,0 +1,251 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Buckets of loupe.Privacy (docs/privacy.md). Neither holds personal data:
+//
+//	suppression  SuppressionHash(email) -> {"reason", "at"}
+//	erasures     ErasureHash(customer_id) -> {"at"}
+var (
+	bucketSuppression = []byte("suppression")
+	bucketErasures    = []byte("erasures")
+)
+
+func init() { buckets = append(buckets, bucketSuppression, bucketErasures) }
+
+var _ loupe.Privacy = (*DB)(nil)
+
+// suppressionEntry is the value of a suppression key; the first entry of an
+// address is kept.
+type suppressionEntry struct {
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// erasureEntry is the value of an erasure key; the first erasure is kept.
+type erasureEntry struct {
+	At time.Time `json:"at"`
+}
+
+// suppressTx puts email on the suppression list unless it is there already.
+func suppressTx(tx *bolt.Tx, email, reason string, at time.Time) error {
+	if loupe.SuppressionKey(email) == "" {
+		return nil
+	}
+	b := tx.Bucket(bucketSuppression)
+	h := loupe.SuppressionHash(email)
+	if b.Get([]byte(h)) != nil {
+		return nil
+	}
+	return putJSON(b, h, suppressionEntry{Reason: reason, At: at.UTC()})
+}
+
+// setStatusTx applies status to customer id following loupe.NextEmailStatus.
+// It reports whether the stored status changed and fails with loupe.ErrNotFound
+// for an unknown customer.
+func setStatusTx(tx *bolt.Tx, id, status string, at time.Time) (bool, error) {
+	c, found, err := getCustomerTx(tx, id)
+	if err != nil {
+		return false, err
+	}
+	if !found {
+		return false, loupe.ErrNotFound
+	}
+	next, err := loupe.NextEmailStatus(c.EmailStatus, status)
+	if err != nil {
+		return false, err
+	}
+	if loupe.SuppressesAddress(next) && c.Email != "" {
+		if err := suppressTx(tx, c.Email, next, at); err != nil {
+			return false, err
+		}
+	}
+	if next == c.EmailStatus {
+		return false, nil
+	}
+	old := c
+	c.EmailStatus = next
+	return true, putCustomerTx(tx, old, true, c)
+}
+
+// SetEmailStatus implements loupe.Privacy in one transaction. Returns an
+// EINVALID *loupe.Error for an unknown status, an error wrapping
+// loupe.ErrNotFound for an unknown customer, or the storage error.
+func (db *DB) SetEmailStatus(ctx context.Context, customerID, status string, at time.Time) error {
+	if !loupe.ValidEmailStatus(status) {
+		return loupe.Invalidf("status", "unknown email status %q", status)
+	}
+	err := db.update(func(tx *bolt.Tx) error {
+		_, err := setStatusTx(tx, customerID, status, at)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set email status of customer %s: %w", customerID, err)
+	}
+	return nil
+}
+
+// SetEmailStatusByAddress implements loupe.Privacy. There is no email index:
+// it reads every customer in one read transaction to find the holders of the
+// address, then updates them and the suppression list in one write
+// transaction that checks each address again. Returns how many customers
+// changed, an EINVALID *loupe.Error for EmailOK or an unknown status, or the
+// storage error.
+func (db *DB) SetEmailStatusByAddress(ctx context.Context, email, status string, at time.Time) (int, error) {
+	if !loupe.ValidEmailStatus(status) || status == loupe.EmailOK {
+		return 0, loupe.Invalidf("status", "status %q cannot be set by address", status)
+	}
+	want := loupe.SuppressionKey(email)
+	var ids []string
+	err := db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCustomers).ForEach(func(k, v []byte) error {
+			var c struct {
+				Email string `json:"email"`
+			}
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode %s: %w", k, err)
+			}
+			if c.Email != "" && loupe.SuppressionKey(c.Email) == want {
+				ids = append(ids, string(k))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("set email status by address: %w", err)
+	}
+	var n int
+	err = db.update(func(tx *bolt.Tx) error {
+		n = 0
+		if err := suppressTx(tx, email, status, at); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			c, found, err := getCustomerTx(tx, id)
+			if err != nil {
+				return err
+			}
+			if !found || loupe.SuppressionKey(c.Email) != want {
+				continue // erased or changed since the scan
+			}
+			changed, err := setStatusTx(tx, id, status, at)
+			if err != nil {
+				return err
+			}
+			if changed {
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("set email status by address: %w", err)
+	}
+	return n, nil
+}
+
+// repairsByCustomerTx returns the repairs naming id, in RepairID order, by
+// reading every repair.
+func repairsByCustomerTx(tx *bolt.Tx, id string) ([]loupe.Repair, error) {
+	var out []loupe.Repair
+	err := tx.Bucket(bucketRepairs).ForEach(func(k, v []byte) error {
+		var r loupe.Repair
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("decode %s: %w", k, err)
+		}
+		if r.CustomerID == id {
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RepairsByCustomer implements loupe.Privacy by reading every repair (bbolt
+// keeps keys in order, so the result is in RepairID order). Returns the
+// storage error.
+func (db *DB) RepairsByCustomer(ctx context.Context, customerID string) ([]loupe.Repair, error) {
+	var out []loupe.Repair
+	err := db.view(func(tx *bolt.Tx) error {
+		var err error
+		out, err = repairsByCustomerTx(tx, customerID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("repairs of customer %s: %w", customerID, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].RepairID < out[j].RepairID })
+	return out, nil
+}
+
+// EraseCustomer implements loupe.Privacy in one transaction: suppression
+// entries for the customer's and its repairs' addresses, the repairs'
+// CustomerEmail blanked (no change is appended to the feed: nothing downstream
+// reacts to a scrubbed repair), deleteCustomerTx (record, indexes, purchases)
+// and the erasure record. Its cost is one read of every repair. Returns the
+// storage error.
+func (db *DB) EraseCustomer(ctx context.Context, customerID string, at time.Time) error {
+	err := db.update(func(tx *bolt.Tx) error {
+		c, found, err := getCustomerTx(tx, customerID)
+		if err != nil {
+			return err
+		}
+		if found && c.Email != "" {
+			if err := suppressTx(tx, c.Email, loupe.SuppressErased, at); err != nil {
+				return err
+			}
+		}
+		repairs, err := repairsByCustomerTx(tx, customerID)
+		if err != nil {
+			return err
+		}
+		rb := tx.Bucket(bucketRepairs)
+		for _, r := range repairs {
+			if r.CustomerEmail == "" {
+				continue
+			}
+			if err := suppressTx(tx, r.CustomerEmail, loupe.SuppressErased, at); err != nil {
+				return err
+			}
+			r.CustomerEmail = ""
+			if err := putJSON(rb, r.RepairID, r); err != nil {
+				return err
+			}
+		}
+		if _, err := deleteCustomerTx(tx, customerID); err != nil {
+			return err
+		}
+		eb := tx.Bucket(bucketErasures)
+		h := loupe.ErasureHash(customerID)
+		if eb.Get([]byte(h)) != nil {
+			return nil
+		}
+		return putJSON(eb, h, erasureEntry{At: at.UTC()})
+	})
+	if err != nil {
+		return fmt.Errorf("erase customer %s: %w", customerID, err)
+	}
+	return nil
+}
+
+// Suppressed implements loupe.Privacy. Returns the storage error.
+func (db *DB) Suppressed(ctx context.Context, email string) (bool, error) {
+	var ok bool
+	err := db.view(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(bucketSuppression).Get([]byte(loupe.SuppressionHash(email))) != nil
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("suppressed: %w", err)
+	}
+	return ok, nil
+}

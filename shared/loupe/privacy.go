@@ -1,0 +1,151 @@
+package loupe
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Privacy is the port for a customer's email status, erasure and the
+// suppression list. Both adapters (embedded, dynamo) implement it next to DB;
+// it is a separate interface so that fakes of DB need not grow. The contract
+// suite storetest.RunPrivacy runs against each. See docs/privacy.md.
+type Privacy interface {
+	// SetEmailStatus sets a customer's EmailStatus (EmailOK, EmailUnsubscribed,
+	// EmailBounced or EmailComplained) following NextEmailStatus: a status is
+	// never weakened, except unsubscribed back to ok (an explicit
+	// re-subscribe). A bounce or complaint also puts the customer's address on
+	// the suppression list. Idempotent. Returns an EINVALID *Error for an
+	// unknown status and an error wrapping ErrNotFound for an unknown customer.
+	SetEmailStatus(ctx context.Context, customerID, status string, at time.Time) error
+	// SetEmailStatusByAddress does the same for every customer holding email
+	// (compared with SuppressionKey, so case does not matter) and adds the
+	// address to the suppression list even when no customer holds it (SES
+	// feedback knows only addresses). It returns how many customers changed.
+	// Returns an EINVALID *Error for EmailOK or an unknown status.
+	SetEmailStatusByAddress(ctx context.Context, email, status string, at time.Time) (int, error)
+	// EraseCustomer removes the customer from the table and every index
+	// (profile, book, month-day indexes, home store index, purchases), blanks
+	// the CustomerEmail of the customer's repairs (they keep their ids, which
+	// compliance counts), adds the customer's and those repairs' addresses to
+	// the suppression list, and records an erasure (ErasureHash of the id and
+	// at, no personal data). Idempotent: erasing an unknown or erased customer
+	// returns nil (and still scrubs repairs naming it).
+	EraseCustomer(ctx context.Context, customerID string, at time.Time) error
+	// Suppressed reports whether email is on the suppression list.
+	Suppressed(ctx context.Context, email string) (bool, error)
+	// RepairsByCustomer returns the repairs naming customerID, erased or not,
+	// ordered by RepairID. It scans every repair (there is no per-customer
+	// repair index); erasure is its only caller.
+	RepairsByCustomer(ctx context.Context, customerID string) ([]Repair, error)
+}
+
+// Suppression reasons: the status that put an address on the list, or
+// SuppressErased.
+const SuppressErased = "erased"
+
+// hashKey keys SuppressionHash and ErasureHash. It is an application-level
+// pepper, not a secret (it is in the source): it makes the hashes Loupe's own
+// (a plain SHA-256 of an address matches every other leaked list of such
+// hashes) but does not stop someone who holds both the table and the source
+// from testing guessed addresses. Changing it orphans every stored entry.
+var hashKey = []byte("loupe suppression v1")
+
+// SuppressionKey returns the form of an address that the suppression list
+// and by-address lookups compare: trimmed and lower-cased entirely (local
+// parts are case-sensitive in theory, never in practice).
+func SuppressionKey(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// SuppressionHash returns the hex HMAC-SHA256, under Loupe's fixed pepper, of
+// SuppressionKey(email): the only form in which a suppressed address is
+// stored. It never fails.
+func SuppressionHash(email string) string {
+	return keyedHash("email\x00" + SuppressionKey(email))
+}
+
+// ErasureHash returns the hex HMAC-SHA256, under the same pepper, of a customer
+// id: the key of the erasure record, so "was customer X erased, and when" can
+// be answered without keeping the id. It never fails.
+func ErasureHash(customerID string) string {
+	return keyedHash("customer\x00" + customerID)
+}
+
+func keyedHash(s string) string {
+	m := hmac.New(sha256.New, hashKey)
+	m.Write([]byte(s))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// emailStatusRank orders statuses from best to worst for mail.
+var emailStatusRank = map[string]int{
+	EmailOK:           0,
+	EmailUnsubscribed: 1,
+	EmailBounced:      2,
+	EmailComplained:   3,
+}
+
+// ValidEmailStatus reports whether s is one of the four email statuses.
+func ValidEmailStatus(s string) bool {
+	_, ok := emailStatusRank[s]
+	return ok
+}
+
+// NextEmailStatus returns the status to store when requested arrives for a
+// customer whose status is current ("" counts as ok): the worse of the two,
+// except that ok replaces unsubscribed (a re-subscribe). Bounced and
+// complained are never lifted; complained outranks bounced. Returns an
+// EINVALID *Error naming "status" for an unknown requested status.
+func NextEmailStatus(current, requested string) (string, error) {
+	want, ok := emailStatusRank[requested]
+	if !ok {
+		return "", Invalidf("status", "unknown email status %q", requested)
+	}
+	if current == "" {
+		current = EmailOK
+	}
+	have := emailStatusRank[current]
+	switch {
+	case want > have:
+		return requested, nil
+	case requested == EmailOK && current == EmailUnsubscribed:
+		return EmailOK, nil
+	default:
+		return current, nil
+	}
+}
+
+// SuppressesAddress reports whether a customer reaching status should also
+// put the address on the suppression list: a bounce or complaint is about the
+// address; an unsubscribe is the person's choice and stays on the profile, so
+// a re-subscribe can lift it.
+func SuppressesAddress(status string) bool {
+	return status == EmailBounced || status == EmailComplained
+}
+
+// Erase is a customer's complete erasure, the one entry point of
+// DELETE /customers/{id} and `loupe forget`: it reads the customer's repairs,
+// erases the customer in p, then hands the repairs to forget (compliance's
+// part: compliance.Service.ForgetRepairs scrubs the missing lists) when forget
+// is not nil. Repairs keep the customer id, so a retry after a failure finds
+// them again. Returns the first error, wrapped with the customer id.
+func Erase(ctx context.Context, p Privacy, forget func(context.Context, []Repair) error, customerID string, at time.Time) error {
+	repairs, err := p.RepairsByCustomer(ctx, customerID)
+	if err != nil {
+		return fmt.Errorf("erase customer %s: %w", customerID, err)
+	}
+	if err := p.EraseCustomer(ctx, customerID, at); err != nil {
+		return fmt.Errorf("erase customer %s: %w", customerID, err)
+	}
+	if forget != nil && len(repairs) > 0 {
+		if err := forget(ctx, repairs); err != nil {
+			return fmt.Errorf("erase customer %s: %w", customerID, err)
+		}
+	}
+	return nil
+}
