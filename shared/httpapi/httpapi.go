@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/pos"
 )
@@ -30,6 +31,9 @@ type Config struct {
 	// the staff routes are open, for use behind API Gateway's JWT authorizer;
 	// `loupe serve` always sets one.
 	APIToken string
+	// Compliance answers GET /compliance. Nil: that route answers 503 (GET
+	// /dashboard, a static page, is served either way).
+	Compliance *compliance.Service
 	// Now is the clock (signature windows, event stamps). Nil: time.Now.
 	Now loupe.Clock
 	// Logger receives one line per request and the detail of internal errors.
@@ -67,6 +71,8 @@ func (s *server) routes() []route {
 		{"GET /healthz", public, s.healthz},
 		{"POST /pos/events", public, s.posEvents},
 		{"GET /customers/{customer_id}", staff, s.getCustomer},
+		{"GET /compliance", staff, s.getCompliance},
+		{"GET /dashboard", public, s.dashboard},
 	}
 }
 
