@@ -1,0 +1,226 @@
+// Package ledgertest is the contract test suite of touch.Ledger and
+// touch.Campaigns, run against every adapter (touch.MemLedger, embedded.Ledger).
+package ledgertest
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/touch"
+)
+
+// Run runs the ledger contract against fresh ledgers made by newLedger.
+func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	day := func(s string) touch.Day {
+		d, err := touch.ParseDay(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	entry := func(cust, occ, store, planned string) touch.Entry {
+		return touch.Entry{Key: touch.Key{CustomerID: cust, Occasion: occ, Year: 2026}, StoreID: store, Planned: day(planned), ClaimedAt: t0}
+	}
+
+	t.Run("claim once", func(t *testing.T) {
+		l := newLedger(t)
+		e := entry("c1", touch.Birthday, "s1", "2026-05-01")
+		for i, want := range []bool{true, false} {
+			got, err := l.Claim(ctx, e)
+			if err != nil || got != want {
+				t.Fatalf("claim %d = %v, %v; want %v", i, got, err, want)
+			}
+		}
+		got, err := l.Get(ctx, e.Key)
+		if err != nil || got.State != touch.StateClaimed || got.Planned != e.Planned || got.StoreID != "s1" {
+			t.Fatalf("get = %+v, %v; want claimed entry", got, err)
+		}
+		if _, err := l.Get(ctx, touch.Key{CustomerID: "c2", Occasion: touch.Birthday, Year: 2026}); !errors.Is(err, loupe.ErrNotFound) {
+			t.Errorf("get unknown: got %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("transitions", func(t *testing.T) {
+		l := newLedger(t)
+		a, b := entry("c1", touch.Christmas, "s1", "2026-12-01"), entry("c2", touch.Christmas, "s1", "2026-12-01")
+		for _, e := range []touch.Entry{a, b} {
+			if _, err := l.Claim(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.MarkSent(ctx, a.Key, "m1", t0); err != nil {
+			t.Fatalf("mark sent: %v", err)
+		}
+		if err := l.MarkSent(ctx, a.Key, "m1", t0); err != nil {
+			t.Errorf("mark sent again: got %v, want nil", err)
+		}
+		if err := l.MarkSkipped(ctx, a.Key, touch.SkipFatigue, t0); !errors.Is(err, loupe.ErrConflict) {
+			t.Errorf("skip sent: got %v, want ErrConflict", err)
+		}
+		if err := l.MarkSkipped(ctx, b.Key, touch.SkipNoConsent, t0); err != nil {
+			t.Fatalf("mark skipped: %v", err)
+		}
+		if err := l.MarkSent(ctx, b.Key, "m2", t0); !errors.Is(err, loupe.ErrConflict) {
+			t.Errorf("send skipped: got %v, want ErrConflict", err)
+		}
+		if err := l.MarkSent(ctx, touch.Key{CustomerID: "x", Occasion: touch.Christmas, Year: 2026}, "m", t0); !errors.Is(err, loupe.ErrNotFound) {
+			t.Errorf("mark sent unclaimed: got %v, want ErrNotFound", err)
+		}
+		got, _ := l.Get(ctx, a.Key)
+		if got.State != touch.StateSent || got.MessageID != "m1" {
+			t.Errorf("sent entry = %+v", got)
+		}
+		got, _ = l.Get(ctx, b.Key)
+		if got.State != touch.StateSkipped || got.Reason != touch.SkipNoConsent {
+			t.Errorf("skipped entry = %+v", got)
+		}
+	})
+
+	t.Run("pending", func(t *testing.T) {
+		l := newLedger(t)
+		a, b, c := entry("c2", touch.Birthday, "s1", "2026-05-01"), entry("c1", touch.Birthday, "s1", "2026-05-01"), entry("c3", touch.Birthday, "s1", "2026-05-01")
+		c.ClaimedAt = t0.Add(-time.Hour)
+		for _, e := range []touch.Entry{a, b, c} {
+			if _, err := l.Claim(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.MarkSent(ctx, a.Key, "m", t0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := l.Pending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range got {
+			ids = append(ids, e.CustomerID)
+		}
+		if want := []string{"c3", "c1"}; !reflect.DeepEqual(ids, want) {
+			t.Errorf("pending = %v, want %v", ids, want)
+		}
+	})
+
+	t.Run("last marketing", func(t *testing.T) {
+		l := newLedger(t)
+		if _, ok, err := l.LastMarketing(ctx, "c1"); ok || err != nil {
+			t.Fatalf("empty: ok=%v err=%v", ok, err)
+		}
+		steps := []struct {
+			e    touch.Entry
+			skip bool
+			want string
+		}{
+			{entry("c1", touch.Valentines, "s1", "2026-02-01"), false, "2026-02-01"},
+			{entry("c1", touch.MothersDay, "s1", "2026-04-28"), false, "2026-04-28"},
+			{entry("c1", touch.Christmas, "s1", "2026-12-20"), true, "2026-04-28"},   // skipped: not marketing
+			{entry("c10", touch.Christmas, "s1", "2026-12-21"), false, "2026-04-28"}, // another client
+		}
+		for _, s := range steps {
+			if _, err := l.Claim(ctx, s.e); err != nil {
+				t.Fatal(err)
+			}
+			if s.skip {
+				if err := l.MarkSkipped(ctx, s.e.Key, touch.SkipFatigue, t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, ok, err := l.LastMarketing(ctx, "c1")
+			if err != nil || !ok || got.String() != s.want {
+				t.Errorf("after %s: last = %s, %v, %v; want %s", s.e.Key, got, ok, err, s.want)
+			}
+		}
+	})
+
+	t.Run("counts and touches", func(t *testing.T) {
+		l := newLedger(t)
+		steps := []struct {
+			e      touch.Entry
+			reason string // "" sent
+		}{
+			{entry("c1", touch.Valentines, "s1", "2026-02-01"), ""},
+			{entry("c2", touch.Valentines, "s1", "2026-02-01"), touch.SkipNoEmail},
+			{entry("c3", touch.Valentines, "s1", "2026-02-01"), touch.SkipNoEmail},
+			{entry("c1", touch.Birthday, "s1", "2026-02-03"), ""},
+			{entry("c4", touch.Birthday, "s2", "2026-02-03"), ""},
+			{entry("c1", touch.Christmas, "s1", "2026-02-10"), ""},
+		}
+		for _, s := range steps {
+			if _, err := l.Claim(ctx, s.e); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if s.reason == "" {
+				err = l.MarkSent(ctx, s.e.Key, "m", t0)
+			} else {
+				err = l.MarkSkipped(ctx, s.e.Key, s.reason, t0)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A claimed-unsent entry counts nowhere yet.
+		if _, err := l.Claim(ctx, entry("c9", touch.Birthday, "s1", "2026-02-03")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := l.Counts(ctx, "s1", day("2026-02-01"), day("2026-02-03"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []touch.DayCount{
+			{StoreID: "s1", Day: day("2026-02-01"), Sent: 1, Skipped: map[string]int{touch.SkipNoEmail: 2}},
+			{StoreID: "s1", Day: day("2026-02-03"), Sent: 1},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("counts = %+v, want %+v", got, want)
+		}
+		touches, err := l.Touches(ctx, "s1", day("2026-02-01"), day("2026-02-03"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]int{"c1": 2}; !reflect.DeepEqual(touches, want) {
+			t.Errorf("touches = %v, want %v", touches, want)
+		}
+	})
+}
+
+// RunCampaigns runs the campaign store contract.
+func RunCampaigns(t *testing.T, newCampaigns func(t *testing.T) touch.Campaigns) {
+	ctx := context.Background()
+	c := touch.Campaign{CampaignID: "gala", Name: "Gala", EventDate: touch.Day{Year: 2026, Month: 12, Day: 5},
+		SendDate: touch.Day{Year: 2026, Month: 11, Day: 20}, StoreIDs: []string{"s1", "s2"}, Subject: "Save the date", BodyHTML: "<p>Join us</p>"}
+	s := newCampaigns(t)
+	if err := s.PutCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutCampaign(ctx, c); err != nil {
+		t.Errorf("put equal again: got %v, want nil", err)
+	}
+	d := c
+	d.Subject = "Other"
+	if err := s.PutCampaign(ctx, d); !errors.Is(err, loupe.ErrExists) {
+		t.Errorf("put different: got %v, want ErrExists", err)
+	}
+	got, err := s.GetCampaign(ctx, "gala")
+	if err != nil || !touch.SameCampaign(got, c) {
+		t.Errorf("get = %+v, %v", got, err)
+	}
+	if _, err := s.GetCampaign(ctx, "nope"); !errors.Is(err, loupe.ErrNotFound) {
+		t.Errorf("get unknown: got %v, want ErrNotFound", err)
+	}
+	a := c
+	a.CampaignID = "art"
+	if err := s.PutCampaign(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListCampaigns(ctx)
+	if err != nil || len(list) != 2 || list[0].CampaignID != "art" || list[1].CampaignID != "gala" {
+		t.Errorf("list = %+v, %v", list, err)
+	}
+}
