@@ -16,6 +16,7 @@ import (
 	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/pos"
+	"github.com/loupehq/loupe/shared/unsub"
 )
 
 // Config holds what the API needs. Zero values are normalised by New.
@@ -34,6 +35,9 @@ type Config struct {
 	// Compliance answers GET /compliance. Nil: that route answers 503 (GET
 	// /dashboard, a static page, is served either way).
 	Compliance *compliance.Service
+	// Unsubscribe verifies the tokens of GET and POST /u/{token}. Nil: those
+	// routes answer 503.
+	Unsubscribe *unsub.Signer
 	// Now is the clock (signature windows, event stamps). Nil: time.Now.
 	Now loupe.Clock
 	// Logger receives one line per request and the detail of internal errors.
@@ -73,6 +77,9 @@ func (s *server) routes() []route {
 		{"GET /customers/{customer_id}", staff, s.getCustomer},
 		{"GET /compliance", staff, s.getCompliance},
 		{"GET /dashboard", public, s.dashboard},
+		{"DELETE /customers/{customer_id}", staff, s.deleteCustomer},
+		{"GET /u/{token}", public, s.unsubscribePage},
+		{"POST /u/{token}", public, s.unsubscribe},
 	}
 }
 
