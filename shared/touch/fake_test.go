@@ -3,6 +3,7 @@ package touch_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -142,6 +143,7 @@ func newPlanner(db touch.Reader, ledger touch.Ledger, campaigns touch.Campaigns)
 		UnsubscribeURL: func(id string) string { return "https://loupe.example.com/u/tok-" + id },
 		Now:            func() time.Time { return time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) },
 		RecoverAfter:   -1,
+		Log:            slog.New(slog.DiscardHandler),
 	}
 }
 
