@@ -16,6 +16,7 @@ import (
 	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/pos"
+	"github.com/loupehq/loupe/shared/reassign"
 	"github.com/loupehq/loupe/shared/unsub"
 )
 
@@ -38,6 +39,8 @@ type Config struct {
 	// Unsubscribe verifies the tokens of GET and POST /u/{token}. Nil: those
 	// routes answer 503.
 	Unsubscribe *unsub.Signer
+	// Reassign serves the /reassignments routes. Nil: they answer 503.
+	Reassign *reassign.Service
 	// Now is the clock (signature windows, event stamps). Nil: time.Now.
 	Now loupe.Clock
 	// Logger receives one line per request and the detail of internal errors.
