@@ -13,12 +13,21 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// bucketCompliance holds one aggregate per store-local day and store, keyed
-// "<YYYY-MM-DD>/<store_id>" so a window of days is one cursor range
-// (docs/compliance.md section 3).
-var bucketCompliance = []byte("compliance")
+// Compliance buckets, both keyed "<YYYY-MM-DD>/<store_id>" so a window of
+// days is one cursor range (docs/compliance.md section 3):
+//
+//	compliance      the aggregate a report reads: counts per associate and the
+//	                missing list (bounded by MaxMissingPerDay)
+//	compliance_ids  the sets of repair ids behind the counts, read only by Record
+//
+// Splitting them keeps a report's read cost independent of the number of
+// take-ins: it never decodes the sets.
+var (
+	bucketCompliance    = []byte("compliance")
+	bucketComplianceIDs = []byte("compliance_ids")
+)
 
-func init() { buckets = append(buckets, bucketCompliance) }
+func init() { buckets = append(buckets, bucketCompliance, bucketComplianceIDs) }
 
 // ComplianceStore is compliance.Store on the embedded file. Get it with
 // (*DB).Compliance. Safe for concurrent use.
@@ -31,14 +40,19 @@ var _ compliance.Store = (*ComplianceStore)(nil)
 // Compliance returns the compliance aggregates kept in db's file.
 func (db *DB) Compliance() *ComplianceStore { return &ComplianceStore{db: db} }
 
-// complianceDay is the stored value of one aggregate: sets of repair ids as
-// sorted arrays, so a replayed take-in adds nothing.
+// complianceDay is the stored aggregate of one store-day.
 type complianceDay struct {
 	StoreID string                       `json:"store_id"`
 	Day     string                       `json:"day"`
-	Taken   map[string][]string          `json:"t"` // associate id -> repair ids taken in
-	Emailed map[string][]string          `json:"e"` // associate id -> the subset with email
+	Counts  map[string][2]int            `json:"n"` // associate id -> [take-ins, with email]
 	Missing map[string]complianceMissing `json:"m"` // repair id -> listed take-in without email
+}
+
+// complianceIDs are the sets behind complianceDay's counts, as sorted arrays,
+// so a replayed take-in adds nothing.
+type complianceIDs struct {
+	Taken   map[string][]string `json:"t"` // associate id -> repair ids taken in
+	Emailed map[string][]string `json:"e"` // associate id -> the subset with email
 }
 
 type complianceMissing struct {
@@ -61,42 +75,47 @@ func addSorted(ids []string, id string) []string {
 }
 
 // Record implements compliance.Store: one read-modify-write of the (day,
-// store) aggregate in one transaction. Idempotent on t.RepairID. Returns an
+// store) aggregate and its id sets in one transaction. Idempotent on t.RepairID. Returns an
 // EINVALID *loupe.Error for an invalid t, or the storage error.
 func (cs *ComplianceStore) Record(ctx context.Context, t compliance.TakeIn) error {
 	if err := t.Validate(); err != nil {
 		return fmt.Errorf("record take-in %s: %w", t.RepairID, err)
 	}
 	err := cs.db.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCompliance)
+		b, bIDs := tx.Bucket(bucketCompliance), tx.Bucket(bucketComplianceIDs)
 		k := complianceKey(t.Day, t.StoreID)
 		d := complianceDay{StoreID: t.StoreID, Day: t.Day}
-		if raw := b.Get(k); raw != nil {
-			if err := json.Unmarshal(raw, &d); err != nil {
-				return fmt.Errorf("decode %s: %w", k, err)
-			}
+		var ids complianceIDs
+		if _, err := getJSON(b, string(k), &d); err != nil {
+			return err
 		}
-		if d.Taken == nil {
-			d.Taken = map[string][]string{}
+		if _, err := getJSON(bIDs, string(k), &ids); err != nil {
+			return err
 		}
-		if d.Emailed == nil {
-			d.Emailed = map[string][]string{}
+		if d.Counts == nil {
+			d.Counts = map[string][2]int{}
 		}
 		if d.Missing == nil {
 			d.Missing = map[string]complianceMissing{}
 		}
-		d.Taken[t.AssociateID] = addSorted(d.Taken[t.AssociateID], t.RepairID)
+		if ids.Taken == nil {
+			ids.Taken = map[string][]string{}
+		}
+		if ids.Emailed == nil {
+			ids.Emailed = map[string][]string{}
+		}
+		ids.Taken[t.AssociateID] = addSorted(ids.Taken[t.AssociateID], t.RepairID)
 		if t.Captured {
-			d.Emailed[t.AssociateID] = addSorted(d.Emailed[t.AssociateID], t.RepairID)
+			ids.Emailed[t.AssociateID] = addSorted(ids.Emailed[t.AssociateID], t.RepairID)
 		} else if _, listed := d.Missing[t.RepairID]; !listed && len(d.Missing) < compliance.MaxMissingPerDay {
 			d.Missing[t.RepairID] = complianceMissing{AssociateID: t.AssociateID, CustomerID: t.CustomerID,
 				TakenInAt: t.TakenInAt.UTC(), Reason: t.Reason, Suggestion: t.Suggestion}
 		}
-		raw, err := json.Marshal(d)
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", k, err)
+		d.Counts[t.AssociateID] = [2]int{len(ids.Taken[t.AssociateID]), len(ids.Emailed[t.AssociateID])}
+		if err := putJSON(bIDs, string(k), ids); err != nil {
+			return err
 		}
-		return b.Put(k, raw)
+		return putJSON(b, string(k), d)
 	})
 	if err != nil {
 		return fmt.Errorf("record take-in %s: %w", t.RepairID, err)
@@ -158,9 +177,9 @@ func (cs *ComplianceStore) Days(ctx context.Context, from, to, storeID string) (
 }
 
 func (d complianceDay) domain() compliance.Day {
-	out := compliance.Day{StoreID: d.StoreID, Date: d.Day, Associates: make(map[string]compliance.Count, len(d.Taken))}
-	for a, ids := range d.Taken {
-		out.Associates[a] = compliance.Count{TakeIns: len(ids), WithEmail: len(d.Emailed[a])}
+	out := compliance.Day{StoreID: d.StoreID, Date: d.Day, Associates: make(map[string]compliance.Count, len(d.Counts))}
+	for a, n := range d.Counts {
+		out.Associates[a] = compliance.Count{TakeIns: n[0], WithEmail: n[1]}
 	}
 	for rid, m := range d.Missing {
 		out.Missing = append(out.Missing, compliance.Missing{RepairID: rid, AssociateID: m.AssociateID, CustomerID: m.CustomerID,
