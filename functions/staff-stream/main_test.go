@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/loupehq/loupe/shared/dynalite"
+	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/reassign"
+	"github.com/loupehq/loupe/shared/sqsmail"
+)
+
+func TestMain(m *testing.M) { os.Exit(dynalite.Main(m)) }
+
+type fakeSQS struct{ bodies []string }
+
+func (f *fakeSQS) SendMessage(ctx context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	f.bodies = append(f.bodies, aws.ToString(in.MessageBody))
+	return &sqs.SendMessageOutput{MessageId: aws.String(fmt.Sprint("m", len(f.bodies)))}, nil
+}
+
+// The terminated associate of testdata/associate_terminated.json.
+var terminatedAt = time.Date(2026, 11, 21, 15, 4, 5, 123456789, time.UTC)
+
+const clients = 60
+
+// seed writes store s1, associate a1 (terminated as the stream record says)
+// with its book, and two active colleagues.
+func seed(t *testing.T, db *dynamo.DB) {
+	t.Helper()
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 20, 15, 4, 5, 123456789, time.UTC)
+	check := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(db.PutStore(ctx, loupe.Store{StoreID: "s1", Name: "Fifth Ave", Timezone: "America/New_York", Country: "US",
+		FromEmail: "s1@stores.example.com", ManagerEmail: "manager.s1@stores.example.com", UpdatedAt: t0}))
+	for _, a := range []loupe.Associate{
+		{AssociateID: "a1", StoreID: "s1", Name: "Associate a1", Email: "a1@staff.example.com", Strengths: []string{"bridal", "watches"}, Capacity: 25, Status: loupe.StatusActive, UpdatedAt: t0},
+		{AssociateID: "a2", StoreID: "s1", Name: "Bea", Strengths: []string{"bridal"}, Capacity: 200, Status: loupe.StatusActive, UpdatedAt: t0},
+		{AssociateID: "a3", StoreID: "s1", Name: "Cal", Strengths: []string{"watches"}, Capacity: 200, Status: loupe.StatusActive, UpdatedAt: t0},
+	} {
+		check(db.PutAssociate(ctx, a))
+	}
+	prefs := [][]string{{"bridal"}, {"watches"}, nil}
+	for i := range clients {
+		check(db.PutCustomer(ctx, loupe.Customer{CustomerID: fmt.Sprintf("c%03d", i), HomeStoreID: "s1", FirstName: "Client",
+			LastName: fmt.Sprint(i), Preferences: prefs[i%3], AssociateID: "a1", UpdatedAt: t0}))
+	}
+	check(db.TerminateAssociate(ctx, "a1", terminatedAt, terminatedAt.Add(time.Hour)))
+}
+
+func loadEvent(t *testing.T) events.DynamoDBEvent {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/associate_terminated.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.DynamoDBEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+func TestTerminationReassignsAndReplayChangesNothing(t *testing.T) {
+	client := dynalite.Client(t, dynalite.Shared(t))
+	table := dynalite.TableName(t)
+	ctx := context.Background()
+	if err := dynamo.CreateTable(ctx, client, table); err != nil {
+		t.Fatal(err)
+	}
+	seed(t, dynamo.New(client, table))
+
+	counter := dynamo.NewCounter(client)
+	db := dynamo.New(counter, table)
+	queue := &fakeSQS{}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	handle := newHandler(db, sqsmail.New(queue, "https://sqs.example/send"), "https://loupe.example.com", logger)
+	ev := loadEvent(t)
+
+	start := time.Now()
+	resp, err := handle(ctx, ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("handler = %+v, %v; want no failures", resp, err)
+	}
+	t.Logf("%d clients reassigned on dynalite in %v with %d requests (%.1f a client): %v",
+		clients, time.Since(start), counter.Total(), float64(counter.Total())/clients, counter.Counts())
+
+	svc := reassign.New(db, db, nil, time.Now, reassign.Config{Logger: logger})
+	bs, err := svc.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 1 || bs[0].ID != "a1-20261121T150405.123456789Z" || bs[0].Status != reassign.StatusDone || bs[0].Clients != clients {
+		t.Fatalf("batches = %+v", bs)
+	}
+	book, err := db.CustomersByAssociate(ctx, "a1")
+	if err != nil || len(book) != 0 {
+		t.Fatalf("a1 still holds %d clients (%v)", len(book), err)
+	}
+	r, err := svc.Get(ctx, bs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range r.Assignments {
+		c, err := db.GetCustomer(ctx, a.CustomerID)
+		if err != nil || c.AssociateID != a.ToAssociateID || a.State != reassign.StateMoved {
+			t.Errorf("%s: owner %q state %q, want moved to %q (%v)", a.CustomerID, c.AssociateID, a.State, a.ToAssociateID, err)
+		}
+	}
+	if len(queue.bodies) != 1 {
+		t.Fatalf("queued %d mails, want 1", len(queue.bodies))
+	}
+	m, err := sqsmail.Decode(queue.bodies[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.To != "manager.s1@stores.example.com" || m.Header(mail.HeaderTouchpoint) != mail.TouchpointReassignmentReview || m.Key != "reassign/"+bs[0].ID {
+		t.Fatalf("queued mail to %q touchpoint %q key %q", m.To, m.Header(mail.HeaderTouchpoint), m.Key)
+	}
+
+	// Replay: the same record again moves nobody and queues nothing.
+	counter.Reset()
+	resp, err = handle(ctx, ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("replay = %+v, %v", resp, err)
+	}
+	if got := counter.Counts()["UpdateItem"]; got != 0 {
+		t.Fatalf("replay made %d UpdateItem calls, want 0", got)
+	}
+	if len(queue.bodies) != 1 {
+		t.Fatalf("replay queued another mail")
+	}
+	t.Logf("replay: %d requests %v", counter.Total(), counter.Counts())
+}
