@@ -8,6 +8,12 @@
 // reported by its SequenceNumber so Lambda retries from there, and a batch
 // interrupted halfway completes on that retry.
 //
+// Backfill: invoked directly with {"loupe_backfill": "orphans"} instead of a
+// stream event, it runs reassign.Service.ReassignOrphans (what `loupe orphans
+// --reassign` does locally) until 15 s before the invocation's deadline and
+// answers {"batches": [...], "remaining_orphans": n, "complete": bool}; invoke
+// again until complete is true (docs/reassignment.md).
+//
 // Environment: TABLE_NAME (the DynamoDB table), SEND_QUEUE_URL (the SQS send
 // queue), LOUPE_BASE_URL (optional: the public base URL, for the link to the
 // printable list in the mail).
@@ -15,6 +21,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"time"
@@ -41,6 +48,48 @@ func newHandler(db *dynamo.DB, sender mail.Sender, baseURL string, logger *slog.
 	}
 }
 
+// backfillMargin is the time left before the deadline when a backfill stops.
+const backfillMargin = 15 * time.Second
+
+// backfillResult answers a backfill invocation.
+type backfillResult struct {
+	Batches   []string `json:"batches"`
+	Remaining int      `json:"remaining_orphans"`
+	Complete  bool     `json:"complete"`
+}
+
+// newInvokeHandler serves stream events through stream, and a direct
+// {"loupe_backfill": "orphans"} invocation through svc.ReassignOrphans.
+func newInvokeHandler(stream func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error), svc *reassign.Service) func(context.Context, json.RawMessage) (any, error) {
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var probe struct {
+			Backfill string `json:"loupe_backfill"`
+		}
+		if json.Unmarshal(raw, &probe) == nil && probe.Backfill == "orphans" {
+			run := ctx
+			if dl, ok := ctx.Deadline(); ok {
+				var cancel context.CancelFunc
+				run, cancel = context.WithDeadline(ctx, dl.Add(-backfillMargin))
+				defer cancel()
+			}
+			ids, err := svc.ReassignOrphans(run)
+			if err != nil && run.Err() == nil {
+				return nil, err
+			}
+			left, err := svc.Orphans(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return backfillResult{Batches: append([]string{}, ids...), Remaining: len(left), Complete: run.Err() == nil}, nil
+		}
+		var ev events.DynamoDBEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, err
+		}
+		return stream(ctx, ev)
+	}
+}
+
 func main() {
 	logger := slog.New(lambdacontext.NewLogHandler())
 	slog.SetDefault(logger)
@@ -57,5 +106,7 @@ func main() {
 	}
 	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
 	sender := sqsmail.New(sqs.NewFromConfig(cfg), queueURL)
-	lambda.Start(newHandler(db, sender, os.Getenv("LOUPE_BASE_URL"), logger))
+	baseURL := os.Getenv("LOUPE_BASE_URL")
+	svc := reassign.New(db, db, sender, time.Now, reassign.Config{BaseURL: baseURL, Logger: logger})
+	lambda.Start(newInvokeHandler(newHandler(db, sender, baseURL, logger), svc))
 }

@@ -149,3 +149,35 @@ func TestTerminationReassignsAndReplayChangesNothing(t *testing.T) {
 	}
 	t.Logf("replay: %d requests %v", counter.Total(), counter.Counts())
 }
+
+func TestBackfillInvocation(t *testing.T) {
+	client := dynalite.Client(t, dynalite.Shared(t))
+	table := dynalite.TableName(t)
+	ctx := context.Background()
+	if err := dynamo.CreateTable(ctx, client, table); err != nil {
+		t.Fatal(err)
+	}
+	db := dynamo.New(client, table)
+	seed(t, db) // a1 terminated, its book still orphaned: no stream ran
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := reassign.New(db, db, nil, time.Now, reassign.Config{Logger: logger})
+	handle := newInvokeHandler(newHandler(db, nil, "", logger), svc)
+
+	out, err := handle(ctx, json.RawMessage(`{"loupe_backfill":"orphans"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, ok := out.(backfillResult)
+	if !ok || !res.Complete || res.Remaining != 0 || len(res.Batches) != 1 {
+		t.Fatalf("backfill = %+v", out)
+	}
+	// A stream event still goes to the stream handler.
+	raw, _ := os.ReadFile("testdata/associate_terminated.json")
+	out, err = handle(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := out.(events.DynamoDBEventResponse); !ok || len(r.BatchItemFailures) != 0 {
+		t.Fatalf("stream answer = %+v", out)
+	}
+}
