@@ -46,6 +46,8 @@ type Ledger struct {
 var (
 	_ touch.Ledger    = (*Ledger)(nil)
 	_ touch.Campaigns = (*Ledger)(nil)
+
+	_ touch.BatchClaimer = (*Ledger)(nil)
 )
 
 // Ledger returns the touchpoint ledger stored in db.
@@ -73,29 +75,57 @@ func getEntry(tx *bolt.Tx, k touch.Key) (touch.Entry, bool, error) {
 	return e, found, err
 }
 
-// Claim records e as claimed unless its key is already in the ledger (the
-// conditional write); see touch.Ledger. Fails only on storage errors.
+// Claim records e as claimed (or skipped, when e.State is skipped) unless
+// its key is already in the ledger (the conditional write); see touch.Ledger.
+// Fails only on storage errors.
 func (l *Ledger) Claim(ctx context.Context, e touch.Entry) (bool, error) {
-	e.State, e.MessageID, e.SentAt, e.Reason = touch.StateClaimed, "", time.Time{}, ""
-	e.ClaimedAt = e.ClaimedAt.UTC()
-	claimed := false
+	won, err := l.ClaimBatch(ctx, []touch.Entry{e})
+	if err != nil {
+		return false, err
+	}
+	return won[0], nil
+}
+
+// ClaimBatch claims entries in one transaction, reporting for each whether
+// this call wrote it; see touch.BatchClaimer. Fails only on storage errors
+// (then nothing is written).
+func (l *Ledger) ClaimBatch(ctx context.Context, entries []touch.Entry) ([]bool, error) {
+	won := make([]bool, len(entries))
 	err := l.db.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketLedger).Get(ledgerKey(e.Key)) != nil {
-			return nil
+		clear(won)
+		for i, e := range entries {
+			if tx.Bucket(bucketLedger).Get(ledgerKey(e.Key)) != nil {
+				continue
+			}
+			won[i] = true
+			e.MessageID, e.SentAt = "", time.Time{}
+			e.ClaimedAt = e.ClaimedAt.UTC()
+			if e.State == touch.StateSkipped {
+				if err := putJSON(tx.Bucket(bucketLedger), string(ledgerKey(e.Key)), e); err != nil {
+					return err
+				}
+				if err := bumpDay(tx, e); err != nil {
+					return err
+				}
+				continue
+			}
+			e.State, e.Reason = touch.StateClaimed, ""
+			if err := putJSON(tx.Bucket(bucketLedger), string(ledgerKey(e.Key)), e); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketPending).Put(pendingKey(e), nil); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketMarketing).Put(marketingKey(e), nil); err != nil {
+				return err
+			}
 		}
-		claimed = true
-		if err := putJSON(tx.Bucket(bucketLedger), string(ledgerKey(e.Key)), e); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketPending).Put(pendingKey(e), nil); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMarketing).Put(marketingKey(e), nil)
+		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("claim %s: %w", e.Key, err)
+		return nil, fmt.Errorf("claim %d touchpoints: %w", len(entries), err)
 	}
-	return claimed, nil
+	return won, nil
 }
 
 // Get returns the entry of k, or an error wrapping loupe.ErrNotFound.

@@ -78,8 +78,11 @@ type DayCount struct {
 // safe for concurrent use.
 type Ledger interface {
 	// Claim records e in state claimed unless its Key is already in the ledger
-	// (any state). It returns true when this call claimed it and false when the
-	// Key was already there (never send twice). It fails only on storage errors.
+	// (any state): the conditional write. When e.State is StateSkipped it
+	// records e directly as skipped with e.Reason instead (a touchpoint decided
+	// against, so it is never reconsidered). It returns true when this call
+	// wrote the Key and false when the Key was already there (never send
+	// twice). It fails only on storage errors.
 	Claim(ctx context.Context, e Entry) (bool, error)
 	// Get returns the entry of k, or an error wrapping loupe.ErrNotFound.
 	Get(ctx context.Context, k Key) (Entry, error)

@@ -17,7 +17,10 @@ type MemLedger struct {
 	last    map[string]Day // customer -> latest planned day of a marketing entry
 }
 
-var _ Ledger = (*MemLedger)(nil)
+var (
+	_ Ledger       = (*MemLedger)(nil)
+	_ BatchClaimer = (*MemLedger)(nil)
+)
 
 // Claim records e as claimed unless its key exists; see Ledger.
 func (l *MemLedger) Claim(ctx context.Context, e Entry) (bool, error) {
@@ -29,12 +32,31 @@ func (l *MemLedger) Claim(ctx context.Context, e Entry) (bool, error) {
 	if _, ok := l.entries[e.Key]; ok {
 		return false, nil
 	}
-	e.State, e.MessageID, e.SentAt, e.Reason = StateClaimed, "", time.Time{}, ""
+	e.MessageID, e.SentAt = "", time.Time{}
+	if e.State != StateSkipped {
+		e.State, e.Reason = StateClaimed, ""
+	}
 	l.entries[e.Key] = e
+	if e.State == StateSkipped {
+		return true, nil
+	}
 	if d, ok := l.last[e.CustomerID]; !ok || d.Before(e.Planned) {
 		l.last[e.CustomerID] = e.Planned
 	}
 	return true, nil
+}
+
+// ClaimBatch claims each entry in turn; see BatchClaimer.
+func (l *MemLedger) ClaimBatch(ctx context.Context, entries []Entry) ([]bool, error) {
+	out := make([]bool, len(entries))
+	for i, e := range entries {
+		ok, err := l.Claim(ctx, e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ok
+	}
+	return out, nil
 }
 
 // Get returns the entry of k or an error wrapping loupe.ErrNotFound.

@@ -26,6 +26,16 @@ const DefaultEventSlack = 7
 // Recover sends it again.
 const DefaultRecoverAfter = 10 * time.Minute
 
+// flushEvery bounds how many claims PlanDay holds before writing them.
+const flushEvery = 5000
+
+// BatchClaimer is an optional Ledger extension: ClaimBatch claims many entries
+// in one write (one bbolt transaction), returning for each whether this call
+// claimed it, as Claim would one by one. PlanDay uses it when present.
+type BatchClaimer interface {
+	ClaimBatch(ctx context.Context, entries []Entry) ([]bool, error)
+}
+
 // Reader is the part of loupe.DB the planner reads.
 type Reader interface {
 	GetStore(ctx context.Context, storeID string) (loupe.Store, error)
@@ -137,8 +147,9 @@ type dayPlan struct {
 	day        Day
 	associates map[string]*loupe.Associate
 	campaigns  map[string]*Campaign
-	mailed     map[string]bool // clients claimed for a mail today in this run
-	sends      []Send
+	mailed     map[string]bool // clients queued for a mail today in this run
+	queue      []Send          // claims (and skips) not yet written
+	sends      []Send          // claims this run won
 }
 
 // PlanDay plans store's touchpoints for its local day: birthdays and
@@ -157,6 +168,9 @@ func (p *Planner) PlanDay(ctx context.Context, store loupe.Store, day Day) ([]Se
 		if err := p.planPersonal(ctx, dp, occ); err != nil {
 			return dp.sends, err
 		}
+	}
+	if err := p.flush(ctx, dp); err != nil {
+		return dp.sends, err
 	}
 	windows := p.Calendar.Holidays(day, store.Country)
 	if p.Campaigns != nil {
@@ -198,8 +212,13 @@ func (p *Planner) PlanDay(ctx context.Context, store loupe.Store, day Day) ([]Se
 		if err := p.planDeferrable(ctx, dp, c, windows); err != nil {
 			return dp.sends, err
 		}
+		if len(dp.queue) >= flushEvery {
+			if err := p.flush(ctx, dp); err != nil {
+				return dp.sends, err
+			}
+		}
 	}
-	return dp.sends, nil
+	return dp.sends, p.flush(ctx, dp)
 }
 
 func (p *Planner) planPersonal(ctx context.Context, dp *dayPlan, occ string) error {
@@ -220,7 +239,7 @@ func (p *Planner) planPersonal(ctx context.Context, dp *dayPlan, occ string) err
 	for _, c := range due {
 		e := Entry{Key: Key{c.CustomerID, occ, w.Year}, StoreID: dp.store.StoreID, Planned: dp.day}
 		if r := p.Reason(dp.store, c); r != "" {
-			if err := p.skip(ctx, e, r); err != nil {
+			if err := p.skip(ctx, dp, e, r); err != nil {
 				return err
 			}
 			continue
@@ -247,7 +266,7 @@ func (p *Planner) planDeferrable(ctx context.Context, dp *dayPlan, c loupe.Custo
 		if reason != "" {
 			// Wait: an email or consent may still arrive inside the window.
 			if lastChance {
-				if err := p.skip(ctx, e, reason); err != nil {
+				if err := p.skip(ctx, dp, e, reason); err != nil {
 					return err
 				}
 			}
@@ -269,7 +288,7 @@ func (p *Planner) planDeferrable(ctx context.Context, dp *dayPlan, c loupe.Custo
 		}
 		if blocked {
 			if lastChance {
-				if err := p.skip(ctx, e, SkipFatigue); err != nil {
+				if err := p.skip(ctx, dp, e, SkipFatigue); err != nil {
 					return err
 				}
 			}
@@ -303,38 +322,67 @@ func (p *Planner) personalSoon(c loupe.Customer, day Day) bool {
 	return false
 }
 
-// skip records e as skipped for reason unless its key is already in the ledger.
-func (p *Planner) skip(ctx context.Context, e Entry, reason string) error {
-	e.ClaimedAt = p.Now().UTC()
-	ok, err := p.Ledger.Claim(ctx, e)
-	if err != nil {
-		return fmt.Errorf("claim %s: %w", e.Key, err)
-	}
-	if !ok {
-		return nil
-	}
-	if err := p.Ledger.MarkSkipped(ctx, e.Key, reason, e.ClaimedAt); err != nil {
-		return fmt.Errorf("skip %s: %w", e.Key, err)
-	}
-	p.log().Info("touchpoint skipped", "key", e.Key.MailKey(), "store_id", e.StoreID, "reason", reason)
+// skip queues e to be recorded as skipped for reason (unless its key is
+// already in the ledger).
+func (p *Planner) skip(ctx context.Context, dp *dayPlan, e Entry, reason string) error {
+	e.State, e.Reason = StateSkipped, reason
+	dp.queue = append(dp.queue, Send{Entry: e})
 	return nil
 }
 
-// claim composes the mail of e and claims it; a key already claimed adds nothing.
+// claim composes the mail of e and queues its claim.
 func (p *Planner) claim(ctx context.Context, dp *dayPlan, e Entry, c loupe.Customer, date Day) error {
 	msg, err := p.compose(ctx, dp, e, c, date)
 	if err != nil {
 		return err
 	}
-	e.ClaimedAt = p.Now().UTC()
-	ok, err := p.Ledger.Claim(ctx, e)
-	if err != nil {
-		return fmt.Errorf("claim %s: %w", e.Key, err)
+	e.State = StateClaimed
+	dp.queue = append(dp.queue, Send{Entry: e, Message: msg})
+	dp.mailed[c.CustomerID] = true
+	return nil
+}
+
+// flush claims the queued entries (in one batch when the ledger is a
+// BatchClaimer) and keeps the sends whose claim this run won.
+func (p *Planner) flush(ctx context.Context, dp *dayPlan) error {
+	if len(dp.queue) == 0 {
+		return nil
 	}
-	if ok {
-		e.State = StateClaimed
-		dp.sends = append(dp.sends, Send{Entry: e, Message: msg})
-		dp.mailed[c.CustomerID] = true
+	now := p.Now().UTC()
+	entries := make([]Entry, len(dp.queue))
+	for i := range dp.queue {
+		dp.queue[i].Entry.ClaimedAt = now
+		entries[i] = dp.queue[i].Entry
+	}
+	var won []bool
+	if bc, ok := p.Ledger.(BatchClaimer); ok {
+		var err error
+		if won, err = bc.ClaimBatch(ctx, entries); err != nil {
+			return fmt.Errorf("plan %s %s: %w", dp.store.StoreID, dp.day, err)
+		}
+	} else {
+		won = make([]bool, len(entries))
+		for i, e := range entries {
+			ok, err := p.Ledger.Claim(ctx, e)
+			if err != nil {
+				return fmt.Errorf("plan %s %s: %w", dp.store.StoreID, dp.day, err)
+			}
+			won[i] = ok
+		}
+	}
+	skipped := 0
+	for i, s := range dp.queue {
+		switch {
+		case !won[i]:
+		case s.Entry.State == StateSkipped:
+			skipped++
+		default:
+			dp.sends = append(dp.sends, s)
+		}
+	}
+	dp.queue = dp.queue[:0]
+	if skipped > 0 {
+		p.log().Info("touchpoints skipped", "store_id", dp.store.StoreID, "day", dp.day.String(), "skipped", skipped)
 	}
 	return nil
 }

@@ -161,8 +161,11 @@ func (p *Planner) RunDay(ctx context.Context, day Day, sender mail.Sender) (Resu
 	if err != nil {
 		return res, fmt.Errorf("run %s: %w", day, err)
 	}
+	// Every store plans the same day: read each month-day index key once.
+	run := *p
+	run.DB = &monthDayCache{Reader: p.DB, m: map[string][]loupe.Customer{}}
 	for _, s := range stores {
-		r, err := p.runStore(ctx, s, day, sender)
+		r, err := run.runStore(ctx, s, day, sender)
 		res.Planned += r.Planned
 		res.Sent += r.Sent
 		if err != nil {
@@ -187,13 +190,15 @@ func (p *Planner) RunToday(ctx context.Context, sender mail.Sender) (Result, err
 	if err != nil {
 		return res, fmt.Errorf("run today: %w", err)
 	}
+	run := *p
+	run.DB = &monthDayCache{Reader: p.DB, m: map[string][]loupe.Customer{}}
 	for _, s := range stores {
 		day, err := StoreDay(s, p.Now())
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		r, err := p.runStore(ctx, s, day, sender)
+		r, err := run.runStore(ctx, s, day, sender)
 		res.Planned += r.Planned
 		res.Sent += r.Sent
 		if err != nil {
@@ -201,6 +206,26 @@ func (p *Planner) RunToday(ctx context.Context, sender mail.Sender) (Result, err
 		}
 	}
 	return res, errors.Join(errs...)
+}
+
+// monthDayCache remembers CustomersByMonthDay answers for one run, so stores
+// planning the same day read each index key once, not once per store.
+type monthDayCache struct {
+	Reader
+	m map[string][]loupe.Customer
+}
+
+func (c *monthDayCache) CustomersByMonthDay(ctx context.Context, field, md string) ([]loupe.Customer, error) {
+	k := field + "/" + md
+	if cs, ok := c.m[k]; ok {
+		return cs, nil
+	}
+	cs, err := c.Reader.CustomersByMonthDay(ctx, field, md)
+	if err != nil {
+		return nil, err
+	}
+	c.m[k] = cs
+	return cs, nil
 }
 
 func (p *Planner) runStore(ctx context.Context, s loupe.Store, day Day, sender mail.Sender) (Result, error) {

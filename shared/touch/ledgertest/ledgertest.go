@@ -46,6 +46,48 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 		}
 	})
 
+	t.Run("claim skipped", func(t *testing.T) {
+		l := newLedger(t)
+		e := entry("c1", touch.Valentines, "s1", "2026-02-10")
+		e.State, e.Reason = touch.StateSkipped, touch.SkipFatigue
+		if ok, err := l.Claim(ctx, e); !ok || err != nil {
+			t.Fatalf("claim skipped = %v, %v", ok, err)
+		}
+		got, err := l.Get(ctx, e.Key)
+		if err != nil || got.State != touch.StateSkipped || got.Reason != touch.SkipFatigue {
+			t.Errorf("get = %+v, %v; want skipped %s", got, err, touch.SkipFatigue)
+		}
+		if p, _ := l.Pending(ctx); len(p) != 0 {
+			t.Errorf("pending = %v, want none", p)
+		}
+		if _, ok, _ := l.LastMarketing(ctx, "c1"); ok {
+			t.Errorf("a skip counts as marketing")
+		}
+		counts, _ := l.Counts(ctx, "s1", day("2026-02-10"), day("2026-02-10"))
+		if len(counts) != 1 || counts[0].Skipped[touch.SkipFatigue] != 1 {
+			t.Errorf("counts = %+v", counts)
+		}
+		if ok, _ := l.Claim(ctx, entry("c1", touch.Valentines, "s1", "2026-02-11")); ok {
+			t.Errorf("claimed a skipped key")
+		}
+	})
+
+	t.Run("claim batch", func(t *testing.T) {
+		l := newLedger(t)
+		bc, ok := l.(touch.BatchClaimer)
+		if !ok {
+			t.Skip("not a BatchClaimer")
+		}
+		a, b := entry("c1", touch.Birthday, "s1", "2026-05-01"), entry("c2", touch.Birthday, "s1", "2026-05-01")
+		if _, err := l.Claim(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		got, err := bc.ClaimBatch(ctx, []touch.Entry{a, b, a})
+		if want := []bool{true, false, false}; err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("claim batch = %v, %v; want %v", got, err, want)
+		}
+	})
+
 	t.Run("transitions", func(t *testing.T) {
 		l := newLedger(t)
 		a, b := entry("c1", touch.Christmas, "s1", "2026-12-01"), entry("c2", touch.Christmas, "s1", "2026-12-01")
