@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -257,12 +258,11 @@ func build(from, to string, stores []loupe.Store, days []Day, names map[string]s
 			}
 			return x.AssociateID < y.AssociateID
 		})
-		sort.Slice(sr.Missing, func(i, j int) bool {
-			x, y := sr.Missing[i], sr.Missing[j]
-			if !x.TakenInAt.Equal(y.TakenInAt) {
-				return x.TakenInAt.After(y.TakenInAt)
+		slices.SortFunc(sr.Missing, func(x, y Missing) int { // newest first
+			if c := y.TakenInAt.Compare(x.TakenInAt); c != 0 {
+				return c
 			}
-			return x.RepairID > y.RepairID
+			return strings.Compare(y.RepairID, x.RepairID)
 		})
 		if len(sr.Missing) > MaxMissingPerStore {
 			sr.Missing = slices.Clip(sr.Missing[:MaxMissingPerStore])

@@ -3,7 +3,8 @@ package embedded
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -40,12 +41,13 @@ var _ compliance.Store = (*ComplianceStore)(nil)
 // Compliance returns the compliance aggregates kept in db's file.
 func (db *DB) Compliance() *ComplianceStore { return &ComplianceStore{db: db} }
 
-// complianceDay is the stored aggregate of one store-day.
+// complianceDay is the stored aggregate of one store-day, encoded with
+// encodeDay (a report decodes thousands of them: binary, not JSON).
 type complianceDay struct {
-	StoreID string                       `json:"store_id"`
-	Day     string                       `json:"day"`
-	Counts  map[string][2]int            `json:"n"` // associate id -> [take-ins, with email]
-	Missing map[string]complianceMissing `json:"m"` // repair id -> listed take-in without email
+	StoreID string
+	Day     string
+	Counts  map[string][2]int            // associate id -> [take-ins, with email]
+	Missing map[string]complianceMissing // repair id -> listed take-in without email
 }
 
 // complianceIDs are the sets behind complianceDay's counts, as sorted arrays,
@@ -56,11 +58,134 @@ type complianceIDs struct {
 }
 
 type complianceMissing struct {
-	AssociateID string    `json:"a"`
-	CustomerID  string    `json:"c,omitempty"`
-	TakenInAt   time.Time `json:"at"`
-	Reason      string    `json:"r"`
-	Suggestion  string    `json:"s,omitempty"`
+	AssociateID string
+	CustomerID  string
+	TakenInAt   time.Time
+	Reason      string
+	Suggestion  string
+}
+
+// dayFormat is the first byte of an encoded complianceDay.
+const dayFormat = 1
+
+// encodeDay encodes d as: format byte, store id, day, associate count, then
+// per associate (id, take-ins, with email), missing count, then per entry
+// (repair id, associate, customer, taken-in unix nanoseconds, reason,
+// suggestion). Strings are uvarint length then bytes.
+func encodeDay(d complianceDay) []byte {
+	b := []byte{dayFormat}
+	str := func(v string) { b = binary.AppendUvarint(b, uint64(len(v))); b = append(b, v...) }
+	str(d.StoreID)
+	str(d.Day)
+	b = binary.AppendUvarint(b, uint64(len(d.Counts)))
+	for a, n := range d.Counts {
+		str(a)
+		b = binary.AppendUvarint(b, uint64(n[0]))
+		b = binary.AppendUvarint(b, uint64(n[1]))
+	}
+	b = binary.AppendUvarint(b, uint64(len(d.Missing)))
+	for rid, m := range d.Missing {
+		str(rid)
+		str(m.AssociateID)
+		str(m.CustomerID)
+		b = binary.AppendVarint(b, m.TakenInAt.UnixNano())
+		str(m.Reason)
+		str(m.Suggestion)
+	}
+	return b
+}
+
+// dayDecoder decodes encodeDay's output, sharing repeated strings (associate
+// ids, reasons) across the aggregates of one read.
+type dayDecoder struct {
+	b      []byte
+	err    error
+	intern map[string]string
+}
+
+func (dd *dayDecoder) uint() int {
+	v, n := binary.Uvarint(dd.b)
+	if n <= 0 {
+		dd.err, dd.b = errBadDay, nil
+		return 0
+	}
+	dd.b = dd.b[n:]
+	return int(v)
+}
+
+func (dd *dayDecoder) str(shared bool) string {
+	n := dd.uint()
+	if n > len(dd.b) {
+		dd.err, dd.b = errBadDay, nil
+		return ""
+	}
+	raw := dd.b[:n]
+	dd.b = dd.b[n:]
+	if !shared {
+		return string(raw)
+	}
+	if v, ok := dd.intern[string(raw)]; ok {
+		return v
+	}
+	v := string(raw)
+	dd.intern[v] = v
+	return v
+}
+
+var errBadDay = errors.New("malformed compliance aggregate")
+
+// day decodes one aggregate straight into a compliance.Day.
+func (dd *dayDecoder) day(raw []byte) (compliance.Day, error) {
+	if len(raw) == 0 || raw[0] != dayFormat {
+		return compliance.Day{}, errBadDay
+	}
+	dd.b, dd.err = raw[1:], nil
+	d := compliance.Day{StoreID: dd.str(true), Date: dd.str(true)}
+	n := dd.uint()
+	d.Associates = make(map[string]compliance.Count, min(n, 1024))
+	for range n {
+		a := dd.str(true)
+		d.Associates[a] = compliance.Count{TakeIns: dd.uint(), WithEmail: dd.uint()}
+	}
+	n = dd.uint()
+	d.Missing = make([]compliance.Missing, 0, min(n, compliance.MaxMissingPerDay))
+	for range n {
+		m := compliance.Missing{RepairID: dd.str(false), AssociateID: dd.str(true), CustomerID: dd.str(false)}
+		v, k := binary.Varint(dd.b)
+		if k <= 0 {
+			return compliance.Day{}, errBadDay
+		}
+		dd.b = dd.b[k:]
+		m.TakenInAt = time.Unix(0, v).UTC()
+		m.Reason, m.Suggestion = dd.str(true), dd.str(false)
+		d.Missing = append(d.Missing, m)
+	}
+	if dd.err != nil {
+		return compliance.Day{}, dd.err
+	}
+	return d, nil
+}
+
+// getDay reads the aggregate under k into a complianceDay; false when absent.
+func getDay(b *bolt.Bucket, k []byte) (complianceDay, bool, error) {
+	raw := b.Get(k)
+	if raw == nil {
+		return complianceDay{}, false, nil
+	}
+	dd := dayDecoder{intern: map[string]string{}}
+	d, err := dd.day(raw)
+	if err != nil {
+		return complianceDay{}, true, fmt.Errorf("decode %s: %w", k, err)
+	}
+	out := complianceDay{StoreID: d.StoreID, Day: d.Date, Counts: map[string][2]int{}, Missing: map[string]complianceMissing{}}
+	for a, c := range d.Associates {
+		out.Counts[a] = [2]int{c.TakeIns, c.WithEmail}
+	}
+	for _, m := range d.Missing {
+		out.Missing[m.RepairID] = complianceMissing{AssociateID: m.AssociateID, CustomerID: m.CustomerID,
+			TakenInAt: m.TakenInAt, Reason: m.Reason, Suggestion: m.Suggestion}
+	}
+	return out, true, nil
 }
 
 func complianceKey(day, storeID string) []byte { return []byte(day + "/" + storeID) }
@@ -84,11 +209,14 @@ func (cs *ComplianceStore) Record(ctx context.Context, t compliance.TakeIn) erro
 	err := cs.db.update(func(tx *bolt.Tx) error {
 		b, bIDs := tx.Bucket(bucketCompliance), tx.Bucket(bucketComplianceIDs)
 		k := complianceKey(t.Day, t.StoreID)
-		d := complianceDay{StoreID: t.StoreID, Day: t.Day}
-		var ids complianceIDs
-		if _, err := getJSON(b, string(k), &d); err != nil {
+		d, found, err := getDay(b, k)
+		if err != nil {
 			return err
 		}
+		if !found {
+			d = complianceDay{StoreID: t.StoreID, Day: t.Day}
+		}
+		var ids complianceIDs
 		if _, err := getJSON(bIDs, string(k), &ids); err != nil {
 			return err
 		}
@@ -115,7 +243,7 @@ func (cs *ComplianceStore) Record(ctx context.Context, t compliance.TakeIn) erro
 		if err := putJSON(bIDs, string(k), ids); err != nil {
 			return err
 		}
-		return putJSON(b, string(k), d)
+		return b.Put(k, encodeDay(d))
 	})
 	if err != nil {
 		return fmt.Errorf("record take-in %s: %w", t.RepairID, err)
@@ -127,12 +255,13 @@ func (cs *ComplianceStore) Record(ctx context.Context, t compliance.TakeIn) erro
 // chain, direct gets for one store. Returns the storage or decoding error.
 func (cs *ComplianceStore) Days(ctx context.Context, from, to, storeID string) ([]compliance.Day, error) {
 	var out []compliance.Day
-	add := func(raw []byte) error {
-		var d complianceDay
-		if err := json.Unmarshal(raw, &d); err != nil {
-			return fmt.Errorf("decode compliance %s/%s: %w", d.Day, d.StoreID, err)
+	dd := dayDecoder{intern: map[string]string{}}
+	add := func(k, raw []byte) error {
+		d, err := dd.day(raw)
+		if err != nil {
+			return fmt.Errorf("decode %s: %w", k, err)
 		}
-		out = append(out, d.domain())
+		out = append(out, d)
 		return nil
 	}
 	err := cs.db.view(func(tx *bolt.Tx) error {
@@ -147,8 +276,9 @@ func (cs *ComplianceStore) Days(ctx context.Context, from, to, storeID string) (
 				return fmt.Errorf("to %q: %w", to, err)
 			}
 			for day := f; !day.After(l); day = day.AddDate(0, 0, 1) {
-				if raw := b.Get(complianceKey(day.Format(time.DateOnly), storeID)); raw != nil {
-					if err := add(raw); err != nil {
+				k := complianceKey(day.Format(time.DateOnly), storeID)
+				if raw := b.Get(k); raw != nil {
+					if err := add(k, raw); err != nil {
 						return err
 					}
 				}
@@ -158,7 +288,7 @@ func (cs *ComplianceStore) Days(ctx context.Context, from, to, storeID string) (
 		end := []byte(to + "/\xff")
 		c := b.Cursor()
 		for k, v := c.Seek([]byte(from + "/")); k != nil && bytes.Compare(k, end) <= 0; k, v = c.Next() {
-			if err := add(v); err != nil {
+			if err := add(k, v); err != nil {
 				return err
 			}
 		}
@@ -176,31 +306,15 @@ func (cs *ComplianceStore) Days(ctx context.Context, from, to, storeID string) (
 	return out, nil
 }
 
-func (d complianceDay) domain() compliance.Day {
-	out := compliance.Day{StoreID: d.StoreID, Date: d.Day, Associates: make(map[string]compliance.Count, len(d.Counts))}
-	for a, n := range d.Counts {
-		out.Associates[a] = compliance.Count{TakeIns: n[0], WithEmail: n[1]}
-	}
-	for rid, m := range d.Missing {
-		out.Missing = append(out.Missing, compliance.Missing{RepairID: rid, AssociateID: m.AssociateID, CustomerID: m.CustomerID,
-			TakenInAt: m.TakenInAt, Reason: m.Reason, Suggestion: m.Suggestion})
-	}
-	return out
-}
-
 // Scrub implements compliance.Store: the listed entry of repairID loses its
 // customer id and suggestion; a no-op when not listed. Returns the storage error.
 func (cs *ComplianceStore) Scrub(ctx context.Context, storeID, day, repairID string) error {
 	err := cs.db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCompliance)
 		k := complianceKey(day, storeID)
-		raw := b.Get(k)
-		if raw == nil {
-			return nil
-		}
-		var d complianceDay
-		if err := json.Unmarshal(raw, &d); err != nil {
-			return fmt.Errorf("decode %s: %w", k, err)
+		d, found, err := getDay(b, k)
+		if err != nil || !found {
+			return err
 		}
 		m, ok := d.Missing[repairID]
 		if !ok || (m.CustomerID == "" && m.Suggestion == "") {
@@ -208,11 +322,7 @@ func (cs *ComplianceStore) Scrub(ctx context.Context, storeID, day, repairID str
 		}
 		m.CustomerID, m.Suggestion = "", ""
 		d.Missing[repairID] = m
-		raw, err := json.Marshal(d)
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", k, err)
-		}
-		return b.Put(k, raw)
+		return b.Put(k, encodeDay(d))
 	})
 	if err != nil {
 		return fmt.Errorf("scrub take-in %s: %w", repairID, err)
