@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/touch"
@@ -63,11 +65,24 @@ func yearChain(rng *rand.Rand) (*fakeDB, map[string]touch.Day, map[string]string
 // TestSimulatedYear runs the daily job for every day of 2026, each day twice,
 // and checks the client-facing rules over everything sent.
 func TestSimulatedYear(t *testing.T) {
+	t.Run("mem", func(t *testing.T) { simulateYear(t, &touch.MemLedger{}, &touch.MemCampaigns{}) })
+	t.Run("embedded", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("fsyncs every ledger write")
+		}
+		db, err := embedded.Open(filepath.Join(t.TempDir(), "loupe.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		simulateYear(t, db.Ledger(), db.Ledger())
+	})
+}
+
+func simulateYear(t *testing.T, ledger touch.Ledger, campaigns touch.Campaigns) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(5, 2026))
 	db, stop, stopStatus := yearChain(rng)
-	ledger := &touch.MemLedger{}
-	campaigns := &touch.MemCampaigns{}
 	for _, c := range []touch.Campaign{
 		{CampaignID: "spring", Name: "Spring Trunk Show", EventDate: day("2026-04-18"), SendDate: day("2026-04-01"), StoreIDs: []string{"nyc", "lon"}, Subject: "Save the date", BodyHTML: "<p>Join us</p>"},
 		{CampaignID: "autumn", Name: "Autumn Gala", EventDate: day("2026-10-10"), SendDate: day("2026-09-24"), StoreIDs: []string{"mex"}, Subject: "Save the date", BodyHTML: "<p>Join us</p>"},
