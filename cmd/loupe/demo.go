@@ -49,7 +49,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	secrets := webhook.ParseSecrets(os.Getenv(envWebhookSecret))
 	secretShown := "from " + envWebhookSecret
 	if len(secrets) == 0 {
-		secret, err := demoSecret(*dataDir)
+		secret, err := dirSecret(*dataDir, "", "webhook-secret")
 		if err != nil {
 			return fail(stderr, "demo: %v", err)
 		}
@@ -58,6 +58,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	serve := func() int {
 		return serveDB(ctx, db, serveOptions{
 			addr:    *addr,
+			dir:     *dataDir,
 			secrets: secrets,
 			ready: func(url, token string) {
 				fmt.Fprintf(stdout, "webhook secret: %s\n\n%s", secretShown, demoWalkthrough(url, token, secrets[0]))
@@ -97,20 +98,6 @@ const demoSeeded = "SEEDED"
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-// demoSecret returns the demo directory's webhook secret, creating it on first
-// use, so the signing commands keep working across restarts.
-func demoSecret(dir string) (string, error) {
-	path := filepath.Join(dir, "webhook-secret")
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
-		return strings.TrimSpace(string(b)), nil
-	}
-	secret := "demo_" + randomHex(16)
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write demo webhook secret: %w", err)
-	}
-	return secret, nil
 }
 
 // resetDemoDir prepares dir for a fresh demo chain: it creates dir, or wipes

@@ -54,8 +54,8 @@ var commands = map[string]command{
 	"demo":    runDemo,
 	"import":  runImport,
 	"tick":    notYet("tick"),
-	"forget":  notYet("forget"),
-	"orphans": notYet("orphans"),
+	"forget":  runForget,
+	"orphans": runOrphans,
 }
 
 // run dispatches args (without the program name) to a subcommand and returns

@@ -53,11 +53,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if len(secrets) == 0 {
 		fmt.Fprintf(stdout, "%s is not set: POST /pos/events answers 503 until it is\n", envWebhookSecret)
 	}
-	return serveDB(ctx, db, serveOptions{addr: *addr, secrets: secrets}, stdout, stderr)
+	return serveDB(ctx, db, serveOptions{addr: *addr, dir: *dataDir, secrets: secrets}, stdout, stderr)
 }
 
 type serveOptions struct {
 	addr    string
+	dir     string // data directory: outbox and kept secrets live there
 	secrets []string
 	// ready, when set, is called with the base URL and API token once
 	// listening (demo prints its walkthrough there).
@@ -80,17 +81,19 @@ func serveDB(ctx context.Context, db *embedded.DB, o serveOptions, stdout, stder
 	}
 	url := "http://" + ln.Addr().String()
 
+	a, err := newApp(db, o.dir, url, logger)
+	if err != nil {
+		ln.Close()
+		return fail(stderr, "serve: %v", err)
+	}
+	a.subscribe()
+
 	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
 	feedDone := make(chan error, 1)
 	go func() { feedDone <- db.RunFeed(feedCtx) }()
 
 	srv := &http.Server{
-		Handler: httpapi.New(httpapi.Config{
-			DB:             db,
-			WebhookSecrets: o.secrets,
-			APIToken:       token,
-			Logger:         logger,
-		}),
+		Handler:           httpapi.New(a.httpConfig(o.secrets, token)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -183,7 +183,7 @@ func TestDemo(t *testing.T) {
 	url, stdout, stop := startServer(t, "demo", "--data", data)
 	out := stdout.String()
 	token := regexp.MustCompile(`Bearer ([0-9a-f]{48})`).FindStringSubmatch(out)
-	secret := regexp.MustCompile(`SECRET='(demo_[0-9a-f]{32})'`).FindStringSubmatch(out)
+	secret := regexp.MustCompile(`SECRET='([0-9a-f]{48})'`).FindStringSubmatch(out)
 	if token == nil || secret == nil {
 		t.Fatalf("demo output lacks the token or the secret:\n%s", out)
 	}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/loupehq/loupe/shared/embedded"
+	"github.com/loupehq/loupe/shared/httpapi"
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/outbox"
+	"github.com/loupehq/loupe/shared/reassign"
+	"github.com/loupehq/loupe/shared/unsub"
+)
+
+// envUnsubscribeSecret signs the unsubscribe links in mail. When unset, the
+// data directory keeps a generated one, so links already mailed keep working
+// across restarts.
+const envUnsubscribeSecret = "LOUPE_UNSUBSCRIBE_SECRET"
+
+// app is one data directory's services: the same domain services the Lambdas
+// run, wired to the embedded store and the local outbox.
+type app struct {
+	db       *embedded.DB
+	dir      string
+	outbox   *outbox.Outbox
+	unsub    *unsub.Signer
+	reassign *reassign.Service
+	logger   *slog.Logger
+}
+
+// newApp builds the services of data directory dir on db. baseURL ("" when not
+// serving) is where links in mail point. Returns an error when a secret cannot
+// be read or created.
+func newApp(db *embedded.DB, dir, baseURL string, logger *slog.Logger) (*app, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	secret, err := dirSecret(dir, envUnsubscribeSecret, "unsubscribe-secret")
+	if err != nil {
+		return nil, err
+	}
+	ob := outbox.New(filepath.Join(dir, "outbox"))
+	a := &app{db: db, dir: dir, outbox: ob, unsub: unsub.New([]byte(secret)), logger: logger}
+	a.reassign = reassign.New(db, db, ob, time.Now, reassign.Config{BaseURL: baseURL, Logger: logger})
+	return a, nil
+}
+
+// subscribe registers every change-feed handler: the local stand-ins for the
+// staff-stream and repair-stream Lambdas.
+func (a *app) subscribe() {
+	a.db.Subscribe("reassign", a.reassign.HandleChange)
+}
+
+// forgetRepairs scrubs erased repairs from derived data (the compliance
+// missing lists, once compliance runs here).
+func (a *app) forgetRepairs(ctx context.Context, repairs []loupe.Repair) error { return nil }
+
+// httpConfig returns the routes' configuration for serve.
+func (a *app) httpConfig(secrets []string, token string) httpapi.Config {
+	return httpapi.Config{
+		DB:             a.db,
+		WebhookSecrets: secrets,
+		APIToken:       token,
+		Logger:         a.logger,
+		Reassign:       a.reassign,
+		Unsubscribe:    a.unsub,
+	}
+}
+
+// dirSecret returns the secret in env (when env is not ""), or else the one kept in file name of
+// dir, creating it (0600) on first use. Returns an error when it is shorter
+// than 16 bytes or cannot be written.
+func dirSecret(dir, env, name string) (string, error) {
+	if v := os.Getenv(env); v != "" {
+		if len(v) < 16 {
+			return "", fmt.Errorf("%s must be at least 16 characters", env)
+		}
+		return v, nil
+	}
+	path := filepath.Join(dir, name)
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	secret := randomHex(24)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", name, err)
+	}
+	return secret, nil
+}
+
+// withApp opens data directory dir (which must exist), builds its services and
+// runs fn; pending change-feed deliveries run before and after fn, so a
+// command's writes reach the same handlers serve would run. Returns fn's exit
+// status, or fails with a one-line reason.
+func withApp(ctx context.Context, name, dir string, stderr io.Writer, fn func(a *app) int) int {
+	if _, err := os.Stat(dbPath(dir)); err != nil {
+		return fail(stderr, "%s: no Loupe data in %s (run loupe serve or loupe import first, or pass --data)", name, dir)
+	}
+	db, err := openDB(dir)
+	if err != nil {
+		return fail(stderr, "%s: %v", name, err)
+	}
+	defer db.Close()
+	a, err := newApp(db, dir, "", slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return fail(stderr, "%s: %v", name, err)
+	}
+	a.subscribe()
+	if err := db.DeliverPending(ctx); err != nil {
+		return fail(stderr, "%s: deliver pending changes: %v", name, err)
+	}
+	status := fn(a)
+	if err := db.DeliverPending(ctx); err != nil {
+		return fail(stderr, "%s: deliver pending changes: %v", name, err)
+	}
+	return status
+}
