@@ -3,8 +3,13 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/compliance/compliancetest"
@@ -90,4 +95,174 @@ func TestComplianceWritesPerTakeIn(t *testing.T) {
 	if c1.Email != "ann@gmail.com" || c1.EmailSource != loupe.EmailSourceRepair {
 		t.Fatalf("c1 email source = %q, want repair with the captured address", c1.EmailSource)
 	}
+}
+
+// capacity is an API that asks DynamoDB for consumed capacity on reads and
+// sums the read units it reports.
+type capacity struct {
+	dynamo.API
+	mu    sync.Mutex
+	units float64
+}
+
+func (c *capacity) add(cc *types.ConsumedCapacity) {
+	if cc != nil && cc.CapacityUnits != nil {
+		c.mu.Lock()
+		c.units += *cc.CapacityUnits
+		c.mu.Unlock()
+	}
+}
+
+func (c *capacity) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := c.API.Query(ctx, in, optFns...)
+	if err == nil {
+		c.add(out.ConsumedCapacity)
+	}
+	return out, err
+}
+
+func (c *capacity) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := c.API.GetItem(ctx, in, optFns...)
+	if err == nil {
+		c.add(out.ConsumedCapacity)
+	}
+	return out, err
+}
+
+// batchPut writes items 25 to a BatchWriteItem, retrying unprocessed ones.
+func batchPut(b *testing.B, client *dynamodb.Client, table string, items []map[string]types.AttributeValue) {
+	b.Helper()
+	ctx := context.Background()
+	for start := 0; start < len(items); start += 25 {
+		var reqs []types.WriteRequest
+		for _, it := range items[start:min(start+25, len(items))] {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+		}
+		pending := map[string][]types.WriteRequest{table: reqs}
+		for len(pending) > 0 {
+			out, err := client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				b.Fatalf("batch write: %v", err)
+			}
+			pending = out.UnprocessedItems
+		}
+	}
+}
+
+func mustMarshal(b *testing.B, v any) map[string]types.AttributeValue {
+	b.Helper()
+	av, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return av
+}
+
+// BenchmarkRecordTakeIn measures the stream handler's code path per take-in
+// (compliance.Service.HandleChange on the dynamo adapter against dynalite) and
+// reports DynamoDB requests and writes per take-in, counted. Three take-ins in
+// four carry a good email (profile fill); 100 take-ins a store-day.
+func BenchmarkRecordTakeIn(b *testing.B) {
+	ctx := context.Background()
+	client, table := newTable(b)
+	seed := dynamo.New(client, table)
+	if err := seed.PutStore(ctx, storetest.Store("s1")); err != nil {
+		b.Fatal(err)
+	}
+	var items []map[string]types.AttributeValue
+	for a := range 30 {
+		items = append(items, mustMarshal(b, dynamo.NewAssociateItem(storetest.Associate(fmt.Sprintf("a%02d", a), "s1"))))
+	}
+	for i := range 1000 {
+		c := storetest.Customer(fmt.Sprintf("c%d", i), "s1", "a00")
+		c.Email = ""
+		items = append(items, mustMarshal(b, dynamo.NewCustomerItem(c)))
+	}
+	batchPut(b, client, table, items)
+	counter := dynamo.NewCounter(client)
+	db := dynamo.New(counter, table)
+	svc := &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db, Customers: db,
+		Now: func() time.Time { return storetest.T0 }}
+	counter.Reset()
+	i := 0
+	for b.Loop() {
+		r := storetest.Repair(fmt.Sprintf("r%07d", i), "s1", fmt.Sprintf("c%d", i%1000), storetest.T0.AddDate(0, 0, i/100))
+		r.AssociateID = fmt.Sprintf("a%02d", i%30)
+		if i%4 == 0 {
+			r.CustomerEmail = ""
+		} else {
+			r.CustomerEmail = fmt.Sprintf("c%d@gmail.com", i)
+		}
+		if err := svc.HandleChange(ctx, loupe.Change{Entity: loupe.EntityRepair, Op: loupe.OpInsert, NewRepair: &r}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "takeins/s")
+	b.ReportMetric(float64(counter.Total())/float64(b.N), "requests/takein")
+	b.ReportMetric(float64(writes(counter))/float64(b.N), "writes/takein")
+}
+
+// BenchmarkComplianceReport reads the chain report (300 stores × 30
+// associates × 14 days, 1 take-in per associate-day) from dynalite and
+// reports DynamoDB requests per report and the read units DynamoDB reports
+// as consumed (ReturnConsumedCapacity TOTAL). Aggregates are loaded in the
+// layout Record writes, by BatchWriteItem.
+func BenchmarkComplianceReport(b *testing.B) {
+	const stores, assocs, days = 300, 30, 14
+	client, table := newTable(b)
+	start := time.Date(2026, 11, 7, 15, 0, 0, 0, time.UTC)
+	var items []map[string]types.AttributeValue
+	for s := range stores {
+		sid := fmt.Sprintf("s%03d", s)
+		items = append(items, mustMarshal(b, dynamo.NewStoreItem(storetest.Store(sid))))
+		for a := range assocs {
+			items = append(items, mustMarshal(b, dynamo.NewAssociateItem(storetest.Associate(fmt.Sprintf("%s-a%02d", sid, a), sid))))
+		}
+		for d := range days {
+			day := start.AddDate(0, 0, d).Format(time.DateOnly)
+			it := map[string]types.AttributeValue{
+				"PK": &types.AttributeValueMemberS{Value: "COMPLIANCE#" + day}, "SK": &types.AttributeValueMemberS{Value: sid},
+				"store_id": &types.AttributeValueMemberS{Value: sid}, "day": &types.AttributeValueMemberS{Value: day},
+			}
+			missing := map[string]types.AttributeValue{}
+			for a := range assocs {
+				aid := fmt.Sprintf("%s-a%02d", sid, a)
+				rid := fmt.Sprintf("%s-%s", aid, day)
+				it["t#"+aid] = &types.AttributeValueMemberSS{Value: []string{rid}}
+				if (a+d)%4 != 0 {
+					it["e#"+aid] = &types.AttributeValueMemberSS{Value: []string{rid}}
+					continue
+				}
+				missing[rid] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+					"a": &types.AttributeValueMemberS{Value: aid}, "c": &types.AttributeValueMemberS{Value: "c" + rid},
+					"at": &types.AttributeValueMemberS{Value: start.AddDate(0, 0, d).Add(time.Duration(a) * time.Minute).Format(time.RFC3339Nano)},
+					"r":  &types.AttributeValueMemberS{Value: "empty"},
+				}}
+			}
+			it["m"] = &types.AttributeValueMemberM{Value: missing}
+			items = append(items, it)
+		}
+	}
+	batchPut(b, client, table, items)
+	ctx := context.Background()
+	capa := &capacity{API: client}
+	counter := dynamo.NewCounter(capa)
+	db := dynamo.New(counter, table)
+	svc := &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db,
+		Now: func() time.Time { return start.AddDate(0, 0, days-1) }}
+	counter.Reset()
+	for b.Loop() {
+		rep, err := svc.Report(ctx, "", "", "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rep.Totals.TakeIns != stores*assocs*days {
+			b.Fatalf("take-ins = %d, want %d", rep.Totals.TakeIns, stores*assocs*days)
+		}
+	}
+	b.ReportMetric(float64(counter.Total())/float64(b.N), "requests/report")
+	b.ReportMetric(capa.units/float64(b.N), "RCU/report")
 }
