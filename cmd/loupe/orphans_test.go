@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loupehq/loupe/shared/embedded"
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/storetest"
+)
+
+// seedOrphans writes a store with two active associates, one terminated
+// associate owning three clients, and one client with no owner at all.
+func seedOrphans(t *testing.T, dir string) {
+	t.Helper()
+	db, err := embedded.Open(filepath.Join(dir, dbFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.PutStore(ctx, storetest.Store("s1")))
+	for _, id := range []string{"a1", "a2", "gone"} {
+		a := storetest.Associate(id, "s1")
+		a.Capacity = 0
+		must(db.PutAssociate(ctx, a))
+	}
+	for _, id := range []string{"c1", "c2", "c3"} {
+		must(db.PutCustomer(ctx, storetest.Customer(id, "s1", "gone")))
+	}
+	must(db.PutCustomer(ctx, storetest.Customer("c4", "s1", "")))
+	must(db.TerminateAssociate(ctx, "gone", storetest.At(time.Hour), storetest.At(time.Hour)))
+}
+
+func TestOrphansListAndReassign(t *testing.T) {
+	dir := t.TempDir()
+	seedOrphans(t, dir)
+
+	// Listing delivers the pending termination first, as serve would: the
+	// three clients of "gone" are reassigned by the change feed, and only the
+	// client without an owner is still orphaned.
+	code, out, errs := runCLI(t, "orphans", "--data", dir, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("orphans: exit %d, stderr %q", code, errs)
+	}
+	var got struct {
+		Count   int `json:"count"`
+		Orphans []struct {
+			CustomerID string `json:"customer_id"`
+			Reason     string `json:"reason"`
+		} `json:"orphans"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("orphans json: %v\n%s", err, out)
+	}
+	if got.Count != 1 || got.Orphans[0].CustomerID != "c4" {
+		t.Fatalf("orphans = %+v, want only c4", got)
+	}
+
+	code, _, errs = runCLI(t, "orphans", "--data", dir, "--reassign")
+	if code != exitOK || !strings.Contains(errs, "1 orphaned clients reassigned in 1 batches") {
+		t.Fatalf("orphans --reassign: exit %d, stderr %q", code, errs)
+	}
+	code, out, _ = runCLI(t, "orphans", "--data", dir)
+	if code != exitOK || strings.TrimSpace(out) != "customer_id,name,home_store_id,associate_id,reason" {
+		t.Fatalf("orphans after reassign: exit %d, out %q, want the header only", code, out)
+	}
+
+	db, err := embedded.Open(filepath.Join(dir, dbFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, id := range []string{"c1", "c2", "c3", "c4"} {
+		c, err := db.GetCustomer(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.AssociateID != "a1" && c.AssociateID != "a2" {
+			t.Errorf("%s belongs to %q, want a1 or a2", id, c.AssociateID)
+		}
+	}
+}
+
+func TestForget(t *testing.T) {
+	dir := t.TempDir()
+	seedOrphans(t, dir)
+	code, out, errs := runCLI(t, "forget", "c2", "--data", dir)
+	if code != exitOK || !strings.Contains(out, "customer c2 erased") {
+		t.Fatalf("forget: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, _, _ := runCLI(t, "forget", "c2", "--data", dir); code != exitOK {
+		t.Fatalf("forget again: exit %d, want 0 (idempotent)", code)
+	}
+	db, err := embedded.Open(filepath.Join(dir, dbFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.GetCustomer(context.Background(), "c2"); !errors.Is(err, loupe.ErrNotFound) {
+		t.Fatalf("GetCustomer after forget: %v, want ErrNotFound", err)
+	}
+	c := storetest.Customer("c2", "s1", "")
+	if ok, err := db.Suppressed(context.Background(), c.Email); err != nil || !ok {
+		t.Fatalf("Suppressed(%s's address) = %v, %v; want true", "c2", ok, err)
+	}
+}
