@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/httpapi"
 	"github.com/loupehq/loupe/shared/loupe"
@@ -26,12 +27,13 @@ const envUnsubscribeSecret = "LOUPE_UNSUBSCRIBE_SECRET"
 // app is one data directory's services: the same domain services the Lambdas
 // run, wired to the embedded store and the local outbox.
 type app struct {
-	db       *embedded.DB
-	dir      string
-	outbox   *outbox.Outbox
-	unsub    *unsub.Signer
-	reassign *reassign.Service
-	logger   *slog.Logger
+	db         *embedded.DB
+	dir        string
+	outbox     *outbox.Outbox
+	unsub      *unsub.Signer
+	reassign   *reassign.Service
+	compliance *compliance.Service
+	logger     *slog.Logger
 }
 
 // newApp builds the services of data directory dir on db. baseURL ("" when not
@@ -48,6 +50,7 @@ func newApp(db *embedded.DB, dir, baseURL string, logger *slog.Logger) (*app, er
 	ob := outbox.New(filepath.Join(dir, "outbox"))
 	a := &app{db: db, dir: dir, outbox: ob, unsub: unsub.New([]byte(secret)), logger: logger}
 	a.reassign = reassign.New(db, db, ob, time.Now, reassign.Config{BaseURL: baseURL, Logger: logger})
+	a.compliance = &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db, Customers: db, Now: time.Now, Log: logger}
 	return a, nil
 }
 
@@ -55,11 +58,13 @@ func newApp(db *embedded.DB, dir, baseURL string, logger *slog.Logger) (*app, er
 // staff-stream and repair-stream Lambdas.
 func (a *app) subscribe() {
 	a.db.Subscribe("reassign", a.reassign.HandleChange)
+	a.db.Subscribe("compliance", a.compliance.HandleChange)
 }
 
-// forgetRepairs scrubs erased repairs from derived data (the compliance
-// missing lists, once compliance runs here).
-func (a *app) forgetRepairs(ctx context.Context, repairs []loupe.Repair) error { return nil }
+// forgetRepairs scrubs erased repairs from the compliance missing lists.
+func (a *app) forgetRepairs(ctx context.Context, repairs []loupe.Repair) error {
+	return a.compliance.ForgetRepairs(ctx, repairs)
+}
 
 // httpConfig returns the routes' configuration for serve.
 func (a *app) httpConfig(secrets []string, token string) httpapi.Config {
@@ -69,6 +74,7 @@ func (a *app) httpConfig(secrets []string, token string) httpapi.Config {
 		APIToken:       token,
 		Logger:         a.logger,
 		Reassign:       a.reassign,
+		Compliance:     a.compliance,
 		Unsubscribe:    a.unsub,
 	}
 }

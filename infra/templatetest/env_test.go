@@ -18,7 +18,7 @@ import (
 var requiredEnv = map[string][]string{
 	"PosWebhookFunction":   {"LOUPE_WEBHOOK_SECRET", "LOUPE_UNSUBSCRIBE_SECRET"},
 	"DashboardApiFunction": nil,
-	"StaffStreamFunction":  {"SEND_QUEUE_URL"},
+	"StaffStreamFunction":  {"SEND_QUEUE_URL", "LOUPE_BASE_URL"},
 	"RepairStreamFunction": nil,
 	"TouchpointsFunction":  {"SEND_QUEUE_URL"},
 	"SenderFunction":       {"SES_CONFIGURATION_SET", "UNSUBSCRIBE_BASE_URL", "LOUPE_UNSUBSCRIBE_SECRET", "SENDER_MAX_RATE"},
