@@ -16,6 +16,7 @@ import (
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/outbox"
 	"github.com/loupehq/loupe/shared/reassign"
+	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/unsub"
 )
 
@@ -23,6 +24,14 @@ import (
 // data directory keeps a generated one, so links already mailed keep working
 // across restarts.
 const envUnsubscribeSecret = "LOUPE_UNSUBSCRIBE_SECRET"
+
+// envBaseURL is where unsubscribe links in touchpoint mail point when no
+// server URL is known (loupe tick); defaultBaseURL when unset.
+const envBaseURL = "LOUPE_BASE_URL"
+
+// defaultBaseURL is serve's default address, used for links in mail sent by
+// commands that do not serve.
+const defaultBaseURL = "http://127.0.0.1:8080"
 
 // app is one data directory's services: the same domain services the Lambdas
 // run, wired to the embedded store and the local outbox.
@@ -33,12 +42,14 @@ type app struct {
 	unsub      *unsub.Signer
 	reassign   *reassign.Service
 	compliance *compliance.Service
+	planner    *touch.Planner
 	logger     *slog.Logger
 }
 
 // newApp builds the services of data directory dir on db. baseURL ("" when not
-// serving) is where links in mail point. Returns an error when a secret cannot
-// be read or created.
+// serving) is where links in mail point; touchpoint mail falls back to
+// LOUPE_BASE_URL, then defaultBaseURL, when it is "". Returns an error when a
+// secret cannot be read or created.
 func newApp(db *embedded.DB, dir, baseURL string, logger *slog.Logger) (*app, error) {
 	if logger == nil {
 		logger = slog.Default()
@@ -51,6 +62,24 @@ func newApp(db *embedded.DB, dir, baseURL string, logger *slog.Logger) (*app, er
 	a := &app{db: db, dir: dir, outbox: ob, unsub: unsub.New([]byte(secret)), logger: logger}
 	a.reassign = reassign.New(db, db, ob, time.Now, reassign.Config{BaseURL: baseURL, Logger: logger})
 	a.compliance = &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db, Customers: db, Now: time.Now, Log: logger}
+	mailBase := baseURL
+	if mailBase == "" {
+		mailBase = os.Getenv(envBaseURL)
+	}
+	if mailBase == "" {
+		mailBase = defaultBaseURL
+	}
+	signer := a.unsub
+	ledger := db.Ledger()
+	a.planner = &touch.Planner{
+		DB:             db,
+		Ledger:         ledger,
+		Campaigns:      ledger,
+		UnsubscribeURL: func(id string) string { return signer.URL(mailBase, id) },
+		Now:            time.Now,
+		Consent:        a.compliance.ConsentFor,
+		Log:            logger,
+	}
 	return a, nil
 }
 
@@ -76,6 +105,7 @@ func (a *app) httpConfig(secrets []string, token string) httpapi.Config {
 		Reassign:       a.reassign,
 		Compliance:     a.compliance,
 		Unsubscribe:    a.unsub,
+		Touch:          a.planner,
 	}
 }
 

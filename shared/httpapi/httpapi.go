@@ -17,6 +17,7 @@ import (
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/reassign"
+	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/unsub"
 )
 
@@ -41,6 +42,8 @@ type Config struct {
 	Unsubscribe *unsub.Signer
 	// Reassign serves the /reassignments routes. Nil: they answer 503.
 	Reassign *reassign.Service
+	// Touch serves POST /campaigns and GET /coverage. Nil: they answer 503.
+	Touch *touch.Planner
 	// Now is the clock (signature windows, event stamps). Nil: time.Now.
 	Now loupe.Clock
 	// Logger receives one line per request and the detail of internal errors.
@@ -87,6 +90,8 @@ func (s *server) routes() []route {
 		{"DELETE /customers/{customer_id}", staff, s.deleteCustomer},
 		{"GET /u/{token}", public, s.unsubscribePage},
 		{"POST /u/{token}", public, s.unsubscribe},
+		{"POST /campaigns", staff, s.postCampaign},
+		{"GET /coverage", staff, s.getCoverage},
 	}
 }
 

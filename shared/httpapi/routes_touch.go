@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/touch"
+)
+
+// Touchpoint routes (CONTRACT section 3), served from Config.Touch:
+//
+//	POST /campaigns   store a Save-the-Date blast
+//	GET  /coverage    touchpoint coverage per store
+
+// postCampaign answers POST /campaigns: 201 with the stored campaign. Posting
+// an identical campaign again is idempotent and answers 201 too (a retried
+// request gets the same answer); a different campaign under an existing id
+// answers 409. 400 names the bad field (an unknown store is a bad
+// store_ids); 503 when no planner is configured.
+func (s *server) postCampaign(w http.ResponseWriter, r *http.Request) error {
+	if s.Touch == nil || s.Touch.Campaigns == nil {
+		return loupe.Errorf(loupe.EUNAVAILABLE, "campaigns are not configured")
+	}
+	var req campaignRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	c, err := req.campaign()
+	if err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	for _, id := range c.StoreIDs {
+		if !loupe.ValidID(id) {
+			return loupe.Invalidf("store_ids", "store_ids holds a malformed id")
+		}
+		if _, err := s.Touch.DB.GetStore(r.Context(), id); err != nil {
+			if errors.Is(err, loupe.ErrNotFound) {
+				return loupe.Invalidf("store_ids", "store %s not found", id)
+			}
+			return err
+		}
+	}
+	if err := s.Touch.Campaigns.PutCampaign(r.Context(), c); err != nil {
+		if errors.Is(err, loupe.ErrExists) {
+			return loupe.Errorf(loupe.ECONFLICT, "campaign %s already exists with different content", c.CampaignID)
+		}
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+// campaignRequest is the body of POST /campaigns: a touch.Campaign with its
+// dates as text, so a malformed date answers 400 naming its field.
+type campaignRequest struct {
+	CampaignID string   `json:"campaign_id"`
+	Name       string   `json:"name"`
+	EventDate  string   `json:"event_date"`
+	SendDate   string   `json:"send_date"`
+	StoreIDs   []string `json:"store_ids"`
+	Subject    string   `json:"subject"`
+	BodyHTML   string   `json:"body_html"`
+}
+
+// campaign returns the request as a touch.Campaign, or an EINVALID
+// *loupe.Error naming a date that is not "" or YYYY-MM-DD.
+func (q campaignRequest) campaign() (touch.Campaign, error) {
+	c := touch.Campaign{CampaignID: q.CampaignID, Name: q.Name, StoreIDs: q.StoreIDs, Subject: q.Subject, BodyHTML: q.BodyHTML}
+	for _, d := range []struct {
+		field, text string
+		day         *touch.Day
+	}{{"event_date", q.EventDate, &c.EventDate}, {"send_date", q.SendDate, &c.SendDate}} {
+		if err := d.day.UnmarshalText([]byte(d.text)); err != nil {
+			return c, loupe.Invalidf(d.field, "%s must be YYYY-MM-DD", d.field)
+		}
+	}
+	return c, nil
+}
+
+// coverageBody is the answer of GET /coverage.
+type coverageBody struct {
+	Stores []touch.StoreCoverage `json:"stores"`
+}
+
+// getCoverage answers GET /coverage[?store_id=ID] with each store's
+// touchpoint coverage: 400 for a malformed store_id, 404 for an unknown store,
+// 503 when no planner is configured.
+func (s *server) getCoverage(w http.ResponseWriter, r *http.Request) error {
+	if s.Touch == nil {
+		return loupe.Errorf(loupe.EUNAVAILABLE, "touchpoints are not configured")
+	}
+	storeID := r.URL.Query().Get("store_id")
+	if storeID != "" && !loupe.ValidID(storeID) {
+		return loupe.Invalidf("store_id", "store_id must be a valid id")
+	}
+	stores, err := s.Touch.Coverage(r.Context(), storeID)
+	if err != nil {
+		if storeID != "" && errors.Is(err, loupe.ErrNotFound) {
+			return loupe.Errorf(loupe.ENOTFOUND, "store %s not found", storeID)
+		}
+		return err
+	}
+	writeJSON(w, http.StatusOK, coverageBody{Stores: stores})
+	return nil
+}
