@@ -53,7 +53,7 @@ var commands = map[string]command{
 	"serve":   runServe,
 	"demo":    runDemo,
 	"import":  runImport,
-	"tick":    notYet("tick"),
+	"tick":    runTick,
 	"forget":  runForget,
 	"orphans": runOrphans,
 }

@@ -49,7 +49,7 @@ func TestRunDispatch(t *testing.T) {
 		{"no command", nil, exitUsage, "usage: loupe"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{"help", []string{"help"}, exitOK, ""},
-		{"tick stub", []string{"tick", "--date", "2026-11-20"}, exitFail, "loupe: tick: not implemented yet\n"},
+		{"tick bad date", []string{"tick", "--date", "2026-11-31"}, exitUsage, "loupe: tick: --date"},
 		{"forget without data", []string{"forget", "c1", "--data", "/nonexistent/loupe"}, exitFail, "loupe: forget: no Loupe data in /nonexistent/loupe"},
 		{"orphans without data", []string{"orphans", "--data", "/nonexistent/loupe"}, exitFail, "loupe: orphans: no Loupe data in /nonexistent/loupe"},
 		{"orphans bad format", []string{"orphans", "--format", "xml"}, exitUsage, "usage: loupe orphans"},

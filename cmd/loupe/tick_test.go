@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loupehq/loupe/shared/embedded"
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/storetest"
+)
+
+// seedTick writes a New York store s1 with an active associate and three
+// clients: c1 (birthday November 27), c2 (anniversary November 30) and c3
+// (birthday November 27, no email). With the default leads (7 days for a
+// birthday, 10 for an anniversary) c1 and c2 are mailed on November 20.
+func seedTick(t *testing.T, dir string) {
+	t.Helper()
+	db, err := embedded.Open(filepath.Join(dir, dbFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.PutStore(ctx, storetest.Store("s1")))
+	must(db.PutAssociate(ctx, storetest.Associate("a1", "s1")))
+	c1 := storetest.Customer("c1", "s1", "a1")
+	c1.Birthday = loupe.Date{Year: 1980, Month: time.November, Day: 27}
+	c1.Anniversary = loupe.Date{}
+	c2 := storetest.Customer("c2", "s1", "a1")
+	c2.Birthday = loupe.Date{}
+	c2.Anniversary = loupe.Date{Year: 2010, Month: time.November, Day: 30}
+	c3 := storetest.Customer("c3", "s1", "a1")
+	c3.Birthday, c3.Anniversary = c1.Birthday, loupe.Date{}
+	c3.Email, c3.EmailSource = "", ""
+	for _, c := range []loupe.Customer{c1, c2, c3} {
+		must(db.PutCustomer(ctx, c))
+	}
+}
+
+// outboxFiles returns the .eml files in dir's outbox.
+func outboxFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func TestTickSendsBirthdayOnce(t *testing.T) {
+	t.Setenv(envBaseURL, "https://loupe.example.com")
+	dir := t.TempDir()
+	seedTick(t, dir)
+
+	code, out, errs := runCLI(t, "tick", "--date", "2026-11-20", "--data", dir)
+	if code != exitOK {
+		t.Fatalf("tick: exit %d, stderr %q", code, errs)
+	}
+	if got, want := strings.TrimSpace(out), "2026-11-20 planned=2 sent=2 recovered=0 skipped=1 (no_email=1)"; got != want {
+		t.Errorf("summary: got %q, want %q", got, want)
+	}
+	files := outboxFiles(t, dir)
+	if len(files) != 2 {
+		t.Fatalf("outbox: got %d files, want 2 (c1's birthday, c2's anniversary): %v", len(files), files)
+	}
+	msg := outboxMessage(t, files, "c1")
+	for _, h := range []struct{ name, want string }{
+		{"X-Loupe-Touchpoint", "birthday"},
+		{"X-Loupe-Customer-Id", "c1"},
+		{"X-Loupe-Send-Date", "2026-11-20"},
+		{"List-Unsubscribe", "<https://loupe.example.com/u/"},
+		{"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},
+	} {
+		if got := msg.Header.Get(h.name); !strings.HasPrefix(got, h.want) {
+			t.Errorf("%s: got %q, want %q", h.name, got, h.want)
+		}
+	}
+
+	code, out, errs = runCLI(t, "tick", "--date", "2026-11-20", "--data", dir)
+	if code != exitOK {
+		t.Fatalf("second tick: exit %d, stderr %q", code, errs)
+	}
+	if got, want := strings.TrimSpace(out), "2026-11-20 planned=0 sent=0 recovered=0 skipped=0"; got != want {
+		t.Errorf("second summary: got %q, want %q", got, want)
+	}
+	if got := len(outboxFiles(t, dir)); got != 2 {
+		t.Errorf("outbox after second tick: got %d files, want 2", got)
+	}
+}
+
+// outboxMessage returns the message of files addressed to customerID.
+func outboxMessage(t *testing.T, files []string, customerID string) *mail.Message {
+	t.Helper()
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("read %s: %v", name, err)
+		}
+		if msg.Header.Get("X-Loupe-Customer-Id") == customerID {
+			return msg
+		}
+	}
+	t.Fatalf("no mail to %s in %v", customerID, files)
+	return nil
+}
+
+func TestTickRange(t *testing.T) {
+	dir := t.TempDir()
+	seedTick(t, dir)
+	code, out, errs := runCLI(t, "tick", "--date", "2026-11-15", "--to", "2026-11-24", "--data", dir)
+	if code != exitOK {
+		t.Fatalf("tick: exit %d, stderr %q", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if got, want := len(lines), 10; got != want {
+		t.Fatalf("summary lines: got %d, want %d:\n%s", got, want, out)
+	}
+	if !strings.HasPrefix(lines[0], "2026-11-15 ") || !strings.HasPrefix(lines[9], "2026-11-24 ") {
+		t.Errorf("days: got %q .. %q, want 2026-11-15 .. 2026-11-24", lines[0], lines[9])
+	}
+	// c1's birthday goes on the 20th, c2's anniversary on the 20th too (10 days ahead).
+	var sendDates []string
+	for _, f := range outboxFiles(t, dir) {
+		sendDates = append(sendDates, strings.SplitN(filepath.Base(f), "_", 2)[0])
+	}
+	if got, want := strings.Join(sendDates, ","), "2026-11-20,2026-11-20"; got != want {
+		t.Errorf("send dates: got %s, want %s", got, want)
+	}
+	// The whole range again: nothing new.
+	if code, _, errs := runCLI(t, "tick", "--date", "2026-11-15", "--to", "2026-11-24", "--data", dir); code != exitOK {
+		t.Fatalf("tick again: exit %d, stderr %q", code, errs)
+	}
+	if got := len(outboxFiles(t, dir)); got != 2 {
+		t.Errorf("outbox after second run: got %d files, want 2", got)
+	}
+}
+
+func TestTickUsage(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStderr string
+	}{
+		{"no date", []string{"tick"}, exitUsage, "usage: loupe tick"},
+		{"bad date", []string{"tick", "--date", "2026-13-01"}, exitUsage, `loupe: tick: --date "2026-13-01" is not YYYY-MM-DD`},
+		{"bad to", []string{"tick", "--date", "2026-11-01", "--to", "tomorrow"}, exitUsage, `loupe: tick: --to "tomorrow" is not YYYY-MM-DD`},
+		{"to before date", []string{"tick", "--date", "2026-11-02", "--to", "2026-11-01"}, exitUsage, "--to 2026-11-01 is before --date 2026-11-02"},
+		{"too many days", []string{"tick", "--date", "2026-01-01", "--to", "2027-02-05"}, exitUsage, "at most 400"},
+		{"stray argument", []string{"tick", "--date", "2026-11-01", "extra"}, exitUsage, "usage: loupe tick"},
+		{"no data", []string{"tick", "--date", "2026-11-01", "--data", "/nonexistent/loupe"}, exitFail, "loupe: tick: no Loupe data in /nonexistent/loupe"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit: got %d, want %d (stderr %q)", code, tt.wantCode, stderr)
+			}
+			if !strings.Contains(stderr, tt.wantStderr) {
+				t.Errorf("stderr: got %q, want it to contain %q", stderr, tt.wantStderr)
+			}
+		})
+	}
+}
