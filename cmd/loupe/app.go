@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/compliance"
+	"github.com/loupehq/loupe/shared/demo"
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/httpapi"
 	"github.com/loupehq/loupe/shared/loupe"
@@ -61,7 +62,8 @@ func newApp(db *embedded.DB, dir, baseURL string, logger *slog.Logger) (*app, er
 	ob := outbox.New(filepath.Join(dir, "outbox"))
 	a := &app{db: db, dir: dir, outbox: ob, unsub: unsub.New([]byte(secret)), logger: logger}
 	a.reassign = reassign.New(db, db, ob, time.Now, reassign.Config{BaseURL: baseURL, Logger: logger})
-	a.compliance = &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db, Customers: db, Now: time.Now, Log: logger}
+	a.compliance = &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db, Customers: db, Now: time.Now, Log: logger,
+		AllowedDomains: allowedDomains(dir)}
 	mailBase := baseURL
 	if mailBase == "" {
 		mailBase = os.Getenv(envBaseURL)
@@ -107,6 +109,30 @@ func (a *app) httpConfig(secrets []string, token string) httpapi.Config {
 		Unsubscribe:    a.unsub,
 		Touch:          a.planner,
 	}
+}
+
+// envAllowedDomains lists email domains (comma-separated) that the repair email
+// check accepts as real although it would judge them placeholders.
+const envAllowedDomains = "LOUPE_ALLOWED_EMAIL_DOMAINS"
+
+// allowedDomains returns the domains of envAllowedDomains, plus the demo
+// chain's reserved domains when dir is a demo data directory.
+func allowedDomains(dir string) map[string]bool {
+	set := map[string]bool{}
+	for _, d := range strings.Split(os.Getenv(envAllowedDomains), ",") {
+		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
+			set[d] = true
+		}
+	}
+	if fileExists(filepath.Join(dir, demoMarker)) {
+		for _, d := range demo.EmailDomains() {
+			set[d] = true
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return set
 }
 
 // dirSecret returns the secret in env (when env is not ""), or else the one kept in file name of

@@ -50,7 +50,11 @@ type Service struct {
 	// It does not gate the profile fill; senders read it through ConsentFor to
 	// decide whether a repair-sourced address may get marketing mail.
 	Consent map[string]string
-	Log     *slog.Logger // nil: slog.Default()
+	// AllowedDomains are lower-case email domains accepted as real although the
+	// email check would judge them placeholders (a chain's own test domains; the
+	// demo chain's reserved example.com addresses). nil: none.
+	AllowedDomains map[string]bool
+	Log            *slog.Logger // nil: slog.Default()
 }
 
 func (s *Service) log() *slog.Logger {
@@ -109,7 +113,7 @@ func (s *Service) HandleChange(ctx context.Context, c loupe.Change) error {
 	if day == "" {
 		day = loupe.LocalDayIn(r.TakenInAt, loc)
 	}
-	res := emailcheck.Check(r.CustomerEmail, own...)
+	res := emailcheck.CheckWith(r.CustomerEmail, s.AllowedDomains, own...)
 	t := TakeIn{RepairID: r.RepairID, StoreID: r.StoreID, AssociateID: r.AssociateID, CustomerID: r.CustomerID,
 		Day: day, TakenInAt: r.TakenInAt, Captured: res.Captured, Reason: res.Reason, Suggestion: res.Suggestion}
 	if err := s.Store.Record(ctx, t); err != nil {

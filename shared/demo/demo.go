@@ -427,3 +427,11 @@ feed:
 	}
 	return nil
 }
+
+// EmailDomains returns the reserved domains of the demo's client emails. The
+// email check judges example.com addresses placeholders (nobody receives mail
+// there), so a demo data directory accepts these as real to show a realistic
+// capture rate.
+func EmailDomains() []string {
+	return append(append([]string(nil), clientDomains...), "example.co.uk")
+}

@@ -35,6 +35,14 @@ type Result struct {
 // manager_email, associates' emails); an email equal to one of them, ignoring
 // case, is not the customer's. Check never fails: every input yields a Result.
 func Check(raw string, storeEmails ...string) Result {
+	return CheckWith(raw, nil, storeEmails...)
+}
+
+// CheckWith is Check with a set of lower-case domains accepted as real even
+// where Check would judge them placeholders (a chain's test domains, or the
+// demo chain's reserved example.com addresses). On such a domain only a
+// placeholder local part (none@, n/a@, declined@ ...) is still not captured.
+func CheckWith(raw string, allowed map[string]bool, storeEmails ...string) Result {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return Result{Reason: ReasonEmpty}
@@ -54,6 +62,12 @@ func Check(raw string, storeEmails ...string) Result {
 	}
 	at := strings.LastIndexByte(lower, '@')
 	local, domain := lower[:at], lower[at+1:]
+	if allowed[domain] {
+		if placeholderLocal(local) {
+			return Result{Reason: ReasonPlaceholder}
+		}
+		return Result{Captured: true, Email: email}
+	}
 	if isPlaceholder(local, domain) {
 		return Result{Reason: ReasonPlaceholder}
 	}
@@ -104,15 +118,25 @@ func isPlaceholderWord(s string) bool {
 	return placeholderLocals[w] || placeholderLabels[w] || repeated(w)
 }
 
-// isPlaceholder judges a well-formed, lower-cased address.
-func isPlaceholder(local, domain string) bool {
+// placeholderLocal reports whether a lower-cased local part is one people type
+// when the customer gave no address (a "+tag" is ignored).
+func placeholderLocal(local string) bool {
 	if i := strings.IndexByte(local, '+'); i > 0 {
 		local = local[:i]
 	}
 	l := squash(local)
-	if l == "" || placeholderLocals[l] || repeated(l) {
+	return l == "" || placeholderLocals[l] || repeated(l)
+}
+
+// isPlaceholder judges a well-formed, lower-cased address.
+func isPlaceholder(local, domain string) bool {
+	if placeholderLocal(local) {
 		return true
 	}
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	l := squash(local)
 	if providerSet[domain] {
 		return false
 	}

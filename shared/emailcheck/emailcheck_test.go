@@ -168,3 +168,27 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckWithAllowedDomains(t *testing.T) {
+	allowed := map[string]bool{"example.com": true}
+	tests := []struct {
+		raw        string
+		captured   bool
+		wantReason string
+	}{
+		{"ada.byron@example.com", true, ""},
+		{"Ada.Byron@EXAMPLE.com", true, ""},
+		{"none@example.com", false, emailcheck.ReasonPlaceholder},
+		{"declined@example.com", false, emailcheck.ReasonPlaceholder},
+		{"ada.byron@example.org", false, emailcheck.ReasonPlaceholder}, // not in the allowed set
+		{"ada@gmial.com", false, emailcheck.ReasonTypo},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			got := emailcheck.CheckWith(tt.raw, allowed)
+			if got.Captured != tt.captured || got.Reason != tt.wantReason {
+				t.Fatalf("CheckWith(%q) = %+v, want captured %v reason %q", tt.raw, got, tt.captured, tt.wantReason)
+			}
+		})
+	}
+}
