@@ -186,3 +186,31 @@ func withApp(ctx context.Context, name, dir string, stderr io.Writer, fn func(a 
 	}
 	return status
 }
+
+// scheduleEvery is how often serve runs the daily touchpoint job: each store's
+// local today, so a store's day starts within the hour after its midnight.
+// Running a day again sends nothing twice.
+const scheduleEvery = time.Hour
+
+// runSchedule is the local stand-in for the EventBridge schedule: it runs the
+// touchpoint job for every store's local today at once and then every period
+// until ctx ends. Failures are logged (ids only) and retried next period.
+func (a *app) runSchedule(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		if err := ctx.Err(); err != nil {
+			return
+		}
+		if res, err := a.planner.RunToday(ctx, a.outbox); err != nil {
+			a.logger.Error("daily touchpoints", "err", err)
+		} else if res.Sent > 0 {
+			a.logger.Info("daily touchpoints", "sent", res.Sent)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

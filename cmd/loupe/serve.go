@@ -91,6 +91,8 @@ func serveDB(ctx context.Context, db *embedded.DB, o serveOptions, stdout, stder
 	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
 	feedDone := make(chan error, 1)
 	go func() { feedDone <- db.RunFeed(feedCtx) }()
+	scheduleDone := make(chan struct{})
+	go func() { defer close(scheduleDone); a.runSchedule(feedCtx, scheduleEvery) }()
 
 	srv := &http.Server{
 		Handler:           httpapi.New(a.httpConfig(o.secrets, token)),
@@ -127,6 +129,7 @@ func serveDB(ctx context.Context, db *embedded.DB, o serveOptions, stdout, stder
 		status = fail(stderr, "serve: shutdown: %v", err)
 	}
 	stopFeed()
+	<-scheduleDone
 	if err := <-feedDone; err != nil && !errors.Is(err, context.Canceled) {
 		status = fail(stderr, "serve: change feed: %v", err)
 	}
