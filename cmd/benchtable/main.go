@@ -83,12 +83,29 @@ func parse(r io.Reader) []row {
 	return rows
 }
 
-// table renders rows as Markdown, one column per metric unit seen, in the
-// order the units first appear.
+// table renders rows as Markdown: one table per package, in the order the
+// packages ran, each with one column per metric unit its benchmarks report,
+// in the order the units first appear.
 func table(rows []row) string {
 	if len(rows) == 0 {
 		return "no benchmark results\n"
 	}
+	var b strings.Builder
+	for start := 0; start < len(rows); {
+		end := start
+		for end < len(rows) && rows[end].pkg == rows[start].pkg {
+			end++
+		}
+		if start > 0 {
+			b.WriteString("\n")
+		}
+		pkgTable(&b, rows[start:end])
+		start = end
+	}
+	return b.String()
+}
+
+func pkgTable(b *strings.Builder, rows []row) {
 	var units []string
 	seen := map[string]bool{}
 	for _, r := range rows {
@@ -99,23 +116,20 @@ func table(rows []row) string {
 			}
 		}
 	}
-	var b strings.Builder
-	b.WriteString("| package | benchmark | n |")
+	fmt.Fprintf(b, "%s\n\n| benchmark | n |", rows[0].pkg)
 	for _, u := range units {
 		b.WriteString(" " + u + " |")
 	}
-	b.WriteString("\n|---|---|---:|" + strings.Repeat("---:|", len(units)) + "\n")
+	b.WriteString("\n|---|---:|" + strings.Repeat("---:|", len(units)) + "\n")
 	for _, r := range rows {
 		vals := map[string]string{}
 		for _, m := range r.metrics {
 			vals[m[1]] = m[0]
 		}
-		short := r.pkg[strings.LastIndex(r.pkg, "/")+1:]
-		fmt.Fprintf(&b, "| %s | %s | %s |", short, r.name, r.iters)
+		fmt.Fprintf(b, "| %s | %s |", r.name, r.iters)
 		for _, u := range units {
-			fmt.Fprintf(&b, " %s |", vals[u])
+			fmt.Fprintf(b, " %s |", vals[u])
 		}
 		b.WriteString("\n")
 	}
-	return b.String()
 }

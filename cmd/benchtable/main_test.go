@@ -22,10 +22,14 @@ ok  	github.com/loupehq/loupe/shared/embedded	1.2s
 		t.Fatalf("pkg = %q, want %q", got, want)
 	}
 	got := table(rows)
-	want := "| package | benchmark | n | ns/op | pref_match_% | B/op | allocs/op |\n" +
-		"|---|---|---:|---:|---:|---:|---:|\n" +
-		"| match | BenchmarkAssign/typical-2 | 30 | 21000000 | 91.5 | 1200 | 10 |\n" +
-		"| embedded | BenchmarkPutCustomer-2 | 1000 | 52000 |  |  |  |\n"
+	want := "github.com/loupehq/loupe/shared/match\n\n" +
+		"| benchmark | n | ns/op | pref_match_% | B/op | allocs/op |\n" +
+		"|---|---:|---:|---:|---:|---:|\n" +
+		"| BenchmarkAssign/typical-2 | 30 | 21000000 | 91.5 | 1200 | 10 |\n" +
+		"\ngithub.com/loupehq/loupe/shared/embedded\n\n" +
+		"| benchmark | n | ns/op |\n" +
+		"|---|---:|---:|\n" +
+		"| BenchmarkPutCustomer-2 | 1000 | 52000 |\n"
 	if got != want {
 		t.Fatalf("table =\n%s\nwant\n%s", got, want)
 	}
