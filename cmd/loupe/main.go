@@ -131,10 +131,3 @@ func fail(stderr io.Writer, format string, args ...any) int {
 	fmt.Fprintf(stderr, "loupe: "+format+"\n", args...)
 	return exitFail
 }
-
-// notYet is the placeholder for a subcommand another change will implement.
-func notYet(name string) command {
-	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-		return fail(stderr, "%s: not implemented yet", name)
-	}
-}
