@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/loupehq/loupe/shared/loupe"
+)
+
+// privacy is the part of loupe.Privacy the handler calls.
+type privacy interface {
+	SetEmailStatusByAddress(ctx context.Context, email, status string, at time.Time) (int, error)
+}
+
+// sesEvent is the part of an SES event-publishing record (the EventBridge
+// event's detail) the handler reads.
+type sesEvent struct {
+	EventType string `json:"eventType"` // "Bounce", "Complaint", "Delivery", ...
+	Mail      struct {
+		MessageID string `json:"messageId"`
+	} `json:"mail"`
+	Bounce *struct {
+		BounceType        string      `json:"bounceType"` // "Permanent", "Transient", "Undetermined"
+		BouncedRecipients []recipient `json:"bouncedRecipients"`
+		Timestamp         time.Time   `json:"timestamp"`
+	} `json:"bounce"`
+	Complaint *struct {
+		ComplainedRecipients  []recipient `json:"complainedRecipients"`
+		ComplaintFeedbackType string      `json:"complaintFeedbackType"` // "abuse", "not-spam", ... or absent
+		Timestamp             time.Time   `json:"timestamp"`
+	} `json:"complaint"`
+}
+
+type recipient struct {
+	EmailAddress string `json:"emailAddress"`
+}
+
+// newHandler returns the EventBridge handler for SES events from the
+// configuration set: a permanent bounce marks every customer holding a bounced
+// address EmailBounced, a complaint marks the complained addresses
+// EmailComplained (a "not-spam" feedback report excepted), both as of the
+// event's timestamp. Transient and undetermined bounces and every other event
+// are ignored. Replays are harmless: the status only ever moves to the worse
+// one (loupe.NextEmailStatus).
+//
+// It returns an error only when DynamoDB fails, so EventBridge retries the
+// event (template.yaml: 10 attempts within a day, then the SesFeedbackDLQ);
+// an undecodable detail is logged and dropped, as a retry would fail again.
+// Logs carry the SES message id and counts, never an address.
+func newHandler(p privacy, logger *slog.Logger) func(context.Context, events.CloudWatchEvent) error {
+	return func(ctx context.Context, ev events.CloudWatchEvent) error {
+		var d sesEvent
+		if err := json.Unmarshal(ev.Detail, &d); err != nil {
+			logger.ErrorContext(ctx, "ses event dropped: undecodable detail", "event_id", ev.ID, "detail_type", ev.DetailType, "err", err)
+			return nil
+		}
+		var (
+			status string
+			rcpts  []recipient
+			at     time.Time
+		)
+		switch {
+		case d.EventType == "Bounce" && d.Bounce != nil && d.Bounce.BounceType == "Permanent":
+			status, rcpts, at = loupe.EmailBounced, d.Bounce.BouncedRecipients, d.Bounce.Timestamp
+		case d.EventType == "Complaint" && d.Complaint != nil && d.Complaint.ComplaintFeedbackType != "not-spam":
+			status, rcpts, at = loupe.EmailComplained, d.Complaint.ComplainedRecipients, d.Complaint.Timestamp
+		default:
+			logger.InfoContext(ctx, "ses event ignored", "event_id", ev.ID, "event_type", d.EventType,
+				"bounce_type", bounceType(d), "ses_message_id", d.Mail.MessageID)
+			return nil
+		}
+		if at.IsZero() {
+			at = ev.Time
+		}
+		changed, skipped := 0, 0
+		for _, r := range rcpts {
+			addr := address(r.EmailAddress)
+			if addr == "" {
+				skipped++
+				continue
+			}
+			n, err := p.SetEmailStatusByAddress(ctx, addr, status, at)
+			if err != nil {
+				return fmt.Errorf("ses %s %s: %w", d.EventType, d.Mail.MessageID, err)
+			}
+			changed += n
+		}
+		logger.InfoContext(ctx, "ses feedback applied", "event_id", ev.ID, "event_type", d.EventType,
+			"ses_message_id", d.Mail.MessageID, "status", status, "recipients", len(rcpts),
+			"skipped", skipped, "customers_changed", changed)
+		return nil
+	}
+}
+
+// address returns the bare address of s ("a@b" or "Name <a@b>"), or "" when
+// s holds none.
+func address(s string) string {
+	if a, err := mail.ParseAddress(s); err == nil {
+		return a.Address
+	}
+	return ""
+}
+
+func bounceType(d sesEvent) string {
+	if d.Bounce == nil {
+		return ""
+	}
+	return d.Bounce.BounceType
+}
