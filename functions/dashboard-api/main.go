@@ -9,21 +9,17 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 	_ "time/tzdata" // store time zones on provided.al2023, which has no tz database
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/httpapi"
+	"github.com/loupehq/loupe/shared/lambdaenv"
 	"github.com/loupehq/loupe/shared/lambdahttp"
 )
 
@@ -43,19 +39,8 @@ func newHandler(db *dynamo.DB, logger *slog.Logger) http.Handler {
 }
 
 func main() {
-	logger := slog.New(lambdacontext.NewLogHandler())
-	slog.SetDefault(logger)
+	logger, cfg := lambdaenv.Boot()
 
-	table := os.Getenv("TABLE_NAME")
-	if table == "" {
-		logger.Error("TABLE_NAME is not set")
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		logger.Error("load aws config", "err", err)
-		os.Exit(1)
-	}
-	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
+	db := lambdaenv.Table(logger, cfg)
 	lambda.Start(lambdahttp.Adapt(newHandler(db, logger)))
 }

@@ -11,18 +11,15 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 	"time"
 	_ "time/tzdata" // store time zones on provided.al2023, which has no tz database
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/lambdaenv"
 )
 
 // newHandler returns the stream handler over db: wiring only, shared with the test.
@@ -34,18 +31,7 @@ func newHandler(db *dynamo.DB, logger *slog.Logger) func(context.Context, events
 }
 
 func main() {
-	logger := slog.New(lambdacontext.NewLogHandler())
-	slog.SetDefault(logger)
+	logger, cfg := lambdaenv.Boot()
 
-	table := os.Getenv("TABLE_NAME")
-	if table == "" {
-		logger.Error("TABLE_NAME is not set")
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		logger.Error("load aws config", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(newHandler(dynamo.New(dynamodb.NewFromConfig(cfg), table), logger))
+	lambda.Start(newHandler(lambdaenv.Table(logger, cfg), logger))
 }

@@ -13,17 +13,14 @@
 package main
 
 import (
-	"context"
-	"log/slog"
 	"math"
 	"os"
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/loupehq/loupe/shared/lambdaenv"
 	"github.com/loupehq/loupe/shared/sesmail"
 )
 
@@ -32,23 +29,15 @@ import (
 const concurrency = 2
 
 func main() {
-	logger := slog.New(lambdacontext.NewLogHandler())
-	slog.SetDefault(logger)
+	logger, cfg := lambdaenv.Boot()
 
 	configSet := os.Getenv("SES_CONFIGURATION_SET")
 	if configSet == "" {
-		logger.Error("SES_CONFIGURATION_SET is not set")
-		os.Exit(1)
+		lambdaenv.Exit(logger, "SES_CONFIGURATION_SET is not set")
 	}
 	rate, err := parseRate(os.Getenv("SENDER_MAX_RATE"))
 	if err != nil {
-		logger.Error("SENDER_MAX_RATE is not a positive number", "err", err)
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		logger.Error("load aws config", "err", err)
-		os.Exit(1)
+		lambdaenv.Exit(logger, "SENDER_MAX_RATE is not a positive number", "err", err)
 	}
 	sender := sesmail.New(sesv2.NewFromConfig(cfg), sesmail.Config{
 		ConfigurationSet: configSet,

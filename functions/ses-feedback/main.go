@@ -8,31 +8,13 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/lambdaenv"
 )
 
 func main() {
-	logger := slog.New(lambdacontext.NewLogHandler())
-	slog.SetDefault(logger)
+	logger, cfg := lambdaenv.Boot()
 
-	table := os.Getenv("TABLE_NAME")
-	if table == "" {
-		logger.Error("TABLE_NAME is not set")
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		logger.Error("load aws config", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(newHandler(dynamo.New(dynamodb.NewFromConfig(cfg), table), logger))
+	lambda.Start(newHandler(lambdaenv.Table(logger, cfg), logger))
 }

@@ -29,12 +29,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/lambdaenv"
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/reassign"
 	"github.com/loupehq/loupe/shared/sqsmail"
@@ -91,20 +89,13 @@ func newInvokeHandler(stream func(context.Context, events.DynamoDBEvent) (events
 }
 
 func main() {
-	logger := slog.New(lambdacontext.NewLogHandler())
-	slog.SetDefault(logger)
+	logger, cfg := lambdaenv.Boot()
+	db := lambdaenv.Table(logger, cfg)
 
-	table, queueURL := os.Getenv("TABLE_NAME"), os.Getenv("SEND_QUEUE_URL")
-	if table == "" || queueURL == "" {
-		logger.Error("TABLE_NAME and SEND_QUEUE_URL must be set")
-		os.Exit(1)
+	queueURL := os.Getenv("SEND_QUEUE_URL")
+	if queueURL == "" {
+		lambdaenv.Exit(logger, "SEND_QUEUE_URL is not set")
 	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		logger.Error("load aws config", "err", err)
-		os.Exit(1)
-	}
-	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
 	sender := sqsmail.New(sqs.NewFromConfig(cfg), queueURL)
 	baseURL := os.Getenv("LOUPE_BASE_URL")
 	svc := reassign.New(db, db, sender, time.Now, reassign.Config{BaseURL: baseURL, Logger: logger})
