@@ -1,13 +1,12 @@
 // Package sqsmail is a mail.Sender that does not send: it enqueues the
 // JSON-encoded mail.Message on an SQS queue (the send queue), where the sender
-// Lambda picks it up, decodes it with Decode and delivers it through SES. Stream
-// handlers use it so a slow or throttled SES never holds up a stream shard.
+// Lambda picks it up, decodes it and delivers it through SES. Stream handlers
+// use it so a slow or throttled SES never holds up a stream shard. The body
+// format (an envelope of kind "mail") is package sendqueue's.
 package sqsmail
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,11 +16,12 @@ import (
 
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/sendqueue"
 )
 
 // MaxBodyBytes is the largest message body SQS accepts (1 MiB since 2025;
 // 256 KiB on older queues' defaults).
-const MaxBodyBytes = 1 << 20
+const MaxBodyBytes = sendqueue.MaxBodyBytes
 
 // API is the part of *sqs.Client the Sender calls, with the SDK's signature.
 type API interface {
@@ -29,12 +29,6 @@ type API interface {
 }
 
 var _ API = (*sqs.Client)(nil)
-
-// envelope is the queue body: a version, so the format can change safely.
-type envelope struct {
-	V       int          `json:"v"`
-	Message mail.Message `json:"message"`
-}
 
 // Sender enqueues messages on QueueURL. Safe for concurrent use.
 type Sender struct {
@@ -48,8 +42,8 @@ var _ mail.Sender = (*Sender)(nil)
 func New(api API, queueURL string) *Sender { return &Sender{api: api, queueURL: queueURL} }
 
 // Send validates m by rendering it (so a bad message fails here, not in the
-// sender Lambda), then enqueues it with a message attribute "key" holding
-// m.Key. It returns the SQS MessageId. Returns Render's EINVALID *loupe.Error,
+// sender Lambda), then enqueues sendqueue.EncodeMail(m) with message
+// attributes "kind" ("mail") and "key" (m.Key). It returns the SQS MessageId. Returns Render's EINVALID *loupe.Error,
 // an error wrapping mail.ErrRejected when the encoded message is larger than
 // MaxBodyBytes, and one wrapping mail.ErrTemporary when SQS fails. SQS does not
 // deduplicate a standard queue: the sender Lambda keeps the ledger of sent Keys.
@@ -57,9 +51,9 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 	if _, err := mail.Render(m, time.Unix(0, 0), ""); err != nil {
 		return "", err
 	}
-	body, err := json.Marshal(envelope{V: 1, Message: m})
+	body, err := sendqueue.EncodeMail(m)
 	if err != nil {
-		return "", fmt.Errorf("enqueue mail: encode: %w", err)
+		return "", fmt.Errorf("enqueue mail: %w", err)
 	}
 	if len(body) > MaxBodyBytes {
 		return "", fmt.Errorf("enqueue mail: %d bytes over the SQS limit: %w", len(body), mail.ErrRejected)
@@ -68,7 +62,8 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 		QueueUrl:    aws.String(s.queueURL),
 		MessageBody: aws.String(string(body)),
 		MessageAttributes: map[string]types.MessageAttributeValue{
-			"key": {DataType: aws.String("String"), StringValue: aws.String(m.Key)},
+			"kind": {DataType: aws.String("String"), StringValue: aws.String(sendqueue.KindMail)},
+			"key":  {DataType: aws.String("String"), StringValue: aws.String(m.Key)},
 		},
 	})
 	if err != nil {
@@ -77,22 +72,17 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 	return aws.ToString(out.MessageId), nil
 }
 
-// Decode returns the mail.Message of a queue body written by Send. Returns an
-// EINVALID *loupe.Error when body is not such a message.
+// Decode returns the mail.Message of a queue body written by Send (or by an
+// older Send, without a kind). Returns an EINVALID *loupe.Error when body is
+// not such a message (a touchpoint entry included: use sendqueue.Decode to
+// read every kind).
 func Decode(body string) (mail.Message, error) {
-	var e envelope
-	if err := json.Unmarshal([]byte(body), &e); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return mail.Message{}, loupe.Errorf(loupe.EINVALID, "queued mail is not JSON")
-		}
-		return mail.Message{}, loupe.Errorf(loupe.EINVALID, "queued mail is malformed")
+	it, err := sendqueue.Decode(body)
+	if err != nil {
+		return mail.Message{}, err
 	}
-	if e.V != 1 {
-		return mail.Message{}, loupe.Errorf(loupe.EINVALID, "queued mail has unknown version %d", e.V)
+	if it.Kind != sendqueue.KindMail {
+		return mail.Message{}, loupe.Errorf(loupe.EINVALID, "queued body is a %s, not a mail", it.Kind)
 	}
-	if e.Message.Key == "" {
-		return mail.Message{}, loupe.Errorf(loupe.EINVALID, "queued mail has no key")
-	}
-	return e.Message, nil
+	return it.Message, nil
 }

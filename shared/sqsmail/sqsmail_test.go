@@ -110,6 +110,7 @@ func TestDecodeRejects(t *testing.T) {
 		"wrong version": `{"v":2,"message":{"Key":"k"}}`,
 		"no key":        `{"v":1,"message":{}}`,
 		"wrong type":    `{"v":"1"}`,
+		"a touchpoint":  `{"v":1,"kind":"touchpoint","entry":{"customer_id":"c1","occasion":"birthday","year":2026,"store_id":"s1"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := sqsmail.Decode(body)
@@ -120,5 +121,24 @@ func TestDecodeRejects(t *testing.T) {
 				t.Fatal("error message quotes an address")
 			}
 		})
+	}
+}
+
+// Bodies queued before kinds existed ({"v":1,"message":...}) still decode, and
+// Send now writes kind "mail".
+func TestDecodeOldBodyAndKind(t *testing.T) {
+	m, err := sqsmail.Decode(`{"v":1,"message":{"Key":"rr/1/s1","Subject":"Review"}}`)
+	if err != nil || m.Key != "rr/1/s1" {
+		t.Fatalf("Decode old body = %+v, %v; want key rr/1/s1", m, err)
+	}
+	f := &fakeSQS{}
+	if _, err := sqsmail.New(f, "q").Send(context.Background(), message()); err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(f.in[0].MessageBody); !strings.Contains(got, `"kind":"mail"`) {
+		t.Errorf("body %s lacks kind mail", got)
+	}
+	if got := aws.ToString(f.in[0].MessageAttributes["kind"].StringValue); got != "mail" {
+		t.Errorf("kind attribute = %q, want mail", got)
 	}
 }
