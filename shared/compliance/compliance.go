@@ -87,10 +87,34 @@ type Store interface {
 	// Date. Store-days without take-ins may be absent. It reads one aggregate per
 	// store-day, never the take-ins. Returns the storage error on failure.
 	Days(ctx context.Context, from, to, storeID string) ([]Day, error)
+	// ReportDays is Days for a report, whose cost must not follow the number
+	// of take-ins: the same days and counts, but Missing is filled only on
+	// each store's newest days of the window, newest first, until at least
+	// missingPerStore entries are listed; older days carry none. Together the
+	// returned days list each store's newest missingPerStore listed take-ins
+	// (all of them when fewer). Returns the storage error on failure.
+	ReportDays(ctx context.Context, from, to, storeID string, missingPerStore int) ([]Day, error)
 	// Scrub erases the customer from a listed take-in without email: the
 	// missing entry of repairID on (storeID, day) loses its CustomerID and
 	// Suggestion (the suggestion is an email address); counts are kept. It is
 	// a no-op when the take-in is not listed. Customer erasure calls it for
 	// each of the customer's repairs. Returns the storage error on failure.
 	Scrub(ctx context.Context, storeID, day, repairID string) error
+}
+
+// KeepNewestMissing trims days (ordered by StoreID then Date) to what
+// ReportDays returns: per store, the Missing lists of its newest days until
+// at least perStore entries are kept; older days lose theirs. Adapters that
+// cannot skip reading the lists use it. It modifies days in place and returns it.
+func KeepNewestMissing(days []Day, perStore int) []Day {
+	kept := map[string]int{}
+	for i := len(days) - 1; i >= 0; i-- {
+		d := &days[i]
+		if kept[d.StoreID] >= perStore {
+			d.Missing = nil
+			continue
+		}
+		kept[d.StoreID] += len(d.Missing)
+	}
+	return days
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
 )
 
 // MemStore is an in-memory Store for tests and local experiments. It keeps the
@@ -16,6 +18,7 @@ import (
 type MemStore struct {
 	mu   sync.Mutex
 	days map[string]map[string]*memDay // date -> store id -> aggregate
+	insp memInspections
 }
 
 var _ Store = (*MemStore)(nil)
@@ -102,6 +105,15 @@ func (m *MemStore) Days(ctx context.Context, from, to, storeID string) ([]Day, e
 	return out, nil
 }
 
+// ReportDays implements Store.
+func (m *MemStore) ReportDays(ctx context.Context, from, to, storeID string, missingPerStore int) ([]Day, error) {
+	days, err := m.Days(ctx, from, to, storeID)
+	if err != nil {
+		return nil, err
+	}
+	return KeepNewestMissing(days, missingPerStore), nil
+}
+
 func (md *memDay) day(storeID, date string) Day {
 	return Day{StoreID: storeID, Date: date, Associates: maps.Clone(md.counts), Missing: slices.Clone(md.missing)}
 }
@@ -119,5 +131,77 @@ func (m *MemStore) Scrub(ctx context.Context, storeID, day, repairID string) err
 			d.missing[i].CustomerID, d.missing[i].Suggestion = "", ""
 		}
 	}
+	return nil
+}
+
+// memInspections is MemStore's part for inspections.
+type memInspections struct {
+	windows map[string]Inspection // by store id
+	claims  map[string]time.Time  // "<store>/<day>" -> claimed at
+}
+
+var _ InspectionStore = (*MemStore)(nil)
+
+// SetInspection implements InspectionStore.
+func (m *MemStore) SetInspection(ctx context.Context, in Inspection) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.insp.windows == nil {
+		m.insp.windows = map[string]Inspection{}
+	}
+	in.UpdatedAt = in.UpdatedAt.UTC()
+	m.insp.windows[in.StoreID] = in
+	return nil
+}
+
+// DeleteInspection implements InspectionStore.
+func (m *MemStore) DeleteInspection(ctx context.Context, storeID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.insp.windows, storeID)
+	return nil
+}
+
+// Inspection implements InspectionStore. Returns an error wrapping
+// loupe.ErrNotFound when storeID has none.
+func (m *MemStore) Inspection(ctx context.Context, storeID string) (Inspection, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	in, ok := m.insp.windows[storeID]
+	if !ok {
+		return Inspection{}, fmt.Errorf("inspection of store %s: %w", storeID, loupe.ErrNotFound)
+	}
+	return in, nil
+}
+
+// Inspections implements InspectionStore.
+func (m *MemStore) Inspections(ctx context.Context) ([]Inspection, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := slices.Collect(maps.Values(m.insp.windows))
+	sort.Slice(out, func(i, j int) bool { return out[i].StoreID < out[j].StoreID })
+	return out, nil
+}
+
+// ClaimMorning implements InspectionStore.
+func (m *MemStore) ClaimMorning(ctx context.Context, storeID, day string, at time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := storeID + "/" + day
+	if _, ok := m.insp.claims[k]; ok {
+		return false, nil
+	}
+	if m.insp.claims == nil {
+		m.insp.claims = map[string]time.Time{}
+	}
+	m.insp.claims[k] = at
+	return true, nil
+}
+
+// ReleaseMorning implements InspectionStore.
+func (m *MemStore) ReleaseMorning(ctx context.Context, storeID, day string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.insp.claims, storeID+"/"+day)
 	return nil
 }

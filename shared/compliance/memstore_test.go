@@ -10,3 +10,7 @@ import (
 func TestMemStoreContract(t *testing.T) {
 	compliancetest.Run(t, func(t *testing.T) compliance.Store { return &compliance.MemStore{} })
 }
+
+func TestMemStoreInspectionContract(t *testing.T) {
+	compliancetest.RunInspections(t, func(t *testing.T) compliance.InspectionStore { return &compliance.MemStore{} })
+}

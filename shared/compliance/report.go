@@ -147,7 +147,7 @@ func (s *Service) Report(ctx context.Context, from, to, storeID string) (Report,
 	if err != nil {
 		return Report{}, err
 	}
-	days, err := s.Store.Days(ctx, from, to, storeID)
+	days, err := s.Store.ReportDays(ctx, from, to, storeID, MaxMissingPerStore)
 	if err != nil {
 		return Report{}, fmt.Errorf("compliance days %s..%s: %w", from, to, err)
 	}

@@ -37,8 +37,9 @@ type CustomerEmails interface {
 }
 
 // Service is the compliance domain: HandleChange records take-ins, Report
-// answers GET /compliance. Store, Stores, Associates and Now are required;
-// Customers is optional (no profile fill without it).
+// answers GET /compliance, StartInspection and RunMorning run a store's
+// inspection window. Store, Stores, Associates and Now are required;
+// Customers (profile fill) and Inspections are optional.
 type Service struct {
 	Store      Store              // the aggregates
 	Stores     StoreDirectory     // store names, zones, countries, own addresses
@@ -54,7 +55,13 @@ type Service struct {
 	// email check would judge them placeholders (a chain's own test domains; the
 	// demo chain's reserved example.com addresses). nil: none.
 	AllowedDomains map[string]bool
-	Log            *slog.Logger // nil: slog.Default()
+	// Inspections keeps inspection windows and the morning-mail ledger.
+	// nil: the inspection methods return EUNAVAILABLE.
+	Inspections InspectionStore
+	// MailFrom sends the morning mail of a store without from_email. "": such
+	// a store gets none (logged).
+	MailFrom string
+	Log      *slog.Logger // nil: slog.Default()
 }
 
 func (s *Service) log() *slog.Logger {

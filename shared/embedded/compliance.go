@@ -14,21 +14,30 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Compliance buckets, both keyed "<YYYY-MM-DD>/<store_id>" so a window of
+// Compliance buckets, all keyed "<YYYY-MM-DD>/<store_id>" so a window of
 // days is one cursor range (docs/compliance.md section 3):
 //
-//	compliance      the aggregate a report reads: counts per associate and the
-//	                missing list (bounded by MaxMissingPerDay)
-//	compliance_ids  the sets of repair ids behind the counts, read only by Record
+//	compliance          the counts a report reads: per associate take-ins and
+//	                    with email (encodeDay without missing entries)
+//	compliance_missing  the day's missing list, bounded by MaxMissingPerDay
+//	                    (encodeDay without counts); a report reads only each
+//	                    store's newest ones
+//	compliance_ids      the sets of repair ids behind the counts, read only by Record
 //
 // Splitting them keeps a report's read cost independent of the number of
-// take-ins: it never decodes the sets.
+// take-ins: it never decodes the sets, and at most MaxMissingPerStore +
+// MaxMissingPerDay missing entries a store. Files written before the split
+// hold the missing list inside the counts value; it is still read, and moved
+// out by the next Record of that store-day.
 var (
-	bucketCompliance    = []byte("compliance")
-	bucketComplianceIDs = []byte("compliance_ids")
+	bucketCompliance        = []byte("compliance")
+	bucketComplianceMissing = []byte("compliance_missing")
+	bucketComplianceIDs     = []byte("compliance_ids")
 )
 
-func init() { buckets = append(buckets, bucketCompliance, bucketComplianceIDs) }
+func init() {
+	buckets = append(buckets, bucketCompliance, bucketComplianceMissing, bucketComplianceIDs)
+}
 
 // ComplianceStore is compliance.Store on the embedded file. Get it with
 // (*DB).Compliance. Safe for concurrent use.
@@ -166,8 +175,10 @@ func (dd *dayDecoder) day(raw []byte) (compliance.Day, error) {
 	return d, nil
 }
 
-// getDay reads the aggregate under k into a complianceDay; false when absent.
-func getDay(b *bolt.Bucket, k []byte) (complianceDay, bool, error) {
+// getDay reads the aggregate under k (counts, and the missing list from bm or,
+// in a file written before the split, from the counts value) into a
+// complianceDay; false when absent.
+func getDay(b, bm *bolt.Bucket, k []byte) (complianceDay, bool, error) {
 	raw := b.Get(k)
 	if raw == nil {
 		return complianceDay{}, false, nil
@@ -176,6 +187,13 @@ func getDay(b *bolt.Bucket, k []byte) (complianceDay, bool, error) {
 	d, err := dd.day(raw)
 	if err != nil {
 		return complianceDay{}, true, fmt.Errorf("decode %s: %w", k, err)
+	}
+	if rawm := bm.Get(k); rawm != nil {
+		md, err := dd.day(rawm)
+		if err != nil {
+			return complianceDay{}, true, fmt.Errorf("decode missing %s: %w", k, err)
+		}
+		d.Missing = append(d.Missing, md.Missing...)
 	}
 	out := complianceDay{StoreID: d.StoreID, Day: d.Date, Counts: map[string][2]int{}, Missing: map[string]complianceMissing{}}
 	for a, c := range d.Associates {
@@ -186,6 +204,17 @@ func getDay(b *bolt.Bucket, k []byte) (complianceDay, bool, error) {
 			TakenInAt: m.TakenInAt, Reason: m.Reason, Suggestion: m.Suggestion}
 	}
 	return out, true, nil
+}
+
+// putDay writes d split into its counts value (in b) and its missing list (in bm).
+func putDay(b, bm *bolt.Bucket, k []byte, d complianceDay) error {
+	if err := b.Put(k, encodeDay(complianceDay{StoreID: d.StoreID, Day: d.Day, Counts: d.Counts})); err != nil {
+		return err
+	}
+	if len(d.Missing) == 0 {
+		return bm.Delete(k)
+	}
+	return bm.Put(k, encodeDay(complianceDay{StoreID: d.StoreID, Day: d.Day, Missing: d.Missing}))
 }
 
 func complianceKey(day, storeID string) []byte { return []byte(day + "/" + storeID) }
@@ -207,9 +236,9 @@ func (cs *ComplianceStore) Record(ctx context.Context, t compliance.TakeIn) erro
 		return fmt.Errorf("record take-in %s: %w", t.RepairID, err)
 	}
 	err := cs.db.update(func(tx *bolt.Tx) error {
-		b, bIDs := tx.Bucket(bucketCompliance), tx.Bucket(bucketComplianceIDs)
+		b, bm, bIDs := tx.Bucket(bucketCompliance), tx.Bucket(bucketComplianceMissing), tx.Bucket(bucketComplianceIDs)
 		k := complianceKey(t.Day, t.StoreID)
-		d, found, err := getDay(b, k)
+		d, found, err := getDay(b, bm, k)
 		if err != nil {
 			return err
 		}
@@ -243,7 +272,7 @@ func (cs *ComplianceStore) Record(ctx context.Context, t compliance.TakeIn) erro
 		if err := putJSON(bIDs, string(k), ids); err != nil {
 			return err
 		}
-		return b.Put(k, encodeDay(d))
+		return putDay(b, bm, k, d)
 	})
 	if err != nil {
 		return fmt.Errorf("record take-in %s: %w", t.RepairID, err)
@@ -252,8 +281,22 @@ func (cs *ComplianceStore) Record(ctx context.Context, t compliance.TakeIn) erro
 }
 
 // Days implements compliance.Store: a cursor range over the window for the
-// chain, direct gets for one store. Returns the storage or decoding error.
+// chain, direct gets for one store, each day with its whole missing list.
+// Returns the storage or decoding error.
 func (cs *ComplianceStore) Days(ctx context.Context, from, to, storeID string) ([]compliance.Day, error) {
+	return cs.days(from, to, storeID, -1)
+}
+
+// ReportDays implements compliance.Store: the counts of every store-day of
+// the window, then per store the missing lists of its newest days until
+// missingPerStore entries are listed. Returns the storage or decoding error.
+func (cs *ComplianceStore) ReportDays(ctx context.Context, from, to, storeID string, missingPerStore int) ([]compliance.Day, error) {
+	return cs.days(from, to, storeID, max(missingPerStore, 0))
+}
+
+// days reads the counts of the window and the missing lists: all of them when
+// perStore < 0, else each store's newest until perStore entries.
+func (cs *ComplianceStore) days(from, to, storeID string, perStore int) ([]compliance.Day, error) {
 	var out []compliance.Day
 	dd := dayDecoder{intern: map[string]string{}}
 	add := func(k, raw []byte) error {
@@ -265,7 +308,7 @@ func (cs *ComplianceStore) Days(ctx context.Context, from, to, storeID string) (
 		return nil
 	}
 	err := cs.db.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCompliance)
+		b, bm := tx.Bucket(bucketCompliance), tx.Bucket(bucketComplianceMissing)
 		if storeID != "" {
 			f, err := time.Parse(time.DateOnly, from)
 			if err != nil {
@@ -283,26 +326,44 @@ func (cs *ComplianceStore) Days(ctx context.Context, from, to, storeID string) (
 					}
 				}
 			}
-			return nil
-		}
-		end := []byte(to + "/\xff")
-		c := b.Cursor()
-		for k, v := c.Seek([]byte(from + "/")); k != nil && bytes.Compare(k, end) <= 0; k, v = c.Next() {
-			if err := add(k, v); err != nil {
-				return err
+		} else {
+			end := []byte(to + "/\xff")
+			c := b.Cursor()
+			for k, v := c.Seek([]byte(from + "/")); k != nil && bytes.Compare(k, end) <= 0; k, v = c.Next() {
+				if err := add(k, v); err != nil {
+					return err
+				}
 			}
+		}
+		slices.SortFunc(out, func(a, b compliance.Day) int {
+			if a.StoreID != b.StoreID {
+				return strings.Compare(a.StoreID, b.StoreID)
+			}
+			return strings.Compare(a.Date, b.Date)
+		})
+		// Missing lists, newest day first per store (days are sorted by store then date).
+		listed := map[string]int{}
+		for i := len(out) - 1; i >= 0; i-- {
+			d := &out[i]
+			if perStore >= 0 && listed[d.StoreID] >= perStore {
+				d.Missing = nil // a legacy value's inline list, not needed
+				continue
+			}
+			k := complianceKey(d.Date, d.StoreID)
+			if raw := bm.Get(k); raw != nil {
+				md, err := dd.day(raw)
+				if err != nil {
+					return fmt.Errorf("decode missing %s: %w", k, err)
+				}
+				d.Missing = append(d.Missing, md.Missing...)
+			}
+			listed[d.StoreID] += len(d.Missing)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("compliance days %s..%s: %w", from, to, err)
 	}
-	slices.SortFunc(out, func(a, b compliance.Day) int {
-		if a.StoreID != b.StoreID {
-			return strings.Compare(a.StoreID, b.StoreID)
-		}
-		return strings.Compare(a.Date, b.Date)
-	})
 	return out, nil
 }
 
@@ -310,9 +371,9 @@ func (cs *ComplianceStore) Days(ctx context.Context, from, to, storeID string) (
 // customer id and suggestion; a no-op when not listed. Returns the storage error.
 func (cs *ComplianceStore) Scrub(ctx context.Context, storeID, day, repairID string) error {
 	err := cs.db.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCompliance)
+		b, bm := tx.Bucket(bucketCompliance), tx.Bucket(bucketComplianceMissing)
 		k := complianceKey(day, storeID)
-		d, found, err := getDay(b, k)
+		d, found, err := getDay(b, bm, k)
 		if err != nil || !found {
 			return err
 		}
@@ -322,7 +383,7 @@ func (cs *ComplianceStore) Scrub(ctx context.Context, storeID, day, repairID str
 		}
 		m.CustomerID, m.Suggestion = "", ""
 		d.Missing[repairID] = m
-		return b.Put(k, encodeDay(d))
+		return putDay(b, bm, k, d)
 	})
 	if err != nil {
 		return fmt.Errorf("scrub take-in %s: %w", repairID, err)

@@ -20,6 +20,13 @@ func TestComplianceContract(t *testing.T) {
 	})
 }
 
+func TestInspectionContract(t *testing.T) {
+	compliancetest.RunInspections(t, func(t *testing.T) compliance.InspectionStore {
+		db, _ := openTemp(t)
+		return db.Compliance()
+	})
+}
+
 // benchChain puts stores s000.. with assocs associates each (one bulk load).
 func benchChain(b *testing.B, db *DB, stores, assocs int) {
 	b.Helper()
@@ -122,7 +129,7 @@ func BenchmarkComplianceReport(b *testing.B) {
 							if err := putJSON(tx.Bucket(bucketComplianceIDs), k, ids); err != nil {
 								return err
 							}
-							if err := tx.Bucket(bucketCompliance).Put([]byte(k), encodeDay(agg)); err != nil {
+							if err := putDay(tx.Bucket(bucketCompliance), tx.Bucket(bucketComplianceMissing), []byte(k), agg); err != nil {
 								return err
 							}
 						}

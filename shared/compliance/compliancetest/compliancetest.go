@@ -194,6 +194,38 @@ func Run(t *testing.T, newStore func(t *testing.T) compliance.Store) {
 		}
 	})
 
+	t.Run("report days list only each store's newest missing", func(t *testing.T) {
+		s := newStore(t)
+		// s1: 3 missing on the 3rd, 2 on the 4th, 2 on the 5th; s2: 1 on the 3rd.
+		for i, day := range []string{"2026-11-03", "2026-11-03", "2026-11-03", "2026-11-04", "2026-11-04", "2026-11-05", "2026-11-05"} {
+			record(t, s, take(fmt.Sprintf("r%d", i), "s1", "a1", day, false), take(fmt.Sprintf("ok%d", i), "s1", "a2", day, true))
+		}
+		record(t, s, take("x1", "s2", "a9", "2026-11-03", false))
+		tests := []struct {
+			name, store string
+			perStore    int
+			want        string
+		}{
+			{"three: the newest two days", "", 3,
+				"s1 2026-11-03 a1=3/0 a2=3/3 missing=[]; s1 2026-11-04 a1=2/0 a2=2/2 missing=[r3 r4]; s1 2026-11-05 a1=2/0 a2=2/2 missing=[r5 r6]; s2 2026-11-03 a9=1/0 missing=[x1]; "},
+			{"two: the newest day", "s1", 2,
+				"s1 2026-11-03 a1=3/0 a2=3/3 missing=[]; s1 2026-11-04 a1=2/0 a2=2/2 missing=[]; s1 2026-11-05 a1=2/0 a2=2/2 missing=[r5 r6]; "},
+			{"more than there are: all", "", 100,
+				"s1 2026-11-03 a1=3/0 a2=3/3 missing=[r0 r1 r2]; s1 2026-11-04 a1=2/0 a2=2/2 missing=[r3 r4]; s1 2026-11-05 a1=2/0 a2=2/2 missing=[r5 r6]; s2 2026-11-03 a9=1/0 missing=[x1]; "},
+			{"zero: counts only", "", 0,
+				"s1 2026-11-03 a1=3/0 a2=3/3 missing=[]; s1 2026-11-04 a1=2/0 a2=2/2 missing=[]; s1 2026-11-05 a1=2/0 a2=2/2 missing=[]; s2 2026-11-03 a9=1/0 missing=[]; "},
+		}
+		for _, tt := range tests {
+			days, err := s.ReportDays(ctx, "2026-11-01", "2026-11-30", tt.store, tt.perStore)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			if got := summarize(days); got != tt.want {
+				t.Errorf("%s: ReportDays = %q, want %q", tt.name, got, tt.want)
+			}
+		}
+	})
+
 	t.Run("invalid take-in is rejected", func(t *testing.T) {
 		s := newStore(t)
 		for _, ti := range []compliance.TakeIn{
