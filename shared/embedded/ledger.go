@@ -75,6 +75,10 @@ func getEntry(tx *bolt.Tx, k touch.Key) (touch.Entry, bool, error) {
 	return e, found, err
 }
 
+func putEntry(tx *bolt.Tx, e touch.Entry) error {
+	return putJSON(tx.Bucket(bucketLedger), string(ledgerKey(e.Key)), e)
+}
+
 // Claim records e as claimed (or skipped, when e.State is skipped) unless
 // its key is already in the ledger (the conditional write); see touch.Ledger.
 // Fails only on storage errors.
@@ -98,7 +102,7 @@ func (l *Ledger) ClaimBatch(ctx context.Context, entries []touch.Entry) ([]bool,
 				continue
 			}
 			won[i] = true
-			e.MessageID, e.SentAt = "", time.Time{}
+			e.MessageID, e.SentAt, e.LeaseUntil = "", time.Time{}, time.Time{}
 			e.ClaimedAt = e.ClaimedAt.UTC()
 			if e.State == touch.StateSkipped {
 				if err := putJSON(tx.Bucket(bucketLedger), string(ledgerKey(e.Key)), e); err != nil {
@@ -160,7 +164,7 @@ func (l *Ledger) finish(k touch.Key, state string, set func(*touch.Entry)) error
 			return loupe.ErrConflict
 		}
 		set(&e)
-		e.State = state
+		e.State, e.LeaseUntil = state, time.Time{}
 		if err := putJSON(tx.Bucket(bucketLedger), string(ledgerKey(k)), e); err != nil {
 			return err
 		}

@@ -56,6 +56,9 @@ type Entry struct {
 	MessageID string    `json:"message_id,omitempty"`
 	SentAt    time.Time `json:"sent_at,omitzero"`
 	Reason    string    `json:"reason,omitempty"` // skip reason
+	// LeaseUntil: while a sender holds the send lease of a claimed entry
+	// (see Leaser), the time the lease runs out; zero without a lease.
+	LeaseUntil time.Time `json:"lease_until,omitzero"`
 }
 
 // Marketing reports whether the entry counts against the fatigue cap: it was
@@ -96,7 +99,8 @@ type Ledger interface {
 	// key and loupe.ErrConflict for a sent one.
 	MarkSkipped(ctx context.Context, k Key, reason string, at time.Time) error
 	// Pending returns the entries claimed but neither sent nor skipped, ordered
-	// by ClaimedAt then key: the sends a crash interrupted.
+	// by ClaimedAt then key: the sends a crash interrupted, or not yet made.
+	// Leased entries are included (with their LeaseUntil).
 	Pending(ctx context.Context) ([]Entry, error)
 	// LastMarketing returns the latest planned day of a claimed or sent entry of
 	// the client, and false when there is none.
@@ -107,6 +111,23 @@ type Ledger interface {
 	// Touches returns, per client of the store, how many mails were sent with a
 	// planned day from..to (inclusive).
 	Touches(ctx context.Context, storeID string, from, to Day) (map[string]int, error)
+}
+
+// Leaser is implemented by ledgers that support several concurrent senders.
+// It is an optional Ledger extension: Planner.Deliver takes a lease before it
+// sends when the ledger implements it, and otherwise relies on the state
+// check only (one sender at a time).
+type Leaser interface {
+	// Lease marks the claimed entry k as being sent by one caller until `until`:
+	// a conditional write that succeeds only when k is in state claimed and has
+	// no lease or a lease that expired at or before now. Returns true when this call won.
+	// Returns false (nil error) when k is sent, skipped, or leased by someone else;
+	// an error wrapping loupe.ErrNotFound when k is not in the ledger.
+	Lease(ctx context.Context, k Key, now, until time.Time) (bool, error)
+	// Release clears the lease of k (after a failed send) so a retry can take it; no-op when none.
+	// Releasing an unknown key, an entry without a lease or one that is no
+	// longer claimed changes nothing and returns nil. Fails only on storage errors.
+	Release(ctx context.Context, k Key) error
 }
 
 // Campaign is a Save-the-Date blast (POST /campaigns): mailed to every

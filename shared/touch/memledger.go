@@ -20,6 +20,7 @@ type MemLedger struct {
 var (
 	_ Ledger       = (*MemLedger)(nil)
 	_ BatchClaimer = (*MemLedger)(nil)
+	_ Leaser       = (*MemLedger)(nil)
 )
 
 // Claim records e as claimed unless its key exists; see Ledger.
@@ -32,7 +33,7 @@ func (l *MemLedger) Claim(ctx context.Context, e Entry) (bool, error) {
 	if _, ok := l.entries[e.Key]; ok {
 		return false, nil
 	}
-	e.MessageID, e.SentAt = "", time.Time{}
+	e.MessageID, e.SentAt, e.LeaseUntil = "", time.Time{}, time.Time{}
 	if e.State != StateSkipped {
 		e.State, e.Reason = StateClaimed, ""
 	}
@@ -83,7 +84,7 @@ func (l *MemLedger) MarkSent(ctx context.Context, k Key, messageID string, at ti
 	case e.State == StateSent:
 		return nil
 	}
-	e.State, e.MessageID, e.SentAt = StateSent, messageID, at.UTC()
+	e.State, e.MessageID, e.SentAt, e.LeaseUntil = StateSent, messageID, at.UTC(), time.Time{}
 	l.entries[k] = e
 	return nil
 }
@@ -101,7 +102,7 @@ func (l *MemLedger) MarkSkipped(ctx context.Context, k Key, reason string, at ti
 	case e.State == StateSkipped:
 		return nil
 	}
-	e.State, e.Reason = StateSkipped, reason
+	e.State, e.Reason, e.LeaseUntil = StateSkipped, reason, time.Time{}
 	l.entries[k] = e
 	// Recompute the client's last marketing day without this entry.
 	delete(l.last, k.CustomerID)
@@ -111,6 +112,33 @@ func (l *MemLedger) MarkSkipped(ctx context.Context, k Key, reason string, at ti
 				l.last[o.CustomerID] = o.Planned
 			}
 		}
+	}
+	return nil
+}
+
+// Lease takes the send lease of a claimed entry until until; see Leaser.
+func (l *MemLedger) Lease(ctx context.Context, k Key, now, until time.Time) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.entries[k]
+	switch {
+	case !ok:
+		return false, fmt.Errorf("lease %s: %w", k, loupe.ErrNotFound)
+	case e.State != StateClaimed, e.LeaseUntil.After(now):
+		return false, nil
+	}
+	e.LeaseUntil = until.UTC()
+	l.entries[k] = e
+	return true, nil
+}
+
+// Release clears the lease of k; see Leaser. It never fails.
+func (l *MemLedger) Release(ctx context.Context, k Key) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e, ok := l.entries[k]; ok && !e.LeaseUntil.IsZero() {
+		e.LeaseUntil = time.Time{}
+		l.entries[k] = e
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/loupehq/loupe/shared/compliance"
@@ -23,8 +24,11 @@ const DefaultCap = 7
 const DefaultEventSlack = 7
 
 // DefaultRecoverAfter is how old a claimed-unsent ledger entry must be before
-// Recover sends it again.
+// Recover sends it again (and Requeue enqueues it again).
 const DefaultRecoverAfter = 10 * time.Minute
+
+// DefaultLeaseFor is how long Deliver holds the send lease of one touchpoint.
+const DefaultLeaseFor = 5 * time.Minute
 
 // flushEvery bounds how many claims PlanDay holds before writing them.
 const flushEvery = 5000
@@ -69,14 +73,11 @@ type Planner struct {
 	// RecoverAfter: Recover resends claimed-unsent entries at least this old;
 	// 0 means DefaultRecoverAfter, negative means every pending entry.
 	RecoverAfter time.Duration
-	Now          loupe.Clock  // required
-	Log          *slog.Logger // nil: slog.Default()
-}
-
-// Send is one planned, claimed touchpoint with its mail.
-type Send struct {
-	Entry   Entry        `json:"entry"`
-	Message mail.Message `json:"message"`
+	// LeaseFor is the length of the send lease Deliver takes on ledgers that
+	// are Leasers; 0 means DefaultLeaseFor. It must be longer than one send.
+	LeaseFor time.Duration
+	Now      loupe.Clock  // required
+	Log      *slog.Logger // nil: slog.Default()
 }
 
 func (p *Planner) cap() int {
@@ -143,51 +144,69 @@ func (p *Planner) CampaignWindow(c Campaign) Window {
 
 // dayPlan holds what one PlanDay run has looked up.
 type dayPlan struct {
-	store      loupe.Store
-	day        Day
-	associates map[string]*loupe.Associate
-	campaigns  map[string]*Campaign
-	mailed     map[string]bool // clients queued for a mail today in this run
-	queue      []Send          // claims (and skips) not yet written
-	sends      []Send          // claims this run won
+	store    loupe.Store
+	day      Day
+	mailed   map[string]bool // clients queued for a mail today in this run
+	queue    []Entry         // claims (and skips) not yet written
+	won      func([]Entry) error
+	planned  int // claims this run won
+	deferred int // deferrable mails that wait for a later day of their window
 }
 
-// PlanDay plans store's touchpoints for its local day: birthdays and
-// anniversaries due that day (read from the month-day indexes, filtered to
-// the store's home clients), then, only on days a holiday or campaign window
-// is open, the store's clients for those windows. Every planned mail is
-// claimed in the ledger before it is returned; ineligible and finally
-// fatigue-capped touchpoints are recorded as skipped. Order: birthday clients,
-// anniversary clients (each by customer id), then deferrable mails by
-// customer id. Returns the first read or ledger error (what was claimed
-// before it stays claimed and is sent by Recover).
-func (p *Planner) PlanDay(ctx context.Context, store loupe.Store, day Day) ([]Send, error) {
-	dp := &dayPlan{store: store, day: day, associates: map[string]*loupe.Associate{},
-		campaigns: map[string]*Campaign{}, mailed: map[string]bool{}}
+// PlanDay plans store's touchpoints for its local day and returns the entries
+// it claimed (state claimed, ClaimedAt set), without rendering any mail:
+// Deliver renders and sends them. It reads birthdays and anniversaries due
+// that day (from the month-day indexes, filtered to the store's home
+// clients), then, only on days a holiday or campaign window is open, the
+// store's clients for those windows. Every planned mail is claimed in the
+// ledger before it is returned; ineligible and finally fatigue-capped
+// touchpoints are recorded as skipped. Order: birthday clients, anniversary
+// clients (each by customer id), then deferrable mails by customer id.
+// Returns the entries claimed so far and the first read or ledger error
+// (what was claimed stays claimed: Recover or Requeue delivers it).
+func (p *Planner) PlanDay(ctx context.Context, store loupe.Store, day Day) ([]Entry, error) {
+	var out []Entry
+	_, err := p.planDay(ctx, store, day, func(es []Entry) error {
+		out = append(out, es...)
+		return nil
+	})
+	return out, err
+}
+
+// planDay plans as PlanDay does, handing each written batch of won claims to
+// won (at most flushEvery at a time, each batch claimed before it is handed
+// on). It returns the counts of the day (Planned and Deferred).
+func (p *Planner) planDay(ctx context.Context, store loupe.Store, day Day, won func([]Entry) error) (Result, error) {
+	dp := &dayPlan{store: store, day: day, mailed: map[string]bool{}, won: won}
+	err := p.planStore(ctx, dp)
+	return Result{Planned: dp.planned, Deferred: dp.deferred}, err
+}
+
+func (p *Planner) planStore(ctx context.Context, dp *dayPlan) error {
+	store, day := dp.store, dp.day
 	for _, occ := range []string{Birthday, Anniversary} {
 		if err := p.planPersonal(ctx, dp, occ); err != nil {
-			return dp.sends, err
+			return err
 		}
 	}
 	if err := p.flush(ctx, dp); err != nil {
-		return dp.sends, err
+		return err
 	}
 	windows := p.Calendar.Holidays(day, store.Country)
 	if p.Campaigns != nil {
 		cs, err := p.Campaigns.ListCampaigns(ctx)
 		if err != nil {
-			return dp.sends, fmt.Errorf("plan %s %s: %w", store.StoreID, day, err)
+			return fmt.Errorf("plan %s %s: %w", store.StoreID, day, err)
 		}
 		for i := range cs {
 			w := p.CampaignWindow(cs[i])
 			if cs[i].HasStore(store.StoreID) && w.Contains(day) {
 				windows = append(windows, w)
-				dp.campaigns[w.Occasion] = &cs[i]
 			}
 		}
 	}
 	if len(windows) == 0 {
-		return dp.sends, nil
+		return nil
 	}
 	// The window that closes first goes first.
 	slices.SortStableFunc(windows, func(a, b Window) int {
@@ -206,19 +225,19 @@ func (p *Planner) PlanDay(ctx context.Context, store loupe.Store, day Day) ([]Se
 		return nil
 	})
 	if err != nil {
-		return dp.sends, fmt.Errorf("plan %s %s: scan customers: %w", store.StoreID, day, err)
+		return fmt.Errorf("plan %s %s: scan customers: %w", store.StoreID, day, err)
 	}
 	for _, c := range audience {
 		if err := p.planDeferrable(ctx, dp, c, windows); err != nil {
-			return dp.sends, err
+			return err
 		}
 		if len(dp.queue) >= flushEvery {
 			if err := p.flush(ctx, dp); err != nil {
-				return dp.sends, err
+				return err
 			}
 		}
 	}
-	return dp.sends, p.flush(ctx, dp)
+	return p.flush(ctx, dp)
 }
 
 func (p *Planner) planPersonal(ctx context.Context, dp *dayPlan, occ string) error {
@@ -291,6 +310,8 @@ func (p *Planner) planDeferrable(ctx context.Context, dp *dayPlan, c loupe.Custo
 				if err := p.skip(ctx, dp, e, SkipFatigue); err != nil {
 					return err
 				}
+			} else {
+				dp.deferred++
 			}
 			continue
 		}
@@ -326,43 +347,37 @@ func (p *Planner) personalSoon(c loupe.Customer, day Day) bool {
 // already in the ledger).
 func (p *Planner) skip(ctx context.Context, dp *dayPlan, e Entry, reason string) error {
 	e.State, e.Reason = StateSkipped, reason
-	dp.queue = append(dp.queue, Send{Entry: e})
+	dp.queue = append(dp.queue, e)
 	return nil
 }
 
-// claim composes the mail of e and queues its claim.
+// claim queues the claim of e, a mail to client c.
 func (p *Planner) claim(ctx context.Context, dp *dayPlan, e Entry, c loupe.Customer, date Day) error {
-	msg, err := p.compose(ctx, dp, e, c, date)
-	if err != nil {
-		return err
-	}
 	e.State = StateClaimed
-	dp.queue = append(dp.queue, Send{Entry: e, Message: msg})
+	dp.queue = append(dp.queue, e)
 	dp.mailed[c.CustomerID] = true
 	return nil
 }
 
 // flush claims the queued entries (in one batch when the ledger is a
-// BatchClaimer) and keeps the sends whose claim this run won.
+// BatchClaimer) and hands the claims this run won to dp.won.
 func (p *Planner) flush(ctx context.Context, dp *dayPlan) error {
 	if len(dp.queue) == 0 {
 		return nil
 	}
 	now := p.Now().UTC()
-	entries := make([]Entry, len(dp.queue))
 	for i := range dp.queue {
-		dp.queue[i].Entry.ClaimedAt = now
-		entries[i] = dp.queue[i].Entry
+		dp.queue[i].ClaimedAt = now
 	}
 	var won []bool
 	if bc, ok := p.Ledger.(BatchClaimer); ok {
 		var err error
-		if won, err = bc.ClaimBatch(ctx, entries); err != nil {
+		if won, err = bc.ClaimBatch(ctx, dp.queue); err != nil {
 			return fmt.Errorf("plan %s %s: %w", dp.store.StoreID, dp.day, err)
 		}
 	} else {
-		won = make([]bool, len(entries))
-		for i, e := range entries {
+		won = make([]bool, len(dp.queue))
+		for i, e := range dp.queue {
 			ok, err := p.Ledger.Claim(ctx, e)
 			if err != nil {
 				return fmt.Errorf("plan %s %s: %w", dp.store.StoreID, dp.day, err)
@@ -371,24 +386,41 @@ func (p *Planner) flush(ctx context.Context, dp *dayPlan) error {
 		}
 	}
 	skipped := 0
-	for i, s := range dp.queue {
+	var claimed []Entry
+	for i, e := range dp.queue {
 		switch {
 		case !won[i]:
-		case s.Entry.State == StateSkipped:
+		case e.State == StateSkipped:
 			skipped++
 		default:
-			dp.sends = append(dp.sends, s)
+			claimed = append(claimed, e)
 		}
 	}
 	dp.queue = dp.queue[:0]
 	if skipped > 0 {
 		p.log().Info("touchpoints skipped", "store_id", dp.store.StoreID, "day", dp.day.String(), "skipped", skipped)
 	}
+	dp.planned += len(claimed)
+	if len(claimed) > 0 && dp.won != nil {
+		return dp.won(claimed)
+	}
 	return nil
 }
 
-func (p *Planner) compose(ctx context.Context, dp *dayPlan, e Entry, c loupe.Customer, date Day) (mail.Message, error) {
-	a, ok := dp.associates[c.AssociateID]
+// renderCache holds the associates and campaigns one Deliver (or Preview)
+// call has read.
+type renderCache struct {
+	stores     map[string]loupe.Store
+	associates map[string]*loupe.Associate
+	campaigns  map[string]*Campaign
+}
+
+func newRenderCache() *renderCache {
+	return &renderCache{stores: map[string]loupe.Store{}, associates: map[string]*loupe.Associate{}, campaigns: map[string]*Campaign{}}
+}
+
+func (p *Planner) compose(ctx context.Context, rc *renderCache, store loupe.Store, e Entry, c loupe.Customer, date Day) (mail.Message, error) {
+	a, ok := rc.associates[c.AssociateID]
 	if !ok && c.AssociateID != "" {
 		got, err := p.DB.GetAssociate(ctx, c.AssociateID)
 		switch {
@@ -399,25 +431,25 @@ func (p *Planner) compose(ctx context.Context, dp *dayPlan, e Entry, c loupe.Cus
 		default:
 			return mail.Message{}, fmt.Errorf("compose %s: %w", e.Key, err)
 		}
-		dp.associates[c.AssociateID] = a
+		rc.associates[c.AssociateID] = a
 	}
 	var campaign *Campaign
-	if len(e.Occasion) > len(EventPrefix) && e.Occasion[:len(EventPrefix)] == EventPrefix {
-		campaign = dp.campaigns[e.Occasion]
+	if strings.HasPrefix(e.Occasion, EventPrefix) {
+		campaign = rc.campaigns[e.Occasion]
 		if campaign == nil && p.Campaigns != nil {
-			got, err := p.Campaigns.GetCampaign(ctx, e.Occasion[len(EventPrefix):])
+			got, err := p.Campaigns.GetCampaign(ctx, strings.TrimPrefix(e.Occasion, EventPrefix))
 			if err != nil {
 				return mail.Message{}, fmt.Errorf("compose %s: %w", e.Key, err)
 			}
 			campaign = &got
-			dp.campaigns[e.Occasion] = campaign
+			rc.campaigns[e.Occasion] = campaign
 		}
 	}
 	url := ""
 	if p.UnsubscribeURL != nil {
 		url = p.UnsubscribeURL(c.CustomerID)
 	}
-	msg, err := Compose(e.Key, e.Planned, date, dp.store, c, a, campaign, url)
+	msg, err := Compose(e.Key, e.Planned, date, store, c, a, campaign, url)
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("compose %s: %w", e.Key, err)
 	}

@@ -14,13 +14,24 @@ import (
 	"github.com/loupehq/loupe/shared/touch"
 )
 
-// planned returns "occasion/customer" of each send.
-func planned(sends []touch.Send) []string {
+// planned returns "occasion/customer" of each entry.
+func planned(entries []touch.Entry) []string {
 	var out []string
-	for _, s := range sends {
-		out = append(out, s.Entry.Occasion+"/"+s.Entry.CustomerID)
+	for _, e := range entries {
+		out = append(out, e.Occasion+"/"+e.CustomerID)
 	}
 	return out
+}
+
+// deliver delivers entries to a new mail.Fake and returns the mail it got.
+func deliver(t *testing.T, p *touch.Planner, entries []touch.Entry) []mail.Message {
+	t.Helper()
+	fake := &mail.Fake{}
+	res, err := p.Deliver(context.Background(), entries, fake)
+	if err != nil || res.Sent != len(entries) {
+		t.Fatalf("deliver = %+v, %v; want %d sent", res, err, len(entries))
+	}
+	return fake.Sent()
 }
 
 func TestPlanDay(t *testing.T) {
@@ -64,8 +75,13 @@ func TestPlanDay(t *testing.T) {
 			if got := planned(sends); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("planned %v, want %v", got, tt.want)
 			}
-			for _, s := range sends {
-				if got := s.Message.Header(mail.HeaderSendDate); got != tt.day {
+			for _, e := range sends {
+				if e.State != touch.StateClaimed || e.Planned != day(tt.day) {
+					t.Errorf("entry %+v: want claimed, planned %s", e, tt.day)
+				}
+			}
+			for _, m := range deliver(t, p, sends) {
+				if got := m.Header(mail.HeaderSendDate); got != tt.day {
 					t.Errorf("X-Loupe-Send-Date = %q, want %q", got, tt.day)
 				}
 			}
@@ -156,11 +172,9 @@ func TestFatigue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := touch.Deliver(ctx, sends, &mail.Fake{}, ledger, p.Now); err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range sends {
-			got[s.Entry.CustomerID] = append(got[s.Entry.CustomerID], s.Entry.Occasion+"@"+d.String())
+		deliver(t, p, sends)
+		for _, e := range sends {
+			got[e.CustomerID] = append(got[e.CustomerID], e.Occasion+"@"+d.String())
 		}
 	}
 	want := map[string][]string{
@@ -188,9 +202,7 @@ func TestFatigueWindowClosed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := touch.Deliver(ctx, sends, &mail.Fake{}, ledger, p.Now); err != nil {
-			t.Fatal(err)
-		}
+		deliver(t, p, sends)
 	}
 	e, err := ledger.Get(ctx, touch.Key{CustomerID: "c1", Occasion: touch.Valentines, Year: 2026})
 	if err != nil || e.State != touch.StateSkipped || e.Reason != touch.SkipFatigue || e.Planned != day("2026-02-10") {
@@ -229,9 +241,9 @@ func TestCampaign(t *testing.T) {
 		if got := planned(sends); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s %s: planned %v, want %v", tt.store, tt.day, got, tt.want)
 		}
-		for _, s := range sends {
-			if s.Message.Subject != "Save the date" || !strings.Contains(s.Message.HTML, "<p>Champagne &amp; pearls</p>") || !strings.Contains(s.Message.Text, "Champagne & pearls") {
-				t.Errorf("campaign mail: subject %q html %q text %q", s.Message.Subject, s.Message.HTML, s.Message.Text)
+		for _, m := range deliver(t, p, sends) {
+			if m.Subject != "Save the date" || !strings.Contains(m.HTML, "<p>Champagne &amp; pearls</p>") || !strings.Contains(m.Text, "Champagne & pearls") {
+				t.Errorf("campaign mail: subject %q html %q text %q", m.Subject, m.HTML, m.Text)
 			}
 		}
 	}
@@ -275,7 +287,7 @@ func TestMailContent(t *testing.T) {
 	if err != nil || len(sends) != 1 {
 		t.Fatalf("sends %d, %v", len(sends), err)
 	}
-	m := sends[0].Message
+	m := deliver(t, p, sends)[0]
 	checks := []struct {
 		name      string
 		got, want string
@@ -360,7 +372,7 @@ func TestCrashRecovery(t *testing.T) {
 		return nil
 	}}
 	res, err := p.RunDay(ctx, day("2026-01-31"), sender)
-	if !errors.Is(err, mail.ErrTemporary) || res.Sent != 4 {
+	if !errors.Is(err, mail.ErrTemporary) || res.Sent != 4 || res.Planned != 11 {
 		t.Fatalf("run = %+v, %v; want 4 sent and ErrTemporary", res, err)
 	}
 	// The client unsubscribes before the retry.
@@ -369,7 +381,7 @@ func TestCrashRecovery(t *testing.T) {
 	db.put(c)
 	sender.fail = nil
 	res, err = p.RunDay(ctx, day("2026-01-31"), sender)
-	if err != nil || res.Recovered != 6 || res.Planned != 0 {
+	if err != nil || res.Recovered != 6 || res.Planned != 0 || res.Skipped != 1 {
 		t.Fatalf("rerun = %+v, %v; want 6 recovered, 0 planned", res, err)
 	}
 	if got := len(fake.Sent()); got != 10 {

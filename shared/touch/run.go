@@ -11,116 +11,274 @@ import (
 	"github.com/loupehq/loupe/shared/mail"
 )
 
-// Deliver sends each planned mail through sender and marks it sent in ledger
-// (at now()). A mail the provider refuses for good (mail.ErrRejected) or that
-// does not render (EINVALID) is marked skipped with SkipRejected and the rest
-// go on. On any other send error (mail.ErrTemporary, a cancelled context) it
-// stops and returns the error: that send and the ones after it stay claimed
-// and Recover sends them later with the same Key. Returns how many were sent.
-func Deliver(ctx context.Context, sends []Send, sender mail.Sender, ledger Ledger, now loupe.Clock) (int, error) {
-	n := 0
-	for _, s := range sends {
-		k := s.Entry.Key
-		id, err := sender.Send(ctx, s.Message)
-		if err != nil {
-			if errors.Is(err, mail.ErrRejected) || loupe.ErrorCode(err) == loupe.EINVALID {
-				if err := ledger.MarkSkipped(ctx, k, SkipRejected, now()); err != nil {
-					return n, fmt.Errorf("deliver %s: %w", k, err)
-				}
-				continue
-			}
-			return n, fmt.Errorf("deliver %s: %w", k, err)
-		}
-		if err := ledger.MarkSent(ctx, k, id, now()); err != nil {
-			return n, fmt.Errorf("deliver %s: mark sent: %w", k, err)
-		}
-		n++
-	}
-	return n, nil
-}
-
 // Result counts what a run did.
 type Result struct {
 	Planned   int // mails claimed by planning
+	Deferred  int // deferrable mails that waited for a later day of their window (fatigue cap), counted at planning
 	Sent      int // mails sent (planned and recovered)
-	Recovered int // claimed-unsent entries sent again
+	Recovered int // claimed-unsent entries of earlier runs sent now
+	Skipped   int // claimed entries skipped at send time (unsubscribed or erased meanwhile, rejected, unrenderable)
+	Duplicate int // entries Deliver left alone: already sent or skipped, unknown, or leased by another sender
 }
 
-// Recover resends ledger entries claimed but neither sent nor skipped whose
-// claim is at least RecoverAfter old (a crash between claim and send). Each is
-// rebuilt from the current records with the same Key, so the outbox (which
-// dedupes by Key) never delivers it twice; a client who became ineligible
-// meanwhile (unsubscribed, bounced, erased) is skipped instead. Returns the
-// count sent and the first error.
-func (p *Planner) Recover(ctx context.Context, sender mail.Sender) (int, error) {
+func (r *Result) add(o Result) {
+	r.Planned += o.Planned
+	r.Deferred += o.Deferred
+	r.Sent += o.Sent
+	r.Recovered += o.Recovered
+	r.Skipped += o.Skipped
+	r.Duplicate += o.Duplicate
+}
+
+func (p *Planner) leaseFor() time.Duration {
+	if p.LeaseFor > 0 {
+		return p.LeaseFor
+	}
+	return DefaultLeaseFor
+}
+
+// Deliver renders and sends claimed entries, each at most once however many
+// senders deliver the same entries. For each entry, in order: an entry that
+// is not claimed in the ledger (sent, skipped or unknown) is left alone and
+// counted Duplicate; on a ledger that is a Leaser it takes the send lease
+// (LeaseFor long) and leaves the entry alone (Duplicate) when another sender
+// holds it. Then it reads the current client, store and associate (stores,
+// associates and campaigns once per call), checks eligibility again with
+// Reason (an unsubscribe takes effect before the next send; an erased client
+// is skipped with SkipNoEmail), renders the mail, sends it with the entry's
+// MailKey as the mail's Key and marks it sent. A mail the provider refuses
+// for good (mail.ErrRejected) or that does not render (EINVALID) is marked
+// skipped with SkipRejected and the rest go on. On any other error
+// (mail.ErrTemporary, a cancelled context, a read or ledger error) it releases
+// the lease when it can, stops and returns the error with the counts so far:
+// that entry and the ones after it stay claimed for Recover or Requeue.
+func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Sender) (Result, error) {
+	var res Result
+	rc := newRenderCache()
+	leaser, _ := p.Ledger.(Leaser)
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("deliver %s: %w", e.Key, err)
+		}
+		ok, err := p.take(ctx, leaser, e.Key)
+		if err != nil {
+			return res, fmt.Errorf("deliver %s: %w", e.Key, err)
+		}
+		if !ok {
+			res.Duplicate++
+			continue
+		}
+		outcome, err := p.deliverOne(ctx, rc, e, sender)
+		switch {
+		case err != nil:
+			if leaser != nil && outcome != outcomeSent {
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				if rerr := leaser.Release(rctx, e.Key); rerr != nil {
+					p.log().Warn("release touchpoint lease", "key", e.Key.String(), "err", rerr)
+				}
+				cancel()
+			}
+			return res, fmt.Errorf("deliver %s: %w", e.Key, err)
+		case outcome == outcomeSent:
+			res.Sent++
+		default:
+			res.Skipped++
+		}
+	}
+	return res, nil
+}
+
+// take reports whether this call may send k: it is claimed and, on a Leaser,
+// this call won its lease.
+func (p *Planner) take(ctx context.Context, leaser Leaser, k Key) (bool, error) {
+	if leaser != nil {
+		now := p.Now()
+		ok, err := leaser.Lease(ctx, k, now, now.Add(p.leaseFor()))
+		if errors.Is(err, loupe.ErrNotFound) {
+			return false, nil
+		}
+		return ok, err
+	}
+	cur, err := p.Ledger.Get(ctx, k)
+	if errors.Is(err, loupe.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return cur.State == StateClaimed, nil
+}
+
+type outcome int
+
+const (
+	outcomeNone outcome = iota
+	outcomeSent
+	outcomeSkipped
+)
+
+// deliverOne sends one claimed (and leased) entry, or marks it skipped.
+func (p *Planner) deliverOne(ctx context.Context, rc *renderCache, e Entry, sender mail.Sender) (outcome, error) {
+	skip := func(reason string) (outcome, error) {
+		if err := p.Ledger.MarkSkipped(ctx, e.Key, reason, p.Now()); err != nil {
+			return outcomeNone, err
+		}
+		return outcomeSkipped, nil
+	}
+	c, err := p.DB.GetCustomer(ctx, e.CustomerID)
+	if errors.Is(err, loupe.ErrNotFound) {
+		return skip(SkipNoEmail) // erased
+	}
+	if err != nil {
+		return outcomeNone, err
+	}
+	store, ok := rc.stores[e.StoreID]
+	if !ok {
+		if store, err = p.DB.GetStore(ctx, e.StoreID); err != nil {
+			return outcomeNone, err
+		}
+		rc.stores[e.StoreID] = store
+	}
+	if r := p.Reason(store, c); r != "" {
+		return skip(r)
+	}
+	date, err := p.occasionDate(ctx, rc, e.Occasion, e.Year, store, c)
+	if err == nil {
+		var msg mail.Message
+		if msg, err = p.compose(ctx, rc, store, e, c, date); err == nil {
+			var id string
+			if id, err = sender.Send(ctx, msg); err == nil {
+				if err := p.Ledger.MarkSent(ctx, e.Key, id, p.Now()); err != nil {
+					return outcomeSent, fmt.Errorf("mark sent: %w", err)
+				}
+				return outcomeSent, nil
+			}
+		}
+	}
+	if errors.Is(err, mail.ErrRejected) || loupe.ErrorCode(err) == loupe.EINVALID {
+		p.log().Warn("touchpoint rejected", "key", e.Key.String(), "err", err)
+		return skip(SkipRejected)
+	}
+	return outcomeNone, err
+}
+
+// Recover delivers ledger entries claimed but neither sent nor skipped whose
+// claim is at least RecoverAfter old and whose lease (if any) has run out: a
+// crash between claim and send, or a send that failed. Each goes through
+// Deliver with the same Key (rebuilt from the current records, so a client
+// who became ineligible meanwhile is skipped), so it is never sent twice.
+// Returns what Deliver did, with Recovered = Sent, and the first error.
+func (p *Planner) Recover(ctx context.Context, sender mail.Sender) (Result, error) {
+	due, err := p.due(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("recover: %w", err)
+	}
+	res, err := p.Deliver(ctx, due, sender)
+	res.Recovered = res.Sent
+	if res.Sent > 0 {
+		p.log().Info("touchpoints recovered", "sent", res.Sent)
+	}
+	if err != nil {
+		return res, fmt.Errorf("recover: %w", err)
+	}
+	return res, nil
+}
+
+// due returns the pending entries at least RecoverAfter old without a live lease.
+func (p *Planner) due(ctx context.Context) ([]Entry, error) {
 	pending, err := p.Ledger.Pending(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("recover: %w", err)
+		return nil, err
 	}
 	after := p.RecoverAfter
 	if after == 0 {
 		after = DefaultRecoverAfter
 	}
-	cutoff := p.Now().Add(-after)
-	var sends []Send
-	stores := map[string]loupe.Store{}
+	now := p.Now()
+	cutoff := now.Add(-after)
+	out := pending[:0]
 	for _, e := range pending {
 		if after > 0 && e.ClaimedAt.After(cutoff) {
-			continue // may still be in flight in another sender
+			continue // may still be queued for, or in flight in, another sender
 		}
-		s, reason, err := p.rebuild(ctx, e, stores)
-		if err != nil {
-			return 0, fmt.Errorf("recover %s: %w", e.Key, err)
+		if e.LeaseUntil.After(now) {
+			continue // a sender holds it
 		}
-		if reason != "" {
-			if err := p.Ledger.MarkSkipped(ctx, e.Key, reason, p.Now()); err != nil {
-				return 0, fmt.Errorf("recover %s: %w", e.Key, err)
-			}
-			continue
-		}
-		sends = append(sends, s)
+		out = append(out, e)
 	}
-	n, err := Deliver(ctx, sends, sender, p.Ledger, p.Now)
-	if n > 0 {
-		p.log().Info("touchpoints recovered", "sent", n)
-	}
-	return n, err
+	return out, nil
 }
 
-// rebuild composes the mail of a ledger entry from current records; reason is
-// the skip reason when the client may no longer be mailed.
-func (p *Planner) rebuild(ctx context.Context, e Entry, stores map[string]loupe.Store) (Send, string, error) {
-	c, err := p.DB.GetCustomer(ctx, e.CustomerID)
-	if errors.Is(err, loupe.ErrNotFound) {
-		return Send{}, SkipNoEmail, nil // erased
-	}
+// Queue carries claimed entries from planning to the senders (in AWS an SQS
+// queue, one message an entry with the Entry JSON as its body).
+type Queue interface {
+	// Enqueue sends entries to the senders. An error means some may not have
+	// been enqueued; they stay claimed and Requeue enqueues them later.
+	Enqueue(ctx context.Context, entries []Entry) error
+}
+
+// PlanToday is the planning half of the scheduled job in AWS: for each store,
+// its own local today of Now, PlanDay, handing the claimed entries to q as
+// each batch of claims is written (Enqueue gets at most 5,000 entries a
+// call). A store whose planning or enqueueing fails does not stop the others;
+// the errors are joined, and what was claimed but not enqueued is found by
+// Requeue. Returns Planned and Deferred.
+func (p *Planner) PlanToday(ctx context.Context, q Queue) (Result, error) {
+	var res Result
+	stores, err := p.DB.ListStores(ctx)
 	if err != nil {
-		return Send{}, "", err
+		return res, fmt.Errorf("plan today: %w", err)
 	}
-	store, ok := stores[e.StoreID]
-	if !ok {
-		if store, err = p.DB.GetStore(ctx, e.StoreID); err != nil {
-			return Send{}, "", err
+	run := *p
+	run.DB = &monthDayCache{Reader: p.DB, m: map[string][]loupe.Customer{}}
+	var errs []error
+	for _, s := range stores {
+		day, err := StoreDay(s, p.Now())
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
-		stores[e.StoreID] = store
+		r, err := run.planDay(ctx, s, day, func(es []Entry) error {
+			if err := q.Enqueue(ctx, es); err != nil {
+				return fmt.Errorf("enqueue %d touchpoints: %w", len(es), err)
+			}
+			return nil
+		})
+		res.add(r)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("plan store %s %s: %w", s.StoreID, day, err))
+		}
 	}
-	if r := p.Reason(store, c); r != "" {
-		return Send{}, r, nil
-	}
-	dp := &dayPlan{store: store, day: e.Planned, associates: map[string]*loupe.Associate{}, campaigns: map[string]*Campaign{}}
-	date, err := p.occasionDate(ctx, e.Occasion, e.Year, store, c)
+	return res, errors.Join(errs...)
+}
+
+// Requeue is the crash recovery of the planning half in AWS: it enqueues
+// again the pending entries whose claim is at least RecoverAfter old and
+// whose lease (if any) has run out (claimed but never enqueued, or a message
+// lost or dropped). An entry enqueued twice is still sent once (Deliver).
+// Returns how many it enqueued and the first error.
+func (p *Planner) Requeue(ctx context.Context, q Queue) (int, error) {
+	due, err := p.due(ctx)
 	if err != nil {
-		return Send{}, "", err
+		return 0, fmt.Errorf("requeue: %w", err)
 	}
-	msg, err := p.compose(ctx, dp, e, c, date)
-	if err != nil {
-		return Send{}, "", err
+	n := 0
+	for len(due) > 0 {
+		batch := due[:min(len(due), flushEvery)]
+		if err := q.Enqueue(ctx, batch); err != nil {
+			return n, fmt.Errorf("requeue %d touchpoints: %w", len(batch), err)
+		}
+		n += len(batch)
+		due = due[len(batch):]
 	}
-	return Send{Entry: e, Message: msg}, "", nil
+	if n > 0 {
+		p.log().Info("touchpoints requeued", "entries", n)
+	}
+	return n, nil
 }
 
 // occasionDate returns the date of occasion in year for client c of store.
-func (p *Planner) occasionDate(ctx context.Context, occasion string, year int, store loupe.Store, c loupe.Customer) (Day, error) {
+func (p *Planner) occasionDate(ctx context.Context, rc *renderCache, occasion string, year int, store loupe.Store, c loupe.Customer) (Day, error) {
 	switch occasion {
 	case Birthday, Anniversary:
 		d := c.Birthday
@@ -136,71 +294,56 @@ func (p *Planner) occasionDate(ctx context.Context, occasion string, year int, s
 		return d, nil
 	}
 	if strings.HasPrefix(occasion, EventPrefix) && p.Campaigns != nil {
+		if cp := rc.campaigns[occasion]; cp != nil {
+			return cp.EventDate, nil
+		}
 		cp, err := p.Campaigns.GetCampaign(ctx, strings.TrimPrefix(occasion, EventPrefix))
 		if err != nil {
 			return Day{}, err
 		}
+		rc.campaigns[occasion] = &cp
 		return cp.EventDate, nil
 	}
 	return Day{}, loupe.Invalidf("occasion", "unknown occasion %q", occasion)
 }
 
-// RunDay runs the daily job for store-local day on every store, as
-// `loupe tick --date` does: Recover, then for each store PlanDay and Deliver.
-// A store whose planning or delivery fails does not stop the others; the
-// errors are joined. Running a day twice sends nothing twice.
+// RunDay runs the daily job for store-local day on every store in process,
+// as `loupe tick --date` does: Recover, then for each store PlanDay and
+// Deliver. A store whose planning or delivery fails does not stop the others;
+// the errors are joined. Running a day twice sends nothing twice.
 func (p *Planner) RunDay(ctx context.Context, day Day, sender mail.Sender) (Result, error) {
-	var res Result
+	return p.run(ctx, sender, func(loupe.Store) (Day, error) { return day, nil })
+}
+
+// RunToday is the scheduled job in process (loupe serve): Recover, then each
+// store's own local day of Now (stores in zones where the day differs get
+// their own day), PlanDay and Deliver. Errors as RunDay; a store with an
+// unknown time zone is reported and skipped.
+func (p *Planner) RunToday(ctx context.Context, sender mail.Sender) (Result, error) {
+	return p.run(ctx, sender, func(s loupe.Store) (Day, error) { return StoreDay(s, p.Now()) })
+}
+
+func (p *Planner) run(ctx context.Context, sender mail.Sender, dayOf func(loupe.Store) (Day, error)) (Result, error) {
 	var errs []error
-	n, err := p.Recover(ctx, sender)
-	res.Sent, res.Recovered = n, n
+	res, err := p.Recover(ctx, sender)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	stores, err := p.DB.ListStores(ctx)
 	if err != nil {
-		return res, fmt.Errorf("run %s: %w", day, err)
+		return res, errors.Join(append(errs, fmt.Errorf("run: %w", err))...)
 	}
 	// Every store plans the same day: read each month-day index key once.
 	run := *p
 	run.DB = &monthDayCache{Reader: p.DB, m: map[string][]loupe.Customer{}}
 	for _, s := range stores {
-		r, err := run.runStore(ctx, s, day, sender)
-		res.Planned += r.Planned
-		res.Sent += r.Sent
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return res, errors.Join(errs...)
-}
-
-// RunToday is the scheduled job: Recover, then each store's own local day of
-// Now (stores in zones where the day differs get their own day). Errors as
-// RunDay; a store with an unknown time zone is reported and skipped.
-func (p *Planner) RunToday(ctx context.Context, sender mail.Sender) (Result, error) {
-	var res Result
-	var errs []error
-	n, err := p.Recover(ctx, sender)
-	res.Sent, res.Recovered = n, n
-	if err != nil {
-		errs = append(errs, err)
-	}
-	stores, err := p.DB.ListStores(ctx)
-	if err != nil {
-		return res, fmt.Errorf("run today: %w", err)
-	}
-	run := *p
-	run.DB = &monthDayCache{Reader: p.DB, m: map[string][]loupe.Customer{}}
-	for _, s := range stores {
-		day, err := StoreDay(s, p.Now())
+		day, err := dayOf(s)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		r, err := run.runStore(ctx, s, day, sender)
-		res.Planned += r.Planned
-		res.Sent += r.Sent
+		res.add(r)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -228,11 +371,22 @@ func (c *monthDayCache) CustomersByMonthDay(ctx context.Context, field, md strin
 	return cs, nil
 }
 
+// runStore plans one store's day and delivers each batch of claims as soon
+// as it is written. After a failed delivery it keeps planning (and claiming)
+// without sending: what stays claimed is sent by the next Recover.
 func (p *Planner) runStore(ctx context.Context, s loupe.Store, day Day, sender mail.Sender) (Result, error) {
-	sends, err := p.PlanDay(ctx, s, day)
-	res := Result{Planned: len(sends)}
-	n, derr := Deliver(ctx, sends, sender, p.Ledger, p.Now)
-	res.Sent = n
+	var sent Result
+	var derr error
+	res, err := p.planDay(ctx, s, day, func(es []Entry) error {
+		if derr != nil {
+			return nil
+		}
+		r, err := p.Deliver(ctx, es, sender)
+		sent.add(r)
+		derr = err
+		return nil
+	})
+	res.add(sent)
 	if err := errors.Join(err, derr); err != nil {
 		return res, fmt.Errorf("run store %s %s: %w", s.StoreID, day, err)
 	}
@@ -267,7 +421,7 @@ func (p *Planner) Preview(ctx context.Context, customerID, occasion string) (mai
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("preview %s: %w", customerID, err)
 	}
-	date, err := p.occasionDate(ctx, occasion, today.Year, store, c)
+	date, err := p.occasionDate(ctx, newRenderCache(), occasion, today.Year, store, c)
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("preview %s: %w", customerID, err)
 	}
@@ -283,15 +437,14 @@ func (p *Planner) Preview(ctx context.Context, customerID, occasion string) (mai
 	default:
 		if date.Before(today) {
 			year++
-			if date, err = p.occasionDate(ctx, occasion, year, store, c); err != nil {
+			if date, err = p.occasionDate(ctx, newRenderCache(), occasion, year, store, c); err != nil {
 				return mail.Message{}, fmt.Errorf("preview %s: %w", customerID, err)
 			}
 		}
 		planned = date.AddDays(-p.Calendar.lead(occasion).Days)
 	}
-	dp := &dayPlan{store: store, day: planned, associates: map[string]*loupe.Associate{}, campaigns: map[string]*Campaign{}}
 	e := Entry{Key: Key{customerID, occasion, year}, StoreID: store.StoreID, Planned: planned}
-	return p.compose(ctx, dp, e, c, date)
+	return p.compose(ctx, newRenderCache(), store, e, c, date)
 }
 
 // StoreCoverage is one store's entry in GET /coverage.

@@ -4,6 +4,7 @@ package ledgertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -228,6 +229,127 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 		}
 		if want := map[string]int{"c1": 2}; !reflect.DeepEqual(touches, want) {
 			t.Errorf("touches = %v, want %v", touches, want)
+		}
+	})
+
+	t.Run("lease", func(t *testing.T) {
+		l := newLedger(t)
+		ls, ok := l.(touch.Leaser)
+		if !ok {
+			t.Skip("not a Leaser")
+		}
+		e := entry("c1", touch.Birthday, "s1", "2026-05-01")
+		if _, err := l.Claim(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		until := t0.Add(5 * time.Minute)
+		steps := []struct {
+			name string
+			now  time.Time
+			want bool
+		}{
+			{"first lease wins", t0, true},
+			{"live lease blocks", t0.Add(time.Minute), false},
+			{"live lease blocks just before it ends", until.Add(-time.Nanosecond), false},
+			{"lease that expired at now is taken over", until, true},
+		}
+		for _, s := range steps {
+			got, err := ls.Lease(ctx, e.Key, s.now, until)
+			if err != nil || got != s.want {
+				t.Fatalf("%s: lease = %v, %v; want %v", s.name, got, err, s.want)
+			}
+		}
+		got, err := l.Get(ctx, e.Key)
+		if err != nil || got.State != touch.StateClaimed || !got.LeaseUntil.Equal(until) {
+			t.Errorf("get leased = %+v, %v; want claimed with lease_until %s", got, err, until)
+		}
+		pending, err := l.Pending(ctx)
+		if err != nil || len(pending) != 1 || !pending[0].LeaseUntil.Equal(until) {
+			t.Errorf("pending = %+v, %v; want the leased entry with its lease", pending, err)
+		}
+		if ok, err := ls.Lease(ctx, e.Key, t0, until); ok || err != nil {
+			t.Errorf("lease while leased = %v, %v; want false, nil", ok, err)
+		}
+		if err := ls.Release(ctx, e.Key); err != nil {
+			t.Fatalf("release: %v", err)
+		}
+		if err := ls.Release(ctx, e.Key); err != nil {
+			t.Errorf("release without lease: got %v, want nil", err)
+		}
+		got, _ = l.Get(ctx, e.Key)
+		if !got.LeaseUntil.IsZero() || got.State != touch.StateClaimed {
+			t.Errorf("released entry = %+v, want claimed without lease", got)
+		}
+		if ok, err := ls.Lease(ctx, e.Key, t0, until); !ok || err != nil {
+			t.Errorf("lease after release = %v, %v; want true, nil", ok, err)
+		}
+	})
+
+	t.Run("lease states", func(t *testing.T) {
+		l := newLedger(t)
+		ls, ok := l.(touch.Leaser)
+		if !ok {
+			t.Skip("not a Leaser")
+		}
+		sent, skipped := entry("c1", touch.Christmas, "s1", "2026-12-01"), entry("c2", touch.Christmas, "s1", "2026-12-01")
+		planSkipped := entry("c3", touch.Christmas, "s1", "2026-12-01")
+		planSkipped.State, planSkipped.Reason = touch.StateSkipped, touch.SkipNoEmail
+		for _, e := range []touch.Entry{sent, skipped, planSkipped} {
+			if _, err := l.Claim(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ok, err := ls.Lease(ctx, sent.Key, t0, t0.Add(time.Minute)); !ok || err != nil {
+			t.Fatalf("lease = %v, %v", ok, err)
+		}
+		if err := l.MarkSent(ctx, sent.Key, "m1", t0); err != nil {
+			t.Fatalf("mark sent a leased entry: %v", err)
+		}
+		if err := l.MarkSkipped(ctx, skipped.Key, touch.SkipUnsubscribed, t0); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []touch.Key{sent.Key, skipped.Key, planSkipped.Key} {
+			if ok, err := ls.Lease(ctx, k, t0.Add(time.Hour), t0.Add(2*time.Hour)); ok || err != nil {
+				t.Errorf("lease %s: got %v, %v; want false, nil", k, ok, err)
+			}
+			if err := ls.Release(ctx, k); err != nil {
+				t.Errorf("release %s: got %v, want nil", k, err)
+			}
+		}
+		unknown := touch.Key{CustomerID: "nobody", Occasion: touch.Christmas, Year: 2026}
+		if _, err := ls.Lease(ctx, unknown, t0, t0.Add(time.Minute)); !errors.Is(err, loupe.ErrNotFound) {
+			t.Errorf("lease unknown: got %v, want ErrNotFound", err)
+		}
+		if err := ls.Release(ctx, unknown); err != nil {
+			t.Errorf("release unknown: got %v, want nil", err)
+		}
+		got, err := l.Get(ctx, sent.Key)
+		if err != nil || got.State != touch.StateSent || got.MessageID != "m1" {
+			t.Errorf("sent entry after lease attempts = %+v, %v", got, err)
+		}
+	})
+
+	t.Run("entry JSON round trip", func(t *testing.T) {
+		l := newLedger(t)
+		e := entry("c1", touch.EventPrefix+"gala", "s1", "2026-11-20")
+		e.ClaimedAt = t0.Add(1234567 * time.Nanosecond)
+		if _, err := l.Claim(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		got, err := l.Get(ctx, e.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back touch.Entry
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back, got) || !back.ClaimedAt.Equal(e.ClaimedAt) {
+			t.Errorf("round trip %s = %+v, want %+v", b, back, got)
 		}
 	})
 }
