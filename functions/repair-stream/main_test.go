@@ -22,6 +22,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/dynalite"
 	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/metrics"
 	"github.com/loupehq/loupe/shared/storetest"
 )
 
@@ -208,16 +209,28 @@ func TestHandler(t *testing.T) {
 	})
 
 	db := dynamo.New(client, table)
-	handle := newHandler(db, quiet())
+	var out bytes.Buffer
+	handle := newHandler(db, quiet(), metrics.New(&out, "repair-stream", nil))
 	ev := readEvent(t)
 	want := "a1={TakeIns:4 WithEmail:1} missing=3 c1=c1@gmail.com/repair"
 	for _, delivery := range []string{"first", "replay"} {
+		out.Reset()
 		res, err := handle(context.Background(), ev)
 		if err != nil || len(res.BatchItemFailures) != 0 {
 			t.Fatalf("%s delivery: response %+v, err %v", delivery, res, err)
 		}
 		if got := figures(t, db); got != want {
 			t.Fatalf("%s delivery: %s, want %s", delivery, got, want)
+		}
+		// The batch's line counts what it handled (a replay counts again;
+		// the compliance figures above do not).
+		got := emfLine(t, &out)
+		wantEMF := map[string]any{"TakeInsRecorded": 4.0, "TakeInsWithEmail": 1.0, "CaptureRate": 25.0,
+			"records": "5", "batch_failed": "false"}
+		for k, v := range wantEMF {
+			if got[k] != v {
+				t.Errorf("%s delivery: EMF %s = %v, want %v (line %v)", delivery, k, got[k], v, got)
+			}
 		}
 	}
 
@@ -227,17 +240,68 @@ func TestHandler(t *testing.T) {
 			t.Fatalf("first record is %s, want the customer", got)
 		}
 		counter := dynamo.NewCounter(client)
-		res, err := newHandler(dynamo.New(counter, table), quiet())(context.Background(), other)
+		var out bytes.Buffer
+		res, err := newHandler(dynamo.New(counter, table), quiet(), metrics.New(&out, "repair-stream", nil))(context.Background(), other)
 		if err != nil || len(res.BatchItemFailures) != 0 || counter.Total() != 0 {
 			t.Fatalf("response %+v, err %v, DynamoDB calls %v; want no failure and no call", res, err, counter.Counts())
+		}
+		got := emfLine(t, &out)
+		if got["TakeInsRecorded"] != 0.0 || got["TakeInsWithEmail"] != 0.0 {
+			t.Errorf("EMF = %v, want zero take-ins", got)
+		}
+		if _, ok := got["CaptureRate"]; ok {
+			t.Errorf("EMF has CaptureRate %v for a batch without take-ins", got["CaptureRate"])
 		}
 	})
 
 	t.Run("a failing record is reported by sequence number", func(t *testing.T) {
-		res, err := newHandler(dynamo.New(client, "no-such-table"), quiet())(context.Background(), ev)
+		var out bytes.Buffer
+		res, err := newHandler(dynamo.New(client, "no-such-table"), quiet(), metrics.New(&out, "repair-stream", nil))(context.Background(), ev)
 		want := []events.DynamoDBBatchItemFailure{{ItemIdentifier: ev.Records[1].Change.SequenceNumber}}
 		if err != nil || !reflect.DeepEqual(res.BatchItemFailures, want) {
 			t.Fatalf("failures = %+v (err %v), want %+v", res.BatchItemFailures, err, want)
 		}
+		if got := emfLine(t, &out); got["batch_failed"] != "true" || got["TakeInsRecorded"] != 0.0 {
+			t.Errorf("EMF = %v, want batch_failed and nothing recorded", got)
+		}
 	})
+}
+
+// emfLine parses the one line in out as a CloudWatch embedded metric format
+// object of this function and returns its top-level members; it fails the
+// test when the line is not one JSON object with the Loupe namespace, the
+// Function dimension and a value for every declared metric.
+func emfLine(t *testing.T, out *bytes.Buffer) map[string]any {
+	t.Helper()
+	if n := bytes.Count(out.Bytes(), []byte("\n")); n != 1 {
+		t.Fatalf("want one EMF line, got %d: %q", n, out.String())
+	}
+	var line map[string]any
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("EMF line is not JSON: %v: %s", err, out.Bytes())
+	}
+	var meta struct {
+		AWS struct {
+			CloudWatchMetrics []struct {
+				Namespace  string
+				Dimensions [][]string
+				Metrics    []struct{ Name, Unit string }
+			}
+		} `json:"_aws"`
+	}
+	must(t, "decode _aws", json.Unmarshal(out.Bytes(), &meta))
+	cw := meta.AWS.CloudWatchMetrics
+	if len(cw) != 1 || cw[0].Namespace != metrics.Namespace || !reflect.DeepEqual(cw[0].Dimensions, [][]string{{"Function"}}) ||
+		line["Function"] != "repair-stream" {
+		t.Fatalf("EMF metadata = %+v, Function %v", cw, line["Function"])
+	}
+	for _, m := range cw[0].Metrics {
+		if _, ok := line[m.Name].(float64); !ok {
+			t.Errorf("metric %s declared without a value", m.Name)
+		}
+		if want := map[bool]string{true: metrics.UnitPercent, false: metrics.UnitCount}[m.Name == "CaptureRate"]; m.Unit != want {
+			t.Errorf("metric %s unit %q, want %q", m.Name, m.Unit, want)
+		}
+	}
+	return line
 }
