@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/metrics"
 )
 
 // privacy is the part of loupe.Privacy the handler calls.
@@ -53,7 +55,12 @@ type recipient struct {
 // event (template.yaml: 10 attempts within a day, then the SesFeedbackDLQ);
 // an undecodable detail is logged and dropped, as a retry would fail again.
 // Logs carry the SES message id and counts, never an address.
-func newHandler(p privacy, logger *slog.Logger) func(context.Context, events.CloudWatchEvent) error {
+//
+// Each applied event writes one metrics line to m (nil: none): Bounces and
+// Complaints, the recipients the event marked (one of the two is 0), with the
+// SES message id and the customers changed as properties. Ignored and failed
+// events write none (a retried event writes its line when it succeeds).
+func newHandler(p privacy, logger *slog.Logger, m *metrics.Writer) func(context.Context, events.CloudWatchEvent) error {
 	return func(ctx context.Context, ev events.CloudWatchEvent) error {
 		var d sesEvent
 		if err := json.Unmarshal(ev.Detail, &d); err != nil {
@@ -94,6 +101,15 @@ func newHandler(p privacy, logger *slog.Logger) func(context.Context, events.Clo
 		logger.InfoContext(ctx, "ses feedback applied", "event_id", ev.ID, "event_type", d.EventType,
 			"ses_message_id", d.Mail.MessageID, "status", status, "recipients", len(rcpts),
 			"skipped", skipped, "customers_changed", changed)
+		marked := len(rcpts) - skipped
+		bounces, complaints := marked, 0
+		if status == loupe.EmailComplained {
+			bounces, complaints = 0, marked
+		}
+		props := map[string]string{"ses_message_id": d.Mail.MessageID, "customers_changed": strconv.Itoa(changed)}
+		if err := m.Put(props, metrics.Count("Bounces", bounces), metrics.Count("Complaints", complaints)); err != nil {
+			logger.WarnContext(ctx, "metrics not written", "event_id", ev.ID, "err", err)
+		}
 		return nil
 	}
 }

@@ -4,17 +4,23 @@
 // holding the address bounced or complained, so no touchpoint mails it again.
 // See newHandler for what is ignored and what is retried.
 //
+// Metrics: Bounces and Complaints (Count, namespace Loupe, dimension
+// Function=ses-feedback), one EMF line per applied event; see newHandler.
+//
 // Environment: TABLE_NAME (the DynamoDB table).
 package main
 
 import (
+	"os"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/loupehq/loupe/shared/lambdaenv"
+	"github.com/loupehq/loupe/shared/metrics"
 )
 
 func main() {
 	logger, cfg := lambdaenv.Boot()
 
-	lambda.Start(newHandler(lambdaenv.Table(logger, cfg), logger))
+	lambda.Start(newHandler(lambdaenv.Table(logger, cfg), logger, metrics.New(os.Stdout, "ses-feedback", nil)))
 }

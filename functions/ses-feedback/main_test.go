@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/loupehq/loupe/shared/dynalite"
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/metrics"
 	"github.com/loupehq/loupe/shared/storetest"
 )
 
@@ -77,7 +79,7 @@ func TestHandlerAgainstDynalite(t *testing.T) {
 					t.Fatalf("put %s: %v", id, err)
 				}
 			}
-			handle := newHandler(db, quiet())
+			handle := newHandler(db, quiet(), nil)
 			for _, name := range tt.events {
 				if err := handle(ctx, loadEvent(t, name)); err != nil {
 					t.Fatalf("handle %s: %v", name, err)
@@ -116,32 +118,34 @@ func TestHandlerCalls(t *testing.T) {
 	bounceAt := time.Date(2026, 11, 21, 9, 30, 1, 512e6, time.UTC)
 	complaintAt := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name   string
-		event  events.CloudWatchEvent
-		want   []call
-		failed bool
+		name  string
+		event events.CloudWatchEvent
+		want  []call
+		emf   *[2]float64 // Bounces, Complaints; nil: no metrics line
 	}{
 		{"permanent bounce at the bounce timestamp", loadEvent(t, "bounce-permanent.json"),
-			[]call{{"Claire.Martin@Example.net", loupe.EmailBounced, bounceAt}}, false},
+			[]call{{"Claire.Martin@Example.net", loupe.EmailBounced, bounceAt}}, &[2]float64{1, 0}},
 		{"complaint at the complaint timestamp", loadEvent(t, "complaint.json"),
-			[]call{{"paul@example.net", loupe.EmailComplained, complaintAt}}, false},
+			[]call{{"paul@example.net", loupe.EmailComplained, complaintAt}}, &[2]float64{0, 1}},
 		{"not-spam feedback is ignored", withDetail(loadEvent(t, "complaint.json"),
 			`{"eventType":"Complaint","complaint":{"complainedRecipients":[{"emailAddress":"paul@example.net"}],"complaintFeedbackType":"not-spam","timestamp":"2026-11-22T08:00:00Z"},"mail":{"messageId":"m"}}`),
-			nil, false},
+			nil, nil},
 		{"undetermined bounce is ignored", withDetail(loadEvent(t, "bounce-permanent.json"),
 			`{"eventType":"Bounce","bounce":{"bounceType":"Undetermined","bouncedRecipients":[{"emailAddress":"paul@example.net"}]},"mail":{"messageId":"m"}}`),
-			nil, false},
+			nil, nil},
 		{"named address, no timestamp: bare address at the event time", withDetail(loadEvent(t, "bounce-permanent.json"),
 			`{"eventType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[{"emailAddress":"Paul <paul@example.net>"},{"emailAddress":"not an address"}]},"mail":{"messageId":"m"}}`),
-			[]call{{"paul@example.net", loupe.EmailBounced, time.Date(2026, 11, 21, 9, 30, 2, 0, time.UTC)}}, false},
-		{"undecodable detail is dropped", withDetail(loadEvent(t, "bounce-permanent.json"), `"just a string"`), nil, false},
+			[]call{{"paul@example.net", loupe.EmailBounced, time.Date(2026, 11, 21, 9, 30, 2, 0, time.UTC)}}, &[2]float64{1, 0}},
+		{"undecodable detail is dropped", withDetail(loadEvent(t, "bounce-permanent.json"), `"just a string"`), nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakePrivacy{}
-			if err := newHandler(f, quiet())(context.Background(), tt.event); err != nil {
+			var out bytes.Buffer
+			if err := newHandler(f, quiet(), metrics.New(&out, "ses-feedback", nil))(context.Background(), tt.event); err != nil {
 				t.Fatalf("handler: %v", err)
 			}
+			checkEMF(t, &out, tt.emf)
 			if len(f.calls) != len(tt.want) {
 				t.Fatalf("calls = %+v, want %+v", f.calls, tt.want)
 			}
@@ -158,13 +162,56 @@ func TestHandlerCalls(t *testing.T) {
 func TestHandlerReturnsStoreErrors(t *testing.T) {
 	boom := errors.New("dynamodb unavailable")
 	f := &fakePrivacy{err: boom}
-	err := newHandler(f, quiet())(context.Background(), loadEvent(t, "bounce-permanent.json"))
+	var out bytes.Buffer
+	err := newHandler(f, quiet(), metrics.New(&out, "ses-feedback", nil))(context.Background(), loadEvent(t, "bounce-permanent.json"))
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want it to wrap %v (so EventBridge retries)", err, boom)
 	}
+	checkEMF(t, &out, nil) // the retry writes the line
 }
 
 func withDetail(ev events.CloudWatchEvent, detail string) events.CloudWatchEvent {
 	ev.Detail = json.RawMessage(detail)
 	return ev
+}
+
+// checkEMF checks that out holds no line (want nil) or one EMF line of this
+// function with Bounces and Complaints equal to want, and no address.
+func checkEMF(t *testing.T, out *bytes.Buffer, want *[2]float64) {
+	t.Helper()
+	if want == nil {
+		if out.Len() != 0 {
+			t.Errorf("metrics line %q, want none", out.String())
+		}
+		return
+	}
+	if n := bytes.Count(out.Bytes(), []byte("\n")); n != 1 {
+		t.Fatalf("want one EMF line, got %d: %q", n, out.String())
+	}
+	var line struct {
+		AWS struct {
+			CloudWatchMetrics []struct {
+				Namespace  string
+				Dimensions [][]string
+				Metrics    []struct{ Name, Unit string }
+			}
+		} `json:"_aws"`
+		Function   string
+		Bounces    *float64
+		Complaints *float64
+	}
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("EMF line is not JSON: %v: %s", err, out.Bytes())
+	}
+	cw := line.AWS.CloudWatchMetrics
+	if line.Function != "ses-feedback" || len(cw) != 1 || cw[0].Namespace != metrics.Namespace ||
+		len(cw[0].Dimensions) != 1 || len(cw[0].Dimensions[0]) != 1 || cw[0].Dimensions[0][0] != "Function" || len(cw[0].Metrics) != 2 {
+		t.Fatalf("EMF metadata = %+v (Function %q)", cw, line.Function)
+	}
+	if line.Bounces == nil || line.Complaints == nil || *line.Bounces != want[0] || *line.Complaints != want[1] {
+		t.Errorf("Bounces, Complaints = %v, %v; want %v, %v", line.Bounces, line.Complaints, want[0], want[1])
+	}
+	if bytes.Contains(out.Bytes(), []byte("@")) {
+		t.Errorf("EMF line holds an address: %s", out.Bytes())
+	}
 }
