@@ -22,6 +22,10 @@ func TestComplianceContract(t *testing.T) {
 	compliancetest.Run(t, func(t *testing.T) compliance.Store { return open(t).Compliance() })
 }
 
+func TestInspectionContract(t *testing.T) {
+	compliancetest.RunInspections(t, func(t *testing.T) compliance.InspectionStore { return open(t).Compliance() })
+}
+
 // writes sums the write requests a Counter saw.
 func writes(c *dynamo.Counter) int64 {
 	n := c.Counts()
@@ -56,10 +60,10 @@ func TestComplianceWritesPerTakeIn(t *testing.T) {
 		name, email, customer string
 		want                  int64 // writes on first delivery
 	}{
-		{"captured fills the profile", "ann@gmail.com", "c1", 2},
-		{"empty", "", "c2", 2},
-		{"typo", "ann@gmial.com", "c3", 2},
-		{"captured, unknown customer", "bob@gmail.com", "c9", 2},
+		{"captured fills the profile", "ann@gmail.com", "c1", 3},
+		{"empty", "", "c2", 3},
+		{"typo", "ann@gmial.com", "c3", 3},
+		{"captured, unknown customer", "bob@gmail.com", "c9", 3},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,63 +210,77 @@ func BenchmarkRecordTakeIn(b *testing.B) {
 }
 
 // BenchmarkComplianceReport reads the chain report (300 stores × 30
-// associates × 14 days, 1 take-in per associate-day) from dynalite and
-// reports DynamoDB requests per report and the read units DynamoDB reports
-// as consumed (ReturnConsumedCapacity TOTAL). Aggregates are loaded in the
-// layout Record writes, by BatchWriteItem.
+// associates × 14 days, 1 and 10 take-ins per associate-day) from dynalite
+// and reports DynamoDB requests per report and the read units DynamoDB
+// reports as consumed (ReturnConsumedCapacity TOTAL). Items are loaded in the
+// layout Record writes (counts, missing list, id sets), by BatchWriteItem.
 func BenchmarkComplianceReport(b *testing.B) {
 	const stores, assocs, days = 300, 30, 14
-	client, table := newTable(b)
-	start := time.Date(2026, 11, 7, 15, 0, 0, 0, time.UTC)
-	var items []map[string]types.AttributeValue
-	for s := range stores {
-		sid := fmt.Sprintf("s%03d", s)
-		items = append(items, mustMarshal(b, dynamo.NewStoreItem(storetest.Store(sid))))
-		for a := range assocs {
-			items = append(items, mustMarshal(b, dynamo.NewAssociateItem(storetest.Associate(fmt.Sprintf("%s-a%02d", sid, a), sid))))
-		}
-		for d := range days {
-			day := start.AddDate(0, 0, d).Format(time.DateOnly)
-			it := map[string]types.AttributeValue{
-				"PK": &types.AttributeValueMemberS{Value: "COMPLIANCE#" + day}, "SK": &types.AttributeValueMemberS{Value: sid},
-				"store_id": &types.AttributeValueMemberS{Value: sid}, "day": &types.AttributeValueMemberS{Value: day},
-			}
-			missing := map[string]types.AttributeValue{}
-			for a := range assocs {
-				aid := fmt.Sprintf("%s-a%02d", sid, a)
-				rid := fmt.Sprintf("%s-%s", aid, day)
-				it["t#"+aid] = &types.AttributeValueMemberSS{Value: []string{rid}}
-				if (a+d)%4 != 0 {
-					it["e#"+aid] = &types.AttributeValueMemberSS{Value: []string{rid}}
-					continue
+	for _, perDay := range []int{1, 10} {
+		b.Run(fmt.Sprintf("takeins_per_associate_day=%d", perDay), func(b *testing.B) {
+			client, table := newTable(b)
+			start := time.Date(2026, 11, 7, 15, 0, 0, 0, time.UTC)
+			S := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+			N := func(v int) types.AttributeValue { return &types.AttributeValueMemberN{Value: fmt.Sprint(v)} }
+			var items []map[string]types.AttributeValue
+			for s := range stores {
+				sid := fmt.Sprintf("s%03d", s)
+				items = append(items, mustMarshal(b, dynamo.NewStoreItem(storetest.Store(sid))))
+				for a := range assocs {
+					items = append(items, mustMarshal(b, dynamo.NewAssociateItem(storetest.Associate(fmt.Sprintf("%s-a%02d", sid, a), sid))))
 				}
-				missing[rid] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-					"a": &types.AttributeValueMemberS{Value: aid}, "c": &types.AttributeValueMemberS{Value: "c" + rid},
-					"at": &types.AttributeValueMemberS{Value: start.AddDate(0, 0, d).Add(time.Duration(a) * time.Minute).Format(time.RFC3339Nano)},
-					"r":  &types.AttributeValueMemberS{Value: "empty"},
-				}}
+				for d := range days {
+					day := start.AddDate(0, 0, d).Format(time.DateOnly)
+					base := func(prefix string) map[string]types.AttributeValue {
+						return map[string]types.AttributeValue{"PK": S(prefix + day), "SK": S(sid), "store_id": S(sid), "day": S(day)}
+					}
+					counts, missing, ids := base("COMPLIANCE#"), base("COMPLIANCEM#"), base("COMPLIANCEIDS#")
+					listed := 0
+					for a := range assocs {
+						aid := fmt.Sprintf("%s-a%02d", sid, a)
+						var taken, emailed []string
+						for k := range perDay {
+							rid := fmt.Sprintf("%s-%s-%d", aid, day, k)
+							taken = append(taken, rid)
+							if (a+d+k)%4 != 0 {
+								emailed = append(emailed, rid)
+							} else if listed < compliance.MaxMissingPerDay {
+								listed++
+								missing["m#"+rid] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+									"a": S(aid), "c": S("c" + rid), "r": S("empty"),
+									"at": S(start.AddDate(0, 0, d).Add(time.Duration(a*perDay+k) * time.Minute).Format(time.RFC3339Nano)),
+								}}
+							}
+						}
+						counts["n#"+aid], counts["w#"+aid] = N(len(taken)), N(len(emailed))
+						ids["t#"+aid] = &types.AttributeValueMemberSS{Value: taken}
+						if len(emailed) > 0 {
+							ids["e#"+aid] = &types.AttributeValueMemberSS{Value: emailed}
+						}
+					}
+					missing["mc"] = N(listed)
+					items = append(items, counts, missing, ids)
+				}
 			}
-			it["m"] = &types.AttributeValueMemberM{Value: missing}
-			items = append(items, it)
-		}
+			batchPut(b, client, table, items)
+			ctx := context.Background()
+			capa := &capacity{API: client}
+			counter := dynamo.NewCounter(capa)
+			db := dynamo.New(counter, table)
+			svc := &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db,
+				Now: func() time.Time { return start.AddDate(0, 0, days-1) }}
+			counter.Reset()
+			for b.Loop() {
+				rep, err := svc.Report(ctx, "", "", "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if rep.Totals.TakeIns != stores*assocs*days*perDay {
+					b.Fatalf("take-ins = %d, want %d", rep.Totals.TakeIns, stores*assocs*days*perDay)
+				}
+			}
+			b.ReportMetric(float64(counter.Total())/float64(b.N), "requests/report")
+			b.ReportMetric(capa.units/float64(b.N), "RCU/report")
+		})
 	}
-	batchPut(b, client, table, items)
-	ctx := context.Background()
-	capa := &capacity{API: client}
-	counter := dynamo.NewCounter(capa)
-	db := dynamo.New(counter, table)
-	svc := &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db,
-		Now: func() time.Time { return start.AddDate(0, 0, days-1) }}
-	counter.Reset()
-	for b.Loop() {
-		rep, err := svc.Report(ctx, "", "", "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if rep.Totals.TakeIns != stores*assocs*days {
-			b.Fatalf("take-ins = %d, want %d", rep.Totals.TakeIns, stores*assocs*days)
-		}
-	}
-	b.ReportMetric(float64(counter.Total())/float64(b.N), "requests/report")
-	b.ReportMetric(capa.units/float64(b.N), "RCU/report")
 }
