@@ -14,6 +14,12 @@
 // answers {"batches": [...], "remaining_orphans": n, "complete": bool}; invoke
 // again until complete is true (docs/reassignment.md).
 //
+// Metrics (CloudWatch embedded metric format on standard output, namespace
+// Loupe, dimension Function=staff-stream), one line per invocation, stream
+// batch or backfill alike (property trigger): ClientsReassigned (clients
+// moved) and ReassignmentBatches (batches completed). A replayed termination
+// counts 0 of both.
+//
 // Environment: TABLE_NAME (the DynamoDB table), SEND_QUEUE_URL (the SQS send
 // queue), LOUPE_BASE_URL (optional: the public base URL, for the link to the
 // printable list in the mail).
@@ -34,16 +40,78 @@ import (
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/lambdaenv"
 	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/metrics"
 	"github.com/loupehq/loupe/shared/reassign"
 	"github.com/loupehq/loupe/shared/sqsmail"
 )
 
-// newHandler returns the stream handler: wiring only, shared with the test.
-func newHandler(db *dynamo.DB, sender mail.Sender, baseURL string, logger *slog.Logger) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	svc := reassign.New(db, db, sender, time.Now, reassign.Config{BaseURL: baseURL, Logger: logger})
-	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-		return dynamo.HandleStream(ctx, ev, svc.HandleChange), nil
+// countingBatches is reassign's batch Store counting, for the invocation's
+// metrics, the clients moved and the batches completed through it.
+type countingBatches struct {
+	reassign.Store
+	moved int
+	done  map[string]bool
+}
+
+// SaveReassignmentAssignment saves a and counts it when it records a move.
+func (c *countingBatches) SaveReassignmentAssignment(ctx context.Context, id string, a reassign.Assignment) error {
+	if err := c.Store.SaveReassignmentAssignment(ctx, id, a); err != nil {
+		return err
 	}
+	if a.State == reassign.StateMoved {
+		c.moved++
+	}
+	return nil
+}
+
+// SaveReassignment saves b and counts it when it completes the batch (done,
+// review not yet mailed: the save that ends apply, once per batch).
+func (c *countingBatches) SaveReassignment(ctx context.Context, b reassign.Batch) error {
+	if err := c.Store.SaveReassignment(ctx, b); err != nil {
+		return err
+	}
+	if b.Status == reassign.StatusDone && !b.Mailed {
+		c.done[b.ID] = true
+	}
+	return nil
+}
+
+// function wires reassign for one invocation at a time: wiring only, shared
+// with the test.
+type function struct {
+	db      *dynamo.DB
+	sender  mail.Sender // nil: no review mail
+	baseURL string
+	logger  *slog.Logger
+	metrics *metrics.Writer // nil: no metrics
+}
+
+// service returns a reassign.Service whose batch writes go through counted.
+func (f *function) service(counted *countingBatches) *reassign.Service {
+	return reassign.New(f.db, counted, f.sender, time.Now, reassign.Config{BaseURL: f.baseURL, Logger: f.logger})
+}
+
+// newCounter returns a counting batch store over the table.
+func (f *function) newCounter() *countingBatches {
+	return &countingBatches{Store: f.db, done: map[string]bool{}}
+}
+
+// put writes the invocation's metrics line: ClientsReassigned and
+// ReassignmentBatches, with the trigger ("stream" or "backfill") as a property.
+func (f *function) put(ctx context.Context, trigger string, c *countingBatches) {
+	err := f.metrics.Put(map[string]string{"trigger": trigger},
+		metrics.Count("ClientsReassigned", c.moved), metrics.Count("ReassignmentBatches", len(c.done)))
+	if err != nil {
+		f.logger.WarnContext(ctx, "metrics not written", "err", err)
+	}
+}
+
+// stream handles a batch of the table's stream.
+func (f *function) stream(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	counted := f.newCounter()
+	res := dynamo.HandleStream(ctx, ev, f.service(counted).HandleChange)
+	f.put(ctx, "stream", counted)
+	return res, nil
 }
 
 // backfillMargin is the time left before the deadline when a backfill stops.
@@ -56,36 +124,43 @@ type backfillResult struct {
 	Complete  bool     `json:"complete"`
 }
 
-// newInvokeHandler serves stream events through stream, and a direct
-// {"loupe_backfill": "orphans"} invocation through svc.ReassignOrphans.
-func newInvokeHandler(stream func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error), svc *reassign.Service) func(context.Context, json.RawMessage) (any, error) {
-	return func(ctx context.Context, raw json.RawMessage) (any, error) {
-		var probe struct {
-			Backfill string `json:"loupe_backfill"`
-		}
-		if json.Unmarshal(raw, &probe) == nil && probe.Backfill == "orphans" {
-			run := ctx
-			if dl, ok := ctx.Deadline(); ok {
-				var cancel context.CancelFunc
-				run, cancel = context.WithDeadline(ctx, dl.Add(-backfillMargin))
-				defer cancel()
-			}
-			ids, err := svc.ReassignOrphans(run)
-			if err != nil && run.Err() == nil {
-				return nil, err
-			}
-			left, err := svc.Orphans(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return backfillResult{Batches: append([]string{}, ids...), Remaining: len(left), Complete: run.Err() == nil}, nil
-		}
-		var ev events.DynamoDBEvent
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return nil, err
-		}
-		return stream(ctx, ev)
+// invoke serves stream events through stream, and a direct
+// {"loupe_backfill": "orphans"} invocation through ReassignOrphans.
+func (f *function) invoke(ctx context.Context, raw json.RawMessage) (any, error) {
+	var probe struct {
+		Backfill string `json:"loupe_backfill"`
 	}
+	if json.Unmarshal(raw, &probe) == nil && probe.Backfill == "orphans" {
+		return f.backfill(ctx)
+	}
+	var ev events.DynamoDBEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return nil, err
+	}
+	return f.stream(ctx, ev)
+}
+
+// backfill reassigns orphaned clients until backfillMargin before the
+// deadline and reports what is left.
+func (f *function) backfill(ctx context.Context) (any, error) {
+	run := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		run, cancel = context.WithDeadline(ctx, dl.Add(-backfillMargin))
+		defer cancel()
+	}
+	counted := f.newCounter()
+	svc := f.service(counted)
+	ids, err := svc.ReassignOrphans(run)
+	f.put(ctx, "backfill", counted)
+	if err != nil && run.Err() == nil {
+		return nil, err
+	}
+	left, err := svc.Orphans(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return backfillResult{Batches: append([]string{}, ids...), Remaining: len(left), Complete: run.Err() == nil}, nil
 }
 
 func main() {
@@ -96,8 +171,7 @@ func main() {
 	if queueURL == "" {
 		lambdaenv.Exit(logger, "SEND_QUEUE_URL is not set")
 	}
-	sender := sqsmail.New(sqs.NewFromConfig(cfg), queueURL)
-	baseURL := os.Getenv("LOUPE_BASE_URL")
-	svc := reassign.New(db, db, sender, time.Now, reassign.Config{BaseURL: baseURL, Logger: logger})
-	lambda.Start(newInvokeHandler(newHandler(db, sender, baseURL, logger), svc))
+	f := &function{db: db, sender: sqsmail.New(sqs.NewFromConfig(cfg), queueURL), baseURL: os.Getenv("LOUPE_BASE_URL"),
+		logger: logger, metrics: metrics.New(os.Stdout, "staff-stream", nil)}
+	lambda.Start(f.invoke)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/metrics"
 	"github.com/loupehq/loupe/shared/reassign"
 	"github.com/loupehq/loupe/shared/sqsmail"
 )
@@ -91,7 +93,10 @@ func TestTerminationReassignsAndReplayChangesNothing(t *testing.T) {
 	db := dynamo.New(counter, table)
 	queue := &fakeSQS{}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	handle := newHandler(db, sqsmail.New(queue, "https://sqs.example/send"), "https://loupe.example.com", logger)
+	var out bytes.Buffer
+	f := &function{db: db, sender: sqsmail.New(queue, "https://sqs.example/send"), baseURL: "https://loupe.example.com",
+		logger: logger, metrics: metrics.New(&out, "staff-stream", nil)}
+	handle := f.stream
 	ev := loadEvent(t)
 
 	start := time.Now()
@@ -99,6 +104,7 @@ func TestTerminationReassignsAndReplayChangesNothing(t *testing.T) {
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("handler = %+v, %v; want no failures", resp, err)
 	}
+	checkEMF(t, &out, "stream", clients, 1)
 	t.Logf("%d clients reassigned on dynalite in %v with %d requests (%.1f a client): %v",
 		clients, time.Since(start), counter.Total(), float64(counter.Total())/clients, counter.Counts())
 
@@ -137,10 +143,12 @@ func TestTerminationReassignsAndReplayChangesNothing(t *testing.T) {
 
 	// Replay: the same record again moves nobody and queues nothing.
 	counter.Reset()
+	out.Reset()
 	resp, err = handle(ctx, ev)
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("replay = %+v, %v", resp, err)
 	}
+	checkEMF(t, &out, "stream", 0, 0)
 	if got := counter.Counts()["UpdateItem"]; got != 0 {
 		t.Fatalf("replay made %d UpdateItem calls, want 0", got)
 	}
@@ -160,10 +168,10 @@ func TestBackfillInvocation(t *testing.T) {
 	db := dynamo.New(client, table)
 	seed(t, db) // a1 terminated, its book still orphaned: no stream ran
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := reassign.New(db, db, nil, time.Now, reassign.Config{Logger: logger})
-	handle := newInvokeHandler(newHandler(db, nil, "", logger), svc)
+	var emf bytes.Buffer
+	f := &function{db: db, logger: logger, metrics: metrics.New(&emf, "staff-stream", nil)}
 
-	out, err := handle(ctx, json.RawMessage(`{"loupe_backfill":"orphans"}`))
+	out, err := f.invoke(ctx, json.RawMessage(`{"loupe_backfill":"orphans"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,13 +179,51 @@ func TestBackfillInvocation(t *testing.T) {
 	if !ok || !res.Complete || res.Remaining != 0 || len(res.Batches) != 1 {
 		t.Fatalf("backfill = %+v", out)
 	}
+	checkEMF(t, &emf, "backfill", clients, 1)
 	// A stream event still goes to the stream handler.
 	raw, _ := os.ReadFile("testdata/associate_terminated.json")
-	out, err = handle(ctx, raw)
+	emf.Reset()
+	out, err = f.invoke(ctx, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r, ok := out.(events.DynamoDBEventResponse); !ok || len(r.BatchItemFailures) != 0 {
 		t.Fatalf("stream answer = %+v", out)
+	}
+	checkEMF(t, &emf, "stream", 0, 0) // the backfill already moved a1's book
+}
+
+// checkEMF checks that out holds one EMF line of this function, from trigger,
+// with ClientsReassigned and ReassignmentBatches equal to clients and batches.
+func checkEMF(t *testing.T, out *bytes.Buffer, trigger string, clients, batches int) {
+	t.Helper()
+	if n := bytes.Count(out.Bytes(), []byte("\n")); n != 1 {
+		t.Fatalf("want one EMF line, got %d: %q", n, out.String())
+	}
+	var line struct {
+		AWS struct {
+			CloudWatchMetrics []struct {
+				Namespace  string
+				Dimensions [][]string
+				Metrics    []struct{ Name, Unit string }
+			}
+		} `json:"_aws"`
+		Function            string
+		Trigger             string   `json:"trigger"`
+		ClientsReassigned   *float64 `json:"ClientsReassigned"`
+		ReassignmentBatches *float64 `json:"ReassignmentBatches"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("EMF line is not JSON: %v: %s", err, out.Bytes())
+	}
+	cw := line.AWS.CloudWatchMetrics
+	if line.Function != "staff-stream" || len(cw) != 1 || cw[0].Namespace != metrics.Namespace ||
+		fmt.Sprint(cw[0].Dimensions) != "[[Function]]" || fmt.Sprint(cw[0].Metrics) != "[{ClientsReassigned Count} {ReassignmentBatches Count}]" {
+		t.Fatalf("EMF metadata = %+v (Function %q)", cw, line.Function)
+	}
+	if line.Trigger != trigger || line.ClientsReassigned == nil || line.ReassignmentBatches == nil ||
+		*line.ClientsReassigned != float64(clients) || *line.ReassignmentBatches != float64(batches) {
+		t.Errorf("EMF %s: trigger %q, ClientsReassigned %v, ReassignmentBatches %v; want %s, %d, %d",
+			out.Bytes(), line.Trigger, line.ClientsReassigned, line.ReassignmentBatches, trigger, clients, batches)
 	}
 }
