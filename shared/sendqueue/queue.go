@@ -48,7 +48,7 @@ type Queue struct {
 	cfg QueueConfig
 }
 
-// var _ touch.Queue = (*Queue)(nil) // restored once touch.Queue lands
+var _ touch.Queue = (*Queue)(nil)
 
 // NewQueue returns a Queue sending to queueURL through api.
 func NewQueue(api BatchAPI, queueURL string, cfg QueueConfig) *Queue {
