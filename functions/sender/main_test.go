@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -15,8 +18,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go"
 
+	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/metrics"
+	"github.com/loupehq/loupe/shared/sendqueue"
 	"github.com/loupehq/loupe/shared/sesmail"
 	"github.com/loupehq/loupe/shared/sestest"
+	"github.com/loupehq/loupe/shared/touch"
 )
 
 // Record ids in testdata/sqs-event.json.
@@ -28,7 +35,12 @@ const (
 
 func loadEvent(t *testing.T) events.SQSEvent {
 	t.Helper()
-	b, err := os.ReadFile("testdata/sqs-event.json")
+	return loadFile(t, "testdata/sqs-event.json")
+}
+
+func loadFile(t *testing.T, name string) events.SQSEvent {
+	t.Helper()
+	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +60,8 @@ func TestHandlerSendsThroughSESLocal(t *testing.T) {
 	endpoint := sestest.Start(t)
 	client := sestest.Client(t, endpoint)
 	sender := sesmail.New(client, sesmail.Config{ConfigurationSet: "loupe-test", Concurrency: concurrency, Logger: quiet()})
-	handle := newHandler(sender, quiet())
+	var emf bytes.Buffer
+	handle := newHandler(&sendqueue.Drain{Sender: sender, Logger: quiet()}, metrics.New(&emf, "sender", nil), quiet())
 
 	resp, err := handle(context.Background(), loadEvent(t))
 	if err != nil {
@@ -68,6 +81,15 @@ func TestHandlerSendsThroughSESLocal(t *testing.T) {
 	}
 	if got, want := strings.Join(sent[0].Destination.To, ","), "claire@example.net"; !strings.Contains(got, want) {
 		t.Errorf("first mail To = %q, want it to hold %q", got, want)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(emf.Bytes(), &line); err != nil {
+		t.Fatalf("EMF line %q: %v", emf.String(), err)
+	}
+	for name, want := range map[string]float64{"MailSent": 2, "TouchpointsSent": 0, "TouchpointsSkipped": 0, "SendRetried": 0} {
+		if got := line[name]; got != want {
+			t.Errorf("EMF %s = %v, want %v", name, got, want)
+		}
 	}
 	if got := sender.Rate(context.Background()); got != sestest.MaxSendRate/concurrency {
 		t.Errorf("rate = %v, want MaxSendRate/%d = %v", got, concurrency, sestest.MaxSendRate/concurrency)
@@ -111,7 +133,7 @@ func TestHandlerFailures(t *testing.T) {
 				MaxRate: 1000, MaxAttempts: 3, Logger: quiet(),
 				Sleep: func(context.Context, time.Duration) error { return nil },
 			})
-			resp, err := newHandler(sender, quiet())(context.Background(), loadEvent(t))
+			resp, err := newHandler(&sendqueue.Drain{Sender: sender, Logger: quiet()}, nil, quiet())(context.Background(), loadEvent(t))
 			if err != nil {
 				t.Fatalf("handler: %v", err)
 			}
@@ -123,6 +145,97 @@ func TestHandlerFailures(t *testing.T) {
 				t.Errorf("BatchItemFailures = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// Record ids in testdata/sqs-touchpoints.json (customers c-1001, c-1002, c-1003).
+const (
+	idBirthday  = "6f1c2a9e-0b7d-4c55-9a0e-3e1f7c2d9b10"
+	idChristmas = "8a4e3b1d-2c6f-4f0a-8b9c-5d7e1a2f3c40"
+	idEvent     = "d2b7c9e4-5f1a-4e3b-9c8d-7a6b5c4d3e20"
+)
+
+// fakeDeliverer answers Deliver per customer id.
+type fakeDeliverer struct {
+	results map[string]touch.Result
+	errs    map[string]error
+	got     []touch.Entry
+}
+
+func (f *fakeDeliverer) Deliver(ctx context.Context, entries []touch.Entry, sender mail.Sender) (touch.Result, error) {
+	f.got = append(f.got, entries...)
+	id := entries[0].CustomerID
+	if err := f.errs[id]; err != nil {
+		return touch.Result{}, err
+	}
+	if r, ok := f.results[id]; ok {
+		return r, nil
+	}
+	return touch.Result{Sent: 1}, nil
+}
+
+func TestHandlerTouchpointRecords(t *testing.T) {
+	throttled := fmt.Errorf("deliver: %w", mail.ErrTemporary)
+	tests := []struct {
+		name       string
+		deliverer  *fakeDeliverer
+		cancelled  bool
+		want       []string // BatchItemFailures
+		sent, skip float64
+	}{
+		{"all sent", &fakeDeliverer{}, false, nil, 3, 0},
+		{"skipped and duplicate are done", &fakeDeliverer{results: map[string]touch.Result{
+			"c-1002": {Skipped: 1}, "c-1003": {Duplicate: 1}}}, false, nil, 1, 1},
+		{"a temporary failure is retried, never dropped", &fakeDeliverer{errs: map[string]error{"c-1002": throttled}}, false, []string{idChristmas}, 2, 0},
+		{"a ledger error is retried", &fakeDeliverer{errs: map[string]error{"c-1001": errors.New("ProvisionedThroughputExceededException")}}, false, []string{idBirthday}, 2, 0},
+		{"out of time: every record is retried", &fakeDeliverer{}, true, []string{idBirthday, idChristmas, idEvent}, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var emf bytes.Buffer
+			d := &sendqueue.Drain{Touchpoints: tt.deliverer, Sender: &mail.Fake{}, Logger: quiet()}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancelled {
+				cancel()
+			}
+			resp, err := newHandler(d, metrics.New(&emf, "sender", nil), quiet())(ctx, loadFile(t, "testdata/sqs-touchpoints.json"))
+			if err != nil {
+				t.Fatalf("handler: %v", err)
+			}
+			var got []string
+			for _, f := range resp.BatchItemFailures {
+				got = append(got, f.ItemIdentifier)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("BatchItemFailures = %q, want %q", got, tt.want)
+			}
+			var line map[string]any
+			if err := json.Unmarshal(emf.Bytes(), &line); err != nil {
+				t.Fatalf("EMF line %q: %v", emf.String(), err)
+			}
+			if line["TouchpointsSent"] != tt.sent || line["TouchpointsSkipped"] != tt.skip || line["SendRetried"] != float64(len(tt.want)) {
+				t.Errorf("EMF sent %v skipped %v retried %v, want %v %v %v", line["TouchpointsSent"], line["TouchpointsSkipped"],
+					line["SendRetried"], tt.sent, tt.skip, len(tt.want))
+			}
+			if !tt.cancelled && len(tt.deliverer.got) != 3 {
+				t.Fatalf("Deliver saw %d entries, want 3", len(tt.deliverer.got))
+			}
+			if !tt.cancelled {
+				if e := tt.deliverer.got[2]; e.Occasion != "event:gala-2027" || e.StoreID != "nyc" || e.Planned.String() != "2026-12-01" {
+					t.Errorf("third entry decoded as %+v", e)
+				}
+			}
+		})
+	}
+}
+
+// Without a planner a touchpoint is retried (and reaches the DLQ), never dropped.
+func TestHandlerTouchpointWithoutPlanner(t *testing.T) {
+	d := &sendqueue.Drain{Sender: &mail.Fake{}, Logger: quiet()}
+	resp, _ := newHandler(d, nil, quiet())(context.Background(), loadFile(t, "testdata/sqs-touchpoints.json"))
+	if got, want := len(resp.BatchItemFailures), 3; got != want {
+		t.Fatalf("%d failures, want %d", got, want)
 	}
 }
 
