@@ -4,6 +4,6 @@
 // scoped, every environment variable the Go code reads is set, the table
 // matches notes/keys.md, schedules retry into a dead-letter queue, and logs
 // have retention. The package has no exported API; run it with
-// `go test ./infra/...`. Set LOUPE_TEMPLATE_STRICT=1 to also fail on
-// function folders that do not exist yet.
+// `go test ./infra/...`; a function declared in the template without its
+// folder or Makefile entry fails it.
 package templatetest

@@ -20,7 +20,7 @@ var requiredEnv = map[string][]string{
 	"DashboardApiFunction": nil,
 	"StaffStreamFunction":  {"SEND_QUEUE_URL", "LOUPE_BASE_URL"},
 	"RepairStreamFunction": nil,
-	"TouchpointsFunction":  {"SEND_QUEUE_URL"},
+	"TouchpointsFunction":  {"SEND_QUEUE_URL", "LOUPE_FATIGUE_CAP_DAYS"},
 	"SenderFunction":       {"SES_CONFIGURATION_SET", "UNSUBSCRIBE_BASE_URL", "LOUPE_UNSUBSCRIBE_SECRET", "SENDER_MAX_RATE"},
 	"SesFeedbackFunction":  nil,
 }
@@ -40,8 +40,6 @@ func notFromTemplate(name string) bool {
 		return true // set by Lambda or read by the SDK
 	case name == "LOUPE_API_TOKEN":
 		return true // local bearer token; in AWS the JWT authorizer guards staff routes
-	case name == "LOUPE_TEMPLATE_STRICT":
-		return true // this test's own switch
 	}
 	return false
 }

@@ -145,12 +145,9 @@ func TestEveryFolderAndMakefileEntryIsDeployed(t *testing.T) {
 }
 
 // TestAllFunctionFoldersExist lists every function without code or without
-// a Makefile entry. It runs only with LOUPE_TEMPLATE_STRICT=1, which the
-// lead turns on once all seven folders exist.
+// a Makefile entry. Every function has its folder now, so it always runs
+// (LOUPE_TEMPLATE_STRICT is no longer needed).
 func TestAllFunctionFoldersExist(t *testing.T) {
-	if os.Getenv("LOUPE_TEMPLATE_STRICT") != "1" {
-		t.Skip("set LOUPE_TEMPLATE_STRICT=1 to require every function folder and Makefile entry")
-	}
 	tpl := loadTemplate(t)
 	root := repoRoot(t)
 	mk := makefileFunctions(t)

@@ -1,0 +1,79 @@
+// Command touchpoints is the Lambda function the daily schedule (EventBridge
+// Scheduler, ScheduleV2 in template.yaml) invokes: it plans the touchpoints of
+// each store's own local today and queues them, one SQS message an entry, on
+// the send queue, where the sender function renders and sends them. It sends
+// no mail and renders none. Before planning it requeues claims older than
+// RecoverAfter that were never sent (a crashed sender or a lost message).
+// Claims are conditional writes in the DynamoDB ledger: a duplicate or retried
+// invocation plans nothing new. The Scheduler's payload is ignored.
+//
+// Manual run (backfill, tests): invoke it with {"loupe_date": "YYYY-MM-DD"}
+// to plan that store-local day for every store, e.g.
+//
+//	aws lambda invoke --function-name <TouchpointsFunction> \
+//	  --cli-binary-format raw-in-base64-out --payload '{"loupe_date":"2026-12-01"}' out.json
+//
+// It answers {"loupe_date", "requeued", "planned", "deferred"} and writes one
+// EMF line (TouchpointsPlanned, TouchpointsDeferred, TouchpointsRequeued).
+//
+// Environment: TABLE_NAME (the table and its touchpoint ledger),
+// SEND_QUEUE_URL (the SQS send queue), LOUPE_FATIGUE_CAP_DAYS (optional: the
+// fatigue cap in days, default 7). The unsubscribe secret and base URL are
+// the sender's: mail is rendered at send time.
+package main
+
+import (
+	"os"
+	"strconv"
+	"time"
+	_ "time/tzdata" // store time zones on provided.al2023, which has no tz database
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/loupehq/loupe/shared/lambdaenv"
+	"github.com/loupehq/loupe/shared/metrics"
+	"github.com/loupehq/loupe/shared/sendqueue"
+	"github.com/loupehq/loupe/shared/touch"
+)
+
+func main() {
+	logger, cfg := lambdaenv.Boot()
+	db := lambdaenv.Table(logger, cfg)
+
+	queueURL := os.Getenv("SEND_QUEUE_URL")
+	if queueURL == "" {
+		lambdaenv.Exit(logger, "SEND_QUEUE_URL is not set")
+	}
+	capDays, err := parseCap(os.Getenv("LOUPE_FATIGUE_CAP_DAYS"))
+	if err != nil {
+		lambdaenv.Exit(logger, "LOUPE_FATIGUE_CAP_DAYS is not a whole number of days from 1 to 365", "err", err)
+	}
+	ledger := db.Ledger()
+	planner := &touch.Planner{
+		DB:        db,
+		Ledger:    ledger,
+		Campaigns: ledger,
+		Cap:       capDays,
+		Now:       time.Now,
+		Log:       logger,
+	}
+	queue := sendqueue.NewQueue(sqs.NewFromConfig(cfg), queueURL, sendqueue.QueueConfig{})
+	lambda.Start(newHandler(planner, db, queue, metrics.New(os.Stdout, "touchpoints", nil), logger))
+}
+
+// parseCap returns the fatigue cap in days in s, 0 (touch.DefaultCap) when s
+// is "". Returns an error when s is not a whole number from 1 to 365.
+func parseCap(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, err
+	}
+	if n < 1 || n > 365 {
+		return 0, strconv.ErrRange
+	}
+	return n, nil
+}
