@@ -92,6 +92,9 @@ func (s *server) routes() []route {
 		{"POST /u/{token}", public, s.unsubscribe},
 		{"POST /campaigns", staff, s.postCampaign},
 		{"GET /coverage", staff, s.getCoverage},
+		{"GET /stores/{store_id}/inspection", staff, s.getInspection},
+		{"PUT /stores/{store_id}/inspection", staff, s.putInspection},
+		{"DELETE /stores/{store_id}/inspection", staff, s.deleteInspection},
 	}
 }
 
