@@ -1,0 +1,73 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/loupehq/loupe/infra/e2e/lambdahost"
+)
+
+// BenchmarkColdStart reports, per function, the size of its arm64 bootstrap
+// as deployed (stripped, the Makefile's flags) and the time from process start
+// to ready (its first GET /invocation/next) of the same code built for this
+// machine, under the harness's Runtime API. Target: under 50 ms.
+//
+// Init needs no AWS endpoint (the SDK clients connect lazily), so the
+// services are not started: the endpoints point at a closed port.
+//
+//	go test ./infra/e2e/ -run '^$' -bench ColdStart -benchtime 5x
+func BenchmarkColdStart(b *testing.B) {
+	tmpl, bins := binaries(b)
+	if b.Failed() {
+		b.FailNow()
+	}
+	armDir := b.TempDir()
+	res := (&stack{tmpl: tmpl, table: "loupe-bench", sendURL: "http://127.0.0.1:9/123456789012/loupe-bench"}).resolver()
+	ids := make([]string, 0, len(bins))
+	for id := range bins {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		f := tmpl.Function(id)
+		arm := filepath.Join(armDir, f.Dir, "bootstrap")
+		if err := lambdahost.Build(context.Background(), built.root, f.Dir, "arm64", arm); err != nil {
+			b.Fatal(err)
+		}
+		armInfo, err := os.Stat(arm)
+		if err != nil {
+			b.Fatal(err)
+		}
+		env, err := res.Env(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, k := range []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_SQS"} {
+			env[k] = "http://127.0.0.1:9"
+		}
+		b.Run(f.Dir, func(b *testing.B) {
+			var total time.Duration
+			for b.Loop() {
+				h, err := lambdahost.Start(lambdahost.Config{Name: "bench-" + f.Dir, Binary: bins[id], Env: env,
+					Memory: f.MemorySize, Dir: filepath.Dir(bins[id])})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				d, err := h.Ready(ctx)
+				cancel()
+				h.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+				total += d
+			}
+			b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-ready")
+			b.ReportMetric(float64(armInfo.Size())/(1<<20), "arm64-MiB")
+		})
+	}
+}

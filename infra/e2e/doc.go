@@ -1,0 +1,14 @@
+// Package e2e holds the end-to-end tests of the real Lambda bootstraps: each
+// function of template.yaml is built as its Makefile target builds it (for
+// this machine's architecture) and run behind a Lambda Runtime API served by
+// package lambdahost, on dynalite, aws-ses-v2-local and an SQS stand-in, with
+// the environment the template gives it. TestScenario drives every job
+// through the POS webhook; BenchmarkColdStart reports each arm64 bootstrap's
+// size and each native bootstrap's time from process start to ready.
+//
+//	go test ./infra/e2e/ -run TestScenario -v
+//	LOUPE_E2E_COUNTS=counts.json go test ./infra/e2e/ -run TestScenario
+//	go test ./infra/e2e/ -run '^$' -bench ColdStart -benchtime 1x
+//
+// Without node or node_modules the tests are skipped; with CI=true they fail.
+package e2e

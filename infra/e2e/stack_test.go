@@ -1,0 +1,452 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/loupehq/loupe/infra/e2e/lambdahost"
+	"github.com/loupehq/loupe/shared/dynalite"
+	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/sestest"
+)
+
+// Test secrets standing in for the Secrets Manager dynamic references.
+const (
+	webhookSecretName     = "loupe/e2e/webhook"
+	unsubscribeSecretName = "loupe/e2e/unsubscribe"
+	webhookSecret         = "whsec_e2e_0123456789abcdef"
+	unsubscribeSecret     = "unsub_e2e_0123456789abcdef0123"
+	region                = "us-east-1"
+	apiID                 = "e2eapi"
+	configurationSet      = "loupe-e2e-mail"
+)
+
+// built holds the bootstraps TestMain's first user builds, shared by tests and
+// benchmarks.
+var built struct {
+	once sync.Once
+	root string
+	tmpl *lambdahost.Template
+	dir  string
+	bins map[string]string // LogicalID -> bootstrap path (native arch)
+	errs map[string]error  // LogicalID -> build error
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := dynalite.Main(m)
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// toolsOrSkip skips tb when node_modules' stand-ins cannot run (fails under
+// CI=true), like shared/dynalite does.
+func toolsOrSkip(tb testing.TB) {
+	tb.Helper()
+	reason := ""
+	if _, err := exec.LookPath("node"); err != nil {
+		reason = "node is not on PATH"
+	} else if root, err := lambdahost.RepoRoot(); err != nil {
+		reason = err.Error()
+	} else {
+		for _, b := range []string{"dynalite", "aws-ses-v2-local"} {
+			if _, err := os.Stat(filepath.Join(root, "node_modules", ".bin", b)); err != nil {
+				reason = "node_modules/.bin/" + b + " is missing (run npm ci)"
+			}
+		}
+	}
+	if reason == "" {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("e2e: %s", reason)
+	}
+	tb.Skipf("e2e: %s", reason)
+}
+
+// binaries builds every function of the template whose folder exists, for
+// this machine's architecture, once per test binary.
+func binaries(tb testing.TB) (*lambdahost.Template, map[string]string) {
+	tb.Helper()
+	built.once.Do(func() {
+		built.root, built.err = lambdahost.RepoRoot()
+		if built.err != nil {
+			return
+		}
+		built.tmpl, built.err = lambdahost.LoadTemplate(built.root)
+		if built.err != nil {
+			return
+		}
+		built.dir, built.err = os.MkdirTemp("", "loupe-e2e-")
+		if built.err != nil {
+			return
+		}
+		built.bins, built.errs = map[string]string{}, map[string]error{}
+		var mu sync.Mutex
+		sem := make(chan struct{}, 2) // the machine has 2 cores
+		var wg sync.WaitGroup
+		for _, f := range built.tmpl.Functions {
+			if _, err := os.Stat(filepath.Join(built.root, "functions", f.Dir, "main.go")); err != nil {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				out := filepath.Join(built.dir, f.Dir, "bootstrap")
+				err := lambdahost.Build(context.Background(), built.root, f.Dir, "", out)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					built.errs[f.LogicalID] = err
+					return
+				}
+				built.bins[f.LogicalID] = out
+			}()
+		}
+		wg.Wait()
+	})
+	if built.err != nil {
+		tb.Fatalf("e2e: %v", built.err)
+	}
+	for id, err := range built.errs {
+		tb.Errorf("e2e: build %s: %v", id, err)
+	}
+	return built.tmpl, built.bins
+}
+
+// stack is the whole application on this machine: every built function
+// behind its Runtime API host, dynalite and aws-ses-v2-local behind counting
+// proxies, the SQS stand-in, the stream pump and the HTTP API.
+type stack struct {
+	t        *testing.T
+	tmpl     *lambdahost.Template
+	table    string
+	ddb      *dynamodb.Client // direct to dynalite, uncounted
+	sesURL   string           // aws-ses-v2-local, uncounted
+	dyn, ses *lambdahost.Counter
+	queue    *lambdahost.Queue
+	sendURL  string
+	hosts    map[string]*lambdahost.Host
+	ready    map[string]time.Duration
+	pump     *lambdahost.Pump
+	gw       *lambdahost.Gateway
+	http     *http.Client
+	qmaps    []lambdahost.QueueMapping
+	rules    map[string][]*lambdahost.Pattern // LogicalID -> EventBridge rule patterns
+
+	mu          sync.Mutex
+	step        string
+	steps       []string
+	invocations map[string]map[string]int // step -> LogicalID -> invocations
+	records     map[string]int            // step -> stream records
+}
+
+// newStack starts everything; t.Cleanup stops it.
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	toolsOrSkip(t)
+	tmpl, bins := binaries(t)
+	if t.Failed() {
+		t.FailNow()
+	}
+	s := &stack{t: t, tmpl: tmpl, hosts: map[string]*lambdahost.Host{}, ready: map[string]time.Duration{},
+		rules: map[string][]*lambdahost.Pattern{}, invocations: map[string]map[string]int{}, records: map[string]int{}}
+	ctx := context.Background()
+
+	dynEndpoint := dynalite.Shared(t)
+	s.ddb = dynalite.Client(t, dynEndpoint)
+	s.table = dynalite.TableName(t)
+	if err := dynamo.CreateTable(ctx, s.ddb, s.table); err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	s.sesURL = sestest.Start(t)
+
+	var err error
+	if s.dyn, err = lambdahost.StartCounter("dynamodb", dynEndpoint); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.dyn.Close)
+	if s.ses, err = lambdahost.StartCounter("sesv2", s.sesURL, "SendEmail"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.ses.Close)
+	if s.queue, err = lambdahost.StartQueue(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.queue.Close)
+	s.sendURL = s.queue.URL("loupe-e2e-SendQueue")
+
+	res := s.resolver()
+	ids := make([]string, 0, len(bins))
+	for id := range bins {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		f := tmpl.Function(id)
+		env, err := res.Env(f)
+		if err != nil {
+			t.Fatalf("environment from template.yaml: %v", err)
+		}
+		env["AWS_ENDPOINT_URL_DYNAMODB"] = s.dyn.Endpoint()
+		env["AWS_ENDPOINT_URL_SESV2"] = s.ses.Endpoint()
+		env["AWS_ENDPOINT_URL_SQS"] = s.queue.Endpoint()
+		h, err := lambdahost.Start(lambdahost.Config{
+			Name:    "loupe-e2e-" + f.Dir,
+			Binary:  bins[id],
+			Env:     env,
+			Timeout: time.Duration(min(f.Timeout, 30)) * time.Second,
+			Memory:  f.MemorySize,
+			Region:  region,
+			Dir:     filepath.Dir(bins[id]),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(h.Close)
+		s.hosts[id] = h
+	}
+	rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for _, id := range ids {
+		d, err := s.hosts[id].Ready(rctx)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		s.ready[id] = d
+	}
+
+	// Event sources, as the template declares them.
+	s.pump = lambdahost.NewPump(s.ddb, s.table, "NEW_AND_OLD_IMAGES", region)
+	s.gw = &lambdahost.Gateway{Claims: map[string]string{"sub": "e2e-staff", "iss": "https://issuer.e2e.invalid", "scope": "loupe/staff"}}
+	s.http = &http.Client{Transport: s.gw, Timeout: 40 * time.Second}
+	for _, id := range ids {
+		f := tmpl.Function(id)
+		for _, ev := range f.Events {
+			switch ev.Type {
+			case "HttpApi":
+				s.gw.Add(ev.Method, ev.Path, ev.Authorizer, id, s.invoker(id))
+			case "DynamoDB":
+				var pats []*lambdahost.Pattern
+				for _, raw := range ev.FilterPatterns {
+					p, err := lambdahost.ParsePattern(raw)
+					if err != nil {
+						t.Fatalf("%s/%s: %v", id, ev.Name, err)
+					}
+					pats = append(pats, p)
+				}
+				s.pump.Add(&lambdahost.Mapping{Name: id + "/" + ev.Name, Invoke: s.invoker(id), BatchSize: ev.BatchSize,
+					Filters: pats, ReportBatchFailures: ev.ReportBatchFailures, MaxRetries: ev.MaximumRetryAttempts})
+			case "SQS":
+				s.qmaps = append(s.qmaps, lambdahost.QueueMapping{QueueURL: s.sendURL, Invoke: s.invoker(id),
+					BatchSize: ev.BatchSize, ReportBatchFailures: ev.ReportBatchFailures, MaxReceiveCount: 5})
+			case "EventBridgeRule":
+				v, err := res.JSON(ev.EventBridgePatternRaw)
+				if err != nil {
+					t.Fatalf("%s/%s pattern: %v", id, ev.Name, err)
+				}
+				b, _ := json.Marshal(v)
+				p, err := lambdahost.ParsePattern(string(b))
+				if err != nil {
+					t.Fatalf("%s/%s: %v", id, ev.Name, err)
+				}
+				s.rules[id] = append(s.rules[id], p)
+			}
+		}
+	}
+	// Baseline: an empty table makes no records.
+	if _, err := s.pump.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// resolver answers the template's references the way this stack is wired.
+func (s *stack) resolver() *lambdahost.Resolver {
+	refs := map[string]string{}
+	for k, v := range s.tmpl.Parameters {
+		refs[k] = v
+	}
+	for k, v := range map[string]string{
+		"Table":                 s.table,
+		"Environment":           "dev",
+		"WebhookSecretName":     webhookSecretName,
+		"UnsubscribeSecretName": unsubscribeSecretName,
+		"SecretsRevision":       "1",
+		"SesIdentity":           "stores.e2e.example",
+		"UnsubscribeBaseUrl":    "",
+		"SenderMaxRate":         "",
+		"ConfigurationSet":      configurationSet,
+		"SendQueue":             s.sendURL,
+		"SendQueue.Arn":         "arn:aws:sqs:us-east-1:123456789012:loupe-e2e-SendQueue",
+		"SendQueue.QueueName":   "loupe-e2e-SendQueue",
+		"HttpApi":               apiID,
+		"AWS::Region":           region,
+		"AWS::URLSuffix":        "amazonaws.com",
+		"AWS::AccountId":        "123456789012",
+		"AWS::Partition":        "aws",
+		"AWS::StackName":        "loupe-e2e",
+	} {
+		refs[k] = v
+	}
+	return &lambdahost.Resolver{
+		Refs: refs,
+		Conditions: map[string]bool{
+			"IsProd": false, "HasAlarmEmail": false, "HasUnsubscribeBaseUrl": false, "HasSenderMaxRate": false,
+		},
+		Secrets: map[string]string{webhookSecretName: webhookSecret, unsubscribeSecretName: unsubscribeSecret},
+	}
+}
+
+// invoker returns the InvokeFunc of function id, counting invocations per step.
+func (s *stack) invoker(id string) lambdahost.InvokeFunc {
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		s.mu.Lock()
+		if s.invocations[s.step] == nil {
+			s.invocations[s.step] = map[string]int{}
+		}
+		s.invocations[s.step][id]++
+		s.mu.Unlock()
+		return s.hosts[id].Invoke(ctx, payload)
+	}
+}
+
+// has reports whether function id was built and runs.
+func (s *stack) has(id string) bool { return s.hosts[id] != nil }
+
+// begin starts counting under step.
+func (s *stack) begin(step string) {
+	s.mu.Lock()
+	s.step = step
+	s.steps = append(s.steps, step)
+	s.mu.Unlock()
+	s.dyn.SetStep(step)
+	s.ses.SetStep(step)
+	s.queue.SetStep(step)
+}
+
+// settle runs the event sources until nothing moves: stream records to the
+// stream functions, the send queue to the sender.
+func (s *stack) settle() {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	for range 10 {
+		n, err := s.pump.Run(ctx)
+		if err != nil {
+			s.t.Fatalf("stream pump: %v", err)
+		}
+		s.mu.Lock()
+		s.records[s.step] += n
+		s.mu.Unlock()
+		m := 0
+		for _, qm := range s.qmaps {
+			m += s.queue.Drain(ctx, qm)
+		}
+		if n == 0 && m == 0 {
+			return
+		}
+	}
+	s.t.Errorf("event sources did not settle after 10 rounds")
+}
+
+// publish sends an EventBridge event to every function whose rule matches it.
+// Returns the number of functions invoked.
+func (s *stack) publish(event []byte) int {
+	s.t.Helper()
+	n := 0
+	for id, pats := range s.rules {
+		if !lambdahost.MatchAny(pats, event) {
+			continue
+		}
+		n++
+		if _, err := s.invoker(id)(context.Background(), event); err != nil {
+			s.t.Errorf("eventbridge -> %s: %v", id, err)
+		}
+	}
+	return n
+}
+
+// stepCounts is one step's requests, for LOUPE_E2E_COUNTS.
+type stepCounts struct {
+	Step          string         `json:"step"`
+	DynamoDB      map[string]int `json:"dynamodb"`
+	SESv2         map[string]int `json:"sesv2"`
+	SQS           map[string]int `json:"sqs"`
+	Invocations   map[string]int `json:"invocations"`
+	StreamRecords int            `json:"stream_records"`
+}
+
+// report logs the counts per step and writes them to LOUPE_E2E_COUNTS.
+func (s *stack) report() {
+	s.t.Helper()
+	dyn, ses, sqs := s.dyn.Counts(), s.ses.Counts(), s.queue.Counts()
+	var out []stepCounts
+	s.mu.Lock()
+	for _, st := range s.steps {
+		c := stepCounts{Step: st, DynamoDB: orEmpty(dyn[st]), SESv2: orEmpty(ses[st]), SQS: orEmpty(sqs[st]),
+			Invocations: orEmpty(s.invocations[st]), StreamRecords: s.records[st]}
+		out = append(out, c)
+	}
+	s.mu.Unlock()
+	for _, c := range out {
+		s.t.Logf("counts %-14s dynamodb %3d [%s] | sesv2 %d [%s] | sqs %d [%s] | invocations [%s] | stream records %d",
+			c.Step, lambdahost.Total(c.DynamoDB), lambdahost.Format(c.DynamoDB), lambdahost.Total(c.SESv2),
+			lambdahost.Format(c.SESv2), lambdahost.Total(c.SQS), lambdahost.Format(c.SQS),
+			lambdahost.Format(c.Invocations), c.StreamRecords)
+	}
+	ready := map[string]float64{}
+	for id, d := range s.ready {
+		ready[id] = float64(d.Microseconds()) / 1000
+		s.t.Logf("ready %-22s %6.1f ms (process start to first /next, native %s build)", id, ready[id], "linux")
+	}
+	path := os.Getenv("LOUPE_E2E_COUNTS")
+	if path == "" {
+		return
+	}
+	b, err := json.MarshalIndent(map[string]any{"steps": out, "ready_ms": ready}, "", "  ")
+	if err != nil {
+		s.t.Errorf("encode counts: %v", err)
+		return
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		s.t.Errorf("write %s: %v", path, err)
+	}
+}
+
+func orEmpty(m map[string]int) map[string]int {
+	if m == nil {
+		return map[string]int{}
+	}
+	return m
+}
+
+// outputs returns every function's captured stdout and stderr.
+func (s *stack) outputs() map[string]string {
+	out := map[string]string{}
+	for id, h := range s.hosts {
+		out[id] = h.Output()
+	}
+	return out
+}
+
+// describe is a short view of a response for failure messages.
+func describe(resp *http.Response, body []byte) string {
+	return fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body)))
+}
