@@ -63,7 +63,7 @@ func newApp(db *embedded.DB, dir, baseURL string, logger *slog.Logger) (*app, er
 	a := &app{db: db, dir: dir, outbox: ob, unsub: unsub.New([]byte(secret)), logger: logger}
 	a.reassign = reassign.New(db, db, ob, time.Now, reassign.Config{BaseURL: baseURL, Logger: logger})
 	a.compliance = &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db, Customers: db, Now: time.Now, Log: logger,
-		AllowedDomains: allowedDomains(dir)}
+		AllowedDomains: allowedDomains(dir), Inspections: db.Compliance()}
 	mailBase := baseURL
 	if mailBase == "" {
 		mailBase = os.Getenv(envBaseURL)
@@ -193,8 +193,9 @@ func withApp(ctx context.Context, name, dir string, stderr io.Writer, fn func(a 
 const scheduleEvery = time.Hour
 
 // runSchedule is the local stand-in for the EventBridge schedule: it runs the
-// touchpoint job for every store's local today at once and then every period
-// until ctx ends. Failures are logged (ids only) and retried next period.
+// touchpoint job for every store's local today, and the inspections' morning
+// mails, at once and then every period until ctx ends. Failures are logged
+// (ids only) and retried next period.
 func (a *app) runSchedule(ctx context.Context, period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
@@ -206,6 +207,11 @@ func (a *app) runSchedule(ctx context.Context, period time.Duration) {
 			a.logger.Error("daily touchpoints", "err", err)
 		} else if res.Sent > 0 {
 			a.logger.Info("daily touchpoints", "sent", res.Sent)
+		}
+		if n, err := a.compliance.RunMorning(ctx, time.Now(), a.outbox); err != nil {
+			a.logger.Error("inspection mornings", "err", err)
+		} else if n > 0 {
+			a.logger.Info("inspection mornings", "sent", n)
 		}
 		select {
 		case <-ctx.Done():
