@@ -155,23 +155,32 @@ const (
 	idEvent     = "d2b7c9e4-5f1a-4e3b-9c8d-7a6b5c4d3e20"
 )
 
-// fakeDeliverer answers Deliver per customer id.
+// fakeDeliverer answers as Planner.Deliver does: entries in order, stopping
+// at the first error, per customer id.
 type fakeDeliverer struct {
 	results map[string]touch.Result
 	errs    map[string]error
+	calls   int
 	got     []touch.Entry
 }
 
 func (f *fakeDeliverer) Deliver(ctx context.Context, entries []touch.Entry, sender mail.Sender) (touch.Result, error) {
+	f.calls++
 	f.got = append(f.got, entries...)
-	id := entries[0].CustomerID
-	if err := f.errs[id]; err != nil {
-		return touch.Result{}, err
+	var res touch.Result
+	for _, e := range entries {
+		if err := f.errs[e.CustomerID]; err != nil {
+			return res, err
+		}
+		r, ok := f.results[e.CustomerID]
+		if !ok {
+			r = touch.Result{Sent: 1}
+		}
+		res.Sent += r.Sent
+		res.Skipped += r.Skipped
+		res.Duplicate += r.Duplicate
 	}
-	if r, ok := f.results[id]; ok {
-		return r, nil
-	}
-	return touch.Result{Sent: 1}, nil
+	return res, nil
 }
 
 func TestHandlerTouchpointRecords(t *testing.T) {
@@ -186,8 +195,8 @@ func TestHandlerTouchpointRecords(t *testing.T) {
 		{"all sent", &fakeDeliverer{}, false, nil, 3, 0},
 		{"skipped and duplicate are done", &fakeDeliverer{results: map[string]touch.Result{
 			"c-1002": {Skipped: 1}, "c-1003": {Duplicate: 1}}}, false, nil, 1, 1},
-		{"a temporary failure is retried, never dropped", &fakeDeliverer{errs: map[string]error{"c-1002": throttled}}, false, []string{idChristmas}, 2, 0},
-		{"a ledger error is retried", &fakeDeliverer{errs: map[string]error{"c-1001": errors.New("ProvisionedThroughputExceededException")}}, false, []string{idBirthday}, 2, 0},
+		{"a temporary failure is retried with the rest, never dropped", &fakeDeliverer{errs: map[string]error{"c-1002": throttled}}, false, []string{idChristmas, idEvent}, 1, 0},
+		{"a ledger error is retried", &fakeDeliverer{errs: map[string]error{"c-1001": errors.New("ProvisionedThroughputExceededException")}}, false, []string{idBirthday, idChristmas, idEvent}, 0, 0},
 		{"out of time: every record is retried", &fakeDeliverer{}, true, []string{idBirthday, idChristmas, idEvent}, 0, 0},
 	}
 	for _, tt := range tests {
@@ -218,8 +227,8 @@ func TestHandlerTouchpointRecords(t *testing.T) {
 				t.Errorf("EMF sent %v skipped %v retried %v, want %v %v %v", line["TouchpointsSent"], line["TouchpointsSkipped"],
 					line["SendRetried"], tt.sent, tt.skip, len(tt.want))
 			}
-			if !tt.cancelled && len(tt.deliverer.got) != 3 {
-				t.Fatalf("Deliver saw %d entries, want 3", len(tt.deliverer.got))
+			if !tt.cancelled && (len(tt.deliverer.got) != 3 || tt.deliverer.calls != 1) {
+				t.Fatalf("Deliver saw %d entries in %d calls, want 3 in 1", len(tt.deliverer.got), tt.deliverer.calls)
 			}
 			if !tt.cancelled {
 				if e := tt.deliverer.got[2]; e.Occasion != "event:gala-2027" || e.StoreID != "nyc" || e.Planned.String() != "2026-12-01" {

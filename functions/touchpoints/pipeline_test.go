@@ -18,6 +18,7 @@ import (
 	netmail "net/mail"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -127,8 +128,9 @@ type rig struct {
 	ses      string // aws-ses-v2-local endpoint (for /store)
 	schedule func(context.Context, json.RawMessage) (response, error)
 	drain    *sendqueue.Drain
-	sesAPI   sesmail.API
 	planner  *touch.Planner // the sender's
+	// DynamoDB requests of the touchpoints side (after seeding) and of the sender.
+	planCount, sendCount *dynamo.Counter
 }
 
 // rigOptions change a rig: front returns the endpoint the SES client uses
@@ -159,7 +161,8 @@ func newRig(t *testing.T, n int, opt rigOptions) *rig {
 	if err := dynamo.CreateTable(ctx, client, table); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
-	db := dynamo.New(client, table)
+	planCount, sendCount := dynamo.NewCounter(client), dynamo.NewCounter(client)
+	db := dynamo.New(planCount, table)
 	at := startTime.Add(-24 * time.Hour)
 	if err := db.PutStore(ctx, loupe.Store{StoreID: "nyc", Name: "Loupe Fifth Avenue", Timezone: "America/New_York",
 		Country: "US", PostalAddress: "1 Fifth Avenue, New York, NY 10003", FromEmail: "nyc@stores.loupe.example", UpdatedAt: at}); err != nil {
@@ -174,6 +177,7 @@ func newRig(t *testing.T, n int, opt rigOptions) *rig {
 		}
 	}
 
+	planCount.Reset()
 	clk := &clock{t: startTime}
 	ledger := db.Ledger()
 	q := &memSQS{}
@@ -187,9 +191,12 @@ func newRig(t *testing.T, n int, opt rigOptions) *rig {
 		sender = opt.wrap(sender)
 	}
 	signer := unsub.New([]byte("0123456789abcdef-test"))
-	send := &touch.Planner{DB: db, Ledger: ledger, Campaigns: ledger, Now: clk.Now, Log: quiet(),
+	sdb := dynamo.New(sendCount, table)
+	sledger := sdb.Ledger()
+	send := &touch.Planner{DB: sdb, Ledger: sledger, Campaigns: sledger, Now: clk.Now, Log: quiet(),
 		UnsubscribeURL: func(id string) string { return signer.URL("https://loupe.example", id) }}
 	return &rig{clock: clk, db: db, sqs: q, ses: ses, schedule: schedule, planner: send,
+		planCount: planCount, sendCount: sendCount,
 		drain: &sendqueue.Drain{Touchpoints: send, Sender: sender, Logger: quiet()}}
 }
 
@@ -373,19 +380,25 @@ func (c *crashingSender) Send(ctx context.Context, m mail.Message) (string, erro
 func TestPipelineSenderCrash(t *testing.T) {
 	const m, after = 25, 7
 	type crashed struct{}
+	killed := func(context.CancelFunc) func(context.Context) (string, error) {
+		return func(context.Context) (string, error) { panic(crashed{}) }
+	}
 	tests := []struct {
 		name  string
 		crash func(cancel context.CancelFunc) func(ctx context.Context) (string, error)
+		// redeliverAfter: when SQS redelivers the batch. The stack's
+		// visibility timeout (360 s) outlasts the lease (DefaultLeaseFor).
+		redeliverAfter time.Duration
+		wantRequeued   int
 	}{
-		{"process killed", func(context.CancelFunc) func(context.Context) (string, error) {
-			return func(context.Context) (string, error) { panic(crashed{}) }
-		}},
+		{"process killed, batch redelivered at once", killed, 0, 1},
+		{"process killed, batch redelivered after the visibility timeout", killed, 360 * time.Second, 0},
 		{"invocation cancelled", func(cancel context.CancelFunc) func(context.Context) (string, error) {
 			return func(ctx context.Context) (string, error) {
 				cancel()
 				return "", fmt.Errorf("send: %w: %w", mail.ErrTemporary, ctx.Err())
 			}
-		}},
+		}, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -418,6 +431,7 @@ func TestPipelineSenderCrash(t *testing.T) {
 			if got := len(sestest.Sent(t, r.ses)); got != after {
 				t.Fatalf("%d mails before the crash, want %d", got, after)
 			}
+			r.clock.Add(tt.redeliverAfter)
 			r.sqs.putBack(failed(ev, resp)...)
 			r.drainAll(t) // the redelivered batch and the rest of the blast
 
@@ -428,7 +442,9 @@ func TestPipelineSenderCrash(t *testing.T) {
 				t.Errorf("second run planned %d, want 0 (claims are conditional)", got.Planned)
 			}
 			r.drainAll(t)
-			t.Logf("requeued %d after the crash", got.Requeued)
+			if got.Requeued != tt.wantRequeued {
+				t.Errorf("requeued %d after the crash, want %d", got.Requeued, tt.wantRequeued)
+			}
 			r.checkOncePerClient(t, m)
 		})
 	}
@@ -485,4 +501,34 @@ func TestPipelineDuplicates(t *testing.T) {
 		t.Errorf("TouchpointsDuplicate = %d, want at least %d", total.TouchpointsDuplicate, want)
 	}
 	r.checkOncePerClient(t, m)
+}
+
+// The cost of one quiet day's mail, by counting: 100 birthday mails through
+// the pipeline. Logged for docs/touchpoints.md section 9.
+func TestPipelineRequestsPerMail(t *testing.T) {
+	const m = 100
+	var th *throttler
+	r := newRig(t, m, rigOptions{front: func(ses string) string {
+		var proxy string
+		proxy, th = startThrottler(t, ses, func(int64) bool { return false })
+		return proxy
+	}})
+	if got := r.runSchedule(t); got.Planned != m {
+		t.Fatalf("planned %d, want %d", got.Planned, m)
+	}
+	c := r.drainAll(t)
+	if c.TouchpointsSent != m {
+		t.Fatalf("sent %d, want %d", c.TouchpointsSent, m)
+	}
+	r.checkOncePerClient(t, m)
+	if got, want := r.sqs.calls, m/10; got != want {
+		t.Errorf("SendMessageBatch calls = %d, want %d", got, want)
+	}
+	if got := th.calls.Load(); got != m {
+		t.Errorf("SendEmail calls = %d, want %d (one a mail)", got, m)
+	}
+	perMail := func(n int64) string { return strconv.FormatFloat(float64(n)/m, 'f', 2, 64) }
+	t.Logf("per mail: SES SendEmail %s, SQS SendMessageBatch %s, sender DynamoDB %s %v, touchpoints DynamoDB %s %v",
+		perMail(th.calls.Load()), perMail(int64(r.sqs.calls)), perMail(r.sendCount.Total()), r.sendCount.Counts(),
+		perMail(r.planCount.Total()), r.planCount.Counts())
 }

@@ -35,10 +35,11 @@ type Counts struct {
 	Retried, Dropped int
 }
 
-// Drain consumes batches of the send queue: for a touchpoint record it calls
-// Touchpoints.Deliver (which renders from the current records, takes the send
-// lease and sends at most once per key), for a mail record Sender.Send.
-// Records are handled one after the other: Sender paces them at the SES rate.
+// Drain consumes batches of the send queue: the touchpoint records of a batch
+// go to Touchpoints.Deliver in one call (which takes each entry's send lease,
+// renders from the current records, reading each store once per call, and
+// sends each key at most once), mail records to Sender.Send. Records are
+// handled one after the other: Sender paces them at the SES rate.
 type Drain struct {
 	Touchpoints Deliverer // nil: touchpoint records are retried, never dropped
 	Sender      mail.Sender
@@ -49,13 +50,15 @@ type Drain struct {
 // what it did. Outcome per record:
 //
 //   - sent, skipped or duplicate: not reported; SQS deletes the message.
-//   - any error from Deliver (mail.ErrTemporary after sesmail's retries, a
-//     ledger or table error, the invocation running out of time), a
-//     temporary mail error, and every record left when the context is done:
-//     reported in BatchItemFailures by messageId, so SQS delivers it again
-//     (after the queue's maxReceiveCount, to the dead-letter queue).
-//     Touchpoints are never dropped: Deliver sends a key at most once however
-//     often it is delivered, and Requeue finds what is still claimed.
+//   - a touchpoint Deliver could not finish (mail.ErrTemporary after
+//     sesmail's retries, a ledger or table error, the invocation running out
+//     of time), and every touchpoint after it in the batch (Deliver stops at
+//     the first error); a mail record failing with a temporary error; every
+//     record left when the context is done: reported in BatchItemFailures by
+//     messageId, so SQS delivers it again (after the queue's maxReceiveCount,
+//     to the dead-letter queue). Touchpoints are never dropped: Deliver sends
+//     a key at most once however often it is delivered, and Requeue finds
+//     what is still claimed.
 //   - malformed body, or a mail record SES refused for good (mail.ErrRejected,
 //     EINVALID): logged with the SQS message id and deleted.
 //
@@ -72,56 +75,78 @@ func (d *Drain) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
 		c.Retried++
 	}
+	var tpRecords []events.SQSMessage
+	var entries []touch.Entry
 	for _, r := range ev.Records {
-		if ctx.Err() != nil {
-			retry(r) // out of time: not attempted
-			continue
-		}
 		it, err := Decode(r.Body)
 		if err != nil {
 			log.ErrorContext(ctx, "queued body dropped: malformed", "sqs_message_id", r.MessageId, "err", err)
 			c.Dropped++
 			continue
 		}
-		switch it.Kind {
-		case KindTouchpoint:
-			key := it.Entry.Key.String()
-			if d.Touchpoints == nil {
-				log.ErrorContext(ctx, "touchpoint not sent: no planner configured, will retry", "sqs_message_id", r.MessageId, "key", key)
-				retry(r)
-				continue
-			}
-			res, err := d.Touchpoints.Deliver(ctx, []touch.Entry{it.Entry}, d.Sender)
-			c.TouchpointsSent += res.Sent
-			c.TouchpointsSkipped += res.Skipped
-			c.TouchpointsDuplicate += res.Duplicate
-			if err != nil {
-				log.WarnContext(ctx, "touchpoint not sent, will retry", "sqs_message_id", r.MessageId, "key", key, "code", ErrorCode(err))
-				retry(r)
-				continue
-			}
-			log.InfoContext(ctx, "touchpoint delivered", "sqs_message_id", r.MessageId, "key", key,
-				"sent", res.Sent, "skipped", res.Skipped, "duplicate", res.Duplicate)
-		default:
-			m := it.Message
-			id, err := d.Sender.Send(ctx, m)
-			switch {
-			case err == nil:
-				c.MailSent++
-				log.InfoContext(ctx, "mail sent", "sqs_message_id", r.MessageId, "key", m.Key, "ses_message_id", id)
-			case errors.Is(err, mail.ErrRejected) || loupe.ErrorCode(err) == loupe.EINVALID:
-				log.ErrorContext(ctx, "mail dropped: rejected", "sqs_message_id", r.MessageId, "key", m.Key, "code", ErrorCode(err))
-				c.Dropped++
-			default: // mail.ErrTemporary, a cancelled context: try again
-				log.WarnContext(ctx, "mail not sent, will retry", "sqs_message_id", r.MessageId, "key", m.Key, "code", ErrorCode(err))
-				retry(r)
-			}
+		if it.Kind == KindTouchpoint {
+			tpRecords = append(tpRecords, r)
+			entries = append(entries, it.Entry)
+			continue
 		}
+		if ctx.Err() != nil {
+			retry(r) // out of time: not attempted
+			continue
+		}
+		m := it.Message
+		id, err := d.Sender.Send(ctx, m)
+		switch {
+		case err == nil:
+			c.MailSent++
+			log.InfoContext(ctx, "mail sent", "sqs_message_id", r.MessageId, "key", m.Key, "ses_message_id", id)
+		case errors.Is(err, mail.ErrRejected) || loupe.ErrorCode(err) == loupe.EINVALID:
+			log.ErrorContext(ctx, "mail dropped: rejected", "sqs_message_id", r.MessageId, "key", m.Key, "code", ErrorCode(err))
+			c.Dropped++
+		default: // mail.ErrTemporary, a cancelled context: try again
+			log.WarnContext(ctx, "mail not sent, will retry", "sqs_message_id", r.MessageId, "key", m.Key, "code", ErrorCode(err))
+			retry(r)
+		}
+	}
+	if len(entries) > 0 {
+		d.deliver(ctx, log, tpRecords, entries, &c, retry)
 	}
 	log.InfoContext(ctx, "batch done", "records", c.Records, "touchpoints_sent", c.TouchpointsSent,
 		"touchpoints_skipped", c.TouchpointsSkipped, "touchpoints_duplicate", c.TouchpointsDuplicate,
 		"mail_sent", c.MailSent, "retry", c.Retried, "dropped", c.Dropped)
 	return resp, c
+}
+
+// deliver hands the batch's touchpoints to Deliver in one call and retries
+// the entry it stopped at and every one after it.
+func (d *Drain) deliver(ctx context.Context, log *slog.Logger, records []events.SQSMessage, entries []touch.Entry, c *Counts, retry func(events.SQSMessage)) {
+	if d.Touchpoints == nil {
+		log.ErrorContext(ctx, "touchpoints not sent: no planner configured, will retry", "records", len(records))
+		for _, r := range records {
+			retry(r)
+		}
+		return
+	}
+	if ctx.Err() != nil {
+		for _, r := range records {
+			retry(r)
+		}
+		return
+	}
+	res, err := d.Touchpoints.Deliver(ctx, entries, d.Sender)
+	c.TouchpointsSent += res.Sent
+	c.TouchpointsSkipped += res.Skipped
+	c.TouchpointsDuplicate += res.Duplicate
+	if err == nil {
+		return
+	}
+	// Deliver handles entries in order and stops at the first error: the
+	// entries it counted are done, the rest stay claimed.
+	done := min(max(res.Sent+res.Skipped+res.Duplicate, 0), len(records))
+	log.WarnContext(ctx, "touchpoint not sent, will retry", "sqs_message_id", records[done%len(records)].MessageId,
+		"key", entries[done%len(entries)].Key.String(), "code", ErrorCode(err), "retried", len(records)-done)
+	for _, r := range records[done:] {
+		retry(r)
+	}
 }
 
 // ErrorCode returns the AWS error code in err, else a short kind; never the

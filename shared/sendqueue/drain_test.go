@@ -1,0 +1,64 @@
+package sendqueue_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/sendqueue"
+	"github.com/loupehq/loupe/shared/touch"
+)
+
+type recordingDeliverer struct{ calls [][]string }
+
+func (r *recordingDeliverer) Deliver(ctx context.Context, entries []touch.Entry, sender mail.Sender) (touch.Result, error) {
+	var ids []string
+	for _, e := range entries {
+		ids = append(ids, e.CustomerID)
+	}
+	r.calls = append(r.calls, ids)
+	return touch.Result{Sent: len(entries)}, nil
+}
+
+func record(id string, encoded func() ([]byte, error)) events.SQSMessage {
+	body, err := encoded()
+	if err != nil {
+		panic(err)
+	}
+	return events.SQSMessage{MessageId: id, Body: string(body)}
+}
+
+// A batch mixing touchpoints, a review mail and a malformed body: the
+// touchpoints go to Deliver in one call, the mail to the sender, the
+// malformed body is dropped.
+func TestDrainMixedBatch(t *testing.T) {
+	review := mail.Message{From: "Loupe <s1@stores.example.com>", To: "manager@stores.example.com", Subject: "Review",
+		Text: "t", HTML: "<p>h</p>", Key: "rr/1/s1"}
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		record("1", func() ([]byte, error) { return sendqueue.EncodeEntry(entry("c1")) }),
+		record("2", func() ([]byte, error) { return sendqueue.EncodeMail(review) }),
+		{MessageId: "3", Body: "{"},
+		record("4", func() ([]byte, error) { return sendqueue.EncodeEntry(entry("c2")) }),
+	}}
+	del := &recordingDeliverer{}
+	fake := &mail.Fake{}
+	d := &sendqueue.Drain{Touchpoints: del, Sender: fake, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	resp, c := d.Handle(context.Background(), ev)
+	if len(resp.BatchItemFailures) != 0 {
+		t.Errorf("failures %v, want none", resp.BatchItemFailures)
+	}
+	if len(del.calls) != 1 || !slices.Equal(del.calls[0], []string{"c1", "c2"}) {
+		t.Errorf("Deliver calls = %q, want one with c1, c2", del.calls)
+	}
+	if got := fake.Sent(); len(got) != 1 || got[0].Key != "rr/1/s1" {
+		t.Errorf("mail sent = %+v, want the review mail", got)
+	}
+	if want := (sendqueue.Counts{Records: 4, TouchpointsSent: 2, MailSent: 1, Dropped: 1}); c != want {
+		t.Errorf("counts = %+v, want %+v", c, want)
+	}
+}
