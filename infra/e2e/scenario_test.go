@@ -30,7 +30,7 @@ const (
 // person is a client of the scenario. Their email, names and birthday must
 // never appear in a function's logs.
 type person struct {
-	id, first, last, email, birthday, associate string
+	id, first, last, email, birthday, anniversary, associate string
 }
 
 // TestScenario drives every job through the real bootstraps: POS events in
@@ -47,12 +47,17 @@ func TestScenario(t *testing.T) {
 	}
 	now := time.Now()
 	day := now.In(loc).Format(time.DateOnly) // the scheduled store-local day
-	bday := now.In(loc).AddDate(0, 0, 7)     // birthday lead: 7 days
+	in := func(days int) time.Time { return now.In(loc).AddDate(0, 0, days) }
+	// Leads (docs/touchpoints.md): birthday 7 days, anniversary 10 days.
+	// c-1001 has a birthday planned today and an anniversary planned
+	// tomorrow, after the unsubscribe; c-1005 (the control) a birthday
+	// planned tomorrow.
 	clients := []person{
-		{"c-1001", "Zephyrine", "Quillfeather", "zephyrine.quillfeather@e2e-clients.net", "1987-" + bday.Format("01-02"), "a-1"},
-		{"c-1002", "Barnabus", "Oakenshield", "barnabus.oakenshield@e2e-clients.net", "--03-17", "a-1"},
-		{"c-1003", "Philippa", "Wrenhaven", "philippa.wrenhaven@e2e-clients.net", "--08-09", "a-2"},
-		{"c-1004", "Leopoldine", "Marchbank", "leopoldine.marchbank@e2e-clients.net", "", "a-3"},
+		{"c-1001", "Zephyrine", "Quillfeather", "zephyrine.quillfeather@e2e-clients.net", "1987-" + in(7).Format("01-02"), "--" + in(11).Format("01-02"), "a-1"},
+		{"c-1002", "Barnabus", "Oakenshield", "barnabus.oakenshield@e2e-clients.net", "--03-17", "", "a-1"},
+		{"c-1003", "Philippa", "Wrenhaven", "philippa.wrenhaven@e2e-clients.net", "--08-09", "", "a-2"},
+		{"c-1004", "Leopoldine", "Marchbank", "leopoldine.marchbank@e2e-clients.net", "", "", "a-3"},
+		{"c-1005", "Ottoline", "Farthingale", "ottoline.farthingale@e2e-clients.net", "--" + in(8).Format("01-02"), "", "a-2"},
 	}
 	seq := 0
 	event := func(typ string, data map[string]any) []byte {
@@ -92,6 +97,9 @@ func TestScenario(t *testing.T) {
 			"email": c.email, "preferences": []string{"bridal"}, "associate_id": c.associate}
 		if c.birthday != "" {
 			data["birthday"] = c.birthday
+		}
+		if c.anniversary != "" {
+			data["anniversary"] = c.anniversary
 		}
 		if c.associate == "a-3" {
 			data["home_store_id"] = "s-2"
@@ -251,13 +259,14 @@ func TestScenario(t *testing.T) {
 			return
 		}
 		before := len(s.mailsWith("X-Loupe-Customer-Id", clients[0].id))
-		s.begin("after_unsub")
-		for d := 0; d <= 1; d++ {
-			s.invoke(t, touchID, fmt.Sprintf(`{"loupe_date":%q}`, now.In(loc).AddDate(0, 0, d).Format(time.DateOnly)))
-		}
+		s.begin("next_day")
+		s.invoke(t, touchID, fmt.Sprintf(`{"loupe_date":%q}`, in(1).Format(time.DateOnly)))
 		s.settle()
 		if after := len(s.mailsWith("X-Loupe-Customer-Id", clients[0].id)); after != before {
-			t.Errorf("mails to %s after unsubscribe: got %d more, want none", clients[0].id, after-before)
+			t.Errorf("mails to %s after unsubscribe: got %d more, want none (its anniversary is planned this day)", clients[0].id, after-before)
+		}
+		if got := s.mailsWith("X-Loupe-Customer-Id", clients[4].id); len(got) != 1 || got[0].Header.Get("X-Loupe-Touchpoint") != "birthday" {
+			t.Errorf("mails to the control client %s the next day: got %d, want 1 birthday", clients[4].id, len(got))
 		}
 	})
 
@@ -299,8 +308,10 @@ func TestScenario(t *testing.T) {
 		var secrets []string
 		for _, c := range clients {
 			secrets = append(secrets, c.email, c.first, c.last)
-			if c.birthday != "" {
-				secrets = append(secrets, c.birthday, strings.TrimPrefix(c.birthday, "--"))
+			for _, d := range []string{c.birthday, c.anniversary} {
+				if d != "" {
+					secrets = append(secrets, d)
+				}
 			}
 		}
 		for id, out := range s.outputs() {

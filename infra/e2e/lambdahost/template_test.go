@@ -1,0 +1,64 @@
+package lambdahost
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoadTemplateResolvesEveryFunction(t *testing.T) {
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := LoadTemplate(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := map[string]string{"Table": "tbl", "SendQueue": "http://q", "HttpApi": "api", "AWS::Region": "us-east-1",
+		"AWS::URLSuffix": "amazonaws.com", "ConfigurationSet": "cs", "AWS::StackName": "st"}
+	for k, v := range tmpl.Parameters {
+		refs[k] = v
+	}
+	refs["WebhookSecretName"], refs["UnsubscribeSecretName"] = "wh", "un"
+	r := &Resolver{Refs: refs,
+		Conditions: map[string]bool{"IsProd": false, "HasUnsubscribeBaseUrl": false, "HasSenderMaxRate": false, "HasAlarmEmail": false},
+		Secrets:    map[string]string{"wh": "whsec", "un": "unsec"}}
+	if len(tmpl.Functions) == 0 {
+		t.Fatal("no functions in template.yaml")
+	}
+	for _, f := range tmpl.Functions {
+		env, err := r.Env(&f)
+		if err != nil {
+			t.Errorf("%s: %v", f.LogicalID, err)
+			continue
+		}
+		if env["TABLE_NAME"] != "tbl" {
+			t.Errorf("%s TABLE_NAME: got %q, want tbl (from Globals)", f.LogicalID, env["TABLE_NAME"])
+		}
+		if f.Dir == "" || strings.ContainsAny(f.Dir, "/ ") {
+			t.Errorf("%s folder: got %q", f.LogicalID, f.Dir)
+		}
+		if f.Timeout <= 0 {
+			t.Errorf("%s timeout: got %d", f.LogicalID, f.Timeout)
+		}
+	}
+	wh := tmpl.Function("PosWebhookFunction")
+	if wh == nil {
+		t.Fatal("PosWebhookFunction missing")
+	}
+	env, _ := r.Env(wh)
+	if got := env["LOUPE_WEBHOOK_SECRET"]; got != "whsec" {
+		t.Errorf("LOUPE_WEBHOOK_SECRET: got %q, want the secret behind the dynamic reference", got)
+	}
+	if wh.Dir != "pos-webhook" || !wh.InMakefile {
+		t.Errorf("PosWebhookFunction folder: got %q (in Makefile %v), want pos-webhook from FUNCTIONS", wh.Dir, wh.InMakefile)
+	}
+}
+
+func TestKebab(t *testing.T) {
+	for in, want := range map[string]string{"PosWebhook": "pos-webhook", "Touchpoints": "touchpoints", "SesFeedback": "ses-feedback"} {
+		if got := kebab(in); got != want {
+			t.Errorf("kebab(%q): got %q, want %q", in, got, want)
+		}
+	}
+}
