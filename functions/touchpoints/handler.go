@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/metrics"
@@ -52,13 +53,23 @@ type response struct {
 // TouchpointsRequeued) and returns the joined errors of requeueing and
 // planning (a failed store does not stop the others); Lambda then retries the
 // asynchronous invocation, which is safe. A malformed loupe_date returns an
-// EINVALID *loupe.Error before anything runs.
+// EINVALID *loupe.Error before anything runs. Planning stops planMargin
+// before the invocation's deadline; a batch already claimed is still enqueued.
 func newHandler(p planner, stores storeLister, q touch.Queue, mw *metrics.Writer, logger *slog.Logger) func(context.Context, json.RawMessage) (response, error) {
+	q = detachedQueue{q}
 	return func(ctx context.Context, raw json.RawMessage) (response, error) {
 		var resp response
 		day, manual, err := manualDay(raw)
 		if err != nil {
 			return resp, err
+		}
+		// Stop planning planMargin before the deadline, so the run ends with
+		// an error (and Lambda's retry continues) instead of being killed
+		// between a claim and its enqueue.
+		if dl, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, dl.Add(-planMargin))
+			defer cancel()
 		}
 		var errs []error
 		n, err := p.Requeue(ctx, q)
@@ -101,6 +112,25 @@ func newHandler(p planner, stores storeLister, q touch.Queue, mw *metrics.Writer
 			"deferred", resp.Deferred, "requeued", resp.Requeued)
 		return resp, nil
 	}
+}
+
+// planMargin is the time left before the invocation's deadline when planning
+// stops; enqueueTimeout bounds the enqueue of a batch already claimed.
+const (
+	planMargin     = 45 * time.Second
+	enqueueTimeout = 30 * time.Second
+)
+
+// detachedQueue enqueues with a context that is not cancelled with the
+// planning context: a batch whose claims are written is always handed to the
+// queue (within enqueueTimeout), so a run stopping at its deadline leaves no
+// claim unqueued for Requeue to find a day later.
+type detachedQueue struct{ q touch.Queue }
+
+func (d detachedQueue) Enqueue(ctx context.Context, entries []touch.Entry) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), enqueueTimeout)
+	defer cancel()
+	return d.q.Enqueue(ctx, entries)
 }
 
 // manualDay returns the day of a {"loupe_date": "YYYY-MM-DD"} invocation and

@@ -163,3 +163,42 @@ func TestParseCap(t *testing.T) {
 		})
 	}
 }
+
+// ctxPlanner enqueues from PlanToday once its context is done, as the planner
+// does with the batch it claimed last.
+type ctxPlanner struct {
+	fakePlanner
+	planErr error
+}
+
+func (c *ctxPlanner) PlanToday(ctx context.Context, q touch.Queue) (touch.Result, error) {
+	<-ctx.Done() // the planning deadline: planMargin before the invocation's
+	c.planErr = ctx.Err()
+	err := q.Enqueue(ctx, []touch.Entry{{Key: touch.Key{CustomerID: "c1", Occasion: touch.Birthday, Year: 2026}}})
+	return touch.Result{Planned: 1}, errors.Join(ctx.Err(), err)
+}
+
+type ctxQueue struct{ err error }
+
+func (c *ctxQueue) Enqueue(ctx context.Context, es []touch.Entry) error {
+	c.err = ctx.Err()
+	return c.err
+}
+
+// Planning stops before the deadline; the claimed batch is still enqueued.
+func TestDeadline(t *testing.T) {
+	p := &ctxPlanner{}
+	q := &ctxQueue{}
+	ctx, cancel := context.WithTimeout(context.Background(), planMargin+50*time.Millisecond)
+	defer cancel()
+	_, err := newHandler(p, fakeStores{}, q, nil, quiet())(ctx, json.RawMessage(`{}`))
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(p.planErr, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, planning ctx = %v; want the planning deadline", err, p.planErr)
+	}
+	if q.err != nil {
+		t.Errorf("enqueue context: %v, want a live one", q.err)
+	}
+	if ctx.Err() != nil {
+		t.Errorf("planning ran to the invocation's deadline, want it stopped %v before", planMargin)
+	}
+}
