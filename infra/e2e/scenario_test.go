@@ -133,6 +133,12 @@ func TestScenario(t *testing.T) {
 				t.Errorf("%s associate_id: got %v, want a-2 (the active associate of s-1)", c.id, got["associate_id"])
 			}
 		}
+		review := s.mailsWith("X-Loupe-Touchpoint", "reassignment_review")
+		if len(review) != 1 {
+			t.Errorf("reassignment_review mails in SES: got %d, want 1", len(review))
+		} else if to := review[0].Header.Get("To"); !strings.Contains(to, "manager.fifth@stores.e2e.example") {
+			t.Errorf("reassignment_review To: got %q, want the manager of s-1", to)
+		}
 		code, b := s.staff(http.MethodGet, "/reassignments")
 		switch {
 		case code == http.StatusServiceUnavailable:
@@ -152,10 +158,6 @@ func TestScenario(t *testing.T) {
 		}
 		if len(list.Reassignments) != 1 || list.Reassignments[0].AssociateID != "a-1" || list.Reassignments[0].Clients != 2 {
 			t.Errorf("GET /reassignments: got %s, want one batch for a-1 with 2 clients", b)
-		}
-		review := s.mailsWith("X-Loupe-Touchpoint", "reassignment_review")
-		if len(review) != 1 {
-			t.Errorf("reassignment_review mails in SES: got %d, want 1", len(review))
 		}
 	})
 
@@ -206,7 +208,9 @@ func TestScenario(t *testing.T) {
 			return
 		}
 		s.begin("scheduled_day")
-		s.invoke(t, touchID, fmt.Sprintf(`{"loupe_date":%q}`, day))
+		// What EventBridge Scheduler sends a target without Input: the
+		// scheduled run, each store's local today (day, for s-1).
+		s.invoke(t, touchID, `{}`)
 		s.settle()
 		mails := s.mailsWith("X-Loupe-Customer-Id", clients[0].id)
 		if len(mails) != 1 {
@@ -297,6 +301,13 @@ func TestScenario(t *testing.T) {
 			}
 			if n := s.invocations["termination"][m] + s.invocations["take_ins"][m]; n == 0 {
 				t.Errorf("%s was never invoked by the stream pump", m)
+			}
+		}
+		for _, m := range s.pump.Mappings() {
+			delivered, batches, retries, failed := m.Stats()
+			t.Logf("stream mapping %s: %d records in %d batches, %d retries", m.Name, delivered, batches, retries)
+			if len(failed) > 0 {
+				t.Errorf("stream mapping %s gave up on %d records (the on-failure destination)", m.Name, len(failed))
 			}
 		}
 		if dl := s.queue.DeadLetters(s.sendURL); len(dl) > 0 {
@@ -399,7 +410,9 @@ func (s *stack) customer(t *testing.T, id string) map[string]any {
 
 func (s *stack) invoke(t *testing.T, id, payload string) []byte {
 	t.Helper()
-	out, err := s.invoker(id)(context.Background(), []byte(payload))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := s.invoker(id)(ctx, []byte(payload))
 	if err != nil {
 		t.Fatalf("invoke %s: %v", id, err)
 	}

@@ -96,6 +96,13 @@ func (p *Pump) Add(m *Mapping) {
 	p.mappings = append(p.mappings, m)
 }
 
+// Mappings returns the registered mappings.
+func (p *Pump) Mappings() []*Mapping {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*Mapping(nil), p.mappings...)
+}
+
 // Records returns how many stream records the pump has produced.
 func (p *Pump) Records() int {
 	p.mu.Lock()
