@@ -151,13 +151,17 @@ func (dd *dayDecoder) day(raw []byte) (compliance.Day, error) {
 	dd.b, dd.err = raw[1:], nil
 	d := compliance.Day{StoreID: dd.str(true), Date: dd.str(true)}
 	n := dd.uint()
-	d.Associates = make(map[string]compliance.Count, min(n, 1024))
+	if n > 0 { // a missing-list value has none: no map
+		d.Associates = make(map[string]compliance.Count, min(n, 1024))
+	}
 	for range n {
 		a := dd.str(true)
 		d.Associates[a] = compliance.Count{TakeIns: dd.uint(), WithEmail: dd.uint()}
 	}
 	n = dd.uint()
-	d.Missing = make([]compliance.Missing, 0, min(n, compliance.MaxMissingPerDay))
+	if n > 0 {
+		d.Missing = make([]compliance.Missing, 0, min(n, compliance.MaxMissingPerDay))
+	}
 	for range n {
 		m := compliance.Missing{RepairID: dd.str(false), AssociateID: dd.str(true), CustomerID: dd.str(false)}
 		v, k := binary.Varint(dd.b)
@@ -355,7 +359,11 @@ func (cs *ComplianceStore) days(from, to, storeID string, perStore int) ([]compl
 				if err != nil {
 					return fmt.Errorf("decode missing %s: %w", k, err)
 				}
-				d.Missing = append(d.Missing, md.Missing...)
+				if d.Missing == nil {
+					d.Missing = md.Missing
+				} else {
+					d.Missing = append(d.Missing, md.Missing...) // a legacy value's inline list
+				}
 			}
 			listed[d.StoreID] += len(d.Missing)
 		}

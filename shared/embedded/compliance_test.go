@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -157,5 +158,65 @@ func BenchmarkComplianceReport(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestComplianceReadsLegacyValues: a file written before counts and missing
+// lists were split keeps its figures, and the next Record moves the list out.
+func TestComplianceReadsLegacyValues(t *testing.T) {
+	db, _ := openTemp(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 3, 15, 0, 0, 0, time.UTC)
+	legacy := complianceDay{StoreID: "s1", Day: "2026-11-03", Counts: map[string][2]int{"a1": {2, 0}},
+		Missing: map[string]complianceMissing{"r1": {AssociateID: "a1", CustomerID: "c1", TakenInAt: at, Reason: "empty"},
+			"r2": {AssociateID: "a1", CustomerID: "c2", TakenInAt: at, Reason: "empty"}}}
+	err := db.update(func(tx *bolt.Tx) error {
+		k := complianceKey("2026-11-03", "s1")
+		if err := putJSON(tx.Bucket(bucketComplianceIDs), string(k), complianceIDs{Taken: map[string][]string{"a1": {"r1", "r2"}}}); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketCompliance).Put(k, encodeDay(legacy))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := db.Compliance()
+	summary := func(stage string, want string) {
+		t.Helper()
+		days, err := cs.Days(ctx, "2026-11-03", "2026-11-03", "")
+		if err != nil || len(days) != 1 {
+			t.Fatalf("%s: Days = %v, %v", stage, days, err)
+		}
+		var ids []string
+		for _, m := range days[0].Missing {
+			ids = append(ids, m.RepairID+"/"+m.CustomerID)
+		}
+		slices.Sort(ids)
+		if got := fmt.Sprint(days[0].Associates["a1"], ids); got != want {
+			t.Fatalf("%s: got %s, want %s", stage, got, want)
+		}
+	}
+	summary("legacy", "{2 0} [r1/c1 r2/c2]")
+	if err := cs.Scrub(ctx, "s1", "2026-11-03", "r1"); err != nil {
+		t.Fatal(err)
+	}
+	summary("scrubbed", "{2 0} [r1/ r2/c2]")
+	if err := cs.Record(ctx, compliance.TakeIn{RepairID: "r3", StoreID: "s1", AssociateID: "a1", CustomerID: "c3", Day: "2026-11-03", TakenInAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	summary("recorded", "{3 0} [r1/ r2/c2 r3/c3]")
+	err = db.view(func(tx *bolt.Tx) error {
+		dd := dayDecoder{intern: map[string]string{}}
+		d, err := dd.day(tx.Bucket(bucketCompliance).Get(complianceKey("2026-11-03", "s1")))
+		if err != nil {
+			return err
+		}
+		if len(d.Missing) != 0 {
+			t.Errorf("counts value still holds %d missing entries", len(d.Missing))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
