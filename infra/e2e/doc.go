@@ -8,7 +8,7 @@
 //
 //	go test ./infra/e2e/ -run TestScenario -v
 //	LOUPE_E2E_COUNTS=counts.json go test ./infra/e2e/ -run TestScenario
-//	go test ./infra/e2e/ -run '^$' -bench ColdStart -benchtime 1x
+//	go test ./infra/e2e/ -run '^$' -bench ColdStart -benchtime 1x   # also part of make bench
 //
 // Without node or node_modules the tests are skipped; with CI=true they fail.
 package e2e
