@@ -1,15 +1,12 @@
 package touch
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"html"
-	htmltemplate "html/template"
 	netmail "net/mail"
 	"regexp"
 	"strings"
-	texttemplate "text/template"
 	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
@@ -23,15 +20,31 @@ var templateFS embed.FS
 var templateNames = []string{Birthday, Anniversary, Valentines, MothersDay, Christmas, "event"}
 
 var (
-	htmlTemplates = map[string]*htmltemplate.Template{}
-	textTemplates = map[string]*texttemplate.Template{}
+	htmlTemplates = map[string]*fillTemplate{}
+	textTemplates = map[string]*fillTemplate{}
 )
 
 func init() {
 	for _, name := range templateNames {
-		htmlTemplates[name] = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/footer.html", "templates/"+name+".html"))
-		textTemplates[name] = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/footer.txt", "templates/"+name+".txt"))
+		htmlTemplates[name] = mustFill(name+".html", "footer.html", true)
+		textTemplates[name] = mustFill(name+".txt", "footer.txt", false)
 	}
+}
+
+// mustFill parses templates/name with templates/footer; it panics on a
+// template the renderer cannot read, which the package's tests catch.
+func mustFill(name, footer string, isHTML bool) *fillTemplate {
+	src, err := templateFS.ReadFile("templates/" + name)
+	if err == nil {
+		var f []byte
+		if f, err = templateFS.ReadFile("templates/" + footer); err == nil {
+			var t *fillTemplate
+			if t, err = parseFill(string(src), string(f), isHTML); err == nil {
+				return t
+			}
+		}
+	}
+	panic(fmt.Sprintf("touch template %s: %v", name, err))
 }
 
 // mailData is what every template reads.
@@ -43,7 +56,7 @@ type mailData struct {
 	UnsubscribeURL string
 	OccasionDate   string // e.g. "Saturday, May 9"
 	CampaignName   string
-	BodyHTML       htmltemplate.HTML // campaign body: staff-written HTML, trusted
+	BodyHTML       string // campaign body: staff-written HTML, trusted, inserted as is
 	BodyText       string
 }
 
@@ -87,18 +100,18 @@ func Compose(k Key, planned Day, occasionDate Day, store loupe.Store, c loupe.Cu
 		name = "event"
 		subject = campaign.Subject
 		data.CampaignName = campaign.Name
-		data.BodyHTML = htmltemplate.HTML(campaign.BodyHTML)
+		data.BodyHTML = campaign.BodyHTML
 		data.BodyText = htmlToText(campaign.BodyHTML)
 	} else if f, ok := subjects[name]; ok {
 		subject = fmt.Sprintf(f, store.Name)
 	} else {
 		return mail.Message{}, loupe.Invalidf("occasion", "unknown occasion %q", name)
 	}
-	var h, t bytes.Buffer
-	if err := htmlTemplates[name].ExecuteTemplate(&h, name+".html", data); err != nil {
+	var h, t strings.Builder
+	if err := htmlTemplates[name].execute(&h, data); err != nil {
 		return mail.Message{}, fmt.Errorf("render %s html: %w", name, err)
 	}
-	if err := textTemplates[name].ExecuteTemplate(&t, name+".txt", data); err != nil {
+	if err := textTemplates[name].execute(&t, data); err != nil {
 		return mail.Message{}, fmt.Errorf("render %s text: %w", name, err)
 	}
 	from := (&netmail.Address{Name: store.Name, Address: store.FromEmail}).String()
