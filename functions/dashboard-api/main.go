@@ -4,6 +4,11 @@
 // uses. API Gateway's JWT authorizer guards the staff routes, so the handler
 // runs without a bearer token of its own.
 //
+// Routes served here: /compliance, /dashboard, /customers/{id} (GET, DELETE),
+// /reassignments (list, one, .csv, print page, claims), /stores/{id}/inspection,
+// POST /campaigns and GET /coverage. A claim sends no mail, so the reassignment
+// service has no sender here (review mail goes from staff-stream).
+//
 // Environment: TABLE_NAME (the DynamoDB table). Logs are slog lines carrying
 // the request id.
 package main
@@ -21,17 +26,21 @@ import (
 	"github.com/loupehq/loupe/shared/httpapi"
 	"github.com/loupehq/loupe/shared/lambdaenv"
 	"github.com/loupehq/loupe/shared/lambdahttp"
+	"github.com/loupehq/loupe/shared/reassign"
+	"github.com/loupehq/loupe/shared/touch"
 )
 
 // newHandler wires the staff API over db: wiring only, shared with the test.
 func newHandler(db *dynamo.DB, logger *slog.Logger) http.Handler {
+	ledger := db.Ledger()
+	comp := &compliance.Service{Store: db.Compliance(), Inspections: db.Compliance(),
+		Stores: db, Associates: db, Customers: db, Now: time.Now, Log: logger}
 	return httpapi.New(httpapi.Config{
-		DB: db,
-		Compliance: &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db, Customers: db,
+		DB:         db,
+		Compliance: comp,
+		Reassign:   reassign.New(db, db, nil, time.Now, reassign.Config{Logger: logger}),
+		Touch: &touch.Planner{DB: db, Ledger: ledger, Campaigns: ledger, Consent: comp.ConsentFor,
 			Now: time.Now, Log: logger},
-		// Services of the other staff routes plug in here as httpapi.Config
-		// gains their fields (reassignments, privacy/erasure, campaigns,
-		// coverage), each built over db like Compliance above.
 		APIToken: "", // the API Gateway JWT authorizer guards the staff routes
 		Now:      time.Now,
 		Logger:   logger,

@@ -65,6 +65,10 @@ func TestHandler(t *testing.T) {
 		{"compliance one store", "/compliance", "from=2026-11-20&to=2026-11-20&store_id=s1", 200, "application/json", `"suggestion":"bob@gmail.com"`},
 		{"bad window", "/compliance", "from=2026-11-20&to=2026-11-01", 400, "application/json", `"field":"from"`},
 		{"dashboard", "/dashboard", "", 200, "text/html; charset=utf-8", "<html"},
+		// Every staff route is wired: none answers 503 (service not configured).
+		{"reassignments", "/reassignments", "", 200, "application/json", `[`},
+		{"coverage", "/coverage", "", 200, "application/json", `"store_id":"s1"`},
+		{"inspection", "/stores/s1/inspection", "", 404, "application/json", `"error"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
