@@ -1,6 +1,6 @@
 // Command loupe runs Loupe on one machine: the HTTP routes, the POS webhook,
 // the change feed and the daily schedule on an embedded store (serve, demo),
-// and the operator's tools (import, tick, forget, orphans). See
+// and the operator's tools (import, tick, forget, orphans, inspect). See
 // docs/configuration.md.
 package main
 
@@ -41,6 +41,7 @@ commands:
   tick    --date YYYY-MM-DD [--to YYYY-MM-DD] [--data DIR]
   forget  CUSTOMER_ID [--data DIR]
   orphans [--data DIR] [--format csv|json] [--reassign]
+  inspect --store S [--from D] [--to D] [--stop] [--data DIR]
 
 Run "loupe <command> -h" for a command's flags. See docs/configuration.md.
 `
