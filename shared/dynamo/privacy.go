@@ -78,7 +78,9 @@ func (db *DB) suppress(ctx context.Context, email, reason string, at time.Time) 
 // setStatus applies status to customer id following loupe.NextEmailStatus
 // with a read and an UpdateItem conditioned on the status read (retried when
 // a concurrent writer changed it). It reports whether the status changed.
-// wantEmail, when not "", skips a customer whose address is no longer it.
+// wantEmail, when not "", skips a customer whose address is no longer it; its
+// callers have put wantEmail on the suppression list already, so a matching
+// customer's address is not put again (one PutItem less).
 func (db *DB) setStatus(ctx context.Context, id, status, wantEmail string, at time.Time) (bool, error) {
 	pk := customerPK(id)
 	for range statusRetries {
@@ -97,7 +99,7 @@ func (db *DB) setStatus(ctx context.Context, id, status, wantEmail string, at ti
 		if err != nil {
 			return false, err
 		}
-		if loupe.SuppressesAddress(next) && it.Email != "" {
+		if loupe.SuppressesAddress(next) && it.Email != "" && wantEmail == "" {
 			if err := db.suppress(ctx, it.Email, next, at); err != nil {
 				return false, err
 			}
@@ -142,6 +144,68 @@ func (db *DB) SetEmailStatus(ctx context.Context, customerID, status string, at 
 		return fmt.Errorf("set email status of customer %s: %w", customerID, err)
 	}
 	return nil
+}
+
+// Suppress puts email on the suppression list with reason (a bounce,
+// complaint, unsubscribe or loupe.SuppressErased) as of at, unless the
+// address is there already (the first entry is kept): one conditional
+// PutItem. It is what SES feedback does for mail that names no customer.
+// Returns an EINVALID *loupe.Error for an empty address or an unknown reason,
+// or the DynamoDB error.
+func (db *DB) Suppress(ctx context.Context, email, reason string, at time.Time) error {
+	if err := validSuppression(email, reason); err != nil {
+		return err
+	}
+	return db.suppress(ctx, email, reason, at)
+}
+
+// validSuppression returns an EINVALID *loupe.Error unless email holds an
+// address and reason is a suppression reason (an email status other than ok,
+// or loupe.SuppressErased).
+func validSuppression(email, reason string) error {
+	if loupe.SuppressionKey(email) == "" {
+		return loupe.Invalidf("email", "empty address")
+	}
+	if reason != loupe.SuppressErased && (!loupe.ValidEmailStatus(reason) || reason == loupe.EmailOK) {
+		return loupe.Invalidf("status", "%q is not a suppression reason", reason)
+	}
+	return nil
+}
+
+// SetEmailStatusOf is SetEmailStatusByAddress for the one customer a mail was
+// sent to (SES feedback reads the id from the X-Loupe-Customer-Id header): it
+// puts email on the suppression list, then sets customerID's status following
+// loupe.NextEmailStatus only if the customer's current address is email
+// (compared with loupe.SuppressionKey, so case does not matter). Other
+// customers holding the address are left to the suppression list, which
+// senders check before every mail. No Scan: one conditional PutItem, one
+// consistent GetItem and, when the status changes, one conditional
+// UpdateItem (a GetItem and an UpdateItem more per lost race). It reports
+// whether the customer's status changed; an unknown or erased customer, or
+// one whose address has changed since, is false and nil. Returns an EINVALID
+// *loupe.Error for an empty id or address, EmailOK or an unknown status,
+// loupe.ErrConflict after repeated concurrent changes, or the DynamoDB error.
+func (db *DB) SetEmailStatusOf(ctx context.Context, customerID, email, status string, at time.Time) (bool, error) {
+	if customerID == "" {
+		return false, loupe.Invalidf("customer_id", "empty customer id")
+	}
+	if status == loupe.SuppressErased {
+		return false, loupe.Invalidf("status", "unknown email status %q", status)
+	}
+	if err := validSuppression(email, status); err != nil {
+		return false, err
+	}
+	if err := db.suppress(ctx, email, status, at); err != nil {
+		return false, fmt.Errorf("set email status of customer %s: %w", customerID, err)
+	}
+	changed, err := db.setStatus(ctx, customerID, status, loupe.SuppressionKey(email), at)
+	if errors.Is(err, loupe.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("set email status of customer %s: %w", customerID, err)
+	}
+	return changed, nil
 }
 
 // SetEmailStatusByAddress implements loupe.Privacy. The table has no email

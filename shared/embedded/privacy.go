@@ -94,6 +94,75 @@ func (db *DB) SetEmailStatus(ctx context.Context, customerID, status string, at 
 	return nil
 }
 
+// Suppress puts email on the suppression list with reason (a bounce,
+// complaint, unsubscribe or loupe.SuppressErased) as of at, unless the
+// address is there already (the first entry is kept). Returns an EINVALID
+// *loupe.Error for an empty address or an unknown reason, or the storage
+// error.
+func (db *DB) Suppress(ctx context.Context, email, reason string, at time.Time) error {
+	if err := validSuppression(email, reason); err != nil {
+		return err
+	}
+	err := db.update(func(tx *bolt.Tx) error { return suppressTx(tx, email, reason, at) })
+	if err != nil {
+		return fmt.Errorf("suppress address: %w", err)
+	}
+	return nil
+}
+
+// validSuppression returns an EINVALID *loupe.Error unless email holds an
+// address and reason is a suppression reason (an email status other than ok,
+// or loupe.SuppressErased).
+func validSuppression(email, reason string) error {
+	if loupe.SuppressionKey(email) == "" {
+		return loupe.Invalidf("email", "empty address")
+	}
+	if reason != loupe.SuppressErased && (!loupe.ValidEmailStatus(reason) || reason == loupe.EmailOK) {
+		return loupe.Invalidf("status", "%q is not a suppression reason", reason)
+	}
+	return nil
+}
+
+// SetEmailStatusOf is SetEmailStatusByAddress for the one customer a mail was
+// sent to, in one transaction and without reading every customer: it puts
+// email on the suppression list, then sets customerID's status following
+// loupe.NextEmailStatus only if the customer's current address is email
+// (compared with loupe.SuppressionKey). It reports whether the status
+// changed; an unknown or erased customer, or one whose address has changed,
+// is false and nil. Returns an EINVALID *loupe.Error for an empty id or
+// address, EmailOK or an unknown status, or the storage error.
+func (db *DB) SetEmailStatusOf(ctx context.Context, customerID, email, status string, at time.Time) (bool, error) {
+	if customerID == "" {
+		return false, loupe.Invalidf("customer_id", "empty customer id")
+	}
+	if status == loupe.SuppressErased {
+		return false, loupe.Invalidf("status", "unknown email status %q", status)
+	}
+	if err := validSuppression(email, status); err != nil {
+		return false, err
+	}
+	var changed bool
+	err := db.update(func(tx *bolt.Tx) error {
+		changed = false
+		if err := suppressTx(tx, email, status, at); err != nil {
+			return err
+		}
+		c, found, err := getCustomerTx(tx, customerID)
+		if err != nil {
+			return err
+		}
+		if !found || loupe.SuppressionKey(c.Email) != loupe.SuppressionKey(email) {
+			return nil
+		}
+		changed, err = setStatusTx(tx, customerID, status, at)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("set email status of customer %s: %w", customerID, err)
+	}
+	return changed, nil
+}
+
 // SetEmailStatusByAddress implements loupe.Privacy. There is no email index:
 // it reads every customer in one read transaction to find the holders of the
 // address, then updates them and the suppression list in one write
