@@ -5,19 +5,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/mail"
+	netmail "net/mail"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/metrics"
 )
 
-// privacy is the part of loupe.Privacy the handler calls.
+// privacy is the part of the DynamoDB adapter the handler calls. Neither
+// method Scans: the table has no email index, and SetEmailStatusByAddress
+// (which Scans it whole) is not called here.
 type privacy interface {
-	SetEmailStatusByAddress(ctx context.Context, email, status string, at time.Time) (int, error)
+	SetEmailStatusOf(ctx context.Context, customerID, email, status string, at time.Time) (bool, error)
+	Suppress(ctx context.Context, email, reason string, at time.Time) error
 }
 
 // sesEvent is the part of an SES event-publishing record (the EventBridge
@@ -25,7 +30,9 @@ type privacy interface {
 type sesEvent struct {
 	EventType string `json:"eventType"` // "Bounce", "Complaint", "Delivery", ...
 	Mail      struct {
-		MessageID string `json:"messageId"`
+		MessageID        string   `json:"messageId"`
+		HeadersTruncated bool     `json:"headersTruncated"`
+		Headers          []header `json:"headers"` // the mail's original headers
 	} `json:"mail"`
 	Bounce *struct {
 		BounceType        string      `json:"bounceType"` // "Permanent", "Transient", "Undetermined"
@@ -39,27 +46,59 @@ type sesEvent struct {
 	} `json:"complaint"`
 }
 
+type header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// customerID returns the value of the mail's X-Loupe-Customer-Id header (the
+// name compared case-insensitively, the value trimmed), or "" when the mail
+// has none (staff mail, or headers SES truncated) or it is not a valid id.
+func (d sesEvent) customerID() string {
+	for _, h := range d.Mail.Headers {
+		if strings.EqualFold(strings.TrimSpace(h.Name), mail.HeaderCustomerID) {
+			if v := strings.TrimSpace(h.Value); loupe.ValidID(v) {
+				return v
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
 type recipient struct {
 	EmailAddress string `json:"emailAddress"`
 }
 
 // newHandler returns the EventBridge handler for SES events from the
-// configuration set: a permanent bounce marks every customer holding a bounced
-// address EmailBounced, a complaint marks the complained addresses
-// EmailComplained (a "not-spam" feedback report excepted), both as of the
-// event's timestamp. Transient and undetermined bounces and every other event
-// are ignored. Replays are harmless: the status only ever moves to the worse
-// one (loupe.NextEmailStatus).
+// configuration set. A permanent bounce marks the bounced addresses
+// EmailBounced, a complaint marks the complained addresses EmailComplained (a
+// "not-spam" feedback report excepted), both as of the event's timestamp:
+//
+//   - every such address goes on the suppression list, which senders check
+//     before each mail, so no customer holding it is mailed again;
+//   - when the mail carried X-Loupe-Customer-Id (every mail to a client does),
+//     that customer's email_status is set too, if the address is still its
+//     own (SetEmailStatusOf: 2-3 requests a recipient);
+//   - without it (staff mail such as the reassignment review or the
+//     inspection morning mail, or headers SES truncated) only the suppression
+//     entry is written (Suppress: 1 request a recipient).
+//
+// Nothing Scans the table. Transient and undetermined bounces and every other
+// event are ignored. Replays are harmless: the suppression list keeps its
+// first entry and a status only ever moves to the worse one
+// (loupe.NextEmailStatus).
 //
 // It returns an error only when DynamoDB fails, so EventBridge retries the
 // event (template.yaml: 10 attempts within a day, then the SesFeedbackDLQ);
 // an undecodable detail is logged and dropped, as a retry would fail again.
-// Logs carry the SES message id and counts, never an address.
+// Logs carry the SES message id, the customer id and counts, never an address.
 //
 // Each applied event writes one metrics line to m (nil: none): Bounces and
 // Complaints, the recipients the event marked (one of the two is 0), with the
-// SES message id and the customers changed as properties. Ignored and failed
-// events write none (a retried event writes its line when it succeeds).
+// SES message id, the customer id (when the mail named one) and the customers
+// changed as properties. Ignored and failed events write none (a retried
+// event writes its line when it succeeds).
 func newHandler(p privacy, logger *slog.Logger, m *metrics.Writer) func(context.Context, events.CloudWatchEvent) error {
 	return func(ctx context.Context, ev events.CloudWatchEvent) error {
 		var d sesEvent
@@ -85,6 +124,7 @@ func newHandler(p privacy, logger *slog.Logger, m *metrics.Writer) func(context.
 		if at.IsZero() {
 			at = ev.Time
 		}
+		customerID := d.customerID()
 		changed, skipped := 0, 0
 		for _, r := range rcpts {
 			addr := address(r.EmailAddress)
@@ -92,14 +132,23 @@ func newHandler(p privacy, logger *slog.Logger, m *metrics.Writer) func(context.
 				skipped++
 				continue
 			}
-			n, err := p.SetEmailStatusByAddress(ctx, addr, status, at)
-			if err != nil {
-				return fmt.Errorf("ses %s %s: %w", d.EventType, d.Mail.MessageID, err)
+			if customerID == "" {
+				if err := p.Suppress(ctx, addr, status, at); err != nil {
+					return fmt.Errorf("ses %s %s: %w", d.EventType, d.Mail.MessageID, err)
+				}
+				continue
 			}
-			changed += n
+			ok, err := p.SetEmailStatusOf(ctx, customerID, addr, status, at)
+			if err != nil {
+				return fmt.Errorf("ses %s %s: customer %s: %w", d.EventType, d.Mail.MessageID, customerID, err)
+			}
+			if ok {
+				changed++
+			}
 		}
 		logger.InfoContext(ctx, "ses feedback applied", "event_id", ev.ID, "event_type", d.EventType,
-			"ses_message_id", d.Mail.MessageID, "status", status, "recipients", len(rcpts),
+			"ses_message_id", d.Mail.MessageID, "status", status, "customer_id", customerID,
+			"headers_truncated", d.Mail.HeadersTruncated, "recipients", len(rcpts),
 			"skipped", skipped, "customers_changed", changed)
 		marked := len(rcpts) - skipped
 		bounces, complaints := marked, 0
@@ -107,6 +156,9 @@ func newHandler(p privacy, logger *slog.Logger, m *metrics.Writer) func(context.
 			bounces, complaints = 0, marked
 		}
 		props := map[string]string{"ses_message_id": d.Mail.MessageID, "customers_changed": strconv.Itoa(changed)}
+		if customerID != "" {
+			props["customer_id"] = customerID
+		}
 		if err := m.Put(props, metrics.Count("Bounces", bounces), metrics.Count("Complaints", complaints)); err != nil {
 			logger.WarnContext(ctx, "metrics not written", "event_id", ev.ID, "err", err)
 		}
@@ -117,7 +169,7 @@ func newHandler(p privacy, logger *slog.Logger, m *metrics.Writer) func(context.
 // address returns the bare address of s ("a@b" or "Name <a@b>"), or "" when
 // s holds none.
 func address(s string) string {
-	if a, err := mail.ParseAddress(s); err == nil {
+	if a, err := netmail.ParseAddress(s); err == nil {
 		return a.Address
 	}
 	return ""
