@@ -212,8 +212,9 @@ func (db *DB) SetEmailStatusOf(ctx context.Context, customerID, email, status st
 // index (docs/privacy.md): it Scans every item, filtered on customers with an
 // email and projected to id and email, compares SuppressionKey in memory
 // (DynamoDB cannot compare case-insensitively), then sets each holder's status
-// as SetEmailStatus does. The Scan reads the whole table; bounces and
-// complaints are rare. Returns how many customers changed, an EINVALID
+// as SetEmailStatus does. The Scan reads the whole table, so SES feedback
+// calls SetEmailStatusOf and Suppress instead. Returns how many customers
+// changed, an EINVALID
 // *loupe.Error for EmailOK or an unknown status, or the DynamoDB error.
 func (db *DB) SetEmailStatusByAddress(ctx context.Context, email, status string, at time.Time) (int, error) {
 	if !loupe.ValidEmailStatus(status) || status == loupe.EmailOK {
