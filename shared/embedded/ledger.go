@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -14,33 +15,43 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Touchpoint ledger buckets (see Ledger):
+// Touchpoint ledger buckets (see Ledger). Keys lead with the occasion, so a
+// day's claims (every client of a blast, in client order) are appended to one
+// key range instead of being spread over every page of the file:
 //
-//	tp_ledger     customer NUL occasion NUL year                      -> touch.Entry JSON
-//	tp_pending    claimed_at NUL customer NUL occasion NUL year       -> ""   (state claimed)
-//	tp_marketing  customer NUL planned NUL occasion NUL year          -> ""   (claimed or sent)
+//	tp_entries    occasion NUL year NUL customer                      -> entry (binary, see ledger_codec.go)
+//	tp_claimed    claimed_at NUL occasion NUL year NUL customer       -> ""   (state claimed)
+//	tp_mkt_day    planned NUL customer NUL occasion NUL year          -> ""   (claimed or sent: the fatigue cap)
 //	tp_store_day  store NUL planned                                   -> touch.DayCount JSON
 //	tp_store_sent store NUL planned NUL customer NUL occasion NUL year -> ""  (sent)
 //	tp_campaigns  campaign_id                                         -> touch.Campaign JSON
+//
+// Files written before this layout (tp_ledger, tp_pending, tp_marketing,
+// customer first, JSON entries) are converted when the ledger is first used.
 var (
-	bucketLedger    = []byte("tp_ledger")
-	bucketPending   = []byte("tp_pending")
-	bucketMarketing = []byte("tp_marketing")
+	bucketEntries   = []byte("tp_entries")
+	bucketClaimed   = []byte("tp_claimed")
+	bucketMktDay    = []byte("tp_mkt_day")
 	bucketStoreDay  = []byte("tp_store_day")
 	bucketStoreSent = []byte("tp_store_sent")
 	bucketCampaigns = []byte("tp_campaigns")
 )
 
 func init() {
-	buckets = append(buckets, bucketLedger, bucketPending, bucketMarketing, bucketStoreDay, bucketStoreSent, bucketCampaigns)
+	buckets = append(buckets, bucketEntries, bucketClaimed, bucketMktDay, bucketStoreDay, bucketStoreSent, bucketCampaigns)
 }
+
+// appendFill is the fill of pages split while claims are appended in key
+// order (bbolt's default, 0.5, leaves half of every page empty).
+const appendFill = 0.9
 
 // Ledger is the touchpoint ledger and campaign store on the embedded file.
 // Every transition is one bbolt transaction that keeps the entry, its indexes
 // and the per-store-per-day counters in step, so GET /coverage reads counters
 // and a sent-index range instead of every entry. Safe for concurrent use.
 type Ledger struct {
-	db *DB
+	db  *DB
+	err error // the conversion of an older file failed: every call returns it
 }
 
 var (
@@ -48,35 +59,63 @@ var (
 	_ touch.Campaigns = (*Ledger)(nil)
 
 	_ touch.BatchClaimer = (*Ledger)(nil)
+	_ touch.BatchLookup  = (*Ledger)(nil)
 )
 
-// Ledger returns the touchpoint ledger stored in db.
-func (db *DB) Ledger() *Ledger { return &Ledger{db: db} }
-
-func ledgerKey(k touch.Key) []byte {
-	return key(k.CustomerID, k.Occasion, strconv.Itoa(k.Year))
+// Ledger returns the touchpoint ledger stored in db, converting a ledger
+// written in the older layout first. When that conversion fails every method
+// of the returned ledger returns the error (nothing is sent twice for it).
+func (db *DB) Ledger() *Ledger {
+	if err := migrateLedger(db); err != nil {
+		db.log.Error("convert touchpoint ledger", "err", err)
+		return &Ledger{db: db, err: fmt.Errorf("convert touchpoint ledger: %w", err)}
+	}
+	return &Ledger{db: db}
 }
 
-func pendingKey(e touch.Entry) []byte {
-	return key(sortKeyTime(e.ClaimedAt), e.CustomerID, e.Occasion, strconv.Itoa(e.Year))
+func (l *Ledger) view(fn func(tx *bolt.Tx) error) error {
+	if l.err != nil {
+		return l.err
+	}
+	return l.db.view(fn)
 }
 
-func marketingKey(e touch.Entry) []byte {
-	return key(e.CustomerID, e.Planned.String(), e.Occasion, strconv.Itoa(e.Year))
+func (l *Ledger) update(fn func(tx *bolt.Tx) error) error {
+	if l.err != nil {
+		return l.err
+	}
+	return l.db.update(fn)
+}
+
+func yearText(y int) string { return strconv.Itoa(y) }
+
+func entryKey(k touch.Key) []byte {
+	return key(k.Occasion, yearText(k.Year), k.CustomerID)
+}
+
+func claimedKey(e touch.Entry) []byte {
+	return key(sortKeyTime(e.ClaimedAt), e.Occasion, yearText(e.Year), e.CustomerID)
+}
+
+func mktDayKey(e touch.Entry) []byte {
+	return key(e.Planned.String(), e.CustomerID, e.Occasion, yearText(e.Year))
 }
 
 func storeSentKey(e touch.Entry) []byte {
-	return key(e.StoreID, e.Planned.String(), e.CustomerID, e.Occasion, strconv.Itoa(e.Year))
+	return key(e.StoreID, e.Planned.String(), e.CustomerID, e.Occasion, yearText(e.Year))
 }
 
 func getEntry(tx *bolt.Tx, k touch.Key) (touch.Entry, bool, error) {
-	var e touch.Entry
-	found, err := getJSON(tx.Bucket(bucketLedger), string(ledgerKey(k)), &e)
-	return e, found, err
+	raw := tx.Bucket(bucketEntries).Get(entryKey(k))
+	if raw == nil {
+		return touch.Entry{}, false, nil
+	}
+	e, err := decodeEntry(k, raw)
+	return e, true, err
 }
 
 func putEntry(tx *bolt.Tx, e touch.Entry) error {
-	return putJSON(tx.Bucket(bucketLedger), string(ledgerKey(e.Key)), e)
+	return tx.Bucket(bucketEntries).Put(entryKey(e.Key), encodeEntry(nil, e))
 }
 
 // Claim records e as claimed (or skipped, when e.State is skipped) unless
@@ -91,21 +130,39 @@ func (l *Ledger) Claim(ctx context.Context, e touch.Entry) (bool, error) {
 }
 
 // ClaimBatch claims entries in one transaction, reporting for each whether
-// this call wrote it; see touch.BatchClaimer. Fails only on storage errors
-// (then nothing is written).
+// this call wrote it; see touch.BatchClaimer. It writes every bucket in key
+// order (so a blast appends) whatever the order of entries. Fails only on
+// storage errors (then nothing is written).
 func (l *Ledger) ClaimBatch(ctx context.Context, entries []touch.Entry) ([]bool, error) {
 	won := make([]bool, len(entries))
-	err := l.db.update(func(tx *bolt.Tx) error {
+	keys := make([][]byte, len(entries))
+	order := make([]int, len(entries))
+	for i, e := range entries {
+		keys[i], order[i] = entryKey(e.Key), i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
+	var claimed, mkt [][]byte
+	// A batch shares its claim time and, mostly, its planned day: format
+	// them once.
+	var lastAt time.Time
+	var lastPlanned touch.Day
+	atText, plannedText := "", ""
+	err := l.update(func(tx *bolt.Tx) error {
 		clear(won)
-		for i, e := range entries {
-			if tx.Bucket(bucketLedger).Get(ledgerKey(e.Key)) != nil {
+		claimed, mkt = claimed[:0], mkt[:0]
+		eb := tx.Bucket(bucketEntries)
+		eb.FillPercent = appendFill
+		for _, i := range order {
+			e := entries[i]
+			if eb.Get(keys[i]) != nil {
 				continue
 			}
 			won[i] = true
 			e.MessageID, e.SentAt, e.LeaseUntil = "", time.Time{}, time.Time{}
 			e.ClaimedAt = e.ClaimedAt.UTC()
 			if e.State == touch.StateSkipped {
-				if err := putJSON(tx.Bucket(bucketLedger), string(ledgerKey(e.Key)), e); err != nil {
+				// bbolt keeps the value until commit: one buffer each.
+				if err := eb.Put(keys[i], encodeEntry(nil, e)); err != nil {
 					return err
 				}
 				if err := bumpDay(tx, e); err != nil {
@@ -114,14 +171,30 @@ func (l *Ledger) ClaimBatch(ctx context.Context, entries []touch.Entry) ([]bool,
 				continue
 			}
 			e.State, e.Reason = touch.StateClaimed, ""
-			if err := putJSON(tx.Bucket(bucketLedger), string(ledgerKey(e.Key)), e); err != nil {
+			if err := eb.Put(keys[i], encodeEntry(nil, e)); err != nil {
 				return err
 			}
-			if err := tx.Bucket(bucketPending).Put(pendingKey(e), nil); err != nil {
-				return err
+			if atText == "" || !e.ClaimedAt.Equal(lastAt) {
+				lastAt, atText = e.ClaimedAt, sortKeyTime(e.ClaimedAt)
 			}
-			if err := tx.Bucket(bucketMarketing).Put(marketingKey(e), nil); err != nil {
-				return err
+			if plannedText == "" || e.Planned != lastPlanned {
+				lastPlanned, plannedText = e.Planned, e.Planned.String()
+			}
+			year := yearText(e.Year)
+			claimed = append(claimed, key(atText, e.Occasion, year, e.CustomerID))
+			mkt = append(mkt, key(plannedText, e.CustomerID, e.Occasion, year))
+		}
+		for _, idx := range []struct {
+			name []byte
+			keys [][]byte
+		}{{bucketClaimed, claimed}, {bucketMktDay, mkt}} {
+			b := tx.Bucket(idx.name)
+			b.FillPercent = appendFill
+			slices.SortFunc(idx.keys, bytes.Compare)
+			for _, k := range idx.keys {
+				if err := b.Put(k, nil); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -132,10 +205,39 @@ func (l *Ledger) ClaimBatch(ctx context.Context, entries []touch.Entry) ([]bool,
 	return won, nil
 }
 
+// Lookup reports, in one read, whether each key is in the ledger and whether
+// its client has a claimed or sent entry planned on or after since; see
+// touch.BatchLookup. Returns the read error.
+func (l *Ledger) Lookup(ctx context.Context, keys []touch.Key, since touch.Day) ([]bool, []bool, error) {
+	found := make([]bool, len(keys))
+	recent := make([]bool, len(keys))
+	err := l.view(func(tx *bolt.Tx) error {
+		eb := tx.Bucket(bucketEntries)
+		for i, k := range keys {
+			found[i] = eb.Get(entryKey(k)) != nil
+		}
+		ids := make([]string, 0, len(keys))
+		for _, k := range keys {
+			ids = append(ids, k.CustomerID)
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		hit := recentMarketing(tx.Bucket(bucketMktDay), ids, since)
+		for i, k := range keys {
+			recent[i] = hit[k.CustomerID]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("look up %d touchpoints: %w", len(keys), err)
+	}
+	return found, recent, nil
+}
+
 // Get returns the entry of k, or an error wrapping loupe.ErrNotFound.
 func (l *Ledger) Get(ctx context.Context, k touch.Key) (touch.Entry, error) {
 	var e touch.Entry
-	err := l.db.view(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *bolt.Tx) error {
 		got, found, err := getEntry(tx, k)
 		if err == nil && !found {
 			return loupe.ErrNotFound
@@ -151,7 +253,7 @@ func (l *Ledger) Get(ctx context.Context, k touch.Key) (touch.Entry, error) {
 
 // finish moves a claimed entry to state; see MarkSent and MarkSkipped.
 func (l *Ledger) finish(k touch.Key, state string, set func(*touch.Entry)) error {
-	return l.db.update(func(tx *bolt.Tx) error {
+	return l.update(func(tx *bolt.Tx) error {
 		e, found, err := getEntry(tx, k)
 		switch {
 		case err != nil:
@@ -165,14 +267,14 @@ func (l *Ledger) finish(k touch.Key, state string, set func(*touch.Entry)) error
 		}
 		set(&e)
 		e.State, e.LeaseUntil = state, time.Time{}
-		if err := putJSON(tx.Bucket(bucketLedger), string(ledgerKey(k)), e); err != nil {
+		if err := putEntry(tx, e); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketPending).Delete(pendingKey(e)); err != nil {
+		if err := tx.Bucket(bucketClaimed).Delete(claimedKey(e)); err != nil {
 			return err
 		}
 		if state == touch.StateSkipped {
-			if err := tx.Bucket(bucketMarketing).Delete(marketingKey(e)); err != nil {
+			if err := tx.Bucket(bucketMktDay).Delete(mktDayKey(e)); err != nil {
 				return err
 			}
 		} else if err := tx.Bucket(bucketStoreSent).Put(storeSentKey(e), nil); err != nil {
@@ -225,12 +327,25 @@ func (l *Ledger) MarkSkipped(ctx context.Context, k touch.Key, reason string, at
 // the read error.
 func (l *Ledger) Pending(ctx context.Context) ([]touch.Entry, error) {
 	var out []touch.Entry
-	err := l.db.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
-			parts := bytes.SplitN(k, []byte{0}, 2)
-			var e touch.Entry
-			found, err := getJSON(tx.Bucket(bucketLedger), string(parts[1]), &e)
-			if err != nil || !found {
+	err := l.view(func(tx *bolt.Tx) error {
+		eb := tx.Bucket(bucketEntries)
+		return tx.Bucket(bucketClaimed).ForEach(func(k, _ []byte) error {
+			_, ek, _ := bytes.Cut(k, []byte{0})
+			parts := bytes.Split(ek, []byte{0})
+			if len(parts) != 3 {
+				return fmt.Errorf("decode claimed key %q", k)
+			}
+			year, err := strconv.Atoi(string(parts[1]))
+			if err != nil {
+				return fmt.Errorf("decode claimed key %q: %w", k, err)
+			}
+			tk := touch.Key{CustomerID: string(parts[2]), Occasion: string(parts[0]), Year: year}
+			raw := eb.Get(ek)
+			if raw == nil {
+				return nil
+			}
+			e, err := decodeEntry(tk, raw)
+			if err != nil {
 				return err
 			}
 			out = append(out, e)
@@ -244,28 +359,25 @@ func (l *Ledger) Pending(ctx context.Context) ([]touch.Entry, error) {
 }
 
 // LastMarketing returns the client's latest planned day of a claimed or sent
-// entry, false when there is none, or the read error.
+// entry, false when there is none, or the read error. It looks the client up
+// in each planned day of the marketing index, latest first.
 func (l *Ledger) LastMarketing(ctx context.Context, customerID string) (touch.Day, bool, error) {
 	var d touch.Day
 	found := false
-	err := l.db.view(func(tx *bolt.Tx) error {
-		p := prefix(customerID)
-		c := tx.Bucket(bucketMarketing).Cursor()
-		k, _ := c.Seek(append(append([]byte(nil), p...), 0xFF))
-		if k == nil {
-			k, _ = c.Last()
-		} else {
+	err := l.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketMktDay).Cursor()
+		for k, _ := c.Last(); k != nil; {
+			day, _, _ := bytes.Cut(k, []byte{0})
+			p := append(append(append([]byte(nil), day...), 0), customerID...)
+			p = append(p, 0)
+			if got, _ := c.Seek(p); got != nil && bytes.HasPrefix(got, p) {
+				found = true
+				return d.UnmarshalText(day)
+			}
+			// The last key of the day before.
+			c.Seek(append(append([]byte(nil), day...), 0))
 			k, _ = c.Prev()
 		}
-		if k == nil || !bytes.HasPrefix(k, p) {
-			return nil
-		}
-		rest := k[len(p):]
-		day, _, _ := bytes.Cut(rest, []byte{0})
-		if err := d.UnmarshalText(day); err != nil {
-			return fmt.Errorf("decode %q: %w", k, err)
-		}
-		found = true
 		return nil
 	})
 	if err != nil {
@@ -278,7 +390,7 @@ func (l *Ledger) LastMarketing(ctx context.Context, customerID string) (touch.Da
 // read error.
 func (l *Ledger) Counts(ctx context.Context, storeID string, from, to touch.Day) ([]touch.DayCount, error) {
 	var out []touch.DayCount
-	err := l.db.view(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketStoreDay).Cursor()
 		end := key(storeID, to.String())
 		for k, v := c.Seek(key(storeID, from.String())); k != nil && bytes.Compare(k, end) <= 0; k, v = c.Next() {
@@ -300,7 +412,7 @@ func (l *Ledger) Counts(ctx context.Context, storeID string, from, to touch.Day)
 // reading one range of the store's sent index, or returns the read error.
 func (l *Ledger) Touches(ctx context.Context, storeID string, from, to touch.Day) (map[string]int, error) {
 	out := map[string]int{}
-	err := l.db.view(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketStoreSent).Cursor()
 		end := prefix(storeID, to.AddDays(1).String()) // exclusive
 		for k, _ := c.Seek(prefix(storeID, from.String())); k != nil && bytes.Compare(k, end) < 0; k, _ = c.Next() {
@@ -321,7 +433,7 @@ func (l *Ledger) Touches(ctx context.Context, storeID string, from, to touch.Day
 // PutCampaign stores c; an equal campaign again is a no-op and a different
 // one under the same id returns an error wrapping loupe.ErrExists.
 func (l *Ledger) PutCampaign(ctx context.Context, c touch.Campaign) error {
-	err := l.db.update(func(tx *bolt.Tx) error {
+	err := l.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCampaigns)
 		var old touch.Campaign
 		found, err := getJSON(b, c.CampaignID, &old)
@@ -345,7 +457,7 @@ func (l *Ledger) PutCampaign(ctx context.Context, c touch.Campaign) error {
 // GetCampaign returns a campaign or an error wrapping loupe.ErrNotFound.
 func (l *Ledger) GetCampaign(ctx context.Context, id string) (touch.Campaign, error) {
 	var c touch.Campaign
-	err := l.db.view(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *bolt.Tx) error {
 		found, err := getJSON(tx.Bucket(bucketCampaigns), id, &c)
 		if err == nil && !found {
 			return loupe.ErrNotFound
@@ -361,7 +473,7 @@ func (l *Ledger) GetCampaign(ctx context.Context, id string) (touch.Campaign, er
 // ListCampaigns returns every campaign ordered by CampaignID, or the read error.
 func (l *Ledger) ListCampaigns(ctx context.Context) ([]touch.Campaign, error) {
 	var out []touch.Campaign
-	err := l.db.view(func(tx *bolt.Tx) error {
+	err := l.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCampaigns).ForEach(func(k, v []byte) error {
 			var c touch.Campaign
 			if err := json.Unmarshal(v, &c); err != nil {

@@ -19,7 +19,7 @@ var _ touch.Leaser = (*Ledger)(nil)
 // an unknown key, or the storage error.
 func (l *Ledger) Lease(ctx context.Context, k touch.Key, now, until time.Time) (bool, error) {
 	won := false
-	err := l.db.update(func(tx *bolt.Tx) error {
+	err := l.update(func(tx *bolt.Tx) error {
 		won = false
 		e, found, err := getEntry(tx, k)
 		switch {
@@ -43,7 +43,7 @@ func (l *Ledger) Lease(ctx context.Context, k touch.Key, now, until time.Time) (
 // Release clears the lease of k; an unknown key or an entry without a lease
 // is left alone. Returns only storage errors.
 func (l *Ledger) Release(ctx context.Context, k touch.Key) error {
-	err := l.db.update(func(tx *bolt.Tx) error {
+	err := l.update(func(tx *bolt.Tx) error {
 		e, found, err := getEntry(tx, k)
 		if err != nil || !found || e.LeaseUntil.IsZero() {
 			return err

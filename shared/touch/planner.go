@@ -30,8 +30,13 @@ const DefaultRecoverAfter = 10 * time.Minute
 // DefaultLeaseFor is how long Deliver holds the send lease of one touchpoint.
 const DefaultLeaseFor = 5 * time.Minute
 
-// flushEvery bounds how many claims PlanDay holds before writing them.
-const flushEvery = 5000
+// flushEvery bounds how many claims PlanDay holds before writing them (one
+// ledger write each: fewer, larger writes are cheaper on bbolt).
+const flushEvery = 50_000
+
+// handEvery bounds how many claimed entries are handed on at once (to Enqueue
+// or Deliver).
+const handEvery = 5000
 
 // BatchClaimer is an optional Ledger extension: ClaimBatch claims many entries
 // in one write (one bbolt transaction), returning for each whether this call
@@ -39,6 +44,20 @@ const flushEvery = 5000
 type BatchClaimer interface {
 	ClaimBatch(ctx context.Context, entries []Entry) ([]bool, error)
 }
+
+// BatchLookup is an optional Ledger extension the planner uses, when present,
+// to read the ledger for many clients at once instead of calling Get and
+// LastMarketing for each.
+type BatchLookup interface {
+	// Lookup reports for each key whether it is in the ledger (any state),
+	// and whether its client has a claimed or sent entry planned on or after
+	// since (a LastMarketing on or after since), in one read. Fails only on
+	// storage errors.
+	Lookup(ctx context.Context, keys []Key, since Day) (found, recent []bool, err error)
+}
+
+// lookupEvery is how many clients the planner reads the ledger for at once.
+const lookupEvery = 2048
 
 // Reader is the part of loupe.DB the planner reads.
 type Reader interface {
@@ -142,28 +161,48 @@ func (p *Planner) CampaignWindow(c Campaign) Window {
 	return Window{Occasion: c.Occasion(), Year: c.SendDate.Year, Date: c.EventDate, Start: c.SendDate, End: end}
 }
 
-// dayPlan holds what one PlanDay run has looked up.
+// storePlan is one store's day in a planning run.
+type storePlan struct {
+	store   loupe.Store
+	day     Day
+	windows []Window   // open deferrable windows, the one that closes first first
+	soon    *soonTable // personal mails planned within the cap after day
+}
+
+// audienceItem is a client waiting for a batched ledger read.
+type audienceItem struct {
+	c  loupe.Customer
+	sp *storePlan
+}
+
+// dayPlan holds the state of one planning run (one store, or every store).
 type dayPlan struct {
-	store    loupe.Store
-	day      Day
-	mailed   map[string]bool // clients queued for a mail today in this run
+	label    string          // "<store> <day>" for errors and logs
+	mailed   map[string]bool // clients with a personal mail claimed in this run
+	waiting  []audienceItem  // clients of open windows not decided yet
 	queue    []Entry         // claims (and skips) not yet written
 	won      func([]Entry) error
 	planned  int // claims this run won
 	deferred int // deferrable mails that wait for a later day of their window
 }
 
+func newDayPlan(won func([]Entry) error) *dayPlan {
+	return &dayPlan{mailed: map[string]bool{}, won: won}
+}
+
 // PlanDay plans store's touchpoints for its local day and returns the entries
 // it claimed (state claimed, ClaimedAt set), without rendering any mail:
 // Deliver renders and sends them. It reads birthdays and anniversaries due
 // that day (from the month-day indexes, filtered to the store's home
-// clients), then, only on days a holiday or campaign window is open, the
-// store's clients for those windows. Every planned mail is claimed in the
-// ledger before it is returned; ineligible and finally fatigue-capped
-// touchpoints are recorded as skipped. Order: birthday clients, anniversary
-// clients (each by customer id), then deferrable mails by customer id.
-// Returns the entries claimed so far and the first read or ledger error
-// (what was claimed stays claimed: Recover or Requeue delivers it).
+// clients), then, only on days a holiday or campaign window is open, streams
+// the store's clients for those windows (ScanCustomers must call fn outside
+// any read transaction: PlanDay writes claims from it). Every planned mail is
+// claimed in the ledger before it is returned; ineligible and finally
+// fatigue-capped touchpoints are recorded as skipped. Order: birthday
+// clients, anniversary clients (each by customer id), then deferrable mails
+// by customer id. Returns the entries claimed so far and the first read or
+// ledger error (what was claimed stays claimed: Recover or Requeue delivers
+// it).
 func (p *Planner) PlanDay(ctx context.Context, store loupe.Store, day Day) ([]Entry, error) {
 	var out []Entry
 	_, err := p.planDay(ctx, store, day, func(es []Entry) error {
@@ -173,43 +212,98 @@ func (p *Planner) PlanDay(ctx context.Context, store loupe.Store, day Day) ([]En
 	return out, err
 }
 
-// planDay plans as PlanDay does, handing each written batch of won claims to
-// won (at most flushEvery at a time, each batch claimed before it is handed
-// on). It returns the counts of the day (Planned and Deferred).
+// planDay plans one store as PlanDay does, handing each written batch of won
+// claims to won (at most handEvery at a time). It returns Planned and
+// Deferred.
 func (p *Planner) planDay(ctx context.Context, store loupe.Store, day Day, won func([]Entry) error) (Result, error) {
-	dp := &dayPlan{store: store, day: day, mailed: map[string]bool{}, won: won}
-	err := p.planStore(ctx, dp)
+	dp := newDayPlan(won)
+	campaigns, err := p.listCampaigns(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("plan %s %s: %w", store.StoreID, day, err)
+	}
+	sp, err := p.openStore(ctx, dp, store, day, campaigns)
+	if err == nil && len(sp.windows) > 0 {
+		err = p.scanStore(ctx, dp, sp)
+	}
 	return Result{Planned: dp.planned, Deferred: dp.deferred}, err
 }
 
-func (p *Planner) planStore(ctx context.Context, dp *dayPlan) error {
-	store, day := dp.store, dp.day
-	for _, occ := range []string{Birthday, Anniversary} {
-		if err := p.planPersonal(ctx, dp, occ); err != nil {
-			return err
-		}
+// planStores plans every store's day (dayOf) in one run: each store's
+// personal occasions, then the clients of every open window. When most stores
+// have a window open (a chain-wide holiday or blast) it reads the whole
+// customer table once in customer order, which also writes the claims in key
+// order, instead of one scan per store. A store that fails does not stop the
+// others; the errors are joined.
+func (p *Planner) planStores(ctx context.Context, stores []loupe.Store, dayOf func(loupe.Store) (Day, error), won func([]Entry) error) (Result, error) {
+	dp := newDayPlan(won)
+	var errs []error
+	campaigns, err := p.listCampaigns(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("plan: %w", err)
 	}
-	if err := p.flush(ctx, dp); err != nil {
-		return err
-	}
-	windows := p.Calendar.Holidays(day, store.Country)
-	if p.Campaigns != nil {
-		cs, err := p.Campaigns.ListCampaigns(ctx)
+	open := map[string]*storePlan{}
+	var order []*storePlan
+	for _, s := range stores {
+		day, err := dayOf(s)
 		if err != nil {
-			return fmt.Errorf("plan %s %s: %w", store.StoreID, day, err)
+			errs = append(errs, err)
+			continue
 		}
-		for i := range cs {
-			w := p.CampaignWindow(cs[i])
-			if cs[i].HasStore(store.StoreID) && w.Contains(day) {
-				windows = append(windows, w)
+		sp, err := p.openStore(ctx, dp, s, day, campaigns)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if len(sp.windows) > 0 {
+			open[s.StoreID] = sp
+			order = append(order, sp)
+		}
+	}
+	if len(open) > 1 && 2*len(open) >= len(stores) {
+		dp.label = "chain"
+		err := p.scan(ctx, dp, "", func(c loupe.Customer) *storePlan { return open[c.HomeStoreID] })
+		if err != nil {
+			errs = append(errs, fmt.Errorf("plan %d stores: %w", len(open), err))
+		}
+	} else {
+		for _, sp := range order {
+			if err := p.scanStore(ctx, dp, sp); err != nil {
+				errs = append(errs, err)
 			}
 		}
 	}
-	if len(windows) == 0 {
-		return nil
+	return Result{Planned: dp.planned, Deferred: dp.deferred}, errors.Join(errs...)
+}
+
+func (p *Planner) listCampaigns(ctx context.Context) ([]Campaign, error) {
+	if p.Campaigns == nil {
+		return nil, nil
+	}
+	return p.Campaigns.ListCampaigns(ctx)
+}
+
+// openStore plans store's personal occasions of day (claims written) and
+// returns its open deferrable windows.
+func (p *Planner) openStore(ctx context.Context, dp *dayPlan, store loupe.Store, day Day, campaigns []Campaign) (*storePlan, error) {
+	sp := &storePlan{store: store, day: day, soon: p.soonDays(day)}
+	dp.label = store.StoreID + " " + day.String()
+	for _, occ := range []string{Birthday, Anniversary} {
+		if err := p.planPersonal(ctx, dp, sp, occ); err != nil {
+			return sp, err
+		}
+	}
+	if err := p.flush(ctx, dp); err != nil {
+		return sp, err
+	}
+	sp.windows = p.Calendar.Holidays(day, store.Country)
+	for i := range campaigns {
+		w := p.CampaignWindow(campaigns[i])
+		if campaigns[i].HasStore(store.StoreID) && w.Contains(day) {
+			sp.windows = append(sp.windows, w)
+		}
 	}
 	// The window that closes first goes first.
-	slices.SortStableFunc(windows, func(a, b Window) int {
+	slices.SortStableFunc(sp.windows, func(a, b Window) int {
 		if c := a.End.Sub(b.End); c != 0 {
 			return c
 		}
@@ -218,126 +312,255 @@ func (p *Planner) planStore(ctx context.Context, dp *dayPlan) error {
 		}
 		return cmp.Compare(a.Occasion, b.Occasion)
 	})
-	// Read first, write after: no ledger write while a store read is open.
-	var audience []loupe.Customer
-	err := p.DB.ScanCustomers(ctx, store.StoreID, func(c loupe.Customer) error {
-		audience = append(audience, c)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("plan %s %s: scan customers: %w", store.StoreID, day, err)
-	}
-	for _, c := range audience {
-		if err := p.planDeferrable(ctx, dp, c, windows); err != nil {
-			return err
-		}
-		if len(dp.queue) >= flushEvery {
-			if err := p.flush(ctx, dp); err != nil {
-				return err
-			}
-		}
-	}
-	return p.flush(ctx, dp)
+	return sp, nil
 }
 
-func (p *Planner) planPersonal(ctx context.Context, dp *dayPlan, occ string) error {
-	w, keys := p.Calendar.PersonalDue(occ, dp.day)
+// scanStore plans the store's clients for its open windows.
+func (p *Planner) scanStore(ctx context.Context, dp *dayPlan, sp *storePlan) error {
+	dp.label = sp.store.StoreID + " " + sp.day.String()
+	err := p.scan(ctx, dp, sp.store.StoreID, func(loupe.Customer) *storePlan { return sp })
+	if err != nil {
+		return fmt.Errorf("plan %s: %w", dp.label, err)
+	}
+	return nil
+}
+
+func (p *Planner) planPersonal(ctx context.Context, dp *dayPlan, sp *storePlan, occ string) error {
+	w, keys := p.Calendar.PersonalDue(occ, sp.day)
 	var due []loupe.Customer
 	for _, md := range keys {
 		cs, err := p.DB.CustomersByMonthDay(ctx, occ, md)
 		if err != nil {
-			return fmt.Errorf("plan %s %s: %s %s: %w", dp.store.StoreID, dp.day, occ, md, err)
+			return fmt.Errorf("plan %s %s: %s %s: %w", sp.store.StoreID, sp.day, occ, md, err)
 		}
 		for _, c := range cs {
-			if c.HomeStoreID == dp.store.StoreID {
+			if c.HomeStoreID == sp.store.StoreID {
 				due = append(due, c)
 			}
 		}
 	}
 	slices.SortFunc(due, func(a, b loupe.Customer) int { return cmp.Compare(a.CustomerID, b.CustomerID) })
 	for _, c := range due {
-		e := Entry{Key: Key{c.CustomerID, occ, w.Year}, StoreID: dp.store.StoreID, Planned: dp.day}
-		if r := p.Reason(dp.store, c); r != "" {
-			if err := p.skip(ctx, dp, e, r); err != nil {
-				return err
-			}
+		e := Entry{Key: Key{c.CustomerID, occ, w.Year}, StoreID: sp.store.StoreID, Planned: sp.day}
+		if r := p.Reason(sp.store, c); r != "" {
+			p.skip(dp, e, r)
 			continue
 		}
-		if err := p.claim(ctx, dp, e, c, w.Date); err != nil {
-			return err
-		}
+		p.claim(dp, e)
+		dp.mailed[c.CustomerID] = true
 	}
 	return nil
 }
 
-func (p *Planner) planDeferrable(ctx context.Context, dp *dayPlan, c loupe.Customer, windows []Window) error {
-	reason := p.Reason(dp.store, c)
-	for _, w := range windows {
-		e := Entry{Key: Key{c.CustomerID, w.Occasion, w.Year}, StoreID: dp.store.StoreID, Planned: dp.day}
-		_, err := p.Ledger.Get(ctx, e.Key)
-		if err == nil {
-			continue // claimed, sent or skipped on an earlier day (or run)
+// scan streams the clients of storeID (every client when "") whose store
+// pick returns through batched decisions and writes their claims. Reading and
+// decoding clients (ScanCustomers, in this goroutine) overlaps with deciding
+// and claiming the batch before (in a second goroutine, the only one that
+// touches dp meanwhile), so the two share a machine's two cores. Returns the
+// first error of either.
+func (p *Planner) scan(ctx context.Context, dp *dayPlan, storeID string, pick func(loupe.Customer) *storePlan) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan []audienceItem, 2)
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for chunk := range chunks {
+			if err != nil {
+				continue // drain
+			}
+			dp.waiting = chunk
+			if err = p.decide(ctx, dp); err == nil && len(dp.queue) >= flushEvery {
+				err = p.flush(ctx, dp)
+			}
+			if err != nil {
+				cancel() // stop the scan
+			}
 		}
-		if !errors.Is(err, loupe.ErrNotFound) {
+		if err == nil {
+			err = p.flush(ctx, dp)
+		}
+		done <- err
+	}()
+	batch := make([]audienceItem, 0, lookupEvery)
+	serr := p.DB.ScanCustomers(ctx, storeID, func(c loupe.Customer) error {
+		sp := pick(c)
+		if sp == nil {
+			return nil
+		}
+		batch = append(batch, audienceItem{c: c, sp: sp})
+		if len(batch) < lookupEvery {
+			return nil
+		}
+		select {
+		case chunks <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		batch = make([]audienceItem, 0, lookupEvery)
+		return nil
+	})
+	if serr == nil && len(batch) > 0 {
+		chunks <- batch // the worker drains until chunks is closed
+	}
+	close(chunks)
+	if err := <-done; err != nil {
+		return err
+	}
+	return serr
+}
+
+// decide reads the ledger for the waiting clients (in one read when the
+// ledger is a BatchLookup) and queues their claims, skips and deferrals.
+func (p *Planner) decide(ctx context.Context, dp *dayPlan) error {
+	if len(dp.waiting) == 0 {
+		return nil
+	}
+	var keys []Key
+	for _, it := range dp.waiting {
+		for _, w := range it.sp.windows {
+			keys = append(keys, Key{it.c.CustomerID, w.Occasion, w.Year})
+		}
+	}
+	var found, recent []bool
+	bl, batch := p.Ledger.(BatchLookup)
+	if batch {
+		// One read per planned day (stores in other time zones may plan
+		// another day): the cap looks back from each.
+		found, recent = make([]bool, len(keys)), make([]bool, len(keys))
+		byDay := map[Day][]int{}
+		i := 0
+		for _, it := range dp.waiting {
+			for range it.sp.windows {
+				byDay[it.sp.day] = append(byDay[it.sp.day], i)
+				i++
+			}
+		}
+		for d, idx := range byDay {
+			sub := make([]Key, len(idx))
+			for j, k := range idx {
+				sub[j] = keys[k]
+			}
+			f, r, err := bl.Lookup(ctx, sub, d.AddDays(1-p.cap()))
+			if err != nil {
+				return err
+			}
+			for j, k := range idx {
+				found[k], recent[k] = f[j], r[j]
+			}
+		}
+	}
+	seen := func(i int) (bool, error) {
+		if batch {
+			return found[i], nil
+		}
+		_, err := p.Ledger.Get(ctx, keys[i])
+		if errors.Is(err, loupe.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	// capped reports whether the client of keys[i] had a marketing mail
+	// planned within the cap of day.
+	capped := func(i int, day Day) (bool, error) {
+		if batch {
+			return recent[i], nil
+		}
+		last, ok, err := p.Ledger.LastMarketing(ctx, keys[i].CustomerID)
+		return ok && day.Sub(last) < p.cap(), err
+	}
+	i := 0
+	for _, it := range dp.waiting {
+		base := i
+		err := p.planDeferrable(dp, it, keys[i:i+len(it.sp.windows)],
+			func(j int) (bool, error) { return seen(base + j) },
+			func(j int) (bool, error) { return capped(base+j, it.sp.day) })
+		if err != nil {
+			return err
+		}
+		i += len(it.sp.windows)
+	}
+	dp.waiting = dp.waiting[:0]
+	return nil
+}
+
+func (p *Planner) planDeferrable(dp *dayPlan, it audienceItem, keys []Key, seen, capped func(int) (bool, error)) error {
+	c, sp := it.c, it.sp
+	reason := p.Reason(sp.store, c)
+	mailed := false
+	for j, w := range sp.windows {
+		e := Entry{Key: keys[j], StoreID: sp.store.StoreID, Planned: sp.day}
+		ok, err := seen(j)
+		if err != nil {
 			return fmt.Errorf("plan %s: %w", e.Key, err)
 		}
-		lastChance := !dp.day.Before(w.End)
+		if ok {
+			continue // claimed, sent or skipped on an earlier day (or run)
+		}
+		lastChance := !sp.day.Before(w.End)
 		if reason != "" {
 			// Wait: an email or consent may still arrive inside the window.
 			if lastChance {
-				if err := p.skip(ctx, dp, e, reason); err != nil {
-					return err
-				}
+				p.skip(dp, e, reason)
 			}
 			continue
 		}
-		blocked := dp.mailed[c.CustomerID]
+		// Each client is decided once a run: a mail claimed for an earlier
+		// window of this loop or a personal mail today blocks the rest.
+		blocked := mailed || dp.mailed[c.CustomerID]
 		if !blocked {
-			last, ok, err := p.Ledger.LastMarketing(ctx, c.CustomerID)
-			if err != nil {
+			if blocked, err = capped(j); err != nil {
 				return fmt.Errorf("plan %s: %w", e.Key, err)
 			}
-			blocked = ok && dp.day.Sub(last) < p.cap()
 		}
 		// Make room for a birthday or anniversary planned within the cap,
 		// unless this is the window's last day (then the personal mail
 		// overrides the cap, as documented).
-		if !blocked && !lastChance && p.personalSoon(c, dp.day) {
+		if !blocked && !lastChance && sp.personalSoon(c) {
 			blocked = true
 		}
 		if blocked {
 			if lastChance {
-				if err := p.skip(ctx, dp, e, SkipFatigue); err != nil {
-					return err
-				}
+				p.skip(dp, e, SkipFatigue)
 			} else {
 				dp.deferred++
 			}
 			continue
 		}
-		if err := p.claim(ctx, dp, e, c, w.Date); err != nil {
-			return err
-		}
+		p.claim(dp, e)
+		mailed = true
 	}
 	return nil
 }
 
-// personalSoon reports whether a personal mail of c is planned on one of the
-// Cap-1 days after day.
-func (p *Planner) personalSoon(c loupe.Customer, day Day) bool {
-	for _, occ := range []struct {
-		name string
-		date loupe.Date
-	}{{Birthday, c.Birthday}, {Anniversary, c.Anniversary}} {
-		if occ.date.IsZero() {
-			continue
-		}
-		lead := p.Calendar.lead(occ.name).Days
-		for _, y := range []int{day.Year, day.Year + 1} {
-			planned := Celebrated(y, occ.date.Month, occ.date.Day).AddDays(-lead)
-			if n := planned.Sub(day); n > 0 && n < p.cap() {
-				return true
+// soonTable marks, for Birthday (0) and Anniversary (1), the month-days
+// whose mail is planned on one of the Cap-1 days after a store's day.
+type soonTable [2][13][32]bool
+
+// soonDays returns the soonTable of day: an occasion date D is soon when its
+// mail (D minus the lead) falls 1..Cap-1 days after day; a February 29 date
+// is celebrated on February 28 in years that are not leap years.
+func (p *Planner) soonDays(day Day) *soonTable {
+	var t soonTable
+	for i, occ := range []string{Birthday, Anniversary} {
+		lead := p.Calendar.lead(occ).Days
+		for n := 1; n < p.cap(); n++ {
+			d := day.AddDays(lead + n)
+			t[i][d.Month][d.Day] = true
+			if d.Month == time.February && d.Day == 28 && !IsLeap(d.Year) {
+				t[i][time.February][29] = true
 			}
+		}
+	}
+	return &t
+}
+
+// personalSoon reports whether a personal mail of c is planned on one of the
+// Cap-1 days after the store's day.
+func (sp *storePlan) personalSoon(c loupe.Customer) bool {
+	for i, d := range []loupe.Date{c.Birthday, c.Anniversary} {
+		if !d.IsZero() && int(d.Month) < 13 && d.Day < 32 && d.Day >= 0 && sp.soon[i][d.Month][d.Day] {
+			return true
 		}
 	}
 	return false
@@ -345,18 +568,15 @@ func (p *Planner) personalSoon(c loupe.Customer, day Day) bool {
 
 // skip queues e to be recorded as skipped for reason (unless its key is
 // already in the ledger).
-func (p *Planner) skip(ctx context.Context, dp *dayPlan, e Entry, reason string) error {
+func (p *Planner) skip(dp *dayPlan, e Entry, reason string) {
 	e.State, e.Reason = StateSkipped, reason
 	dp.queue = append(dp.queue, e)
-	return nil
 }
 
-// claim queues the claim of e, a mail to client c.
-func (p *Planner) claim(ctx context.Context, dp *dayPlan, e Entry, c loupe.Customer, date Day) error {
+// claim queues the claim of e.
+func (p *Planner) claim(dp *dayPlan, e Entry) {
 	e.State = StateClaimed
 	dp.queue = append(dp.queue, e)
-	dp.mailed[c.CustomerID] = true
-	return nil
 }
 
 // flush claims the queued entries (in one batch when the ledger is a
@@ -373,20 +593,20 @@ func (p *Planner) flush(ctx context.Context, dp *dayPlan) error {
 	if bc, ok := p.Ledger.(BatchClaimer); ok {
 		var err error
 		if won, err = bc.ClaimBatch(ctx, dp.queue); err != nil {
-			return fmt.Errorf("plan %s %s: %w", dp.store.StoreID, dp.day, err)
+			return fmt.Errorf("plan %s: %w", dp.label, err)
 		}
 	} else {
 		won = make([]bool, len(dp.queue))
 		for i, e := range dp.queue {
 			ok, err := p.Ledger.Claim(ctx, e)
 			if err != nil {
-				return fmt.Errorf("plan %s %s: %w", dp.store.StoreID, dp.day, err)
+				return fmt.Errorf("plan %s: %w", dp.label, err)
 			}
 			won[i] = ok
 		}
 	}
 	skipped := 0
-	var claimed []Entry
+	claimed := make([]Entry, 0, len(dp.queue))
 	for i, e := range dp.queue {
 		switch {
 		case !won[i]:
@@ -398,11 +618,15 @@ func (p *Planner) flush(ctx context.Context, dp *dayPlan) error {
 	}
 	dp.queue = dp.queue[:0]
 	if skipped > 0 {
-		p.log().Info("touchpoints skipped", "store_id", dp.store.StoreID, "day", dp.day.String(), "skipped", skipped)
+		p.log().Info("touchpoints skipped", "plan", dp.label, "skipped", skipped)
 	}
 	dp.planned += len(claimed)
-	if len(claimed) > 0 && dp.won != nil {
-		return dp.won(claimed)
+	for len(claimed) > 0 && dp.won != nil {
+		n := min(len(claimed), handEvery)
+		if err := dp.won(claimed[:n:n]); err != nil {
+			return err
+		}
+		claimed = claimed[n:]
 	}
 	return nil
 }

@@ -218,38 +218,30 @@ type Queue interface {
 }
 
 // PlanToday is the planning half of the scheduled job in AWS: for each store,
-// its own local today of Now, PlanDay, handing the claimed entries to q as
-// each batch of claims is written (Enqueue gets at most 5,000 entries a
-// call). A store whose planning or enqueueing fails does not stop the others;
-// the errors are joined, and what was claimed but not enqueued is found by
-// Requeue. Returns Planned and Deferred.
+// its own local today of Now, it plans as PlanDay does and hands the claimed
+// entries to q as each batch of claims is written (Enqueue gets at most 5,000
+// entries a call, of any stores). A store whose planning fails does not stop
+// the others, and planning goes on when Enqueue fails: the errors are joined,
+// and what was claimed but not enqueued is enqueued by a later Requeue.
+// Returns Planned and Deferred.
 func (p *Planner) PlanToday(ctx context.Context, q Queue) (Result, error) {
-	var res Result
 	stores, err := p.DB.ListStores(ctx)
 	if err != nil {
-		return res, fmt.Errorf("plan today: %w", err)
+		return Result{}, fmt.Errorf("plan today: %w", err)
 	}
 	run := *p
 	run.DB = &monthDayCache{Reader: p.DB, m: map[string][]loupe.Customer{}}
-	var errs []error
-	for _, s := range stores {
-		day, err := StoreDay(s, p.Now())
-		if err != nil {
-			errs = append(errs, err)
-			continue
+	var qerr error
+	res, err := run.planStores(ctx, stores, func(s loupe.Store) (Day, error) { return StoreDay(s, p.Now()) }, func(es []Entry) error {
+		if err := q.Enqueue(ctx, es); err != nil && qerr == nil {
+			qerr = fmt.Errorf("enqueue %d touchpoints: %w", len(es), err)
 		}
-		r, err := run.planDay(ctx, s, day, func(es []Entry) error {
-			if err := q.Enqueue(ctx, es); err != nil {
-				return fmt.Errorf("enqueue %d touchpoints: %w", len(es), err)
-			}
-			return nil
-		})
-		res.add(r)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("plan store %s %s: %w", s.StoreID, day, err))
-		}
+		return nil
+	})
+	if err := errors.Join(err, qerr); err != nil {
+		return res, fmt.Errorf("plan today: %w", err)
 	}
-	return res, errors.Join(errs...)
+	return res, nil
 }
 
 // Requeue is the crash recovery of the planning half in AWS: it enqueues
@@ -264,7 +256,7 @@ func (p *Planner) Requeue(ctx context.Context, q Queue) (int, error) {
 	}
 	n := 0
 	for len(due) > 0 {
-		batch := due[:min(len(due), flushEvery)]
+		batch := due[:min(len(due), handEvery)]
 		if err := q.Enqueue(ctx, batch); err != nil {
 			return n, fmt.Errorf("requeue %d touchpoints: %w", len(batch), err)
 		}
@@ -324,31 +316,31 @@ func (p *Planner) RunToday(ctx context.Context, sender mail.Sender) (Result, err
 }
 
 func (p *Planner) run(ctx context.Context, sender mail.Sender, dayOf func(loupe.Store) (Day, error)) (Result, error) {
-	var errs []error
-	res, err := p.Recover(ctx, sender)
-	if err != nil {
-		errs = append(errs, err)
-	}
+	res, rerr := p.Recover(ctx, sender)
 	stores, err := p.DB.ListStores(ctx)
 	if err != nil {
-		return res, errors.Join(append(errs, fmt.Errorf("run: %w", err))...)
+		return res, errors.Join(rerr, fmt.Errorf("run: %w", err))
 	}
 	// Every store plans the same day: read each month-day index key once.
 	run := *p
 	run.DB = &monthDayCache{Reader: p.DB, m: map[string][]loupe.Customer{}}
-	for _, s := range stores {
-		day, err := dayOf(s)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+	// Deliver each batch of claims as soon as it is written. After a failed
+	// delivery keep planning (and claiming) without sending: what stays
+	// claimed is sent by the next Recover.
+	var sent Result
+	var derr error
+	planned, perr := run.planStores(ctx, stores, dayOf, func(es []Entry) error {
+		if derr != nil {
+			return nil
 		}
-		r, err := run.runStore(ctx, s, day, sender)
-		res.add(r)
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return res, errors.Join(errs...)
+		r, err := p.Deliver(ctx, es, sender)
+		sent.add(r)
+		derr = err
+		return nil
+	})
+	res.add(planned)
+	res.add(sent)
+	return res, errors.Join(rerr, perr, derr)
 }
 
 // monthDayCache remembers CustomersByMonthDay answers for one run, so stores
@@ -369,28 +361,6 @@ func (c *monthDayCache) CustomersByMonthDay(ctx context.Context, field, md strin
 	}
 	c.m[k] = cs
 	return cs, nil
-}
-
-// runStore plans one store's day and delivers each batch of claims as soon
-// as it is written. After a failed delivery it keeps planning (and claiming)
-// without sending: what stays claimed is sent by the next Recover.
-func (p *Planner) runStore(ctx context.Context, s loupe.Store, day Day, sender mail.Sender) (Result, error) {
-	var sent Result
-	var derr error
-	res, err := p.planDay(ctx, s, day, func(es []Entry) error {
-		if derr != nil {
-			return nil
-		}
-		r, err := p.Deliver(ctx, es, sender)
-		sent.add(r)
-		derr = err
-		return nil
-	})
-	res.add(sent)
-	if err := errors.Join(err, derr); err != nil {
-		return res, fmt.Errorf("run store %s %s: %w", s.StoreID, day, err)
-	}
-	return res, nil
 }
 
 // StoreDay returns the store-local day of t. Returns an EINVALID *loupe.Error

@@ -329,6 +329,54 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 		}
 	})
 
+	t.Run("lookup", func(t *testing.T) {
+		l := newLedger(t)
+		bl, ok := l.(touch.BatchLookup)
+		if !ok {
+			t.Skip("not a BatchLookup")
+		}
+		steps := []struct {
+			e      touch.Entry
+			reason string // "-" claimed, "" sent, else skipped
+		}{
+			{entry("c1", touch.Birthday, "s1", "2026-05-01"), ""},
+			{entry("c2", touch.Birthday, "s1", "2026-05-03"), "-"},
+			{entry("c3", touch.Birthday, "s1", "2026-05-04"), touch.SkipOptedOut},
+			{entry("c4", touch.Birthday, "s1", "2026-04-20"), ""},
+			{entry("c5", touch.Birthday, "s2", "2026-06-01"), "-"}, // planned after the day looked at
+		}
+		for _, s := range steps {
+			if _, err := l.Claim(ctx, s.e); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			switch s.reason {
+			case "-":
+			case "":
+				err = l.MarkSent(ctx, s.e.Key, "m", t0)
+			default:
+				err = l.MarkSkipped(ctx, s.e.Key, s.reason, t0)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		k := func(cust, occ string) touch.Key { return touch.Key{CustomerID: cust, Occasion: occ, Year: 2026} }
+		keys := []touch.Key{
+			k("c1", touch.Birthday), k("c1", touch.MothersDay), k("c2", touch.MothersDay), k("c3", touch.MothersDay),
+			k("c3", touch.Birthday), k("c4", touch.MothersDay), k("c5", touch.MothersDay), k("c6", touch.MothersDay),
+		}
+		found, recent, err := bl.Lookup(ctx, keys, day("2026-05-01"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantFound := []bool{true, false, false, false, true, false, false, false}
+		wantRecent := []bool{true, true, true, false, false, false, true, false}
+		if !reflect.DeepEqual(found, wantFound) || !reflect.DeepEqual(recent, wantRecent) {
+			t.Errorf("lookup = found %v recent %v; want %v %v", found, recent, wantFound, wantRecent)
+		}
+	})
+
 	t.Run("entry JSON round trip", func(t *testing.T) {
 		l := newLedger(t)
 		e := entry("c1", touch.EventPrefix+"gala", "s1", "2026-11-20")
