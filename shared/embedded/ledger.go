@@ -90,7 +90,7 @@ func (l *Ledger) update(fn func(tx *bolt.Tx) error) error {
 func yearText(y int) string { return strconv.Itoa(y) }
 
 func entryKey(k touch.Key) []byte {
-	return key(k.Occasion, yearText(k.Year), k.CustomerID)
+	return appendKey(nil, k.Occasion, yearText(k.Year), k.CustomerID)
 }
 
 func claimedKey(e touch.Entry) []byte {
@@ -181,8 +181,8 @@ func (l *Ledger) ClaimBatch(ctx context.Context, entries []touch.Entry) ([]bool,
 				lastPlanned, plannedText = e.Planned, e.Planned.String()
 			}
 			year := yearText(e.Year)
-			claimed = append(claimed, key(atText, e.Occasion, year, e.CustomerID))
-			mkt = append(mkt, key(plannedText, e.CustomerID, e.Occasion, year))
+			claimed = append(claimed, appendKey(nil, atText, e.Occasion, year, e.CustomerID))
+			mkt = append(mkt, appendKey(nil, plannedText, e.CustomerID, e.Occasion, year))
 		}
 		for _, idx := range []struct {
 			name []byte
@@ -213,8 +213,10 @@ func (l *Ledger) Lookup(ctx context.Context, keys []touch.Key, since touch.Day) 
 	recent := make([]bool, len(keys))
 	err := l.view(func(tx *bolt.Tx) error {
 		eb := tx.Bucket(bucketEntries)
+		var buf []byte // Get does not keep its key
 		for i, k := range keys {
-			found[i] = eb.Get(entryKey(k)) != nil
+			buf = appendKey(buf[:0], k.Occasion, yearText(k.Year), k.CustomerID)
+			found[i] = eb.Get(buf) != nil
 		}
 		ids := make([]string, 0, len(keys))
 		for _, k := range keys {

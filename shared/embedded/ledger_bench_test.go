@@ -190,31 +190,36 @@ func benchPlanBlast(b *testing.B, n, stores int) {
 		}
 	}
 	b.StopTimer()
-	heap, sys, rss := peak()
+	heap, sys, anon, rss := peak()
 	b.ReportMetric(float64(cdb.calls.Load())/float64(b.N), "reads/op")
 	b.ReportMetric(float64(cdb.records.Load())/float64(b.N), "records/op")
 	b.ReportMetric(float64(q.n)/float64(b.N), "claims/op")
 	b.ReportMetric(heap, "peak-heap-MB")
 	b.ReportMetric(sys, "sys-MB")
 	if rss > 0 {
+		b.ReportMetric(anon, "anon-MB")
 		b.ReportMetric(rss, "rss-MB")
 	}
 }
 
 // startPeakMem collects garbage, resets the process's peak resident set
-// (Linux: /proc/self/clear_refs) and samples runtime/metrics every 10 ms. The
-// returned func stops sampling and returns the peaks in MB: HeapInuse, memory
-// obtained from the OS, and VmHWM (0 when not on Linux).
-func startPeakMem() func() (heap, sys, rss float64) {
+// (Linux: /proc/self/clear_refs) and samples runtime/metrics and the
+// process's anonymous resident memory every 10 ms. The returned func stops
+// sampling and returns the peaks in MB: HeapInuse, memory obtained from the
+// OS, RssAnon (the process's own memory, without the pages of the mapped
+// database file) and VmHWM (everything resident, mapped file included); the
+// last two are 0 when not on Linux.
+func startPeakMem() func() (heap, sys, anon, rss float64) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}, {Name: "/memory/classes/total:bytes"}}
-	var maxHeap, maxSys uint64
+	var maxHeap, maxSys, maxAnon uint64
 	sample := func() {
 		metrics.Read(samples)
 		maxHeap = max(maxHeap, samples[0].Value.Uint64()+samples[1].Value.Uint64())
 		maxSys = max(maxSys, samples[2].Value.Uint64())
+		maxAnon = max(maxAnon, procStatus("RssAnon:"))
 	}
 	sample()
 	stop, done := make(chan struct{}), make(chan struct{})
@@ -231,23 +236,24 @@ func startPeakMem() func() (heap, sys, rss float64) {
 			}
 		}
 	}()
-	return func() (float64, float64, float64) {
+	return func() (float64, float64, float64, float64) {
 		close(stop)
 		<-done
 		sample()
 		const mb = 1 << 20
-		return float64(maxHeap) / mb, float64(maxSys) / mb, float64(vmHWM()) / mb
+		return float64(maxHeap) / mb, float64(maxSys) / mb, float64(maxAnon) / mb, float64(procStatus("VmHWM:")) / mb
 	}
 }
 
-// vmHWM returns the process's peak resident set in bytes, or 0.
-func vmHWM() uint64 {
+// procStatus returns the /proc/self/status line named field (a size in kB)
+// in bytes, or 0.
+func procStatus(field string) uint64 {
 	raw, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			if err != nil {
 				return 0

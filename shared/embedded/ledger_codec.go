@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/loupehq/loupe/shared/touch"
@@ -47,6 +48,23 @@ func appendTime(buf []byte, t time.Time) []byte {
 	}
 	buf = append(buf, 1)
 	return binary.AppendVarint(buf, t.UnixNano())
+}
+
+// appendKey appends parts joined with NUL bytes to buf (key without the
+// intermediate string).
+func appendKey(buf []byte, parts ...string) []byte {
+	n := len(parts) - 1
+	for _, p := range parts {
+		n += len(p)
+	}
+	buf = slices.Grow(buf, n)
+	for i, p := range parts {
+		if i > 0 {
+			buf = append(buf, 0)
+		}
+		buf = append(buf, p...)
+	}
+	return buf
 }
 
 // decoder reads what encodeEntry wrote; the first failure sticks.

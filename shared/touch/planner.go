@@ -190,6 +190,13 @@ func newDayPlan(won func([]Entry) error) *dayPlan {
 	return &dayPlan{mailed: map[string]bool{}, won: won}
 }
 
+// grow makes room for a full batch of claims in dp.queue at once.
+func (dp *dayPlan) grow() {
+	if cap(dp.queue) < flushEvery {
+		dp.queue = slices.Grow(dp.queue, flushEvery)
+	}
+}
+
 // PlanDay plans store's touchpoints for its local day and returns the entries
 // it claimed (state claimed, ClaimedAt set), without rendering any mail:
 // Deliver renders and sends them. It reads birthdays and anniversaries due
@@ -365,6 +372,7 @@ func (p *Planner) scan(ctx context.Context, dp *dayPlan, storeID string, pick fu
 	done := make(chan error, 1)
 	go func() {
 		var err error
+		dp.grow()
 		for chunk := range chunks {
 			if err != nil {
 				continue // drain
