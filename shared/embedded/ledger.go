@@ -226,7 +226,8 @@ func (l *Ledger) Lookup(ctx context.Context, keys []touch.Key, since touch.Day) 
 		ids = slices.Compact(ids)
 		hit := recentMarketing(tx.Bucket(bucketMktDay), ids, since)
 		for i, k := range keys {
-			recent[i] = hit[k.CustomerID]
+			j, _ := slices.BinarySearch(ids, k.CustomerID)
+			recent[i] = hit[j]
 		}
 		return nil
 	})

@@ -147,24 +147,25 @@ func decodeEntry(k touch.Key, raw []byte) (touch.Entry, error) {
 }
 
 // recentMarketing reports which of the clients ids (sorted, distinct) have a
-// key in the marketing index b planned on or after since. It walks each
-// planned day from since on once, stepping through dense days and seeking
-// over sparse ones.
-func recentMarketing(b *bolt.Bucket, ids []string, since touch.Day) map[string]bool {
-	hit := map[string]bool{}
+// key in the marketing index b planned on or after since (hit[i] for
+// ids[i]). It walks each planned day from since on once, stepping through
+// dense days and seeking over sparse ones.
+func recentMarketing(b *bolt.Bucket, ids []string, since touch.Day) []bool {
+	hit := make([]bool, len(ids))
 	if len(ids) == 0 {
 		return hit
 	}
 	c := b.Cursor()
+	var want []byte
 	k, _ := c.Seek([]byte(since.String()))
 	for k != nil {
 		day, _, _ := bytes.Cut(k, []byte{0})
-		dayPrefix := append(append([]byte(nil), day...), 0)
-		for _, id := range ids {
-			if hit[id] {
+		day = append([]byte(nil), day...) // k is only valid until the cursor moves
+		for i, id := range ids {
+			if hit[i] {
 				continue
 			}
-			want := append(append(append([]byte(nil), dayPrefix...), id...), 0)
+			want = append(appendKey(want[:0], string(day), id), 0)
 			// Step a few keys before seeking: consecutive clients sit close.
 			for steps := 0; k != nil && bytes.Compare(k, want) < 0 && steps < 16; steps++ {
 				k, _ = c.Next()
@@ -173,15 +174,14 @@ func recentMarketing(b *bolt.Bucket, ids []string, since touch.Day) map[string]b
 				k, _ = c.Seek(want)
 			}
 			if k != nil && bytes.HasPrefix(k, want) {
-				hit[id] = true
+				hit[i] = true
 			}
-			if k == nil || !bytes.HasPrefix(k, dayPrefix) {
+			if k == nil || !bytes.HasPrefix(k, day) || len(k) <= len(day) || k[len(day)] != 0 {
 				break // past this day: no later id of the list is in it
 			}
 		}
 		// The next planned day.
-		next := append(append([]byte(nil), day...), 1)
-		k, _ = c.Seek(next)
+		k, _ = c.Seek(append(day, 1))
 	}
 	return hit
 }

@@ -181,6 +181,7 @@ type dayPlan struct {
 	mailed   map[string]bool // clients with a personal mail claimed in this run
 	waiting  []audienceItem  // clients of open windows not decided yet
 	queue    []Entry         // claims (and skips) not yet written
+	keys     []Key           // decide's keys, reused
 	won      func([]Entry) error
 	planned  int // claims this run won
 	deferred int // deferrable mails that wait for a later day of their window
@@ -368,7 +369,9 @@ func (p *Planner) planPersonal(ctx context.Context, dp *dayPlan, sp *storePlan, 
 func (p *Planner) scan(ctx context.Context, dp *dayPlan, storeID string, pick func(loupe.Customer) *storePlan) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan []audienceItem, 2)
+	// Room for the scan to run on while a commit waits for the disk.
+	chunks := make(chan []audienceItem, 16)
+	free := make(chan []audienceItem, 18) // decided chunks, for reuse
 	done := make(chan error, 1)
 	go func() {
 		var err error
@@ -380,6 +383,10 @@ func (p *Planner) scan(ctx context.Context, dp *dayPlan, storeID string, pick fu
 			dp.waiting = chunk
 			if err = p.decide(ctx, dp); err == nil && len(dp.queue) >= flushEvery {
 				err = p.flush(ctx, dp)
+			}
+			select {
+			case free <- chunk[:0]:
+			default:
 			}
 			if err != nil {
 				cancel() // stop the scan
@@ -405,7 +412,11 @@ func (p *Planner) scan(ctx context.Context, dp *dayPlan, storeID string, pick fu
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		batch = make([]audienceItem, 0, lookupEvery)
+		select {
+		case batch = <-free:
+		default:
+			batch = make([]audienceItem, 0, lookupEvery)
+		}
 		return nil
 	})
 	if serr == nil && len(batch) > 0 {
@@ -424,15 +435,24 @@ func (p *Planner) decide(ctx context.Context, dp *dayPlan) error {
 	if len(dp.waiting) == 0 {
 		return nil
 	}
-	var keys []Key
+	keys := dp.keys[:0]
+	oneDay := true
 	for _, it := range dp.waiting {
+		oneDay = oneDay && it.sp.day == dp.waiting[0].sp.day
 		for _, w := range it.sp.windows {
 			keys = append(keys, Key{it.c.CustomerID, w.Occasion, w.Year})
 		}
 	}
+	dp.keys = keys
 	var found, recent []bool
 	bl, batch := p.Ledger.(BatchLookup)
-	if batch {
+	switch {
+	case batch && oneDay:
+		var err error
+		if found, recent, err = bl.Lookup(ctx, keys, dp.waiting[0].sp.day.AddDays(1-p.cap())); err != nil {
+			return err
+		}
+	case batch:
 		// One read per planned day (stores in other time zones may plan
 		// another day): the cap looks back from each.
 		found, recent = make([]bool, len(keys)), make([]bool, len(keys))
