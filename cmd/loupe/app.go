@@ -80,6 +80,7 @@ func newApp(db *embedded.DB, dir, baseURL string, logger *slog.Logger) (*app, er
 		UnsubscribeURL: func(id string) string { return signer.URL(mailBase, id) },
 		Now:            time.Now,
 		Consent:        a.compliance.ConsentFor,
+		Suppression:    db,
 		Log:            logger,
 	}
 	return a, nil

@@ -81,6 +81,7 @@ func main() {
 		Ledger:         ledger,
 		Campaigns:      ledger,
 		UnsubscribeURL: func(id string) string { return signer.URL(base, id) },
+		Suppression:    db, // a bounce under another client sharing the address stops the mail too
 		Now:            time.Now,
 		Log:            logger,
 	}

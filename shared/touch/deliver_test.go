@@ -247,3 +247,41 @@ func TestEntryJSONRoundTrip(t *testing.T) {
 		t.Errorf("round trip of %s = %+v, want %+v", b, back, e)
 	}
 }
+
+// suppressionList is a touch.Suppression over a set of lower-cased addresses.
+type suppressionList struct {
+	addrs map[string]bool
+	err   error
+}
+
+func (s suppressionList) Suppressed(ctx context.Context, email string) (bool, error) {
+	return s.addrs[loupe.SuppressionKey(email)], s.err
+}
+
+// TestDeliverHonoursSuppressionList: an address that bounced under another
+// client (or changed hands) is on the suppression list; the client's own
+// email_status is still ok, and Deliver skips the mail anyway.
+func TestDeliverHonoursSuppressionList(t *testing.T) {
+	ctx := context.Background()
+	ledger := &touch.MemLedger{}
+	p, db, entries := valentinesPlan(t, 2, ledger)
+	c1, _ := db.GetCustomer(ctx, "c1")
+	p.Suppression = suppressionList{addrs: map[string]bool{loupe.SuppressionKey(c1.Email): true}}
+	sender := &countingSender{next: &mail.Fake{}}
+	res, err := p.Deliver(ctx, entries, sender)
+	if want := (touch.Result{Sent: 1, Skipped: 1}); err != nil || res != want {
+		t.Fatalf("deliver = %+v, %v; want %+v", res, err, want)
+	}
+	e, _ := ledger.Get(ctx, touch.Key{CustomerID: "c1", Occasion: touch.Valentines, Year: 2026})
+	if e.State != touch.StateSkipped || e.Reason != touch.SkipSuppressed {
+		t.Errorf("c1 = %s %q, want skipped %q", e.State, e.Reason, touch.SkipSuppressed)
+	}
+
+	// A failing lookup sends nothing and leaves the entry claimed for a retry.
+	p2, _, entries2 := valentinesPlan(t, 1, &touch.MemLedger{})
+	p2.Suppression = suppressionList{err: errors.New("table unavailable")}
+	sender2 := &countingSender{next: &mail.Fake{}}
+	if _, err := p2.Deliver(ctx, entries2, sender2); err == nil || len(sender2.calls) != 0 {
+		t.Errorf("deliver with a failing list = %v, %d sent; want an error and none", err, len(sender2.calls))
+	}
+}

@@ -21,6 +21,10 @@ const (
 	// SkipRejected: the mail provider refused the message for good (or it
 	// could not be rendered, e.g. a store without from_email).
 	SkipRejected = "rejected"
+	// SkipSuppressed: the address is on the suppression list (it bounced or
+	// complained, possibly under another client who shares it, or belonged
+	// to an erased client), checked at send time.
+	SkipSuppressed = "suppressed"
 )
 
 // Ledger entry states.

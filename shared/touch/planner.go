@@ -89,6 +89,12 @@ type Planner struct {
 	// UnsubscribeURL returns the signed unsubscribe link of a client, e.g.
 	// unsub.New(secret).URL(base, id) bound in a closure. Required.
 	UnsubscribeURL func(customerID string) string
+	// Suppression, when set, is asked at send time whether the client's
+	// address is on the suppression list (loupe.Privacy's Suppressed): a
+	// bounce or complaint recorded under another client who shares the
+	// address, or an address that changed hands, then stops the mail with
+	// SkipSuppressed. Nil: only the client's own email_status is checked.
+	Suppression Suppression
 	// RecoverAfter: Recover resends claimed-unsent entries at least this old;
 	// 0 means DefaultRecoverAfter, negative means every pending entry.
 	RecoverAfter time.Duration
@@ -97,6 +103,13 @@ type Planner struct {
 	LeaseFor time.Duration
 	Now      loupe.Clock  // required
 	Log      *slog.Logger // nil: slog.Default()
+}
+
+// Suppression is the suppression-list lookup Deliver asks before each send.
+type Suppression interface {
+	// Suppressed reports whether email is on the suppression list; it fails
+	// only on storage errors.
+	Suppressed(ctx context.Context, email string) (bool, error)
 }
 
 func (p *Planner) cap() int {

@@ -142,6 +142,15 @@ func (p *Planner) deliverOne(ctx context.Context, rc *renderCache, e Entry, send
 	if r := p.Reason(store, c); r != "" {
 		return skip(r)
 	}
+	if p.Suppression != nil {
+		suppressed, err := p.Suppression.Suppressed(ctx, c.Email)
+		if err != nil {
+			return outcomeNone, fmt.Errorf("suppression list: %w", err)
+		}
+		if suppressed {
+			return skip(SkipSuppressed)
+		}
+	}
 	date, err := p.occasionDate(ctx, rc, e.Occasion, e.Year, store, c)
 	if err == nil {
 		var msg mail.Message
