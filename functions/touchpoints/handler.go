@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/metrics"
 	"github.com/loupehq/loupe/shared/touch"
 )
@@ -17,21 +18,32 @@ import (
 // planner is the part of *touch.Planner the handler calls.
 type planner interface {
 	Requeue(ctx context.Context, q touch.Queue) (int, error)
-	PlanToday(ctx context.Context, q touch.Queue) (touch.Result, error)
-	PlanDay(ctx context.Context, store loupe.Store, day touch.Day) ([]touch.Entry, error)
+	PlanStores(ctx context.Context, q touch.Queue, due func(loupe.Store) (touch.Day, bool, error)) (touch.Result, error)
 }
 
 var _ planner = (*touch.Planner)(nil)
 
-// storeLister lists the chain's stores (for a manual day).
-type storeLister interface {
-	ListStores(ctx context.Context) ([]loupe.Store, error)
+// morning sends the inspection morning mails (compliance.Service).
+type morning interface {
+	RunMorning(ctx context.Context, now time.Time, sender mail.Sender) (int, error)
+	RunMorningOn(ctx context.Context, today string, sender mail.Sender) (int, error)
 }
 
-// request is the manual invocation {"loupe_date": "YYYY-MM-DD"}; anything
-// else (the Scheduler's payload) is the scheduled run.
+// request is the manual invocation {"loupe_date": "YYYY-MM-DD"} or the
+// schedule's {"scheduled_time": "<aws.scheduler.scheduled-time>"} (the
+// template's Input); any other payload is a scheduled run at the current time.
 type request struct {
-	Date string `json:"loupe_date"`
+	Date          string `json:"loupe_date"`
+	ScheduledTime string `json:"scheduled_time"`
+}
+
+// config is what the handler needs besides its collaborators.
+type config struct {
+	// PlanHour is the store-local hour (0-23) in which the hourly run plans a
+	// store's day, so mail leaves in the store's morning.
+	PlanHour int
+	// Now is the clock of a scheduled run without scheduled_time.
+	Now func() time.Time
 }
 
 // response is what an invocation answers (visible to a manual `aws lambda
@@ -41,25 +53,39 @@ type response struct {
 	Requeued int    `json:"requeued"`
 	Planned  int    `json:"planned"`
 	Deferred int    `json:"deferred"`
+	Stores   int    `json:"stores"`        // stores whose day this run planned
+	Morning  int    `json:"morning_mails"` // inspection morning mails queued
 }
 
 // newHandler returns the Lambda handler. Every invocation first requeues the
 // claims older than RecoverAfter that were never sent (crash recovery), then
-// plans: the scheduled run plans each store's own local today (PlanToday); a
-// manual {"loupe_date": "YYYY-MM-DD"} plans that store-local day for every
-// store (PlanDay, store by store). Claimed entries go to q. Claims are
-// conditional writes, so running the same day twice plans nothing new. It
-// writes one EMF line (TouchpointsPlanned, TouchpointsDeferred,
-// TouchpointsRequeued) and returns the joined errors of requeueing and
-// planning (a failed store does not stop the others); Lambda then retries the
-// asynchronous invocation, which is safe. A malformed loupe_date returns an
-// EINVALID *loupe.Error before anything runs. Planning stops planMargin
-// before the invocation's deadline; a batch already claimed is still enqueued.
-func newHandler(p planner, stores storeLister, q touch.Queue, mw *metrics.Writer, logger *slog.Logger) func(context.Context, json.RawMessage) (response, error) {
+// plans, then queues the inspection morning mails:
+//
+//   - The hourly schedule sends {"scheduled_time": T}. The run plans the
+//     stores whose local hour at T is cfg.PlanHour, each on its local day of T
+//     (so every store is planned once a day, in its own morning, whatever its
+//     time zone), and sends the morning mails of inspected stores whose local
+//     time at T is 07:00 or later (each store-day once). A retry carries the
+//     same T, so it plans the same stores.
+//   - A manual {"loupe_date": "YYYY-MM-DD"} plans that store-local day for
+//     every store and sends the morning mails about the day before it.
+//
+// Claimed entries go to q; morning mails to mailQ. Claims are conditional
+// writes, so running the same hour or day twice plans nothing new. It writes
+// one EMF line (TouchpointsPlanned, TouchpointsDeferred, TouchpointsRequeued,
+// InspectionMails) and returns the joined errors (a failed store does not stop
+// the others); Lambda then retries the asynchronous invocation, which is safe.
+// A malformed loupe_date or scheduled_time returns an EINVALID *loupe.Error
+// before anything runs. Planning stops planMargin before the invocation's
+// deadline; a batch already claimed is still enqueued.
+func newHandler(p planner, m morning, q touch.Queue, mailQ mail.Sender, cfg config, mw *metrics.Writer, logger *slog.Logger) func(context.Context, json.RawMessage) (response, error) {
 	q = detachedQueue{q}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	return func(ctx context.Context, raw json.RawMessage) (response, error) {
 		var resp response
-		day, manual, err := manualDay(raw)
+		req, err := parseRequest(raw)
 		if err != nil {
 			return resp, err
 		}
@@ -77,39 +103,65 @@ func newHandler(p planner, stores storeLister, q touch.Queue, mw *metrics.Writer
 		if err != nil {
 			errs = append(errs, err)
 		}
-		if manual {
-			resp.Date = day.String()
-			planned, err := planDay(ctx, p, stores, q, day)
-			resp.Planned = planned
-			if err != nil {
-				errs = append(errs, err)
-			}
+		var due func(loupe.Store) (touch.Day, bool, error)
+		at := cfg.Now()
+		if req.manual {
+			resp.Date = req.day.String()
+			due = func(loupe.Store) (touch.Day, bool, error) { return req.day, true, nil }
 		} else {
-			res, err := p.PlanToday(ctx, q)
-			resp.Planned, resp.Deferred = res.Planned, res.Deferred
-			if err != nil {
-				errs = append(errs, err)
+			if !req.at.IsZero() {
+				at = req.at
 			}
+			due = func(s loupe.Store) (touch.Day, bool, error) {
+				loc, err := s.Location()
+				if err != nil {
+					return touch.Day{}, false, fmt.Errorf("store %s: %w", s.StoreID, err)
+				}
+				local := at.In(loc)
+				return touch.DayOf(local), local.Hour() == cfg.PlanHour, nil
+			}
+		}
+		res, err := p.PlanStores(ctx, q, func(s loupe.Store) (touch.Day, bool, error) {
+			d, ok, err := due(s)
+			if ok {
+				resp.Stores++
+			}
+			return d, ok, err
+		})
+		resp.Planned, resp.Deferred = res.Planned, res.Deferred
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if req.manual {
+			resp.Morning, err = m.RunMorningOn(ctx, resp.Date, mailQ)
+		} else {
+			resp.Morning, err = m.RunMorning(ctx, at, mailQ)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("inspection morning mail: %w", err))
 		}
 		err = errors.Join(errs...)
 		props := map[string]string{}
-		if manual {
+		if req.manual {
 			props["loupe_date"] = resp.Date
+		} else {
+			props["scheduled_time"] = at.UTC().Format(time.RFC3339)
 		}
 		if merr := mw.Put(props,
 			metrics.Count("TouchpointsPlanned", resp.Planned),
 			metrics.Count("TouchpointsDeferred", resp.Deferred),
 			metrics.Count("TouchpointsRequeued", resp.Requeued),
+			metrics.Count("InspectionMails", resp.Morning),
 		); merr != nil {
 			logger.WarnContext(ctx, "write metrics", "err", merr)
 		}
 		if err != nil {
-			logger.ErrorContext(ctx, "touchpoints run failed", "loupe_date", resp.Date, "planned", resp.Planned,
-				"requeued", resp.Requeued, "err", err)
+			logger.ErrorContext(ctx, "touchpoints run failed", "loupe_date", resp.Date, "stores", resp.Stores,
+				"planned", resp.Planned, "requeued", resp.Requeued, "morning_mails", resp.Morning, "err", err)
 			return resp, err
 		}
-		logger.InfoContext(ctx, "touchpoints run done", "loupe_date", resp.Date, "planned", resp.Planned,
-			"deferred", resp.Deferred, "requeued", resp.Requeued)
+		logger.InfoContext(ctx, "touchpoints run done", "loupe_date", resp.Date, "stores", resp.Stores,
+			"planned", resp.Planned, "deferred", resp.Deferred, "requeued", resp.Requeued, "morning_mails", resp.Morning)
 		return resp, nil
 	}
 }
@@ -133,46 +185,39 @@ func (d detachedQueue) Enqueue(ctx context.Context, entries []touch.Entry) error
 	return d.q.Enqueue(ctx, entries)
 }
 
-// manualDay returns the day of a {"loupe_date": "YYYY-MM-DD"} invocation and
-// true, or false for any other payload. Returns an EINVALID *loupe.Error when
-// loupe_date is present but not a date.
-func manualDay(raw json.RawMessage) (touch.Day, bool, error) {
-	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
-		return touch.Day{}, false, nil
-	}
-	var req request
-	if err := json.Unmarshal(raw, &req); err != nil || req.Date == "" {
-		return touch.Day{}, false, nil // not ours: the Scheduler's payload
-	}
-	d, err := touch.ParseDay(req.Date)
-	if err != nil {
-		return touch.Day{}, false, loupe.Invalidf("loupe_date", "loupe_date must be YYYY-MM-DD")
-	}
-	return d, true, nil
+// parsed is a decoded invocation: a manual day, or a scheduled run at `at`
+// (zero: now).
+type parsed struct {
+	manual bool
+	day    touch.Day
+	at     time.Time
 }
 
-// planDay plans store-local day for every store and enqueues what each store
-// claimed. A store that fails does not stop the others; the errors are
-// joined. Returns how many entries were claimed.
-func planDay(ctx context.Context, p planner, stores storeLister, q touch.Queue, day touch.Day) (int, error) {
-	list, err := stores.ListStores(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("plan %s: %w", day, err)
+// parseRequest decodes the invocation payload. A payload that is not a JSON
+// object, or has neither field, is a scheduled run at the current time.
+// Returns an EINVALID *loupe.Error naming loupe_date or scheduled_time when
+// one is present but malformed.
+func parseRequest(raw json.RawMessage) (parsed, error) {
+	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		return parsed{}, nil
 	}
-	planned := 0
-	var errs []error
-	for _, s := range list {
-		entries, err := p.PlanDay(ctx, s, day)
-		planned += len(entries)
+	var req request
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return parsed{}, nil // not ours
+	}
+	if req.Date != "" {
+		d, err := touch.ParseDay(req.Date)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("plan store %s %s: %w", s.StoreID, day, err))
+			return parsed{}, loupe.Invalidf("loupe_date", "loupe_date must be YYYY-MM-DD")
 		}
-		if len(entries) == 0 {
-			continue
-		}
-		if err := q.Enqueue(ctx, entries); err != nil {
-			errs = append(errs, fmt.Errorf("plan store %s %s: %w", s.StoreID, day, err))
-		}
+		return parsed{manual: true, day: d}, nil
 	}
-	return planned, errors.Join(errs...)
+	if req.ScheduledTime != "" {
+		at, err := time.Parse(time.RFC3339, req.ScheduledTime)
+		if err != nil {
+			return parsed{}, loupe.Invalidf("scheduled_time", "scheduled_time must be an RFC 3339 time such as 2026-11-23T11:05:00Z")
+		}
+		return parsed{at: at}, nil
+	}
+	return parsed{}, nil
 }

@@ -1,8 +1,11 @@
-// Command touchpoints is the Lambda function the daily schedule (EventBridge
-// Scheduler, ScheduleV2 in template.yaml) invokes: it plans the touchpoints of
-// each store's own local today and queues them, one SQS message an entry, on
-// the send queue, where the sender function renders and sends them. It sends
-// no mail and renders none. Before planning it requeues claims older than
+// Command touchpoints is the Lambda function the hourly schedule (EventBridge
+// Scheduler, ScheduleV2 in template.yaml, Input {"scheduled_time":
+// "<aws.scheduler.scheduled-time>"}) invokes: each hour it plans the
+// touchpoints of the stores whose local hour is LOUPE_PLAN_HOUR (default 6),
+// on their local today, and queues them, one SQS message an entry, on the send
+// queue, where the sender function renders and sends them; and it queues the
+// inspection morning mails (docs/compliance.md) of stores past 07:00 local.
+// It sends no mail itself and renders no touchpoint. Before planning it requeues claims older than
 // RecoverAfter that were never sent (a crashed sender or a lost message).
 // Claims are conditional writes in the DynamoDB ledger: a duplicate or retried
 // invocation plans nothing new. The Scheduler's payload is ignored.
@@ -13,12 +16,14 @@
 //	aws lambda invoke --function-name <TouchpointsFunction> \
 //	  --cli-binary-format raw-in-base64-out --payload '{"loupe_date":"2026-12-01"}' out.json
 //
-// It answers {"loupe_date", "requeued", "planned", "deferred"} and writes one
-// EMF line (TouchpointsPlanned, TouchpointsDeferred, TouchpointsRequeued).
+// It answers {"loupe_date", "requeued", "planned", "deferred", "stores",
+// "morning_mails"} and writes one EMF line (TouchpointsPlanned,
+// TouchpointsDeferred, TouchpointsRequeued, InspectionMails).
 //
 // Environment: TABLE_NAME (the table and its touchpoint ledger),
 // SEND_QUEUE_URL (the SQS send queue), LOUPE_FATIGUE_CAP_DAYS (optional: the
-// fatigue cap in days, default 7). The unsubscribe secret and base URL are
+// fatigue cap in days, default 7), LOUPE_PLAN_HOUR (optional: the store-local
+// hour, 0-23, in which a store's day is planned, default 6). The unsubscribe secret and base URL are
 // the sender's: mail is rendered at send time.
 package main
 
@@ -31,9 +36,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/lambdaenv"
 	"github.com/loupehq/loupe/shared/metrics"
 	"github.com/loupehq/loupe/shared/sendqueue"
+	"github.com/loupehq/loupe/shared/sqsmail"
 	"github.com/loupehq/loupe/shared/touch"
 )
 
@@ -58,8 +65,36 @@ func main() {
 		Now:       time.Now,
 		Log:       logger,
 	}
-	queue := sendqueue.NewQueue(sqs.NewFromConfig(cfg), queueURL, sendqueue.QueueConfig{})
-	lambda.Start(newHandler(planner, db, queue, metrics.New(os.Stdout, "touchpoints", nil), logger))
+	planHour, err := parseHour(os.Getenv("LOUPE_PLAN_HOUR"))
+	if err != nil {
+		lambdaenv.Exit(logger, "LOUPE_PLAN_HOUR is not a whole hour from 0 to 23", "err", err)
+	}
+	inspections := &compliance.Service{Store: db.Compliance(), Inspections: db.Compliance(),
+		Stores: db, Associates: db, Now: time.Now, Log: logger}
+	sqsClient := sqs.NewFromConfig(cfg)
+	queue := sendqueue.NewQueue(sqsClient, queueURL, sendqueue.QueueConfig{})
+	mailQueue := sqsmail.New(sqsClient, queueURL)
+	lambda.Start(newHandler(planner, inspections, queue, mailQueue, config{PlanHour: planHour},
+		metrics.New(os.Stdout, "touchpoints", nil), logger))
+}
+
+// defaultPlanHour is the store-local hour in which a store's day is planned.
+const defaultPlanHour = 6
+
+// parseHour returns the plan hour in s, defaultPlanHour when s is "".
+// Returns an error when s is not a whole number from 0 to 23.
+func parseHour(s string) (int, error) {
+	if s == "" {
+		return defaultPlanHour, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 || n > 23 {
+		return 0, strconv.ErrRange
+	}
+	return n, nil
 }
 
 // parseCap returns the fatigue cap in days in s, 0 (touch.DefaultCap) when s

@@ -182,8 +182,10 @@ func newRig(t *testing.T, n int, opt rigOptions) *rig {
 	ledger := db.Ledger()
 	q := &memSQS{}
 	plan := &touch.Planner{DB: db, Ledger: ledger, Campaigns: ledger, Now: clk.Now, Log: quiet()}
-	schedule := newHandler(plan, db, sendqueue.NewQueue(q, "https://sqs.us-east-1.amazonaws.com/1/send",
-		sendqueue.QueueConfig{Sleep: noSleep}), metrics.New(io.Discard, "touchpoints", nil), quiet())
+	// The schedule's hour: startTime is 09:00 in New York.
+	schedule := newHandler(plan, &fakeMorning{}, sendqueue.NewQueue(q, "https://sqs.us-east-1.amazonaws.com/1/send",
+		sendqueue.QueueConfig{Sleep: noSleep}), &mail.Fake{}, config{PlanHour: 9, Now: clk.Now},
+		metrics.New(io.Discard, "touchpoints", nil), quiet())
 
 	var sender mail.Sender = sesmail.New(sesAPI, sesmail.Config{ConfigurationSet: "loupe-test", MaxRate: 500,
 		MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, Logger: quiet()})

@@ -210,9 +210,11 @@ func TestScenario(t *testing.T) {
 			return
 		}
 		s.begin("scheduled_day")
-		// What EventBridge Scheduler sends a target without Input: the
-		// scheduled run, each store's local today (day, for s-1).
-		s.invoke(t, touchID, `{}`)
+		// What the template's schedule sends (Input with the scheduled
+		// time): the hourly run at 06:05 in s-1's zone plans s-1's day.
+		y, mo, d := now.In(loc).Date()
+		at := time.Date(y, mo, d, 6, 5, 0, 0, loc).UTC().Format(time.RFC3339)
+		s.invoke(t, touchID, `{"scheduled_time":"`+at+`"}`)
 		s.settle()
 		mails := s.mailsWith("X-Loupe-Customer-Id", clients[0].id)
 		if len(mails) != 1 {
@@ -282,7 +284,7 @@ func TestScenario(t *testing.T) {
 			return
 		}
 		s.begin("bounce")
-		ev := bounceEvent(clients[3].email)
+		ev := bounceEvent(clients[3].email, clients[3].id)
 		if n := s.publish(ev); n != 1 {
 			t.Fatalf("EventBridge rules matching an SES bounce: got %d, want 1", n)
 		}
@@ -481,8 +483,9 @@ func (s *stack) storedTo(addr string) bool {
 }
 
 // bounceEvent is an SES "Email Bounced" event from EventBridge for addr,
-// tagged with the stack's configuration set.
-func bounceEvent(addr string) []byte {
+// tagged with the stack's configuration set, with the original mail's
+// X-Loupe-Customer-Id header (SES event publishing includes the headers).
+func bounceEvent(addr, customerID string) []byte {
 	now := time.Now().UTC()
 	ev := map[string]any{
 		"version": "0", "id": "e2e-bounce-1", "detail-type": "Email Bounced", "source": "aws.ses",
@@ -498,7 +501,12 @@ func bounceEvent(addr string) []byte {
 			"mail": map[string]any{
 				"timestamp": now.Format(time.RFC3339Nano), "source": "fifth@stores.e2e.example",
 				"messageId": "e2e-" + base64.RawURLEncoding.EncodeToString([]byte(addr))[:8], "destination": []string{addr},
-				"tags": map[string]any{"ses:configuration-set": []string{configurationSet}},
+				"tags":             map[string]any{"ses:configuration-set": []string{configurationSet}},
+				"headersTruncated": false,
+				"headers": []map[string]string{
+					{"name": "X-Loupe-Touchpoint", "value": "birthday"},
+					{"name": "X-Loupe-Customer-Id", "value": customerID},
+				},
 			},
 		},
 	}

@@ -234,21 +234,57 @@ type Queue interface {
 // and what was claimed but not enqueued is enqueued by a later Requeue.
 // Returns Planned and Deferred.
 func (p *Planner) PlanToday(ctx context.Context, q Queue) (Result, error) {
-	stores, err := p.DB.ListStores(ctx)
+	now := p.Now()
+	return p.PlanStores(ctx, q, func(s loupe.Store) (Day, bool, error) {
+		d, err := StoreDay(s, now)
+		return d, err == nil, err
+	})
+}
+
+// PlanStores is PlanToday for the stores due says are due, each on the day
+// due returns: the hourly schedule plans only the stores whose local hour has
+// come (functions/touchpoints), a manual run every store on one day. Stores
+// share one month-day cache, so a birthday index key is read once per run.
+// An error from due (a store whose time zone does not load) is joined with
+// the others and that store is skipped. Returns Planned and Deferred, and the
+// joined errors as PlanToday does.
+func (p *Planner) PlanStores(ctx context.Context, q Queue, due func(loupe.Store) (Day, bool, error)) (Result, error) {
+	all, err := p.DB.ListStores(ctx)
 	if err != nil {
-		return Result{}, fmt.Errorf("plan today: %w", err)
+		return Result{}, fmt.Errorf("plan stores: %w", err)
+	}
+	var (
+		stores  []loupe.Store
+		dueErrs []error
+	)
+	days := map[string]Day{}
+	for _, s := range all {
+		d, ok, err := due(s)
+		if err != nil {
+			dueErrs = append(dueErrs, err)
+		}
+		if ok {
+			stores = append(stores, s)
+			days[s.StoreID] = d
+		}
+	}
+	if len(stores) == 0 {
+		if err := errors.Join(dueErrs...); err != nil {
+			return Result{}, fmt.Errorf("plan stores: %w", err)
+		}
+		return Result{}, nil
 	}
 	run := *p
 	run.DB = &monthDayCache{Reader: p.DB, m: map[string][]loupe.Customer{}}
 	var qerr error
-	res, err := run.planStores(ctx, stores, func(s loupe.Store) (Day, error) { return StoreDay(s, p.Now()) }, func(es []Entry) error {
+	res, err := run.planStores(ctx, stores, func(s loupe.Store) (Day, error) { return days[s.StoreID], nil }, func(es []Entry) error {
 		if err := q.Enqueue(ctx, es); err != nil && qerr == nil {
 			qerr = fmt.Errorf("enqueue %d touchpoints: %w", len(es), err)
 		}
 		return nil
 	})
-	if err := errors.Join(err, qerr); err != nil {
-		return res, fmt.Errorf("plan today: %w", err)
+	if err := errors.Join(append(dueErrs, err, qerr)...); err != nil {
+		return res, fmt.Errorf("plan stores: %w", err)
 	}
 	return res, nil
 }
