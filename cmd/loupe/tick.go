@@ -63,7 +63,16 @@ func runTick(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if err != nil && runErr == nil {
 				runErr = err
 			}
-			fmt.Fprintln(stdout, tickLine(day, res, before, after))
+			line := tickLine(day, res, before, after)
+			// The inspection morning mails of this day (about the day before).
+			morning, err := a.compliance.RunMorningOn(ctx, day.String(), a.outbox)
+			if err != nil && runErr == nil {
+				runErr = err
+			}
+			if morning > 0 {
+				line += fmt.Sprintf(" inspection_mails=%d", morning)
+			}
+			fmt.Fprintln(stdout, line)
 			if runErr != nil {
 				return fail(stderr, "tick: %s: %s", day, oneLine(runErr))
 			}
@@ -97,7 +106,7 @@ func skipped(ctx context.Context, p *touch.Planner, day touch.Day) (map[string]i
 // included) and skipped, by reason (the change of the day's ledger tally).
 func tickLine(day touch.Day, res touch.Result, before, after map[string]int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s planned=%d sent=%d recovered=%d", day, res.Planned, res.Sent, res.Recovered)
+	fmt.Fprintf(&b, "%s planned=%d sent=%d recovered=%d deferred=%d", day, res.Planned, res.Sent, res.Recovered, res.Deferred)
 	total := 0
 	var reasons []string
 	for _, r := range slices.Sorted(maps.Keys(after)) {

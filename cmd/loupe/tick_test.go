@@ -68,7 +68,7 @@ func TestTickSendsBirthdayOnce(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("tick: exit %d, stderr %q", code, errs)
 	}
-	if got, want := strings.TrimSpace(out), "2026-11-20 planned=2 sent=2 recovered=0 skipped=1 (no_email=1)"; got != want {
+	if got, want := strings.TrimSpace(out), "2026-11-20 planned=2 sent=2 recovered=0 deferred=0 skipped=1 (no_email=1)"; got != want {
 		t.Errorf("summary: got %q, want %q", got, want)
 	}
 	files := outboxFiles(t, dir)
@@ -92,7 +92,7 @@ func TestTickSendsBirthdayOnce(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("second tick: exit %d, stderr %q", code, errs)
 	}
-	if got, want := strings.TrimSpace(out), "2026-11-20 planned=0 sent=0 recovered=0 skipped=0"; got != want {
+	if got, want := strings.TrimSpace(out), "2026-11-20 planned=0 sent=0 recovered=0 deferred=0 skipped=0"; got != want {
 		t.Errorf("second summary: got %q, want %q", got, want)
 	}
 	if got := len(outboxFiles(t, dir)); got != 2 {
@@ -176,5 +176,59 @@ func TestTickUsage(t *testing.T) {
 				t.Errorf("stderr: got %q, want it to contain %q", stderr, tt.wantStderr)
 			}
 		})
+	}
+}
+
+// TestTickSendsInspectionMail: during a store's inspection, ticking a day
+// mails the manager yesterday's take-ins without an email, once.
+func TestTickSendsInspectionMail(t *testing.T) {
+	t.Setenv(envBaseURL, "https://loupe.example.com")
+	dir := t.TempDir()
+	seedTick(t, dir)
+	db, err := embedded.Open(filepath.Join(dir, dbFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, r := range []struct{ id, email string }{{"r1", ""}, {"r2", "ada@gmail.com"}, {"r3", "none@none.com"}} {
+		rep := storetest.Repair(r.id, "s1", "c1", time.Date(2026, 11, 19, 15, 0, 0, 0, time.UTC))
+		rep.AssociateID, rep.CustomerEmail = "a1", r.email
+		if err := db.PutRepair(ctx, rep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "inspect", "--store", "s1", "--from", "2026-11-19", "--to", "2026-11-30", "--data", dir); code != exitOK {
+		t.Fatalf("inspect: exit %d, stderr %q", code, errs)
+	}
+	code, out, errs := runCLI(t, "tick", "--date", "2026-11-20", "--data", dir)
+	if code != exitOK || !strings.HasSuffix(strings.TrimSpace(out), "inspection_mails=1") {
+		t.Fatalf("tick: exit %d, out %q, stderr %q; want inspection_mails=1", code, out, errs)
+	}
+	var found *mail.Message
+	for _, name := range outboxFiles(t, dir) {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(msg.Header.Get("To"), "manager-s1@example.com") {
+			found = msg
+		}
+	}
+	if found == nil {
+		t.Fatal("no inspection mail to the manager in the outbox")
+	}
+	if subj := found.Header.Get("Subject"); !strings.Contains(subj, "2 of 3") {
+		t.Errorf("subject %q, want 2 of 3 take-ins without an email", subj)
+	}
+	code, out, _ = runCLI(t, "tick", "--date", "2026-11-20", "--data", dir)
+	if code != exitOK || strings.Contains(out, "inspection_mails") {
+		t.Errorf("second tick: exit %d, out %q; want no inspection mail", code, out)
 	}
 }
