@@ -15,6 +15,7 @@ import (
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/httpapi"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/outbox"
 	"github.com/loupehq/loupe/shared/reassign"
 	"github.com/loupehq/loupe/shared/touch"
@@ -40,6 +41,7 @@ type app struct {
 	db         *embedded.DB
 	dir        string
 	outbox     *outbox.Outbox
+	mail       mail.Sender // the outbox, or SES with --mail ses
 	unsub      *unsub.Signer
 	reassign   *reassign.Service
 	compliance *compliance.Service
@@ -60,7 +62,7 @@ func newApp(db *embedded.DB, dir, baseURL string, logger *slog.Logger) (*app, er
 		return nil, err
 	}
 	ob := outbox.New(filepath.Join(dir, "outbox"))
-	a := &app{db: db, dir: dir, outbox: ob, unsub: unsub.New([]byte(secret)), logger: logger}
+	a := &app{db: db, dir: dir, outbox: ob, mail: ob, unsub: unsub.New([]byte(secret)), logger: logger}
 	a.reassign = reassign.New(db, db, ob, time.Now, reassign.Config{BaseURL: baseURL, Logger: logger})
 	a.compliance = &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db, Customers: db, Now: time.Now, Log: logger,
 		AllowedDomains: allowedDomains(dir), Inspections: db.Compliance()}
@@ -165,6 +167,11 @@ func dirSecret(dir, env, name string) (string, error) {
 // command's writes reach the same handlers serve would run. Returns fn's exit
 // status, or fails with a one-line reason.
 func withApp(ctx context.Context, name, dir string, stderr io.Writer, fn func(a *app) int) int {
+	return withAppMail(ctx, name, dir, mailOutbox, stderr, fn)
+}
+
+// withAppMail is withApp with mail going where mode (--mail) says.
+func withAppMail(ctx context.Context, name, dir, mode string, stderr io.Writer, fn func(a *app) int) int {
 	if _, err := os.Stat(dbPath(dir)); err != nil {
 		return fail(stderr, "%s: no Loupe data in %s (run loupe serve or loupe import first, or pass --data)", name, dir)
 	}
@@ -175,6 +182,9 @@ func withApp(ctx context.Context, name, dir string, stderr io.Writer, fn func(a 
 	defer db.Close()
 	a, err := newApp(db, dir, "", slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
+		return fail(stderr, "%s: %v", name, err)
+	}
+	if err := a.useMail(ctx, mode); err != nil {
 		return fail(stderr, "%s: %v", name, err)
 	}
 	a.subscribe()
@@ -204,12 +214,12 @@ func (a *app) runSchedule(ctx context.Context, period time.Duration) {
 		if err := ctx.Err(); err != nil {
 			return
 		}
-		if res, err := a.planner.RunToday(ctx, a.outbox); err != nil {
+		if res, err := a.planner.RunToday(ctx, a.mail); err != nil {
 			a.logger.Error("daily touchpoints", "err", err)
 		} else if res.Sent > 0 {
 			a.logger.Info("daily touchpoints", "sent", res.Sent)
 		}
-		if n, err := a.compliance.RunMorning(ctx, time.Now(), a.outbox); err != nil {
+		if n, err := a.compliance.RunMorning(ctx, time.Now(), a.mail); err != nil {
 			a.logger.Error("inspection mornings", "err", err)
 		} else if n > 0 {
 			a.logger.Info("inspection mornings", "sent", n)

@@ -24,16 +24,20 @@ const defaultDemoDir = ".loupe/demo"
 // runDemo is loupe demo [--addr ADDR] [--data DIR]: seed a fresh demo chain,
 // then serve it.
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := newFlagSet("demo", stderr, "[--addr 127.0.0.1:8080] [--data DIR] [--reset]")
+	fset := newFlagSet("demo", stderr, "[--addr 127.0.0.1:8080] [--data DIR] [--reset] [--mail outbox|ses]")
 	addr := fset.String("addr", defaultAddr, "address to listen on (host:port; port 0 picks a free one)")
 	dataDir := fset.String("data", defaultDemoDir, "demo data directory; seeded on first use, kept across restarts")
 	reset := fset.Bool("reset", false, "wipe the demo data directory and seed a fresh chain")
+	mailMode := mailFlag(fset)
 	if err := fset.Parse(args); err != nil {
 		return flagStatus(err)
 	}
 	if fset.NArg() > 0 {
 		fset.Usage()
 		return exitUsage
+	}
+	if msg := checkMailMode(*mailMode); msg != "" {
+		return usageError(stderr, "demo: %s", msg)
 	}
 	seeded := fileExists(filepath.Join(*dataDir, demoMarker)) && fileExists(filepath.Join(*dataDir, demoSeeded))
 	if *reset || !seeded {
@@ -60,6 +64,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			addr:    *addr,
 			dir:     *dataDir,
 			secrets: secrets,
+			mail:    *mailMode,
 			ready: func(url, token string) {
 				fmt.Fprintf(stdout, "webhook secret: %s\n\n%s", secretShown, demoWalkthrough(url, token, secrets[0]))
 			},

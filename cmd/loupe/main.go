@@ -35,10 +35,10 @@ const (
 const usage = `usage: loupe <command> [arguments]
 
 commands:
-  serve   [--addr 127.0.0.1:8080] [--data DIR]   serve the routes, webhook and schedule
-  demo    [--addr 127.0.0.1:8080] [--data DIR] [--reset]   serve the seeded demo chain (seeded on first run)
+  serve   [--addr 127.0.0.1:8080] [--data DIR] [--mail outbox|ses]   serve the routes, webhook and schedule
+  demo    [--addr 127.0.0.1:8080] [--data DIR] [--reset] [--mail outbox|ses]   serve the seeded demo chain (seeded on first run)
   import  stores|associates|customers|repairs FILE.csv [--data DIR]
-  tick    --date YYYY-MM-DD [--to YYYY-MM-DD] [--data DIR]
+  tick    --date YYYY-MM-DD [--to YYYY-MM-DD] [--data DIR] [--mail outbox|ses]
   forget  CUSTOMER_ID [--data DIR]
   orphans [--data DIR] [--format csv|json] [--reassign]
   inspect --store S [--from D] [--to D] [--stop] [--data DIR]

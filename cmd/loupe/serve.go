@@ -31,15 +31,19 @@ const shutdownTimeout = 10 * time.Second
 
 // runServe is loupe serve [--addr ADDR] [--data DIR].
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", stderr, "[--addr 127.0.0.1:8080] [--data DIR]")
+	fs := newFlagSet("serve", stderr, "[--addr 127.0.0.1:8080] [--data DIR] [--mail outbox|ses]")
 	addr := fs.String("addr", defaultAddr, "address to listen on (host:port; port 0 picks a free one)")
 	dataDir := fs.String("data", defaultDataDir, "data directory, created if missing")
+	mailMode := mailFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return flagStatus(err)
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return exitUsage
+	}
+	if msg := checkMailMode(*mailMode); msg != "" {
+		return usageError(stderr, "serve: %s", msg)
 	}
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fail(stderr, "serve: %v", err)
@@ -53,13 +57,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if len(secrets) == 0 {
 		fmt.Fprintf(stdout, "%s is not set: POST /pos/events answers 503 until it is\n", envWebhookSecret)
 	}
-	return serveDB(ctx, db, serveOptions{addr: *addr, dir: *dataDir, secrets: secrets}, stdout, stderr)
+	return serveDB(ctx, db, serveOptions{addr: *addr, dir: *dataDir, secrets: secrets, mail: *mailMode}, stdout, stderr)
 }
 
 type serveOptions struct {
 	addr    string
 	dir     string // data directory: outbox and kept secrets live there
 	secrets []string
+	mail    string // --mail: mailOutbox ("" too) or mailSES
 	// ready, when set, is called with the base URL and API token once
 	// listening (demo prints its walkthrough there).
 	ready func(url, token string)
@@ -82,6 +87,9 @@ func serveDB(ctx context.Context, db *embedded.DB, o serveOptions, stdout, stder
 	url := "http://" + ln.Addr().String()
 
 	a, err := newApp(db, o.dir, url, logger)
+	if err == nil {
+		err = a.useMail(ctx, o.mail)
+	}
 	if err != nil {
 		ln.Close()
 		return fail(stderr, "serve: %v", err)

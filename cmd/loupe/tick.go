@@ -20,10 +20,11 @@ const maxTickDays = 400
 // is recovered first, whatever its age (no other sender runs). It prints one
 // line per day; running a day again sends nothing twice.
 func runTick(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("tick", stderr, "--date YYYY-MM-DD [--to YYYY-MM-DD] [--data DIR]")
+	fs := newFlagSet("tick", stderr, "--date YYYY-MM-DD [--to YYYY-MM-DD] [--data DIR] [--mail outbox|ses]")
 	dateFlag := fs.String("date", "", "first store-local day to run (required)")
 	toFlag := fs.String("to", "", "last day to run, inclusive (default: --date)")
 	dataDir := fs.String("data", defaultDataDir, "data directory")
+	mailMode := mailFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return flagStatus(err)
 	}
@@ -47,7 +48,10 @@ func runTick(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if n := to.Sub(from) + 1; n > maxTickDays {
 		return usageError(stderr, "tick: --date %s to --to %s is %d days; at most %d", from, to, n, maxTickDays)
 	}
-	return withApp(ctx, "tick", *dataDir, stderr, func(a *app) int {
+	if msg := checkMailMode(*mailMode); msg != "" {
+		return usageError(stderr, "tick: %s", msg)
+	}
+	return withAppMail(ctx, "tick", *dataDir, *mailMode, stderr, func(a *app) int {
 		p := *a.planner
 		p.RecoverAfter = -1 // no other sender is running: every claimed-unsent mail is ours to finish
 		for day := from; !to.Before(day); day = day.AddDays(1) {
@@ -58,14 +62,14 @@ func runTick(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if err != nil {
 				return fail(stderr, "tick: %s: %v", day, err)
 			}
-			res, runErr := p.RunDay(ctx, day, a.outbox)
+			res, runErr := p.RunDay(ctx, day, a.mail)
 			after, err := skipped(ctx, &p, day)
 			if err != nil && runErr == nil {
 				runErr = err
 			}
 			line := tickLine(day, res, before, after)
 			// The inspection morning mails of this day (about the day before).
-			morning, err := a.compliance.RunMorningOn(ctx, day.String(), a.outbox)
+			morning, err := a.compliance.RunMorningOn(ctx, day.String(), a.mail)
 			if err != nil && runErr == nil {
 				runErr = err
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/sestest"
 	"github.com/loupehq/loupe/shared/storetest"
 )
 
@@ -230,5 +231,34 @@ func TestTickSendsInspectionMail(t *testing.T) {
 	code, out, _ = runCLI(t, "tick", "--date", "2026-11-20", "--data", dir)
 	if code != exitOK || strings.Contains(out, "inspection_mails") {
 		t.Errorf("second tick: exit %d, out %q; want no inspection mail", code, out)
+	}
+}
+
+// TestTickMailSES: with --mail ses the day's mail goes to SES v2 (here
+// aws-ses-v2-local, reached through AWS_ENDPOINT_URL_SESV2) instead of the
+// outbox, and a second run sends nothing twice.
+func TestTickMailSES(t *testing.T) {
+	endpoint := sestest.Start(t)
+	t.Setenv("AWS_ENDPOINT_URL_SESV2", endpoint)
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv(envBaseURL, "https://loupe.example.com")
+	dir := t.TempDir()
+	seedTick(t, dir)
+	for range 2 {
+		if code, out, errs := runCLI(t, "tick", "--date", "2026-11-20", "--data", dir, "--mail", "ses"); code != exitOK {
+			t.Fatalf("tick --mail ses: exit %d, out %q, stderr %q", code, out, errs)
+		}
+	}
+	sent := sestest.Sent(t, endpoint)
+	if len(sent) != 2 {
+		t.Fatalf("SES got %d mails, want 2 (c1's birthday, c2's anniversary)", len(sent))
+	}
+	if n := len(outboxFiles(t, dir)); n != 0 {
+		t.Errorf("outbox holds %d files, want none with --mail ses", n)
+	}
+	if code, _, errs := runCLI(t, "tick", "--date", "2026-11-20", "--data", dir, "--mail", "smtp"); code != exitUsage || !strings.Contains(errs, "--mail") {
+		t.Errorf("--mail smtp: exit %d, stderr %q; want usage naming --mail", code, errs)
 	}
 }
