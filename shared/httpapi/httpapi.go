@@ -81,6 +81,7 @@ func (s *server) routes() []route {
 		{"GET /healthz", public, s.healthz},
 		{"POST /pos/events", public, s.posEvents},
 		{"GET /customers/{customer_id}", staff, s.getCustomer},
+		{"GET /customers/{customer_id}/preview", staff, s.getPreview},
 		{"GET /compliance", staff, s.getCompliance},
 		{"GET /dashboard", public, s.dashboard},
 		{"GET /reassignments", staff, s.listReassignments},

@@ -12,6 +12,7 @@ import (
 //
 //	POST /campaigns   store a Save-the-Date blast
 //	GET  /coverage    touchpoint coverage per store
+//	GET  /customers/{customer_id}/preview   a client's mail for an occasion, not sent
 
 // postCampaign answers POST /campaigns: 201 with the stored campaign. Posting
 // an identical campaign again is idempotent and answers 201 too (a retried
@@ -106,4 +107,71 @@ func (s *server) getCoverage(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, coverageBody{Stores: stores})
 	return nil
+}
+
+// getPreview answers GET /customers/{customer_id}/preview?occasion=O[&format=F]:
+// the mail the client would get for occasion O (birthday, anniversary,
+// valentines, mothers_day, christmas or event:<campaign_id>) at its next date,
+// rendered from today's records, without claiming or sending anything. The
+// default format html answers the HTML part as a page (what the client will
+// see, viewable in a browser); text answers the text part; json answers from,
+// to, subject, headers, text and html. 400 names a bad occasion or format (or
+// a client without that date), 404 an unknown client or campaign, 503 when no
+// planner is configured.
+func (s *server) getPreview(w http.ResponseWriter, r *http.Request) error {
+	if s.Touch == nil {
+		return loupe.Errorf(loupe.EUNAVAILABLE, "touchpoints are not configured")
+	}
+	id := r.PathValue("customer_id")
+	if !loupe.ValidID(id) {
+		return loupe.Invalidf("customer_id", "customer_id must be a valid id")
+	}
+	q := r.URL.Query()
+	occasion := q.Get("occasion")
+	if occasion == "" {
+		return loupe.Invalidf("occasion", "occasion is required: birthday, anniversary, valentines, mothers_day, christmas or event:<campaign_id>")
+	}
+	format := q.Get("format")
+	if format == "" {
+		format = "html"
+	}
+	if format != "html" && format != "text" && format != "json" {
+		return loupe.Invalidf("format", "format must be html, text or json")
+	}
+	m, err := s.Touch.Preview(r.Context(), id, occasion)
+	if errors.Is(err, loupe.ErrNotFound) {
+		return loupe.Errorf(loupe.ENOTFOUND, "customer %s, its store or the campaign not found", id)
+	}
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "text":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(m.Text))
+	case "json":
+		headers := map[string]string{}
+		for _, h := range m.Headers {
+			headers[h.Name] = h.Value
+		}
+		writeJSON(w, http.StatusOK, previewBody{From: m.From, To: m.To, Subject: m.Subject, Headers: headers, Text: m.Text, HTML: m.HTML})
+	default:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		// The campaign body is staff HTML; keep the preview from running scripts.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(m.HTML))
+	}
+	return nil
+}
+
+// previewBody is the JSON form of a previewed mail.
+type previewBody struct {
+	From    string            `json:"from"`
+	To      string            `json:"to"`
+	Subject string            `json:"subject"`
+	Headers map[string]string `json:"headers"`
+	Text    string            `json:"text"`
+	HTML    string            `json:"html"`
 }

@@ -153,3 +153,39 @@ func TestTouchRoutesUnconfigured(t *testing.T) {
 		})
 	}
 }
+
+func TestGetPreview(t *testing.T) {
+	h, _ := touchAPI(t)
+	tests := []struct {
+		name, target, bearer string
+		wantStatus           int
+		wantType, wantBody   string
+	}{
+		{"no token", "/customers/c1/preview?occasion=birthday", "", http.StatusUnauthorized, "", ""},
+		{"html", "/customers/c1/preview?occasion=birthday", token, http.StatusOK, "text/html; charset=utf-8", "Your birthday is coming up on Wednesday, November 25"},
+		{"text", "/customers/c1/preview?occasion=christmas&format=text", token, http.StatusOK, "text/plain; charset=utf-8", "Unsubscribe: http://loupe.test/u/"},
+		{"json", "/customers/c1/preview?occasion=birthday&format=json", token, http.StatusOK, "application/json", `"X-Loupe-Touchpoint":"birthday"`},
+		{"no occasion", "/customers/c1/preview", token, http.StatusBadRequest, "application/json", `"field":"occasion"`},
+		{"unknown occasion", "/customers/c1/preview?occasion=halloween", token, http.StatusBadRequest, "application/json", `"field":"occasion"`},
+		{"bad format", "/customers/c1/preview?occasion=birthday&format=pdf", token, http.StatusBadRequest, "application/json", `"field":"format"`},
+		{"unknown client", "/customers/nobody/preview?occasion=birthday", token, http.StatusNotFound, "application/json", `"error"`},
+		{"unknown campaign", "/customers/c1/preview?occasion=event:nope", token, http.StatusNotFound, "application/json", `"error"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := do(h, http.MethodGet, tt.target, tt.bearer, "", "")
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status: got %d, want %d (body %s)", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if tt.wantType == "" {
+				return
+			}
+			if got := rec.Header().Get("Content-Type"); got != tt.wantType {
+				t.Errorf("Content-Type: got %q, want %q", got, tt.wantType)
+			}
+			if !strings.Contains(rec.Body.String(), tt.wantBody) {
+				t.Errorf("body %.400s does not contain %q", rec.Body, tt.wantBody)
+			}
+		})
+	}
+}
