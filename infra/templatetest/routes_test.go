@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/loupehq/loupe/shared/httpapi"
 )
 
 // publicRoutes answer without a token (CONTRACT.md section 3): the signed
@@ -28,6 +30,36 @@ var staffRoutes = map[string]string{
 	"POST /reassignments/{id}/claims": "DashboardApiFunction",
 	"POST /campaigns":                 "DashboardApiFunction",
 	"GET /coverage":                   "DashboardApiFunction",
+	// Extensions of the contract (docs/compliance.md section 8, docs/touchpoints.md section 5).
+	"GET /customers/{customer_id}/preview": "DashboardApiFunction",
+	"GET /stores/{store_id}/inspection":    "DashboardApiFunction",
+	"PUT /stores/{store_id}/inspection":    "DashboardApiFunction",
+	"DELETE /stores/{store_id}/inspection": "DashboardApiFunction",
+}
+
+// TestEveryServedRouteIsListed: every route httpapi serves is in one of the
+// lists above with the same access, so a new route cannot ship without its
+// API Gateway route (and the checks of the lists against the template).
+func TestEveryServedRouteIsListed(t *testing.T) {
+	served := map[string]bool{}
+	for _, r := range httpapi.Routes() {
+		served[r.Pattern] = true
+		_, isStaff := staffRoutes[r.Pattern]
+		_, isPublic := publicRoutes[r.Pattern]
+		switch {
+		case r.Staff && !isStaff:
+			t.Errorf("httpapi serves staff route %s; add it to staffRoutes and template.yaml with the StaffJwt authorizer", r.Pattern)
+		case !r.Staff && !isPublic:
+			t.Errorf("httpapi serves public route %s; add it to publicRoutes and template.yaml", r.Pattern)
+		}
+	}
+	for _, list := range []map[string]string{staffRoutes, publicRoutes} {
+		for p := range list {
+			if !served[p] {
+				t.Errorf("route %s is listed but httpapi does not serve it", p)
+			}
+		}
+	}
 }
 
 type route struct {

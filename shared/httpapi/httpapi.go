@@ -99,6 +99,25 @@ func (s *server) routes() []route {
 	}
 }
 
+// Route is one route New serves: "METHOD /path" in http.ServeMux form, and
+// whether it is a staff route (bearer token locally, the JWT authorizer in
+// AWS).
+type Route struct {
+	Pattern string
+	Staff   bool
+}
+
+// Routes returns every route New serves, for the template tests that check
+// each is deployed with the right authorizer. It never fails.
+func Routes() []Route {
+	var s server
+	var out []Route
+	for _, r := range s.routes() {
+		out = append(out, Route{Pattern: r.pattern, Staff: r.access == staff})
+	}
+	return out
+}
+
 // New returns the handler serving every route. It never fails; a route whose
 // dependency is missing answers with an error when called.
 func New(cfg Config) http.Handler {
