@@ -41,7 +41,7 @@ func BenchmarkColdStart(b *testing.B) {
 	for _, id := range ids {
 		f := tmpl.Function(id)
 		arm := filepath.Join(armDir, f.Dir, "bootstrap")
-		if err := lambdahost.Build(context.Background(), built.root, f.Dir, "arm64", arm); err != nil {
+		if err := lambdahost.Build(context.Background(), built.root, f.LogicalID, "arm64", arm); err != nil {
 			b.Fatal(err)
 		}
 		armInfo, err := os.Stat(arm)

@@ -1,5 +1,5 @@
 // Package e2e holds the end-to-end tests of the real Lambda bootstraps: each
-// function of template.yaml is built as its Makefile target builds it (for
+// function of template.yaml is built by its own Makefile target, make build-<LogicalId> (for
 // this machine's architecture) and run behind a Lambda Runtime API served by
 // package lambdahost, on dynalite, aws-ses-v2-local and an SQS stand-in, with
 // the environment the template gives it. TestScenario drives every job

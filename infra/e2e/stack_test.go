@@ -110,7 +110,7 @@ func binaries(tb testing.TB) (*lambdahost.Template, map[string]string) {
 				sem <- struct{}{}
 				defer func() { <-sem }()
 				out := filepath.Join(built.dir, f.Dir, "bootstrap")
-				err := lambdahost.Build(context.Background(), built.root, f.Dir, "", out)
+				err := lambdahost.Build(context.Background(), built.root, f.LogicalID, "", out)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {

@@ -10,21 +10,27 @@ import (
 	"runtime"
 )
 
-// Build builds root/functions/<dir> into out the way the Makefile's
-// build-<LogicalId> target does (CGO_ENABLED=0, -tags lambda.norpc,
-// -trimpath, -ldflags '-s -w'), for GOOS=linux and goarch ("" : the machine's
-// own, so the binary can run here). Returns the go command's output in the
-// error when the build fails.
-func Build(ctx context.Context, root, dir, goarch, out string) error {
+// Build builds the function logicalID into out with its own Makefile target,
+// `make build-<LogicalId> ARTIFACTS_DIR=<dir of out> GOARCH_LAMBDA=<goarch>`,
+// exactly as `sam build` does (CGO_ENABLED=0, GOOS=linux, -tags lambda.norpc,
+// -trimpath, -ldflags '-s -w'), for goarch ("": the machine's own, so the
+// binary can run here). out must end in "/bootstrap", the name the target
+// writes. Returns make's output in the error when the build fails.
+func Build(ctx context.Context, root, logicalID, goarch, out string) error {
 	if goarch == "" {
 		goarch = runtime.GOARCH
 	}
-	cmd := exec.CommandContext(ctx, goCommand(), "build", "-tags", "lambda.norpc", "-trimpath",
-		"-ldflags=-s -w", "-o", out, "./functions/"+dir)
+	if filepath.Base(out) != "bootstrap" {
+		return fmt.Errorf("build %s: output %s must be named bootstrap", logicalID, out)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return fmt.Errorf("build %s: %w", logicalID, err)
+	}
+	cmd := exec.CommandContext(ctx, "make", "-s", "build-"+logicalID,
+		"ARTIFACTS_DIR="+filepath.Dir(out), "GOARCH_LAMBDA="+goarch, "GO="+goCommand())
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build functions/%s for %s: %w: %s", dir, goarch, err, b)
+		return fmt.Errorf("make build-%s for %s: %w: %s", logicalID, goarch, err, b)
 	}
 	return nil
 }
