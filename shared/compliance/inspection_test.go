@@ -166,12 +166,12 @@ func TestRunMorningMailContent(t *testing.T) {
 4 of 9 take-ins had no email on 2026-11-22. Capture rate: 55.6 % (5 with email).
 
 Ann (a1): 3 of 4 without email
-  10:01  repair r2  customer c-r2  empty
-  10:02  repair r3  customer c-r3  typo (did they mean bob@gmail.com?)
-  10:08  repair r9  customer c-r9  malformed
+  10:01  repair r2  customer c-r2  No email written
+  10:02  repair r3  customer c-r3  Likely typo (did they mean bob@gmail.com?)
+  10:08  repair r9  customer c-r9  Not a valid address
 
 Bob (a2): 1 of 3 without email
-  10:04  repair r5  customer c-r5  placeholder
+  10:04  repair r5  customer c-r5  Placeholder (e.g. none@none.com)
 `
 	if !strings.HasPrefix(m.Text, wantText) {
 		t.Errorf("text =\n%s\nwant prefix\n%s", m.Text, wantText)
@@ -179,7 +179,7 @@ Bob (a2): 1 of 3 without email
 	if strings.Contains(m.Text, "Cy (a3)") || strings.Contains(m.Text, "old1") {
 		t.Errorf("text lists an associate without missing take-ins or another day:\n%s", m.Text)
 	}
-	for _, want := range []string{"<td>r3</td><td>c-r3</td><td>typo</td><td>bob@gmail.com</td>", "Ann (a1): 3 of 4 without email"} {
+	for _, want := range []string{"<td>r3</td><td>c-r3</td><td>Likely typo</td><td>bob@gmail.com</td>", "Ann (a1): 3 of 4 without email"} {
 		if !strings.Contains(m.HTML, want) {
 			t.Errorf("html lacks %q", want)
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loupehq/loupe/shared/emailcheck"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
 )
@@ -125,14 +126,8 @@ func (s *Service) morning(ctx context.Context, is InspectionStore, st loupe.Stor
 	if from == "" {
 		return skip("store has no from_email")
 	}
-	dm, err := s.dayMissing(ctx, st, day)
-	if err != nil {
-		return false, err
-	}
-	m, err := InspectionMail(dm, st, from, today)
-	if err != nil {
-		return false, err
-	}
+	// Claim before reading the day: every later hourly run of the same
+	// morning then costs one conditional write, not the day's reads.
 	claimed, err := is.ClaimMorning(ctx, st.StoreID, day, now)
 	if err != nil {
 		return false, fmt.Errorf("claim: %w", err)
@@ -140,12 +135,27 @@ func (s *Service) morning(ctx context.Context, is InspectionStore, st loupe.Stor
 	if !claimed {
 		return false, nil
 	}
+	// release gives the claim back for the next run, on a context of its own:
+	// the run's may be the one that just expired.
+	release := func(cause error) (bool, error) {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		if rerr := is.ReleaseMorning(rctx, st.StoreID, day); rerr != nil {
+			return false, fmt.Errorf("%w (release: %v)", cause, rerr)
+		}
+		return false, cause
+	}
+	dm, err := s.dayMissing(ctx, st, day)
+	if err != nil {
+		return release(err)
+	}
+	m, err := InspectionMail(dm, st, from, today)
+	if err != nil {
+		return release(err)
+	}
 	if _, err := sender.Send(ctx, m); err != nil {
-		if errors.Is(err, mail.ErrTemporary) {
-			if rerr := is.ReleaseMorning(ctx, st.StoreID, day); rerr != nil {
-				return false, fmt.Errorf("send: %w (release: %v)", err, rerr)
-			}
-			return false, fmt.Errorf("send: %w", err)
+		if errors.Is(err, mail.ErrTemporary) || ctx.Err() != nil {
+			return release(fmt.Errorf("send: %w", err))
 		}
 		if loupe.ErrorCode(err) == loupe.EINVALID || errors.Is(err, mail.ErrRejected) {
 			return skip("mail refused: " + loupe.ErrorMessage(err))
@@ -156,6 +166,27 @@ func (s *Service) morning(ctx context.Context, is InspectionStore, st loupe.Stor
 		"take_ins", dm.TakeIns, "missing", dm.TakeIns-dm.WithEmail)
 	return true, nil
 }
+
+// ReasonText is what a store manager reads for an emailcheck reason: the
+// same words as the dashboard's "Why" column (dashboard.js reasonText).
+func ReasonText(reason string) string {
+	switch reason {
+	case "", emailcheck.ReasonEmpty:
+		return "No email written"
+	case emailcheck.ReasonMalformed:
+		return "Not a valid address"
+	case emailcheck.ReasonPlaceholder:
+		return "Placeholder (e.g. none@none.com)"
+	case emailcheck.ReasonStoreAddress:
+		return "The store's own address"
+	case emailcheck.ReasonTypo:
+		return "Likely typo"
+	}
+	return reason
+}
+
+// releaseTimeout bounds giving a morning claim back after a failure.
+const releaseTimeout = 5 * time.Second
 
 // DayMissing is one store's take-ins of one day as the morning mail shows them.
 type DayMissing struct {
@@ -329,9 +360,7 @@ func (v mailView) Rows(a AssociateMissing) []row {
 		if r.CustomerID == "" {
 			r.CustomerID = "(erased)"
 		}
-		if r.Reason == "" {
-			r.Reason = "empty"
-		}
+		r.Reason = ReasonText(m.Reason)
 		out = append(out, r)
 	}
 	return out
