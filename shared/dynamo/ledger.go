@@ -448,18 +448,21 @@ func (l *Ledger) Lease(ctx context.Context, k touch.Key, now, until time.Time) (
 	return false, nil
 }
 
-// Release clears the lease of claimed entry k with one UpdateItem REMOVE
-// lease_until, conditioned on state = claimed and a lease being held; an
-// unknown key, no lease or an entry no longer claimed is a no-op. Returns the
+// Release clears the lease of claimed entry k that ends at until (the one
+// this caller took) with one UpdateItem REMOVE lease_until, conditioned on
+// state = claimed and lease_until = until; an unknown key, another caller's
+// lease, no lease or an entry no longer claimed is a no-op. Returns the
 // DynamoDB error.
-func (l *Ledger) Release(ctx context.Context, k touch.Key) error {
+func (l *Ledger) Release(ctx context.Context, k touch.Key, until time.Time) error {
 	_, err := l.db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 l.db.table,
-		Key:                       key(ledgerPK(k.CustomerID), ledgerSK(k)),
-		UpdateExpression:          aws.String("REMOVE lease_until"),
-		ConditionExpression:       aws.String("#state = :claimed AND attribute_exists(lease_until)"),
-		ExpressionAttributeNames:  map[string]string{"#state": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":claimed": s(touch.StateClaimed)},
+		TableName:                l.db.table,
+		Key:                      key(ledgerPK(k.CustomerID), ledgerSK(k)),
+		UpdateExpression:         aws.String("REMOVE lease_until"),
+		ConditionExpression:      aws.String("#state = :claimed AND lease_until = :until"),
+		ExpressionAttributeNames: map[string]string{"#state": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":claimed": s(touch.StateClaimed), ":until": s(formatTime(until)),
+		},
 	})
 	if err != nil && !isConditionFailed(err) {
 		return fmt.Errorf("release %s: %w", k, err)

@@ -45,7 +45,7 @@ func TestLedgerRequests(t *testing.T) {
 		{"claim skipped", func() error { _, err := l.Claim(ctx, skip); return err }, map[string]int64{"PutItem": 1, "UpdateItem": 1}},
 		{"lease", func() error { _, err := l.Lease(ctx, a.Key, ledgerT0, ledgerT0.Add(time.Minute)); return err }, map[string]int64{"UpdateItem": 1}},
 		{"lease held", func() error { _, err := l.Lease(ctx, a.Key, ledgerT0, ledgerT0.Add(time.Minute)); return err }, map[string]int64{"UpdateItem": 1, "GetItem": 1}},
-		{"release", func() error { return l.Release(ctx, a.Key) }, map[string]int64{"UpdateItem": 1}},
+		{"release", func() error { return l.Release(ctx, a.Key, ledgerT0.Add(time.Minute)) }, map[string]int64{"UpdateItem": 1}},
 		{"mark sent", func() error { return l.MarkSent(ctx, a.Key, "m1", ledgerT0) }, map[string]int64{"UpdateItem": 2, "PutItem": 1}},
 		{"mark sent again", func() error { return l.MarkSent(ctx, a.Key, "m1", ledgerT0) }, map[string]int64{"UpdateItem": 1, "GetItem": 1, "PutItem": 1}},
 		{"claim b", func() error { _, err := l.Claim(ctx, b); return err }, map[string]int64{"PutItem": 1}},
@@ -129,7 +129,7 @@ func TestLedgerLease(t *testing.T) {
 	if _, err := l.Lease(ctx, e.Key, ledgerT0, ledgerT0.Add(time.Minute)); !errors.Is(err, loupe.ErrNotFound) {
 		t.Errorf("lease unknown: got %v, want ErrNotFound", err)
 	}
-	if err := l.Release(ctx, e.Key); err != nil {
+	if err := l.Release(ctx, e.Key, ledgerT0); err != nil {
 		t.Errorf("release unknown: got %v, want nil", err)
 	}
 	if _, err := l.Claim(ctx, e); err != nil {
@@ -155,7 +155,7 @@ func TestLedgerLease(t *testing.T) {
 	if want := until.Add(time.Minute); !got.LeaseUntil.Equal(want) {
 		t.Errorf("lease until = %v, want %v", got.LeaseUntil, want)
 	}
-	if err := l.Release(ctx, e.Key); err != nil {
+	if err := l.Release(ctx, e.Key, until.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := l.Lease(ctx, e.Key, ledgerT0, until); !ok || err != nil {
@@ -170,7 +170,7 @@ func TestLedgerLease(t *testing.T) {
 	if ok, err := l.Lease(ctx, e.Key, until.Add(time.Hour), until.Add(2*time.Hour)); ok || err != nil {
 		t.Errorf("lease sent = %v, %v; want false, nil", ok, err)
 	}
-	if err := l.Release(ctx, e.Key); err != nil {
+	if err := l.Release(ctx, e.Key, until); err != nil {
 		t.Errorf("release sent: got %v, want nil", err)
 	}
 }

@@ -40,12 +40,13 @@ func (l *Ledger) Lease(ctx context.Context, k touch.Key, now, until time.Time) (
 	return won, nil
 }
 
-// Release clears the lease of k; an unknown key or an entry without a lease
-// is left alone. Returns only storage errors.
-func (l *Ledger) Release(ctx context.Context, k touch.Key) error {
+// Release clears the lease of k ending at until; an unknown key, an entry
+// without that lease or no longer claimed is left alone (touch.Leaser).
+// Returns only storage errors.
+func (l *Ledger) Release(ctx context.Context, k touch.Key, until time.Time) error {
 	err := l.update(func(tx *bolt.Tx) error {
 		e, found, err := getEntry(tx, k)
-		if err != nil || !found || e.LeaseUntil.IsZero() {
+		if err != nil || !found || e.State != touch.StateClaimed || !e.LeaseUntil.Equal(until) {
 			return err
 		}
 		e.LeaseUntil = time.Time{}

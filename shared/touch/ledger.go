@@ -128,10 +128,14 @@ type Leaser interface {
 	// Returns false (nil error) when k is sent, skipped, or leased by someone else;
 	// an error wrapping loupe.ErrNotFound when k is not in the ledger.
 	Lease(ctx context.Context, k Key, now, until time.Time) (bool, error)
-	// Release clears the lease of k (after a failed send) so a retry can take it; no-op when none.
-	// Releasing an unknown key, an entry without a lease or one that is no
-	// longer claimed changes nothing and returns nil. Fails only on storage errors.
-	Release(ctx context.Context, k Key) error
+	// Release clears the lease of k that this caller took with Lease(...,
+	// until) (after a failed send) so a retry can take it at once. It clears
+	// only a lease ending exactly at until: a lease another sender took after
+	// this one ran out is left alone, so a slow sender cannot open the way to a
+	// third. Releasing an unknown key, an entry without that lease or one that
+	// is no longer claimed changes nothing and returns nil. Fails only on
+	// storage errors.
+	Release(ctx context.Context, k Key, until time.Time) error
 }
 
 // Campaign is a Save-the-Date blast (POST /campaigns): mailed to every

@@ -133,10 +133,10 @@ func (l *MemLedger) Lease(ctx context.Context, k Key, now, until time.Time) (boo
 }
 
 // Release clears the lease of k; see Leaser. It never fails.
-func (l *MemLedger) Release(ctx context.Context, k Key) error {
+func (l *MemLedger) Release(ctx context.Context, k Key, until time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if e, ok := l.entries[k]; ok && !e.LeaseUntil.IsZero() {
+	if e, ok := l.entries[k]; ok && e.State == StateClaimed && e.LeaseUntil.Equal(until.UTC()) {
 		e.LeaseUntil = time.Time{}
 		l.entries[k] = e
 	}

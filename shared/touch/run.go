@@ -60,7 +60,7 @@ func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Send
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("deliver %s: %w", e.Key, err)
 		}
-		ok, err := p.take(ctx, leaser, e.Key)
+		ok, until, err := p.take(ctx, leaser, e.Key)
 		if err != nil {
 			return res, fmt.Errorf("deliver %s: %w", e.Key, err)
 		}
@@ -73,7 +73,7 @@ func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Send
 		case err != nil:
 			if leaser != nil && outcome != outcomeSent {
 				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-				if rerr := leaser.Release(rctx, e.Key); rerr != nil {
+				if rerr := leaser.Release(rctx, e.Key, until); rerr != nil {
 					p.log().Warn("release touchpoint lease", "key", e.Key.String(), "err", rerr)
 				}
 				cancel()
@@ -90,23 +90,24 @@ func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Send
 
 // take reports whether this call may send k: it is claimed and, on a Leaser,
 // this call won its lease.
-func (p *Planner) take(ctx context.Context, leaser Leaser, k Key) (bool, error) {
+func (p *Planner) take(ctx context.Context, leaser Leaser, k Key) (bool, time.Time, error) {
 	if leaser != nil {
 		now := p.Now()
-		ok, err := leaser.Lease(ctx, k, now, now.Add(p.leaseFor()))
+		until := now.Add(p.leaseFor())
+		ok, err := leaser.Lease(ctx, k, now, until)
 		if errors.Is(err, loupe.ErrNotFound) {
-			return false, nil
+			return false, time.Time{}, nil
 		}
-		return ok, err
+		return ok, until, err
 	}
 	cur, err := p.Ledger.Get(ctx, k)
 	if errors.Is(err, loupe.ErrNotFound) {
-		return false, nil
+		return false, time.Time{}, nil
 	}
 	if err != nil {
-		return false, err
+		return false, time.Time{}, err
 	}
-	return cur.State == StateClaimed, nil
+	return cur.State == StateClaimed, time.Time{}, nil
 }
 
 type outcome int
@@ -134,7 +135,14 @@ func (p *Planner) deliverOne(ctx context.Context, rc *renderCache, e Entry, send
 	}
 	store, ok := rc.stores[e.StoreID]
 	if !ok {
-		if store, err = p.DB.GetStore(ctx, e.StoreID); err != nil {
+		store, err = p.DB.GetStore(ctx, e.StoreID)
+		if errors.Is(err, loupe.ErrNotFound) {
+			// A store that is gone never comes back for this entry: skip it
+			// rather than fail the batch (and its retries) forever.
+			p.log().Warn("touchpoint skipped: store unknown", "key", e.Key.String(), "store_id", e.StoreID)
+			return skip(SkipRejected)
+		}
+		if err != nil {
 			return outcomeNone, err
 		}
 		rc.stores[e.StoreID] = store
@@ -165,7 +173,10 @@ func (p *Planner) deliverOne(ctx context.Context, rc *renderCache, e Entry, send
 		}
 	}
 	if errors.Is(err, mail.ErrRejected) || loupe.ErrorCode(err) == loupe.EINVALID {
-		p.log().Warn("touchpoint rejected", "key", e.Key.String(), "err", err)
+		// The error text may quote the client's address (SES and the
+		// renderer do): log its kind only.
+		p.log().Warn("touchpoint rejected", "key", e.Key.String(),
+			"by_provider", errors.Is(err, mail.ErrRejected), "code", loupe.ErrorCode(err))
 		return skip(SkipRejected)
 	}
 	return outcomeNone, err

@@ -270,10 +270,16 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 		if ok, err := ls.Lease(ctx, e.Key, t0, until); ok || err != nil {
 			t.Errorf("lease while leased = %v, %v; want false, nil", ok, err)
 		}
-		if err := ls.Release(ctx, e.Key); err != nil {
+		if err := ls.Release(ctx, e.Key, until.Add(time.Second)); err != nil {
+			t.Fatalf("release of another lease: %v", err)
+		}
+		if got, _ := l.Get(ctx, e.Key); !got.LeaseUntil.Equal(until) {
+			t.Errorf("release naming another lease cleared it: %+v", got)
+		}
+		if err := ls.Release(ctx, e.Key, until); err != nil {
 			t.Fatalf("release: %v", err)
 		}
-		if err := ls.Release(ctx, e.Key); err != nil {
+		if err := ls.Release(ctx, e.Key, until); err != nil {
 			t.Errorf("release without lease: got %v, want nil", err)
 		}
 		got, _ = l.Get(ctx, e.Key)
@@ -312,7 +318,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 			if ok, err := ls.Lease(ctx, k, t0.Add(time.Hour), t0.Add(2*time.Hour)); ok || err != nil {
 				t.Errorf("lease %s: got %v, %v; want false, nil", k, ok, err)
 			}
-			if err := ls.Release(ctx, k); err != nil {
+			if err := ls.Release(ctx, k, t0.Add(2*time.Hour)); err != nil {
 				t.Errorf("release %s: got %v, want nil", k, err)
 			}
 		}
@@ -320,7 +326,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 		if _, err := ls.Lease(ctx, unknown, t0, t0.Add(time.Minute)); !errors.Is(err, loupe.ErrNotFound) {
 			t.Errorf("lease unknown: got %v, want ErrNotFound", err)
 		}
-		if err := ls.Release(ctx, unknown); err != nil {
+		if err := ls.Release(ctx, unknown, t0.Add(time.Minute)); err != nil {
 			t.Errorf("release unknown: got %v, want nil", err)
 		}
 		got, err := l.Get(ctx, sent.Key)
