@@ -193,17 +193,32 @@ type parsed struct {
 	at     time.Time
 }
 
-// parseRequest decodes the invocation payload. A payload that is not a JSON
-// object, or has neither field, is a scheduled run at the current time.
+// parseRequest decodes the invocation payload. null, {}, and an EventBridge
+// scheduled event (it has "source") are a scheduled run at the current time.
 // Returns an EINVALID *loupe.Error naming loupe_date or scheduled_time when
-// one is present but malformed.
+// one is present but malformed, and naming the payload when it is anything
+// else (a mistyped manual run such as {"date": ...} must not pass silently
+// for a scheduled one).
 func parseRequest(raw json.RawMessage) (parsed, error) {
-	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
 		return parsed{}, nil
 	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(trimmed, &fields); err != nil {
+		return parsed{}, loupe.Invalidf("payload", `payload must be a JSON object: {"loupe_date": "YYYY-MM-DD"} or {"scheduled_time": "<RFC 3339>"}`)
+	}
+	if _, scheduled := fields["source"]; scheduled {
+		return parsed{}, nil
+	}
+	for name := range fields {
+		if name != "loupe_date" && name != "scheduled_time" {
+			return parsed{}, loupe.Invalidf("payload", `unknown field %q: use {"loupe_date": "YYYY-MM-DD"} or {"scheduled_time": "<RFC 3339>"}`, name)
+		}
+	}
 	var req request
-	if err := json.Unmarshal(raw, &req); err != nil {
-		return parsed{}, nil // not ours
+	if err := json.Unmarshal(trimmed, &req); err != nil {
+		return parsed{}, loupe.Invalidf("payload", "loupe_date and scheduled_time must be strings")
 	}
 	if req.Date != "" {
 		d, err := touch.ParseDay(req.Date)

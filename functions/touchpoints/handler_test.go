@@ -215,7 +215,8 @@ func TestManualDay(t *testing.T) {
 }
 
 func TestInvalidPayload(t *testing.T) {
-	for _, raw := range []string{`{"loupe_date":"12/01/2026"}`, `{"scheduled_time":"tomorrow"}`} {
+	for _, raw := range []string{`{"loupe_date":"12/01/2026"}`, `{"scheduled_time":"tomorrow"}`,
+		`{"date":"2026-12-01"}`, `"2026-12-01"`, `{"loupe_date":20261201}`} {
 		t.Run(raw, func(t *testing.T) {
 			p := &fakePlanner{stores: chain}
 			h := newHandler(p, &fakeMorning{}, &fakeQueue{}, &mail.Fake{}, config{PlanHour: 6}, nil, quiet())

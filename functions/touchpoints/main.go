@@ -5,10 +5,11 @@
 // on their local today, and queues them, one SQS message an entry, on the send
 // queue, where the sender function renders and sends them; and it queues the
 // inspection morning mails (docs/compliance.md) of stores past 07:00 local.
-// It sends no mail itself and renders no touchpoint. Before planning it requeues claims older than
-// RecoverAfter that were never sent (a crashed sender or a lost message).
-// Claims are conditional writes in the DynamoDB ledger: a duplicate or retried
-// invocation plans nothing new. The Scheduler's payload is ignored.
+// It sends no mail itself and renders no touchpoint. Before planning it requeues
+// claims older than recoverAfter that were never sent (a lost message, one in
+// the dead-letter queue, a claim whose enqueue failed). Claims are
+// conditional writes in the DynamoDB ledger: a duplicate or retried
+// invocation plans nothing new.
 //
 // Manual run (backfill, tests): invoke it with {"loupe_date": "YYYY-MM-DD"}
 // to plan that store-local day for every store, e.g.
@@ -62,8 +63,13 @@ func main() {
 		Ledger:    ledger,
 		Campaigns: ledger,
 		Cap:       capDays,
-		Now:       time.Now,
-		Log:       logger,
+		// Entries wait in the queue while the sender drains a blast at the
+		// account's send rate; requeueing them every hour would only grow
+		// the queue (they would still go once). A crashed sender's entry
+		// comes back by SQS redelivery long before this.
+		RecoverAfter: recoverAfter,
+		Now:          time.Now,
+		Log:          logger,
 	}
 	planHour, err := parseHour(os.Getenv("LOUPE_PLAN_HOUR"))
 	if err != nil {
@@ -77,6 +83,10 @@ func main() {
 	lambda.Start(newHandler(planner, inspections, queue, mailQueue, config{PlanHour: planHour},
 		metrics.New(os.Stdout, "touchpoints", nil), logger))
 }
+
+// recoverAfter is how old an unsent claim must be before a run queues it
+// again: longer than a large blast takes to drain at a modest SES rate.
+const recoverAfter = 6 * time.Hour
 
 // defaultPlanHour is the store-local hour in which a store's day is planned.
 const defaultPlanHour = 6
