@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -15,12 +16,22 @@ import (
 // write error is logged, never returned (the batch is done).
 func newHandler(drain *sendqueue.Drain, mw *metrics.Writer, logger *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		// Stop sending deadlineMargin before Lambda's deadline, so the
+		// partial batch response (what was sent, what to retry) gets back to
+		// SQS; killed at the deadline, the whole batch would come back and
+		// its mail records would be sent again.
+		if dl, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, dl.Add(-deadlineMargin))
+			defer cancel()
+		}
 		resp, c := drain.Handle(ctx, ev)
 		err := mw.Put(nil,
 			metrics.Count("TouchpointsSent", c.TouchpointsSent),
 			metrics.Count("TouchpointsSkipped", c.TouchpointsSkipped),
 			metrics.Count("MailSent", c.MailSent),
 			metrics.Count("SendRetried", c.Retried),
+			metrics.Count("SendDropped", c.Dropped),
 		)
 		if err != nil {
 			logger.WarnContext(ctx, "write metrics", "err", err)
@@ -28,3 +39,7 @@ func newHandler(drain *sendqueue.Drain, mw *metrics.Writer, logger *slog.Logger)
 		return resp, nil
 	}
 }
+
+// deadlineMargin is the time left before the invocation's deadline when the
+// sender stops starting sends.
+const deadlineMargin = 5 * time.Second

@@ -59,8 +59,11 @@ type Drain struct {
 //     to the dead-letter queue). Touchpoints are never dropped: Deliver sends
 //     a key at most once however often it is delivered, and Requeue finds
 //     what is still claimed.
+//   - a well-formed body of a version or kind it does not know
+//     (ErrUnknownFormat, a newer producer mid deploy): failed, so it is kept
+//     and ends in the dead-letter queue if no newer sender takes it;
 //   - malformed body, or a mail record SES refused for good (mail.ErrRejected,
-//     EINVALID): logged with the SQS message id and deleted.
+//     EINVALID): logged with the SQS message id and deleted (counted Dropped).
 //
 // It never returns an error itself: a whole-batch failure would retry the
 // records already sent.
@@ -79,6 +82,14 @@ func (d *Drain) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 	var entries []touch.Entry
 	for _, r := range ev.Records {
 		it, err := Decode(r.Body)
+		if errors.Is(err, ErrUnknownFormat) {
+			// A newer producer's body (mid deploy): keep it; retries end in
+			// the dead-letter queue, where an operator can redrive it.
+			log.ErrorContext(ctx, "queued body of an unknown format, left for a newer sender or the dead-letter queue",
+				"sqs_message_id", r.MessageId, "err", err)
+			retry(r)
+			continue
+		}
 		if err != nil {
 			log.ErrorContext(ctx, "queued body dropped: malformed", "sqs_message_id", r.MessageId, "err", err)
 			c.Dropped++

@@ -62,3 +62,21 @@ func TestDrainMixedBatch(t *testing.T) {
 		t.Errorf("counts = %+v, want %+v", c, want)
 	}
 }
+
+// A body of a version or kind this sender does not know (a newer producer,
+// mid deploy) is failed back to SQS, never deleted.
+func TestDrainKeepsUnknownFormats(t *testing.T) {
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "v2", Body: `{"v":2,"kind":"touchpoint","entry":{}}`},
+		{MessageId: "sms", Body: `{"v":1,"kind":"sms"}`},
+	}}
+	d := &sendqueue.Drain{Touchpoints: &recordingDeliverer{}, Sender: &mail.Fake{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	resp, c := d.Handle(context.Background(), ev)
+	var got []string
+	for _, f := range resp.BatchItemFailures {
+		got = append(got, f.ItemIdentifier)
+	}
+	if !slices.Equal(got, []string{"v2", "sms"}) || c.Dropped != 0 || c.Retried != 2 {
+		t.Errorf("failures %q, counts %+v; want both failed back, none dropped", got, c)
+	}
+}

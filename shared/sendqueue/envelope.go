@@ -16,6 +16,7 @@ package sendqueue
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/loupehq/loupe/shared/loupe"
@@ -89,7 +90,7 @@ func Decode(body string) (Item, error) {
 		return Item{}, loupe.Errorf(loupe.EINVALID, "queued body is malformed")
 	}
 	if e.V != Version {
-		return Item{}, loupe.Errorf(loupe.EINVALID, "queued body has unknown version %d", e.V)
+		return Item{}, unknownFormat{loupe.Errorf(loupe.EINVALID, "queued body has unknown version %d", e.V)}
 	}
 	switch e.Kind {
 	case "", KindMail:
@@ -103,5 +104,17 @@ func Decode(body string) (Item, error) {
 		}
 		return Item{Kind: KindTouchpoint, Entry: *e.Entry}, nil
 	}
-	return Item{}, loupe.Errorf(loupe.EINVALID, "queued body has an unknown kind")
+	return Item{}, unknownFormat{loupe.Errorf(loupe.EINVALID, "queued body has an unknown kind")}
 }
+
+// unknownFormat is an EINVALID *loupe.Error that is also ErrUnknownFormat.
+type unknownFormat struct{ err error }
+
+func (u unknownFormat) Error() string        { return u.err.Error() }
+func (u unknownFormat) Unwrap() error        { return u.err }
+func (u unknownFormat) Is(target error) bool { return target == ErrUnknownFormat }
+
+// ErrUnknownFormat is wrapped by Decode for a well-formed body of a version
+// or kind this build does not know: written by a newer producer (mid
+// deploy), it must be kept for a sender that knows it, not deleted.
+var ErrUnknownFormat = errors.New("unknown queue body format")
