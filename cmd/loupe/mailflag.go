@@ -24,8 +24,8 @@ const (
 // when unset.
 const envSESConfigurationSet = "LOUPE_SES_CONFIGURATION_SET"
 
-// sesDefaultRegion is the region of --mail ses when the environment and the
-// shared config name none (aws-ses-v2-local accepts any).
+// sesDefaultRegion is the region of --mail ses when AWS_ENDPOINT_URL_SESV2
+// points at a stand-in and nothing names a region (aws-ses-v2-local accepts any).
 const sesDefaultRegion = "us-east-1"
 
 // mailFlag adds --mail to fs.
@@ -55,7 +55,12 @@ func (a *app) useMail(ctx context.Context, mode string) error {
 		return fmt.Errorf("--mail ses: load AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
-		cfg.Region = sesDefaultRegion
+		if os.Getenv("AWS_ENDPOINT_URL_SESV2") == "" {
+			// Against real SES the region is where the identity is verified;
+			// guessing one would fail every send with "not verified".
+			return fmt.Errorf("--mail ses: no AWS region: set AWS_REGION to the region of your verified SES identity")
+		}
+		cfg.Region = sesDefaultRegion // a local stand-in accepts any
 	}
 	a.setMailer(sesmail.New(sesv2.NewFromConfig(cfg), sesmail.Config{
 		ConfigurationSet: os.Getenv(envSESConfigurationSet),

@@ -46,7 +46,10 @@ func New(api API, queueURL string) *Sender { return &Sender{api: api, queueURL: 
 // attributes "kind" ("mail") and "key" (m.Key). It returns the SQS MessageId. Returns Render's EINVALID *loupe.Error,
 // an error wrapping mail.ErrRejected when the encoded message is larger than
 // MaxBodyBytes, and one wrapping mail.ErrTemporary when SQS fails. SQS does not
-// deduplicate a standard queue: the sender Lambda keeps the ledger of sent Keys.
+// deduplicate a standard queue, and the sender keeps no ledger of mail
+// records (touchpoints have theirs): a mail message delivered twice by SQS can
+// be sent twice. Callers send staff mail this way (review and inspection
+// mail), each guarded once by its own conditional claim.
 func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 	if _, err := mail.Render(m, time.Unix(0, 0), ""); err != nil {
 		return "", err
