@@ -241,17 +241,36 @@ feed:
 	if len(errs) == 0 && ctx.Err() != nil {
 		errs = append(errs, ctx.Err())
 	}
+	// Count the skips this call won even when it failed part-way: a retry
+	// finds them claimed and would never count them. The counters go on a
+	// context of their own, since the caller's may be the one that ended.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bumpTimeout)
+	defer cancel()
+	if err := l.countSkips(bctx, entries, won); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("claim %d touchpoints: %w", len(entries), errs[0])
 	}
+	return won, nil
+}
+
+// bumpTimeout bounds the counter updates of a ClaimBatch.
+const bumpTimeout = 10 * time.Second
+
+// countSkips ADDs the skipped entries this batch won to their store-day
+// counters, one UpdateItem per store, day and reason.
+func (l *Ledger) countSkips(ctx context.Context, entries []touch.Entry, won []bool) error {
 	type group struct {
-		store, day, reason string
+		store  string
+		day    touch.Day
+		reason string
 	}
 	skips := map[group]int{}
 	var order []group
 	for i, e := range entries {
 		if won[i] && e.State == touch.StateSkipped {
-			g := group{e.StoreID, e.Planned.String(), e.Reason}
+			g := group{e.StoreID, e.Planned, e.Reason}
 			if skips[g] == 0 {
 				order = append(order, g)
 			}
@@ -259,12 +278,11 @@ feed:
 		}
 	}
 	for _, g := range order {
-		day, _ := touch.ParseDay(g.day)
-		if err := l.bump(ctx, g.store, day, attrSkipped+g.reason, skips[g]); err != nil {
-			return nil, fmt.Errorf("claim %d touchpoints: %w", len(entries), err)
+		if err := l.bump(ctx, g.store, g.day, attrSkipped+g.reason, skips[g]); err != nil {
+			return err
 		}
 	}
-	return won, nil
+	return nil
 }
 
 // bump ADDs n to attribute attr of the store's counter item of day.
@@ -354,7 +372,7 @@ func (l *Ledger) finish(ctx context.Context, k touch.Key, state string, set map[
 	case e.State == state:
 		return e, false, nil
 	default:
-		return touch.Entry{}, false, loupe.ErrConflict
+		return touch.Entry{}, false, fmt.Errorf("touchpoint already %s: %w", e.State, loupe.ErrConflict)
 	}
 }
 

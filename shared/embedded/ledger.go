@@ -266,7 +266,7 @@ func (l *Ledger) finish(k touch.Key, state string, set func(*touch.Entry)) error
 		case e.State == state:
 			return nil
 		case e.State != touch.StateClaimed:
-			return loupe.ErrConflict
+			return fmt.Errorf("touchpoint already %s: %w", e.State, loupe.ErrConflict)
 		}
 		set(&e)
 		e.State, e.LeaseUntil = state, time.Time{}
