@@ -50,7 +50,7 @@ func (c *countingDB) GetAssociate(ctx context.Context, id string) (loupe.Associa
 
 // seedChain loads n customers over stores stores (10 associates each), with
 // birthdays and anniversaries spread over the year, in transactions of 1,000.
-func seedChain(b *testing.B, db *DB, n, stores int) {
+func seedChain(b testing.TB, db *DB, n, stores int) {
 	b.Helper()
 	ctx := context.Background()
 	zones := []struct{ tz, country string }{{"America/New_York", "US"}, {"Europe/London", "GB"}, {"America/Mexico_City", "MX"}, {"Australia/Sydney", "AU"}}
