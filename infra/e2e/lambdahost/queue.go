@@ -258,16 +258,22 @@ func (q *Queue) Drain(ctx context.Context, m QueueMapping) int {
 			retry = batch
 		case m.ReportBatchFailures:
 			var resp events.SQSEventResponse
-			if json.Unmarshal(body, &resp) == nil {
-				failed := map[string]bool{}
-				for _, f := range resp.BatchItemFailures {
-					failed[f.ItemIdentifier] = true
+			if !emptyResponse(body) && json.Unmarshal(body, &resp) != nil {
+				retry = batch // an unreadable response fails the whole batch, as in Lambda
+				break
+			}
+			failed := map[string]bool{}
+			for _, f := range resp.BatchItemFailures {
+				failed[f.ItemIdentifier] = true
+			}
+			for _, msg := range batch {
+				if failed[msg.id] {
+					retry = append(retry, msg)
+					delete(failed, msg.id)
 				}
-				for _, msg := range batch {
-					if failed[msg.id] {
-						retry = append(retry, msg)
-					}
-				}
+			}
+			if len(failed) > 0 {
+				retry = batch // an identifier not in the batch fails the whole batch, as in Lambda
 			}
 		}
 		q.mu.Lock()

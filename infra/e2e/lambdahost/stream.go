@@ -1,6 +1,7 @@
 package lambdahost
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -368,7 +369,10 @@ func (m *Mapping) invoke(ctx context.Context, batch []events.DynamoDBEventRecord
 		return nil
 	}
 	var resp events.DynamoDBEventResponse
-	if json.Unmarshal(body, &resp) != nil || len(resp.BatchItemFailures) == 0 {
+	if !emptyResponse(body) && json.Unmarshal(body, &resp) != nil {
+		return batch // Lambda treats a response it cannot read as a failure of the whole batch
+	}
+	if len(resp.BatchItemFailures) == 0 {
 		return nil
 	}
 	// Lambda retries from the lowest failed sequence number.
@@ -384,6 +388,13 @@ func (m *Mapping) invoke(ctx context.Context, batch []events.DynamoDBEventRecord
 		}
 	}
 	return batch // an unknown identifier fails the whole batch
+}
+
+// emptyResponse reports whether a handler returned nothing (success, no
+// failures reported).
+func emptyResponse(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) == 0 || bytes.Equal(b, []byte("null"))
 }
 
 func seqLess(a, b string) bool {
