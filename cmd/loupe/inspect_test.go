@@ -12,7 +12,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 // seedInspect writes store s1 (New York) and one take-in without email on

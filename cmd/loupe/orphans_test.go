@@ -11,7 +11,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 // seedOrphans writes a store with two active associates, one terminated

@@ -12,8 +12,8 @@ import (
 
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/sestest"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/sestest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 // seedTick writes a New York store s1 with an active associate and three

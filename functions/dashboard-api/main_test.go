@@ -13,11 +13,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/loupehq/loupe/shared/compliance"
-	"github.com/loupehq/loupe/shared/dynalite"
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/lambdahttp"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/dynalite"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynalite.Main(m)) }

@@ -28,11 +28,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/httpapi"
 	"github.com/loupehq/loupe/shared/lambdaenv"
 	"github.com/loupehq/loupe/shared/lambdahttp"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/metrics"
 	"github.com/loupehq/loupe/shared/unsub"
 	"github.com/loupehq/loupe/shared/webhook"
 )
@@ -42,7 +42,7 @@ type apiHandler = func(context.Context, events.APIGatewayV2HTTPRequest) (events.
 
 // newHandler returns the Lambda handler over db: the routes of httpapi with
 // one metrics line per POS event. Wiring only, shared with the test.
-func newHandler(db loupe.DB, secrets []string, signer *unsub.Signer, logger *slog.Logger, m *metrics.Writer) apiHandler {
+func newHandler(db loupe.DB, secrets []string, signer *unsub.Signer, logger *slog.Logger, m *emf.Writer) apiHandler {
 	h := httpapi.New(httpapi.Config{
 		DB:             db,
 		WebhookSecrets: secrets,
@@ -57,7 +57,7 @@ func newHandler(db loupe.DB, secrets []string, signer *unsub.Signer, logger *slo
 // withEventMetrics writes, for each POST /pos/events that next answers, one
 // metrics line to m named after the answer's status (see the package
 // comment). Other routes and errors of next itself write nothing.
-func withEventMetrics(next apiHandler, logger *slog.Logger, m *metrics.Writer) apiHandler {
+func withEventMetrics(next apiHandler, logger *slog.Logger, m *emf.Writer) apiHandler {
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		res, err := next(ctx, ev)
 		if err != nil || ev.RequestContext.HTTP.Method != http.MethodPost || ev.RawPath != "/pos/events" {
@@ -73,7 +73,7 @@ func withEventMetrics(next apiHandler, logger *slog.Logger, m *metrics.Writer) a
 			name = "WebhookEventsRejected"
 		}
 		props := map[string]string{"status": strconv.Itoa(res.StatusCode), "status_class": strconv.Itoa(res.StatusCode/100) + "xx"}
-		if perr := m.Put(props, metrics.Count(name, 1)); perr != nil {
+		if perr := m.Put(props, emf.Count(name, 1)); perr != nil {
 			logger.WarnContext(ctx, "metrics not written", "err", perr)
 		}
 		return res, nil
@@ -96,5 +96,5 @@ func main() {
 	} else {
 		logger.Warn("LOUPE_UNSUBSCRIBE_SECRET is not set or shorter than 16 characters; /u/{token} will answer 503")
 	}
-	lambda.Start(newHandler(db, secrets, signer, logger, metrics.New(os.Stdout, "pos-webhook", nil)))
+	lambda.Start(newHandler(db, secrets, signer, logger, emf.New(os.Stdout, "pos-webhook", nil)))
 }

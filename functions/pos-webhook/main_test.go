@@ -13,9 +13,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/loupehq/loupe/shared/dynalite"
 	"github.com/loupehq/loupe/shared/dynamo"
-	"github.com/loupehq/loupe/shared/metrics"
+	"github.com/loupehq/loupe/shared/emf"
+	"github.com/loupehq/loupe/shared/testkit/dynalite"
 	"github.com/loupehq/loupe/shared/webhook"
 )
 
@@ -74,7 +74,7 @@ func TestEventMetrics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			handle := newHandler(db, tt.secrets, nil, quiet, metrics.New(&out, "pos-webhook", nil))
+			handle := newHandler(db, tt.secrets, nil, quiet, emf.New(&out, "pos-webhook", nil))
 			res, err := handle(ctx, tt.req)
 			if err != nil || res.StatusCode != tt.status {
 				t.Fatalf("status %d (err %v), want %d; body %s", res.StatusCode, err, tt.status, res.Body)
@@ -105,7 +105,7 @@ func TestEventMetrics(t *testing.T) {
 				t.Fatal(err)
 			}
 			cw := meta.AWS.CloudWatchMetrics
-			wantMeta := fmt.Sprintf("[{%s [[Function]] [{%s Count}]}]", metrics.Namespace, tt.metric)
+			wantMeta := fmt.Sprintf("[{%s [[Function]] [{%s Count}]}]", emf.Namespace, tt.metric)
 			if got := fmt.Sprint(cw); got != wantMeta || line["Function"] != "pos-webhook" {
 				t.Errorf("EMF metadata = %s (Function %v), want %s", got, line["Function"], wantMeta)
 			}

@@ -28,8 +28,8 @@ import (
 
 	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/lambdaenv"
-	"github.com/loupehq/loupe/shared/metrics"
 )
 
 // countingStore is compliance's Store counting the take-ins it records, so
@@ -53,17 +53,17 @@ func (c *countingStore) Record(ctx context.Context, t compliance.TakeIn) error {
 
 // newHandler returns the stream handler over db writing one metrics line per
 // batch to m (nil: none): wiring only, shared with the test.
-func newHandler(db *dynamo.DB, logger *slog.Logger, m *metrics.Writer) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+func newHandler(db *dynamo.DB, logger *slog.Logger, m *emf.Writer) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		counted := &countingStore{Store: db.Compliance()}
 		svc := &compliance.Service{Store: counted, Stores: db, Associates: db, Customers: db, Now: time.Now, Log: logger}
 		res := dynamo.HandleStream(ctx, ev, svc.HandleChange)
-		ms := []metrics.Metric{
-			metrics.Count("TakeInsRecorded", counted.takeIns),
-			metrics.Count("TakeInsWithEmail", counted.withEmail),
+		ms := []emf.Metric{
+			emf.Count("TakeInsRecorded", counted.takeIns),
+			emf.Count("TakeInsWithEmail", counted.withEmail),
 		}
 		if counted.takeIns > 0 {
-			ms = append(ms, metrics.Percent("CaptureRate", 100*float64(counted.withEmail)/float64(counted.takeIns)))
+			ms = append(ms, emf.Percent("CaptureRate", 100*float64(counted.withEmail)/float64(counted.takeIns)))
 		}
 		props := map[string]string{"records": strconv.Itoa(len(ev.Records)), "batch_failed": strconv.FormatBool(len(res.BatchItemFailures) > 0)}
 		if err := m.Put(props, ms...); err != nil {
@@ -76,5 +76,5 @@ func newHandler(db *dynamo.DB, logger *slog.Logger, m *metrics.Writer) func(cont
 func main() {
 	logger, cfg := lambdaenv.Boot()
 
-	lambda.Start(newHandler(lambdaenv.Table(logger, cfg), logger, metrics.New(os.Stdout, "repair-stream", nil)))
+	lambda.Start(newHandler(lambdaenv.Table(logger, cfg), logger, emf.New(os.Stdout, "repair-stream", nil)))
 }

@@ -20,10 +20,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/loupehq/loupe/shared/dynalite"
 	"github.com/loupehq/loupe/shared/dynamo"
-	"github.com/loupehq/loupe/shared/metrics"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/emf"
+	"github.com/loupehq/loupe/shared/testkit/dynalite"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/stream_batch.json from what the adapter writes to dynalite")
@@ -210,7 +210,7 @@ func TestHandler(t *testing.T) {
 
 	db := dynamo.New(client, table)
 	var out bytes.Buffer
-	handle := newHandler(db, quiet(), metrics.New(&out, "repair-stream", nil))
+	handle := newHandler(db, quiet(), emf.New(&out, "repair-stream", nil))
 	ev := readEvent(t)
 	want := "a1={TakeIns:4 WithEmail:1} missing=3 c1=c1@gmail.com/repair"
 	for _, delivery := range []string{"first", "replay"} {
@@ -241,7 +241,7 @@ func TestHandler(t *testing.T) {
 		}
 		counter := dynamo.NewCounter(client)
 		var out bytes.Buffer
-		res, err := newHandler(dynamo.New(counter, table), quiet(), metrics.New(&out, "repair-stream", nil))(context.Background(), other)
+		res, err := newHandler(dynamo.New(counter, table), quiet(), emf.New(&out, "repair-stream", nil))(context.Background(), other)
 		if err != nil || len(res.BatchItemFailures) != 0 || counter.Total() != 0 {
 			t.Fatalf("response %+v, err %v, DynamoDB calls %v; want no failure and no call", res, err, counter.Counts())
 		}
@@ -256,7 +256,7 @@ func TestHandler(t *testing.T) {
 
 	t.Run("a failing record is reported by sequence number", func(t *testing.T) {
 		var out bytes.Buffer
-		res, err := newHandler(dynamo.New(client, "no-such-table"), quiet(), metrics.New(&out, "repair-stream", nil))(context.Background(), ev)
+		res, err := newHandler(dynamo.New(client, "no-such-table"), quiet(), emf.New(&out, "repair-stream", nil))(context.Background(), ev)
 		want := []events.DynamoDBBatchItemFailure{{ItemIdentifier: ev.Records[1].Change.SequenceNumber}}
 		if err != nil || !reflect.DeepEqual(res.BatchItemFailures, want) {
 			t.Fatalf("failures = %+v (err %v), want %+v", res.BatchItemFailures, err, want)
@@ -291,7 +291,7 @@ func emfLine(t *testing.T, out *bytes.Buffer) map[string]any {
 	}
 	must(t, "decode _aws", json.Unmarshal(out.Bytes(), &meta))
 	cw := meta.AWS.CloudWatchMetrics
-	if len(cw) != 1 || cw[0].Namespace != metrics.Namespace || !reflect.DeepEqual(cw[0].Dimensions, [][]string{{"Function"}}) ||
+	if len(cw) != 1 || cw[0].Namespace != emf.Namespace || !reflect.DeepEqual(cw[0].Dimensions, [][]string{{"Function"}}) ||
 		line["Function"] != "repair-stream" {
 		t.Fatalf("EMF metadata = %+v, Function %v", cw, line["Function"])
 	}
@@ -299,7 +299,7 @@ func emfLine(t *testing.T, out *bytes.Buffer) map[string]any {
 		if _, ok := line[m.Name].(float64); !ok {
 			t.Errorf("metric %s declared without a value", m.Name)
 		}
-		if want := map[bool]string{true: metrics.UnitPercent, false: metrics.UnitCount}[m.Name == "CaptureRate"]; m.Unit != want {
+		if want := map[bool]string{true: emf.UnitPercent, false: emf.UnitCount}[m.Name == "CaptureRate"]; m.Unit != want {
 			t.Errorf("metric %s unit %q, want %q", m.Name, m.Unit, want)
 		}
 	}

@@ -7,14 +7,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/loupehq/loupe/shared/metrics"
-	"github.com/loupehq/loupe/shared/sendqueue"
+	"github.com/loupehq/loupe/shared/emf"
+	"github.com/loupehq/loupe/shared/sqsqueue"
 )
 
 // newHandler returns the SQS handler: drain handles the batch (partial batch
 // failures by messageId), then one EMF line records what it did. A metrics
 // write error is logged, never returned (the batch is done).
-func newHandler(drain *sendqueue.Drain, mw *metrics.Writer, logger *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+func newHandler(drain *sqsqueue.Drain, mw *emf.Writer, logger *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		// Stop sending deadlineMargin before Lambda's deadline, so the
 		// partial batch response (what was sent, what to retry) gets back to
@@ -27,11 +27,11 @@ func newHandler(drain *sendqueue.Drain, mw *metrics.Writer, logger *slog.Logger)
 		}
 		resp, c := drain.Handle(ctx, ev)
 		err := mw.Put(nil,
-			metrics.Count("TouchpointsSent", c.TouchpointsSent),
-			metrics.Count("TouchpointsSkipped", c.TouchpointsSkipped),
-			metrics.Count("MailSent", c.MailSent),
-			metrics.Count("SendRetried", c.Retried),
-			metrics.Count("SendDropped", c.Dropped),
+			emf.Count("TouchpointsSent", c.TouchpointsSent),
+			emf.Count("TouchpointsSkipped", c.TouchpointsSkipped),
+			emf.Count("MailSent", c.MailSent),
+			emf.Count("SendRetried", c.Retried),
+			emf.Count("SendDropped", c.Dropped),
 		)
 		if err != nil {
 			logger.WarnContext(ctx, "write metrics", "err", err)

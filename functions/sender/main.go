@@ -12,7 +12,7 @@
 //   - kind "mail" (or no kind): a rendered mail.Message queued by sqsmail (the
 //     reassignment review mail for a store manager), sent as is.
 //
-// See sendqueue.Drain.Handle for what happens to a record that fails. After
+// See sqsqueue.Drain.Handle for what happens to a record that fails. After
 // each batch it writes one EMF line (TouchpointsSent, TouchpointsSkipped,
 // MailSent, SendRetried) to standard output.
 //
@@ -36,10 +36,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/lambdaenv"
-	"github.com/loupehq/loupe/shared/metrics"
-	"github.com/loupehq/loupe/shared/sendqueue"
 	"github.com/loupehq/loupe/shared/sesmail"
+	"github.com/loupehq/loupe/shared/sqsqueue"
 	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/unsub"
 )
@@ -85,8 +85,8 @@ func main() {
 		Now:            time.Now,
 		Log:            logger,
 	}
-	drain := &sendqueue.Drain{Touchpoints: planner, Sender: sender, Logger: logger}
-	lambda.Start(newHandler(drain, metrics.New(os.Stdout, "sender", nil), logger))
+	drain := &sqsqueue.Drain{Touchpoints: planner, Sender: sender, Logger: logger}
+	lambda.Start(newHandler(drain, emf.New(os.Stdout, "sender", nil), logger))
 }
 
 // parseRate returns the messages per second in s, 0 (ask SES) when s is "".

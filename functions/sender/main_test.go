@@ -18,11 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go"
 
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/mail"
-	"github.com/loupehq/loupe/shared/metrics"
-	"github.com/loupehq/loupe/shared/sendqueue"
 	"github.com/loupehq/loupe/shared/sesmail"
-	"github.com/loupehq/loupe/shared/sestest"
+	"github.com/loupehq/loupe/shared/sqsqueue"
+	"github.com/loupehq/loupe/shared/testkit/sestest"
 	"github.com/loupehq/loupe/shared/touch"
 )
 
@@ -60,8 +60,8 @@ func TestHandlerSendsThroughSESLocal(t *testing.T) {
 	endpoint := sestest.Start(t)
 	client := sestest.Client(t, endpoint)
 	sender := sesmail.New(client, sesmail.Config{ConfigurationSet: "loupe-test", Concurrency: concurrency, Logger: quiet()})
-	var emf bytes.Buffer
-	handle := newHandler(&sendqueue.Drain{Sender: sender, Logger: quiet()}, metrics.New(&emf, "sender", nil), quiet())
+	var emfOut bytes.Buffer
+	handle := newHandler(&sqsqueue.Drain{Sender: sender, Logger: quiet()}, emf.New(&emfOut, "sender", nil), quiet())
 
 	resp, err := handle(context.Background(), loadEvent(t))
 	if err != nil {
@@ -83,8 +83,8 @@ func TestHandlerSendsThroughSESLocal(t *testing.T) {
 		t.Errorf("first mail To = %q, want it to hold %q", got, want)
 	}
 	var line map[string]any
-	if err := json.Unmarshal(emf.Bytes(), &line); err != nil {
-		t.Fatalf("EMF line %q: %v", emf.String(), err)
+	if err := json.Unmarshal(emfOut.Bytes(), &line); err != nil {
+		t.Fatalf("EMF line %q: %v", emfOut.String(), err)
 	}
 	for name, want := range map[string]float64{"MailSent": 2, "TouchpointsSent": 0, "TouchpointsSkipped": 0, "SendRetried": 0} {
 		if got := line[name]; got != want {
@@ -133,7 +133,7 @@ func TestHandlerFailures(t *testing.T) {
 				MaxRate: 1000, MaxAttempts: 3, Logger: quiet(),
 				Sleep: func(context.Context, time.Duration) error { return nil },
 			})
-			resp, err := newHandler(&sendqueue.Drain{Sender: sender, Logger: quiet()}, nil, quiet())(context.Background(), loadEvent(t))
+			resp, err := newHandler(&sqsqueue.Drain{Sender: sender, Logger: quiet()}, nil, quiet())(context.Background(), loadEvent(t))
 			if err != nil {
 				t.Fatalf("handler: %v", err)
 			}
@@ -201,14 +201,14 @@ func TestHandlerTouchpointRecords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var emf bytes.Buffer
-			d := &sendqueue.Drain{Touchpoints: tt.deliverer, Sender: &mail.Fake{}, Logger: quiet()}
+			var emfOut bytes.Buffer
+			d := &sqsqueue.Drain{Touchpoints: tt.deliverer, Sender: &mail.Fake{}, Logger: quiet()}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			if tt.cancelled {
 				cancel()
 			}
-			resp, err := newHandler(d, metrics.New(&emf, "sender", nil), quiet())(ctx, loadFile(t, "testdata/sqs-touchpoints.json"))
+			resp, err := newHandler(d, emf.New(&emfOut, "sender", nil), quiet())(ctx, loadFile(t, "testdata/sqs-touchpoints.json"))
 			if err != nil {
 				t.Fatalf("handler: %v", err)
 			}
@@ -220,8 +220,8 @@ func TestHandlerTouchpointRecords(t *testing.T) {
 				t.Errorf("BatchItemFailures = %q, want %q", got, tt.want)
 			}
 			var line map[string]any
-			if err := json.Unmarshal(emf.Bytes(), &line); err != nil {
-				t.Fatalf("EMF line %q: %v", emf.String(), err)
+			if err := json.Unmarshal(emfOut.Bytes(), &line); err != nil {
+				t.Fatalf("EMF line %q: %v", emfOut.String(), err)
 			}
 			if line["TouchpointsSent"] != tt.sent || line["TouchpointsSkipped"] != tt.skip || line["SendRetried"] != float64(len(tt.want)) {
 				t.Errorf("EMF sent %v skipped %v retried %v, want %v %v %v", line["TouchpointsSent"], line["TouchpointsSkipped"],
@@ -241,7 +241,7 @@ func TestHandlerTouchpointRecords(t *testing.T) {
 
 // Without a planner a touchpoint is retried (and reaches the DLQ), never dropped.
 func TestHandlerTouchpointWithoutPlanner(t *testing.T) {
-	d := &sendqueue.Drain{Sender: &mail.Fake{}, Logger: quiet()}
+	d := &sqsqueue.Drain{Sender: &mail.Fake{}, Logger: quiet()}
 	resp, _ := newHandler(d, nil, quiet())(context.Background(), loadFile(t, "testdata/sqs-touchpoints.json"))
 	if got, want := len(resp.BatchItemFailures), 3; got != want {
 		t.Fatalf("%d failures, want %d", got, want)

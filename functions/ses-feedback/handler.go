@@ -12,9 +12,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
-	"github.com/loupehq/loupe/shared/metrics"
 )
 
 // privacy is the part of the DynamoDB adapter the handler calls. Neither
@@ -99,7 +99,7 @@ type recipient struct {
 // SES message id, the customer id (when the mail named one) and the customers
 // changed as properties. Ignored and failed events write none (a retried
 // event writes its line when it succeeds).
-func newHandler(p privacy, logger *slog.Logger, m *metrics.Writer) func(context.Context, events.CloudWatchEvent) error {
+func newHandler(p privacy, logger *slog.Logger, m *emf.Writer) func(context.Context, events.CloudWatchEvent) error {
 	return func(ctx context.Context, ev events.CloudWatchEvent) error {
 		var d sesEvent
 		if err := json.Unmarshal(ev.Detail, &d); err != nil {
@@ -159,7 +159,7 @@ func newHandler(p privacy, logger *slog.Logger, m *metrics.Writer) func(context.
 		if customerID != "" {
 			props["customer_id"] = customerID
 		}
-		if err := m.Put(props, metrics.Count("Bounces", bounces), metrics.Count("Complaints", complaints)); err != nil {
+		if err := m.Put(props, emf.Count("Bounces", bounces), emf.Count("Complaints", complaints)); err != nil {
 			logger.WarnContext(ctx, "metrics not written", "event_id", ev.ID, "err", err)
 		}
 		return nil

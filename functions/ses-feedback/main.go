@@ -16,12 +16,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/lambdaenv"
-	"github.com/loupehq/loupe/shared/metrics"
 )
 
 func main() {
 	logger, cfg := lambdaenv.Boot()
 
-	lambda.Start(newHandler(lambdaenv.Table(logger, cfg), logger, metrics.New(os.Stdout, "ses-feedback", nil)))
+	lambda.Start(newHandler(lambdaenv.Table(logger, cfg), logger, emf.New(os.Stdout, "ses-feedback", nil)))
 }

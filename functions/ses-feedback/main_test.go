@@ -17,11 +17,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/loupehq/loupe/shared/dynalite"
 	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/metrics"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/dynalite"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynalite.Main(m)) }
@@ -248,7 +248,7 @@ func TestHandlerCalls(t *testing.T) {
 			f := &fakePrivacy{}
 			var out, logs bytes.Buffer
 			logger := slog.New(slog.NewJSONHandler(&logs, nil))
-			if err := newHandler(f, logger, metrics.New(&out, "ses-feedback", nil))(context.Background(), tt.event); err != nil {
+			if err := newHandler(f, logger, emf.New(&out, "ses-feedback", nil))(context.Background(), tt.event); err != nil {
 				t.Fatalf("handler: %v", err)
 			}
 			checkEMF(t, &out, tt.emf)
@@ -275,7 +275,7 @@ func TestHandlerReturnsStoreErrors(t *testing.T) {
 			f := &fakePrivacy{err: boom}
 			var out, logs bytes.Buffer
 			logger := slog.New(slog.NewJSONHandler(&logs, nil))
-			err := newHandler(f, logger, metrics.New(&out, "ses-feedback", nil))(context.Background(), loadEvent(t, name))
+			err := newHandler(f, logger, emf.New(&out, "ses-feedback", nil))(context.Background(), loadEvent(t, name))
 			if !errors.Is(err, boom) {
 				t.Fatalf("err = %v, want it to wrap %v (so EventBridge retries)", err, boom)
 			}
@@ -321,7 +321,7 @@ func checkEMF(t *testing.T, out *bytes.Buffer, want *[2]float64) {
 		t.Fatalf("EMF line is not JSON: %v: %s", err, out.Bytes())
 	}
 	cw := line.AWS.CloudWatchMetrics
-	if line.Function != "ses-feedback" || len(cw) != 1 || cw[0].Namespace != metrics.Namespace ||
+	if line.Function != "ses-feedback" || len(cw) != 1 || cw[0].Namespace != emf.Namespace ||
 		len(cw[0].Dimensions) != 1 || len(cw[0].Dimensions[0]) != 1 || cw[0].Dimensions[0][0] != "Function" || len(cw[0].Metrics) != 2 {
 		t.Fatalf("EMF metadata = %+v (Function %q)", cw, line.Function)
 	}

@@ -38,11 +38,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/lambdaenv"
 	"github.com/loupehq/loupe/shared/mail"
-	"github.com/loupehq/loupe/shared/metrics"
 	"github.com/loupehq/loupe/shared/reassign"
-	"github.com/loupehq/loupe/shared/sqsmail"
+	"github.com/loupehq/loupe/shared/sqsqueue"
 )
 
 // countingBatches is reassign's batch Store counting, for the invocation's
@@ -83,7 +83,7 @@ type function struct {
 	sender  mail.Sender // nil: no review mail
 	baseURL string
 	logger  *slog.Logger
-	metrics *metrics.Writer // nil: no metrics
+	metrics *emf.Writer // nil: no metrics
 }
 
 // service returns a reassign.Service whose batch writes go through counted.
@@ -100,7 +100,7 @@ func (f *function) newCounter() *countingBatches {
 // ReassignmentBatches, with the trigger ("stream" or "backfill") as a property.
 func (f *function) put(ctx context.Context, trigger string, c *countingBatches) {
 	err := f.metrics.Put(map[string]string{"trigger": trigger},
-		metrics.Count("ClientsReassigned", c.moved), metrics.Count("ReassignmentBatches", len(c.done)))
+		emf.Count("ClientsReassigned", c.moved), emf.Count("ReassignmentBatches", len(c.done)))
 	if err != nil {
 		f.logger.WarnContext(ctx, "metrics not written", "err", err)
 	}
@@ -171,7 +171,7 @@ func main() {
 	if queueURL == "" {
 		lambdaenv.Exit(logger, "SEND_QUEUE_URL is not set")
 	}
-	f := &function{db: db, sender: sqsmail.New(sqs.NewFromConfig(cfg), queueURL), baseURL: os.Getenv("LOUPE_BASE_URL"),
-		logger: logger, metrics: metrics.New(os.Stdout, "staff-stream", nil)}
+	f := &function{db: db, sender: sqsqueue.NewMailer(sqs.NewFromConfig(cfg), queueURL), baseURL: os.Getenv("LOUPE_BASE_URL"),
+		logger: logger, metrics: emf.New(os.Stdout, "staff-stream", nil)}
 	lambda.Start(f.invoke)
 }

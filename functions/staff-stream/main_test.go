@@ -15,13 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/loupehq/loupe/shared/dynalite"
 	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
-	"github.com/loupehq/loupe/shared/metrics"
 	"github.com/loupehq/loupe/shared/reassign"
-	"github.com/loupehq/loupe/shared/sqsmail"
+	"github.com/loupehq/loupe/shared/sqsqueue"
+	"github.com/loupehq/loupe/shared/testkit/dynalite"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynalite.Main(m)) }
@@ -94,8 +94,8 @@ func TestTerminationReassignsAndReplayChangesNothing(t *testing.T) {
 	queue := &fakeSQS{}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var out bytes.Buffer
-	f := &function{db: db, sender: sqsmail.New(queue, "https://sqs.example/send"), baseURL: "https://loupe.example.com",
-		logger: logger, metrics: metrics.New(&out, "staff-stream", nil)}
+	f := &function{db: db, sender: sqsqueue.NewMailer(queue, "https://sqs.example/send"), baseURL: "https://loupe.example.com",
+		logger: logger, metrics: emf.New(&out, "staff-stream", nil)}
 	handle := f.stream
 	ev := loadEvent(t)
 
@@ -133,7 +133,7 @@ func TestTerminationReassignsAndReplayChangesNothing(t *testing.T) {
 	if len(queue.bodies) != 1 {
 		t.Fatalf("queued %d mails, want 1", len(queue.bodies))
 	}
-	m, err := sqsmail.Decode(queue.bodies[0])
+	m, err := sqsqueue.DecodeMail(queue.bodies[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,8 +168,8 @@ func TestBackfillInvocation(t *testing.T) {
 	db := dynamo.New(client, table)
 	seed(t, db) // a1 terminated, its book still orphaned: no stream ran
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var emf bytes.Buffer
-	f := &function{db: db, logger: logger, metrics: metrics.New(&emf, "staff-stream", nil)}
+	var emfOut bytes.Buffer
+	f := &function{db: db, logger: logger, metrics: emf.New(&emfOut, "staff-stream", nil)}
 
 	out, err := f.invoke(ctx, json.RawMessage(`{"loupe_backfill":"orphans"}`))
 	if err != nil {
@@ -179,10 +179,10 @@ func TestBackfillInvocation(t *testing.T) {
 	if !ok || !res.Complete || res.Remaining != 0 || len(res.Batches) != 1 {
 		t.Fatalf("backfill = %+v", out)
 	}
-	checkEMF(t, &emf, "backfill", clients, 1)
+	checkEMF(t, &emfOut, "backfill", clients, 1)
 	// A stream event still goes to the stream handler.
 	raw, _ := os.ReadFile("testdata/associate_terminated.json")
-	emf.Reset()
+	emfOut.Reset()
 	out, err = f.invoke(ctx, raw)
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func TestBackfillInvocation(t *testing.T) {
 	if r, ok := out.(events.DynamoDBEventResponse); !ok || len(r.BatchItemFailures) != 0 {
 		t.Fatalf("stream answer = %+v", out)
 	}
-	checkEMF(t, &emf, "stream", 0, 0) // the backfill already moved a1's book
+	checkEMF(t, &emfOut, "stream", 0, 0) // the backfill already moved a1's book
 }
 
 // checkEMF checks that out holds one EMF line of this function, from trigger,
@@ -217,7 +217,7 @@ func checkEMF(t *testing.T, out *bytes.Buffer, trigger string, clients, batches 
 		t.Fatalf("EMF line is not JSON: %v: %s", err, out.Bytes())
 	}
 	cw := line.AWS.CloudWatchMetrics
-	if line.Function != "staff-stream" || len(cw) != 1 || cw[0].Namespace != metrics.Namespace ||
+	if line.Function != "staff-stream" || len(cw) != 1 || cw[0].Namespace != emf.Namespace ||
 		fmt.Sprint(cw[0].Dimensions) != "[[Function]]" || fmt.Sprint(cw[0].Metrics) != "[{ClientsReassigned Count} {ReassignmentBatches Count}]" {
 		t.Fatalf("EMF metadata = %+v (Function %q)", cw, line.Function)
 	}

@@ -9,9 +9,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
-	"github.com/loupehq/loupe/shared/metrics"
 	"github.com/loupehq/loupe/shared/touch"
 )
 
@@ -78,7 +78,7 @@ type response struct {
 // A malformed loupe_date or scheduled_time returns an EINVALID *loupe.Error
 // before anything runs. Planning stops planMargin before the invocation's
 // deadline; a batch already claimed is still enqueued.
-func newHandler(p planner, m morning, q touch.Queue, mailQ mail.Sender, cfg config, mw *metrics.Writer, logger *slog.Logger) func(context.Context, json.RawMessage) (response, error) {
+func newHandler(p planner, m morning, q touch.Queue, mailQ mail.Sender, cfg config, mw *emf.Writer, logger *slog.Logger) func(context.Context, json.RawMessage) (response, error) {
 	q = detachedQueue{q}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -148,10 +148,10 @@ func newHandler(p planner, m morning, q touch.Queue, mailQ mail.Sender, cfg conf
 			props["scheduled_time"] = at.UTC().Format(time.RFC3339)
 		}
 		if merr := mw.Put(props,
-			metrics.Count("TouchpointsPlanned", resp.Planned),
-			metrics.Count("TouchpointsDeferred", resp.Deferred),
-			metrics.Count("TouchpointsRequeued", resp.Requeued),
-			metrics.Count("InspectionMails", resp.Morning),
+			emf.Count("TouchpointsPlanned", resp.Planned),
+			emf.Count("TouchpointsDeferred", resp.Deferred),
+			emf.Count("TouchpointsRequeued", resp.Requeued),
+			emf.Count("InspectionMails", resp.Morning),
 		); merr != nil {
 			logger.WarnContext(ctx, "write metrics", "err", merr)
 		}

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
-	"github.com/loupehq/loupe/shared/metrics"
 	"github.com/loupehq/loupe/shared/touch"
 )
 
@@ -108,9 +108,9 @@ func TestScheduledRun(t *testing.T) {
 				days: map[string][]touch.Entry{"nyc": {entry("c1", "nyc"), entry("c2", "nyc")}, "lon": {entry("c3", "lon")}}}
 			m := &fakeMorning{sent: 1}
 			q := &fakeQueue{}
-			var emf bytes.Buffer
+			var emfOut bytes.Buffer
 			h := newHandler(p, m, q, &mail.Fake{}, config{PlanHour: 6, Now: func() time.Time { return now }},
-				metrics.New(&emf, "touchpoints", nil), quiet())
+				emf.New(&emfOut, "touchpoints", nil), quiet())
 			got, err := h(context.Background(), payload(t, name))
 			if err != nil {
 				t.Fatal(err)
@@ -128,8 +128,8 @@ func TestScheduledRun(t *testing.T) {
 				t.Errorf("enqueued %d, want 2", len(q.got))
 			}
 			var line map[string]any
-			if err := json.Unmarshal(emf.Bytes(), &line); err != nil {
-				t.Fatalf("EMF line %q: %v", emf.String(), err)
+			if err := json.Unmarshal(emfOut.Bytes(), &line); err != nil {
+				t.Fatalf("EMF line %q: %v", emfOut.String(), err)
 			}
 			for name, want := range map[string]float64{"TouchpointsPlanned": 2, "TouchpointsDeferred": 3, "TouchpointsRequeued": 2, "InspectionMails": 1} {
 				if line[name] != want {

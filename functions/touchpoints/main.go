@@ -38,10 +38,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/loupehq/loupe/shared/compliance"
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/lambdaenv"
-	"github.com/loupehq/loupe/shared/metrics"
-	"github.com/loupehq/loupe/shared/sendqueue"
-	"github.com/loupehq/loupe/shared/sqsmail"
+	"github.com/loupehq/loupe/shared/sqsqueue"
 	"github.com/loupehq/loupe/shared/touch"
 )
 
@@ -78,10 +77,10 @@ func main() {
 	inspections := &compliance.Service{Store: db.Compliance(), Inspections: db.Compliance(),
 		Stores: db, Associates: db, Now: time.Now, Log: logger}
 	sqsClient := sqs.NewFromConfig(cfg)
-	queue := sendqueue.NewQueue(sqsClient, queueURL, sendqueue.QueueConfig{})
-	mailQueue := sqsmail.New(sqsClient, queueURL)
+	queue := sqsqueue.NewQueue(sqsClient, queueURL, sqsqueue.QueueConfig{})
+	mailQueue := sqsqueue.NewMailer(sqsClient, queueURL)
 	lambda.Start(newHandler(planner, inspections, queue, mailQueue, config{PlanHour: planHour},
-		metrics.New(os.Stdout, "touchpoints", nil), logger))
+		emf.New(os.Stdout, "touchpoints", nil), logger))
 }
 
 // recoverAfter is how old an unsent claim must be before a run queues it

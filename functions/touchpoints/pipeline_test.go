@@ -1,7 +1,7 @@
 package main
 
 // Fault tests of the whole AWS pipeline on local stand-ins: the touchpoints
-// handler plans onto the SQS queue (sendqueue.Queue on an in-memory SQS that
+// handler plans onto the SQS queue (sqsqueue.Queue on an in-memory SQS that
 // redelivers what a batch reports failed), the sender's drain delivers through
 // sesmail to aws-ses-v2-local, and both share the DynamoDB ledger on dynalite.
 // Mail is counted in aws-ses-v2-local's GET /store by recipient: one address a
@@ -31,14 +31,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/loupehq/loupe/shared/dynalite"
 	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
-	"github.com/loupehq/loupe/shared/metrics"
-	"github.com/loupehq/loupe/shared/sendqueue"
 	"github.com/loupehq/loupe/shared/sesmail"
-	"github.com/loupehq/loupe/shared/sestest"
+	"github.com/loupehq/loupe/shared/sqsqueue"
+	"github.com/loupehq/loupe/shared/testkit/dynalite"
+	"github.com/loupehq/loupe/shared/testkit/sestest"
 	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/unsub"
 )
@@ -127,7 +127,7 @@ type rig struct {
 	sqs      *memSQS
 	ses      string // aws-ses-v2-local endpoint (for /store)
 	schedule func(context.Context, json.RawMessage) (response, error)
-	drain    *sendqueue.Drain
+	drain    *sqsqueue.Drain
 	planner  *touch.Planner // the sender's
 	// DynamoDB requests of the touchpoints side (after seeding) and of the sender.
 	planCount, sendCount *dynamo.Counter
@@ -183,9 +183,9 @@ func newRig(t *testing.T, n int, opt rigOptions) *rig {
 	q := &memSQS{}
 	plan := &touch.Planner{DB: db, Ledger: ledger, Campaigns: ledger, Now: clk.Now, Log: quiet()}
 	// The schedule's hour: startTime is 09:00 in New York.
-	schedule := newHandler(plan, &fakeMorning{}, sendqueue.NewQueue(q, "https://sqs.us-east-1.amazonaws.com/1/send",
-		sendqueue.QueueConfig{Sleep: noSleep}), &mail.Fake{}, config{PlanHour: 9, Now: clk.Now},
-		metrics.New(io.Discard, "touchpoints", nil), quiet())
+	schedule := newHandler(plan, &fakeMorning{}, sqsqueue.NewQueue(q, "https://sqs.us-east-1.amazonaws.com/1/send",
+		sqsqueue.QueueConfig{Sleep: noSleep}), &mail.Fake{}, config{PlanHour: 9, Now: clk.Now},
+		emf.New(io.Discard, "touchpoints", nil), quiet())
 
 	var sender mail.Sender = sesmail.New(sesAPI, sesmail.Config{ConfigurationSet: "loupe-test", MaxRate: 500,
 		MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, Logger: quiet()})
@@ -199,7 +199,7 @@ func newRig(t *testing.T, n int, opt rigOptions) *rig {
 		UnsubscribeURL: func(id string) string { return signer.URL("https://loupe.example", id) }}
 	return &rig{clock: clk, db: db, sqs: q, ses: ses, schedule: schedule, planner: send,
 		planCount: planCount, sendCount: sendCount,
-		drain: &sendqueue.Drain{Touchpoints: send, Sender: sender, Logger: quiet()}}
+		drain: &sqsqueue.Drain{Touchpoints: send, Sender: sender, Logger: quiet()}}
 }
 
 // runSchedule invokes the touchpoints handler as the Scheduler does.
@@ -214,9 +214,9 @@ func (r *rig) runSchedule(t *testing.T) response {
 
 // drainAll delivers batches until the queue is empty, putting back the
 // records each batch reports failed; it fails t after 100 batches.
-func (r *rig) drainAll(t *testing.T) sendqueue.Counts {
+func (r *rig) drainAll(t *testing.T) sqsqueue.Counts {
 	t.Helper()
-	var total sendqueue.Counts
+	var total sqsqueue.Counts
 	for i := 0; r.sqs.len() > 0; i++ {
 		if i == 100 {
 			t.Fatalf("queue not empty after 100 batches (%d left)", r.sqs.len())
@@ -229,7 +229,7 @@ func (r *rig) drainAll(t *testing.T) sendqueue.Counts {
 	return total
 }
 
-func add(t *sendqueue.Counts, c sendqueue.Counts) {
+func add(t *sqsqueue.Counts, c sqsqueue.Counts) {
 	t.Records += c.Records
 	t.TouchpointsSent += c.TouchpointsSent
 	t.TouchpointsSkipped += c.TouchpointsSkipped
@@ -475,7 +475,7 @@ func TestPipelineDuplicates(t *testing.T) {
 		batches = append(batches, r.sqs.receive())
 	}
 	var mu sync.Mutex
-	var total sendqueue.Counts
+	var total sqsqueue.Counts
 	for i, ev := range batches {
 		copies := 1
 		if i == 0 {

@@ -18,9 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/loupehq/loupe/infra/e2e/lambdahost"
-	"github.com/loupehq/loupe/shared/dynalite"
 	"github.com/loupehq/loupe/shared/dynamo"
-	"github.com/loupehq/loupe/shared/sestest"
+	"github.com/loupehq/loupe/shared/testkit/dynalite"
+	"github.com/loupehq/loupe/shared/testkit/sestest"
 )
 
 // Test secrets standing in for the Secrets Manager dynamic references.

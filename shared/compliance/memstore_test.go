@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/loupehq/loupe/shared/compliance"
-	"github.com/loupehq/loupe/shared/compliance/compliancetest"
+	"github.com/loupehq/loupe/shared/testkit/compliancetest"
 )
 
 func TestMemStoreContract(t *testing.T) {

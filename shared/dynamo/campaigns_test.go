@@ -3,8 +3,8 @@ package dynamo_test
 import (
 	"testing"
 
+	"github.com/loupehq/loupe/shared/testkit/ledgertest"
 	"github.com/loupehq/loupe/shared/touch"
-	"github.com/loupehq/loupe/shared/touch/ledgertest"
 )
 
 func TestCampaignsContract(t *testing.T) {

@@ -12,10 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/loupehq/loupe/shared/compliance"
-	"github.com/loupehq/loupe/shared/compliance/compliancetest"
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/compliancetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 func TestComplianceContract(t *testing.T) {

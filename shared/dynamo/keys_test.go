@@ -13,7 +13,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 // attrS returns the string attribute name of item, "" when absent, and

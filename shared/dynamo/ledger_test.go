@@ -10,8 +10,8 @@ import (
 
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/testkit/ledgertest"
 	"github.com/loupehq/loupe/shared/touch"
-	"github.com/loupehq/loupe/shared/touch/ledgertest"
 )
 
 func TestLedgerContract(t *testing.T) {

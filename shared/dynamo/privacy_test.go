@@ -15,7 +15,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 func TestPrivacyContract(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/loupehq/loupe/shared/reassign"
-	"github.com/loupehq/loupe/shared/reassign/reassigntest"
+	"github.com/loupehq/loupe/shared/testkit/reassigntest"
 )
 
 func TestReassignmentContract(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.json from what the adapter writes to dynalite")

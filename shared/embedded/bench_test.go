@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 	bolt "go.etcd.io/bbolt"
 )
 

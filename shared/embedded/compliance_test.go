@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/compliance"
-	"github.com/loupehq/loupe/shared/compliance/compliancetest"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/compliancetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 	bolt "go.etcd.io/bbolt"
 )
 

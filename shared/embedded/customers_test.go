@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 	bolt "go.etcd.io/bbolt"
 )
 

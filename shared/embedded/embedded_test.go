@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 // openTemp opens a DB in a fresh temporary directory, closed at cleanup.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loupehq/loupe/shared/testkit/ledgertest"
 	"github.com/loupehq/loupe/shared/touch"
-	"github.com/loupehq/loupe/shared/touch/ledgertest"
 	bolt "go.etcd.io/bbolt"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 func TestOpenInUse(t *testing.T) {

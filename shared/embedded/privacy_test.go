@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
 func TestPrivacyContract(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/reassign"
-	"github.com/loupehq/loupe/shared/reassign/reassigntest"
+	"github.com/loupehq/loupe/shared/testkit/reassigntest"
 )
 
 func TestReassignmentContract(t *testing.T) {

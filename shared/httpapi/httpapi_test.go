@@ -18,7 +18,7 @@ import (
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/httpapi"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/pos/postest"
+	"github.com/loupehq/loupe/shared/testkit/postest"
 	"github.com/loupehq/loupe/shared/webhook"
 )
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/loupehq/loupe/shared/httpapi"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/pos/postest"
-	"github.com/loupehq/loupe/shared/storetest"
+	"github.com/loupehq/loupe/shared/testkit/postest"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 	"github.com/loupehq/loupe/shared/unsub"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/pos"
-	"github.com/loupehq/loupe/shared/pos/postest"
+	"github.com/loupehq/loupe/shared/testkit/postest"
 )
 
 func newService() (*pos.Service, *postest.MemDB) {

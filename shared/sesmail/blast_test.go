@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/loupehq/loupe/shared/sesmail"
-	"github.com/loupehq/loupe/shared/sestest"
+	"github.com/loupehq/loupe/shared/testkit/sestest"
 )
 
 // countingAPI counts the SendEmail calls that reach SES.

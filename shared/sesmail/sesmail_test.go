@@ -21,7 +21,7 @@ import (
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/sesmail"
-	"github.com/loupehq/loupe/shared/sestest"
+	"github.com/loupehq/loupe/shared/testkit/sestest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

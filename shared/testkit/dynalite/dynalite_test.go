@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/loupehq/loupe/shared/dynalite"
+	"github.com/loupehq/loupe/shared/testkit/dynalite"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynalite.Main(m)) }

@@ -1,4 +1,4 @@
-package sqsmail_test
+package sqsqueue_test
 
 import (
 	"bytes"
@@ -13,15 +13,15 @@ import (
 
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
-	"github.com/loupehq/loupe/shared/sqsmail"
+	"github.com/loupehq/loupe/shared/sqsqueue"
 )
 
-type fakeSQS struct {
+type fakeMailSQS struct {
 	in  []*sqs.SendMessageInput
 	err error
 }
 
-func (f *fakeSQS) SendMessage(ctx context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+func (f *fakeMailSQS) SendMessage(ctx context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -40,8 +40,8 @@ func message() mail.Message {
 }
 
 func TestSendThenDecode(t *testing.T) {
-	f := &fakeSQS{}
-	s := sqsmail.New(f, "https://sqs.us-east-1.amazonaws.com/1/send")
+	f := &fakeMailSQS{}
+	s := sqsqueue.NewMailer(f, "https://sqs.us-east-1.amazonaws.com/1/send")
 	id, err := s.Send(context.Background(), message())
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func TestSendThenDecode(t *testing.T) {
 	if got := aws.ToString(in.MessageAttributes["key"].StringValue); got != message().Key {
 		t.Fatalf("key attribute = %q", got)
 	}
-	got, err := sqsmail.Decode(aws.ToString(in.MessageBody))
+	got, err := sqsqueue.DecodeMail(aws.ToString(in.MessageBody))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestSendErrors(t *testing.T) {
 	bad := message()
 	bad.To = "not an address"
 	big := message()
-	big.Attachments[0].Data = bytes.Repeat([]byte("x"), sqsmail.MaxBodyBytes)
+	big.Attachments[0].Data = bytes.Repeat([]byte("x"), sqsqueue.MaxBodyBytes)
 	tests := []struct {
 		name string
 		m    mail.Message
@@ -86,8 +86,8 @@ func TestSendErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeSQS{err: tt.api}
-			_, err := sqsmail.New(f, "q").Send(context.Background(), tt.m)
+			f := &fakeMailSQS{err: tt.api}
+			_, err := sqsqueue.NewMailer(f, "q").Send(context.Background(), tt.m)
 			if err == nil {
 				t.Fatal("Send = nil, want an error")
 			}
@@ -104,7 +104,7 @@ func TestSendErrors(t *testing.T) {
 	}
 }
 
-func TestDecodeRejects(t *testing.T) {
+func TestDecodeMailRejects(t *testing.T) {
 	for name, body := range map[string]string{
 		"not json":      "hello",
 		"wrong version": `{"v":2,"message":{"Key":"k"}}`,
@@ -113,7 +113,7 @@ func TestDecodeRejects(t *testing.T) {
 		"a touchpoint":  `{"v":1,"kind":"touchpoint","entry":{"customer_id":"c1","occasion":"birthday","year":2026,"store_id":"s1"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := sqsmail.Decode(body)
+			_, err := sqsqueue.DecodeMail(body)
 			if got := loupe.ErrorCode(err); got != loupe.EINVALID {
 				t.Fatalf("Decode(%q) code = %q, want invalid", body, got)
 			}
@@ -127,12 +127,12 @@ func TestDecodeRejects(t *testing.T) {
 // Bodies queued before kinds existed ({"v":1,"message":...}) still decode, and
 // Send now writes kind "mail".
 func TestDecodeOldBodyAndKind(t *testing.T) {
-	m, err := sqsmail.Decode(`{"v":1,"message":{"Key":"rr/1/s1","Subject":"Review"}}`)
+	m, err := sqsqueue.DecodeMail(`{"v":1,"message":{"Key":"rr/1/s1","Subject":"Review"}}`)
 	if err != nil || m.Key != "rr/1/s1" {
 		t.Fatalf("Decode old body = %+v, %v; want key rr/1/s1", m, err)
 	}
-	f := &fakeSQS{}
-	if _, err := sqsmail.New(f, "q").Send(context.Background(), message()); err != nil {
+	f := &fakeMailSQS{}
+	if _, err := sqsqueue.NewMailer(f, "q").Send(context.Background(), message()); err != nil {
 		t.Fatal(err)
 	}
 	if got := aws.ToString(f.in[0].MessageBody); !strings.Contains(got, `"kind":"mail"`) {

@@ -9,7 +9,7 @@
 // such as store_id go in as properties: searchable in CloudWatch Logs
 // Insights, never a dimension. Properties must never hold customer emails,
 // names or birthdays.
-package metrics
+package emf
 
 import (
 	"encoding/json"

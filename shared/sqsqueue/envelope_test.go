@@ -1,4 +1,4 @@
-package sendqueue_test
+package sqsqueue_test
 
 import (
 	"reflect"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
-	"github.com/loupehq/loupe/shared/sendqueue"
+	"github.com/loupehq/loupe/shared/sqsqueue"
 	"github.com/loupehq/loupe/shared/touch"
 )
 
@@ -24,44 +24,44 @@ func entry(customerID string) touch.Entry {
 
 func TestEntryRoundTrip(t *testing.T) {
 	want := entry("c42")
-	body, err := sendqueue.EncodeEntry(want)
+	body, err := sqsqueue.EncodeEntry(want)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(body), `"kind":"touchpoint"`) {
 		t.Errorf("body %s lacks the kind", body)
 	}
-	got, err := sendqueue.Decode(string(body))
+	got, err := sqsqueue.Decode(string(body))
 	if err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
-	if got.Kind != sendqueue.KindTouchpoint || !reflect.DeepEqual(got.Entry, want) {
+	if got.Kind != sqsqueue.KindTouchpoint || !reflect.DeepEqual(got.Entry, want) {
 		t.Errorf("Decode = %+v, want kind touchpoint and %+v", got, want)
 	}
 }
 
 func TestMailRoundTrip(t *testing.T) {
 	want := mail.Message{From: "s <s@x.example>", To: "m@x.example", Subject: "s", Text: "t", HTML: "h", Key: "rr/1/nyc"}
-	body, err := sendqueue.EncodeMail(want)
+	body, err := sqsqueue.EncodeMail(want)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := sendqueue.Decode(string(body))
+	got, err := sqsqueue.Decode(string(body))
 	if err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
-	if got.Kind != sendqueue.KindMail || !reflect.DeepEqual(got.Message, want) {
+	if got.Kind != sqsqueue.KindMail || !reflect.DeepEqual(got.Message, want) {
 		t.Errorf("Decode = %+v, want kind mail and %+v", got, want)
 	}
 }
 
-// A body written by sqsmail before kinds existed is a mail message.
+// A body written by the Mailer before kinds existed is a mail message.
 func TestDecodeBodyWithoutKind(t *testing.T) {
-	got, err := sendqueue.Decode(`{"v":1,"message":{"Key":"rr/1/nyc","Subject":"Review"}}`)
+	got, err := sqsqueue.Decode(`{"v":1,"message":{"Key":"rr/1/nyc","Subject":"Review"}}`)
 	if err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
-	if got.Kind != sendqueue.KindMail || got.Message.Key != "rr/1/nyc" || got.Message.Subject != "Review" {
+	if got.Kind != sqsqueue.KindMail || got.Message.Key != "rr/1/nyc" || got.Message.Subject != "Review" {
 		t.Errorf("Decode = %+v, want the mail rr/1/nyc", got)
 	}
 }
@@ -82,7 +82,7 @@ func TestDecodeRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := sendqueue.Decode(tt.body)
+			_, err := sqsqueue.Decode(tt.body)
 			if got := loupe.ErrorCode(err); got != loupe.EINVALID {
 				t.Fatalf("Decode code = %q (%v), want %q", got, err, loupe.EINVALID)
 			}

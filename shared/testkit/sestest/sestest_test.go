@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
-	"github.com/loupehq/loupe/shared/sestest"
+	"github.com/loupehq/loupe/shared/testkit/sestest"
 )
 
 const raw = "From: Eclat <hello@eclat.example>\r\nTo: ada@client.example\r\nSubject: Hello\r\n" +

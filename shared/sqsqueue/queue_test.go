@@ -1,4 +1,4 @@
-package sendqueue_test
+package sqsqueue_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/loupehq/loupe/shared/sendqueue"
+	"github.com/loupehq/loupe/shared/sqsqueue"
 	"github.com/loupehq/loupe/shared/touch"
 )
 
@@ -34,7 +34,7 @@ func (f *fakeSQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatch
 	defer f.mu.Unlock()
 	f.calls++
 	f.sizes = append(f.sizes, len(in.Entries))
-	if len(in.Entries) > sendqueue.BatchSize {
+	if len(in.Entries) > sqsqueue.BatchSize {
 		return nil, fmt.Errorf("TooManyEntriesInBatchRequest: %d", len(in.Entries))
 	}
 	if f.callError != nil {
@@ -50,7 +50,7 @@ func (f *fakeSQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatch
 				continue
 			}
 		}
-		if got := aws.ToString(e.MessageAttributes["kind"].StringValue); got != sendqueue.KindTouchpoint {
+		if got := aws.ToString(e.MessageAttributes["kind"].StringValue); got != sqsqueue.KindTouchpoint {
 			return nil, fmt.Errorf("kind attribute %q", got)
 		}
 		f.bodies = append(f.bodies, aws.ToString(e.MessageBody))
@@ -74,7 +74,7 @@ func decoded(t *testing.T, bodies []string) []string {
 	t.Helper()
 	var ids []string
 	for _, b := range bodies {
-		it, err := sendqueue.Decode(b)
+		it, err := sqsqueue.Decode(b)
 		if err != nil {
 			t.Fatalf("Decode: %v", err)
 		}
@@ -85,7 +85,7 @@ func decoded(t *testing.T, bodies []string) []string {
 
 func TestEnqueueTenPerCall(t *testing.T) {
 	f := &fakeSQS{}
-	q := sendqueue.NewQueue(f, "https://sqs.example/q", sendqueue.QueueConfig{Sleep: noSleep})
+	q := sqsqueue.NewQueue(f, "https://sqs.example/q", sqsqueue.QueueConfig{Sleep: noSleep})
 	in := entries(1000)
 	if err := q.Enqueue(context.Background(), in); err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestEnqueueRetriesFailedEntries(t *testing.T) {
 		}
 		return "", false
 	}}
-	q := sendqueue.NewQueue(f, "q", sendqueue.QueueConfig{Sleep: noSleep})
+	q := sqsqueue.NewQueue(f, "q", sqsqueue.QueueConfig{Sleep: noSleep})
 	if err := q.Enqueue(context.Background(), entries(10)); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestEnqueueErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeSQS{fail: tt.fail, callError: tt.callError}
-			q := sendqueue.NewQueue(f, "q", sendqueue.QueueConfig{MaxAttempts: 3, Sleep: noSleep})
+			q := sqsqueue.NewQueue(f, "q", sqsqueue.QueueConfig{MaxAttempts: 3, Sleep: noSleep})
 			err := q.Enqueue(context.Background(), entries(25))
 			if err == nil {
 				t.Fatal("Enqueue = nil, want an error")
@@ -165,7 +165,7 @@ func TestEnqueueStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	f := &fakeSQS{fail: func(int, string) (string, bool) { return "ThrottlingException", false }}
-	q := sendqueue.NewQueue(f, "q", sendqueue.QueueConfig{})
+	q := sqsqueue.NewQueue(f, "q", sqsqueue.QueueConfig{})
 	if err := q.Enqueue(ctx, entries(3)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Enqueue = %v, want context.Canceled", err)
 	}

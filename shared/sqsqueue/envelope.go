@@ -1,18 +1,19 @@
-// Package sendqueue is the send queue between the functions that decide what
-// to mail and the sender function, the only one that calls SES. It holds the
-// one queue body format (Encode*, Decode), the SQS producer of touchpoint
-// entries (Queue, a touch.Queue), and the consumer (Drain) the sender Lambda
-// runs on each SQS batch.
+// Package sqsqueue is the SQS adapter: the send queue between the functions
+// that decide what to mail and the sender function, the only one that calls
+// SES. It holds the one queue body format (Encode*, Decode), the producers
+// (Queue, a touch.Queue of touchpoint entries; Mailer, a mail.Sender that
+// queues a built message), and the consumer (Drain) the sender Lambda runs on
+// each SQS batch.
 //
 // A body is a JSON envelope with a version and a kind:
 //
 //	{"v":1,"kind":"touchpoint","entry":{"customer_id":"c1","occasion":"birthday","year":2026,...}}
 //	{"v":1,"kind":"mail","message":{"From":"...","Key":"rr/...",...}}
 //
-// A body without kind is a mail message: that is what sqsmail wrote before
+// A body without kind is a mail message: that is what the Mailer wrote before
 // touchpoints were queued, so messages already in the queue during a deploy
 // still decode.
-package sendqueue
+package sqsqueue
 
 import (
 	"encoding/json"
@@ -27,7 +28,7 @@ import (
 // Kinds of queue bodies.
 const (
 	// KindMail is a fully built mail.Message (the reassignment review mail a
-	// stream handler queues through sqsmail).
+	// stream handler queues through the Mailer).
 	KindMail = "mail"
 	// KindTouchpoint is a claimed, unrendered touch.Entry: the sender renders
 	// it from the current records (touch.Planner.Deliver).
@@ -77,7 +78,7 @@ func EncodeEntry(e touch.Entry) ([]byte, error) {
 }
 
 // Decode returns the Item of a queue body written by EncodeMail, EncodeEntry
-// or an older sqsmail (no kind). Returns an EINVALID *loupe.Error when body is
+// or an older Mailer (no kind). Returns an EINVALID *loupe.Error when body is
 // not JSON, has another version or an unknown kind, or lacks the mail's Key
 // or the entry's customer, occasion, year or store. Messages never quote the
 // body (it holds addresses).

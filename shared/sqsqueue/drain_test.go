@@ -1,4 +1,4 @@
-package sendqueue_test
+package sqsqueue_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/loupehq/loupe/shared/mail"
-	"github.com/loupehq/loupe/shared/sendqueue"
+	"github.com/loupehq/loupe/shared/sqsqueue"
 	"github.com/loupehq/loupe/shared/touch"
 )
 
@@ -40,14 +40,14 @@ func TestDrainMixedBatch(t *testing.T) {
 	review := mail.Message{From: "Loupe <s1@stores.example.com>", To: "manager@stores.example.com", Subject: "Review",
 		Text: "t", HTML: "<p>h</p>", Key: "rr/1/s1"}
 	ev := events.SQSEvent{Records: []events.SQSMessage{
-		record("1", func() ([]byte, error) { return sendqueue.EncodeEntry(entry("c1")) }),
-		record("2", func() ([]byte, error) { return sendqueue.EncodeMail(review) }),
+		record("1", func() ([]byte, error) { return sqsqueue.EncodeEntry(entry("c1")) }),
+		record("2", func() ([]byte, error) { return sqsqueue.EncodeMail(review) }),
 		{MessageId: "3", Body: "{"},
-		record("4", func() ([]byte, error) { return sendqueue.EncodeEntry(entry("c2")) }),
+		record("4", func() ([]byte, error) { return sqsqueue.EncodeEntry(entry("c2")) }),
 	}}
 	del := &recordingDeliverer{}
 	fake := &mail.Fake{}
-	d := &sendqueue.Drain{Touchpoints: del, Sender: fake, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	d := &sqsqueue.Drain{Touchpoints: del, Sender: fake, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	resp, c := d.Handle(context.Background(), ev)
 	if len(resp.BatchItemFailures) != 0 {
 		t.Errorf("failures %v, want none", resp.BatchItemFailures)
@@ -58,7 +58,7 @@ func TestDrainMixedBatch(t *testing.T) {
 	if got := fake.Sent(); len(got) != 1 || got[0].Key != "rr/1/s1" {
 		t.Errorf("mail sent = %+v, want the review mail", got)
 	}
-	if want := (sendqueue.Counts{Records: 4, TouchpointsSent: 2, MailSent: 1, Dropped: 1}); c != want {
+	if want := (sqsqueue.Counts{Records: 4, TouchpointsSent: 2, MailSent: 1, Dropped: 1}); c != want {
 		t.Errorf("counts = %+v, want %+v", c, want)
 	}
 }
@@ -70,7 +70,7 @@ func TestDrainKeepsUnknownFormats(t *testing.T) {
 		{MessageId: "v2", Body: `{"v":2,"kind":"touchpoint","entry":{}}`},
 		{MessageId: "sms", Body: `{"v":1,"kind":"sms"}`},
 	}}
-	d := &sendqueue.Drain{Touchpoints: &recordingDeliverer{}, Sender: &mail.Fake{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	d := &sqsqueue.Drain{Touchpoints: &recordingDeliverer{}, Sender: &mail.Fake{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	resp, c := d.Handle(context.Background(), ev)
 	var got []string
 	for _, f := range resp.BatchItemFailures {
