@@ -80,13 +80,30 @@ func (s *Service) scanOrphans(ctx context.Context) ([]Orphan, map[string][]loupe
 // storage error; running it again resumes.
 func (s *Service) ReassignOrphans(ctx context.Context) ([]string, error) {
 	s.norm()
+	return s.reassignOrphans(ctx, &Outcome{})
+}
+
+// ReassignOrphansOutcome does what ReassignOrphans does and returns the
+// clients this call moved and the ids of the batches it completed: the
+// batches it created and those of an earlier run it completed. Returns the
+// first storage error (or the context's) together with what was done before
+// it; running it again resumes.
+func (s *Service) ReassignOrphansOutcome(ctx context.Context) (Outcome, error) {
+	s.norm()
+	var out Outcome
+	_, err := s.reassignOrphans(ctx, &out)
+	return out, err
+}
+
+// reassignOrphans is ReassignOrphans, adding what it does to out.
+func (s *Service) reassignOrphans(ctx context.Context, out *Outcome) ([]string, error) {
 	prev, err := s.Batches.ListReassignments(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reassign orphans: %w", err)
 	}
 	for _, b := range prev {
 		if b.Status == StatusPlanning || b.Status == StatusPending {
-			if _, err := s.resume(ctx, b); err != nil {
+			if _, err := s.resume(ctx, b, out); err != nil {
 				return nil, fmt.Errorf("reassign orphans: resume %s: %w", b.ID, err)
 			}
 		}
@@ -115,7 +132,7 @@ func (s *Service) ReassignOrphans(ctx context.Context) ([]string, error) {
 		if err := s.Batches.CreateReassignment(ctx, b); err != nil {
 			return ids, fmt.Errorf("reassign orphans: create %s: %w", b.ID, err)
 		}
-		done, err := s.planAndApply(ctx, b, groups[former], loads)
+		done, err := s.planAndApply(ctx, b, groups[former], loads, out)
 		if err != nil {
 			return ids, fmt.Errorf("reassign orphans: %w", err)
 		}

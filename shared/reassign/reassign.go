@@ -4,8 +4,10 @@
 // manager. Staff can then claim the clients they know.
 //
 // One way in per trigger: the staff-stream Lambda (AWS) and the embedded
-// change feed (loupe serve) both call Service.HandleChange; `loupe orphans`
-// calls Service.Orphans and Service.ReassignOrphans.
+// change feed (loupe serve) both call Service.HandleChange, or ApplyChange,
+// which also reports the Outcome (clients moved, batches completed) a caller
+// counts; `loupe orphans` calls Service.Orphans and Service.ReassignOrphans
+// (ReassignOrphansOutcome with the Outcome).
 //
 // # Batch lifecycle
 //
@@ -126,6 +128,63 @@ type Store interface {
 	ReassignmentAssignments(ctx context.Context, id string) ([]Assignment, error)
 }
 
+// Records is the part of the data port (loupe.DB) reassign uses: the
+// associates and books it reads, the stores it mails, the purchases that add
+// categories, and the one write it makes, MoveCustomer. *embedded.DB and
+// *dynamo.DB implement it (asserted in this package's tests); the methods
+// behave as loupe.DB documents them.
+type Records interface {
+	// GetStore returns a store or an error wrapping loupe.ErrNotFound.
+	GetStore(ctx context.Context, storeID string) (loupe.Store, error)
+	// GetAssociate returns an associate or an error wrapping loupe.ErrNotFound.
+	GetAssociate(ctx context.Context, associateID string) (loupe.Associate, error)
+	// ListAssociates returns the associates of one store, or of the chain when
+	// storeID is "", ordered by AssociateID. Returns the storage error.
+	ListAssociates(ctx context.Context, storeID string) ([]loupe.Associate, error)
+	// GetCustomer returns a customer or an error wrapping loupe.ErrNotFound.
+	GetCustomer(ctx context.Context, customerID string) (loupe.Customer, error)
+	// CustomersByAssociate returns an associate's book ordered by CustomerID.
+	// Returns the storage error.
+	CustomersByAssociate(ctx context.Context, associateID string) ([]loupe.Customer, error)
+	// ScanCustomers calls fn for every customer, or for one home store's
+	// customers when storeID is not "", in CustomerID order; it stops at fn's
+	// first error and returns it, else the storage error.
+	ScanCustomers(ctx context.Context, storeID string, fn func(loupe.Customer) error) error
+	// MoveCustomer sets the customer's associate to to, only if it is still
+	// from. Returns an error wrapping loupe.ErrConflict when the owner is no
+	// longer from (nothing written), and loupe.ErrNotFound for an unknown
+	// customer. Moving to the current owner is a no-op.
+	MoveCustomer(ctx context.Context, customerID, from, to string) error
+	// PurchasesByCustomer returns a customer's purchases ordered by
+	// PurchasedAt. Returns the storage error.
+	PurchasesByCustomer(ctx context.Context, customerID string) ([]loupe.Purchase, error)
+}
+
+// Outcome is what one call did: the clients it moved and the ids of the batches it completed.
+type Outcome struct {
+	Moved   int      // clients this call moved (a replayed termination moves 0)
+	Batches []string // ids of batches this call completed
+}
+
+// Add adds o2 to o: the moves are summed and o2's batch ids not yet in o are
+// appended, so a batch is counted once.
+func (o *Outcome) Add(o2 Outcome) {
+	o.Moved += o2.Moved
+	for _, id := range o2.Batches {
+		o.completed(id)
+	}
+}
+
+// completed records that batch id was brought to done, once.
+func (o *Outcome) completed(id string) {
+	for _, x := range o.Batches {
+		if x == id {
+			return
+		}
+	}
+	o.Batches = append(o.Batches, id)
+}
+
 // Config tunes the service. Zero values are normalised by New.
 type Config struct {
 	// Match tunes the engine (docs/matching.md); zero fields take its defaults.
@@ -143,7 +202,7 @@ type Config struct {
 // Service reassigns the clients of departed associates. Fields are set by the
 // caller; Mail may be nil (no review mail).
 type Service struct {
-	DB      loupe.DB
+	DB      Records
 	Batches Store
 	Mail    mail.Sender
 	Now     loupe.Clock
@@ -152,7 +211,7 @@ type Service struct {
 
 // New returns a Service with Config's zero values normalised and Now
 // defaulting to time.Now.
-func New(db loupe.DB, batches Store, sender mail.Sender, now loupe.Clock, cfg Config) *Service {
+func New(db Records, batches Store, sender mail.Sender, now loupe.Clock, cfg Config) *Service {
 	s := &Service{DB: db, Batches: batches, Mail: sender, Now: now, Config: cfg}
 	s.norm()
 	return s
@@ -180,25 +239,37 @@ func BatchID(a loupe.Associate) string {
 
 func stamp(t time.Time) string { return t.UTC().Format("20060102T150405.999999999Z") }
 
-// HandleChange is the loupe.ChangeHandler of the staff stream: for an associate
-// whose new image is terminated and whose old image is missing or active, it
-// runs Reassign. Every other change is ignored (nil). Returns Reassign's error,
-// which means "deliver again".
+// HandleChange is the loupe.ChangeHandler of the staff stream: it calls
+// ApplyChange and drops the outcome. Returns ApplyChange's error, which means
+// "deliver again".
 func (s *Service) HandleChange(ctx context.Context, c loupe.Change) error {
+	_, err := s.ApplyChange(ctx, c)
+	return err
+}
+
+// ApplyChange handles one change of the staff stream: for an associate whose
+// new image is terminated and whose old image is missing or active, it runs
+// Reassign. Every other change is ignored (zero Outcome, nil), and so is a
+// termination whose associate is active again by now. It returns the clients
+// this call moved and the batches it completed (a replayed termination moves 0
+// and completes none). Returns Reassign's error, which means "deliver again",
+// together with what was done before it.
+func (s *Service) ApplyChange(ctx context.Context, c loupe.Change) (Outcome, error) {
 	s.norm()
+	var out Outcome
 	if c.Entity != loupe.EntityAssociate || c.NewAssociate == nil || c.NewAssociate.Status != loupe.StatusTerminated {
-		return nil
+		return out, nil
 	}
 	if c.OldAssociate != nil && !c.OldAssociate.Active() {
-		return nil
+		return out, nil
 	}
-	_, err := s.Reassign(ctx, c.NewAssociate.AssociateID)
+	_, err := s.reassign(ctx, c.NewAssociate.AssociateID, &out)
 	if loupe.ErrorCode(err) == loupe.EINVALID {
 		// Reactivated before delivery: nothing to do, and retrying will not help.
 		s.Logger.InfoContext(ctx, "reassign skipped", "associate_id", c.NewAssociate.AssociateID, "why", loupe.ErrorMessage(err))
-		return nil
+		return out, nil
 	}
-	return err
+	return out, err
 }
 
 // Reassign reassigns the book of terminated associate associateID and returns
@@ -209,6 +280,11 @@ func (s *Service) HandleChange(ctx context.Context, c loupe.Change) error {
 // (then calling again resumes where it stopped).
 func (s *Service) Reassign(ctx context.Context, associateID string) (Batch, error) {
 	s.norm()
+	return s.reassign(ctx, associateID, &Outcome{})
+}
+
+// reassign is Reassign, adding what it does to out.
+func (s *Service) reassign(ctx context.Context, associateID string, out *Outcome) (Batch, error) {
 	a, err := s.DB.GetAssociate(ctx, associateID)
 	if err != nil {
 		return Batch{}, fmt.Errorf("reassign %s: %w", associateID, err)
@@ -220,7 +296,7 @@ func (s *Service) Reassign(ctx context.Context, associateID string) (Batch, erro
 	b, err := s.Batches.GetReassignment(ctx, id)
 	switch {
 	case err == nil:
-		return s.resume(ctx, b)
+		return s.resume(ctx, b, out)
 	case !errors.Is(err, loupe.ErrNotFound):
 		return Batch{}, fmt.Errorf("reassign %s: %w", associateID, err)
 	}
@@ -240,16 +316,17 @@ func (s *Service) Reassign(ctx context.Context, associateID string) (Batch, erro
 			if gerr != nil {
 				return Batch{}, fmt.Errorf("reassign %s: %w", associateID, gerr)
 			}
-			return s.resume(ctx, got)
+			return s.resume(ctx, got, out)
 		}
 		return Batch{}, fmt.Errorf("reassign %s: create batch: %w", associateID, err)
 	}
-	return s.planAndApply(ctx, b, book, nil)
+	return s.planAndApply(ctx, b, book, nil, out)
 }
 
 // resume completes an existing batch: plan again while planning (nobody moved
-// yet), apply the stored plan while pending, mail once when done.
-func (s *Service) resume(ctx context.Context, b Batch) (Batch, error) {
+// yet), apply the stored plan while pending, mail once when done. What it does
+// is added to out.
+func (s *Service) resume(ctx context.Context, b Batch, out *Outcome) (Batch, error) {
 	switch b.Status {
 	case StatusPlanning:
 		if b.Source != SourceTermination {
@@ -263,9 +340,9 @@ func (s *Service) resume(ctx context.Context, b Batch) (Batch, error) {
 		if err != nil {
 			return b, fmt.Errorf("batch %s: book: %w", b.ID, err)
 		}
-		return s.planAndApply(ctx, b, book, nil)
+		return s.planAndApply(ctx, b, book, nil, out)
 	case StatusPending:
-		return s.apply(ctx, b)
+		return s.apply(ctx, b, out)
 	case StatusDone:
 		return b, s.mailOnce(ctx, &b)
 	default:
@@ -276,7 +353,8 @@ func (s *Service) resume(ctx context.Context, b Batch) (Batch, error) {
 // planAndApply plans clients (who belong to b.AssociateID), stores the plan,
 // marks the batch pending and applies it. loads, when not nil, gives every
 // associate's current book size (the backfill counts them while scanning).
-func (s *Service) planAndApply(ctx context.Context, b Batch, clients []loupe.Customer, loads map[string]int) (Batch, error) {
+// What it does is added to out.
+func (s *Service) planAndApply(ctx context.Context, b Batch, clients []loupe.Customer, loads map[string]int, out *Outcome) (Batch, error) {
 	plan, err := s.plan(ctx, b.AssociateID, clients, loads)
 	if err != nil {
 		return b, fmt.Errorf("batch %s: plan: %w", b.ID, err)
@@ -288,12 +366,14 @@ func (s *Service) planAndApply(ctx context.Context, b Batch, clients []loupe.Cus
 	if err := s.Batches.SaveReassignment(ctx, b); err != nil {
 		return b, fmt.Errorf("batch %s: %w", b.ID, err)
 	}
-	return s.apply(ctx, b)
+	return s.apply(ctx, b, out)
 }
 
 // apply moves every planned client of b with a conditional write from the
 // departed associate, records each outcome, marks b done and mails the review.
-func (s *Service) apply(ctx context.Context, b Batch) (Batch, error) {
+// It adds to out every client whose move it recorded and b once it has stored
+// b done with the review not yet mailed.
+func (s *Service) apply(ctx context.Context, b Batch, out *Outcome) (Batch, error) {
 	as, err := s.Batches.ReassignmentAssignments(ctx, b.ID)
 	if err != nil {
 		return b, fmt.Errorf("batch %s: %w", b.ID, err)
@@ -323,10 +403,16 @@ func (s *Service) apply(ctx context.Context, b Batch) (Batch, error) {
 		if err := s.Batches.SaveReassignmentAssignment(ctx, b.ID, a); err != nil {
 			return b, fmt.Errorf("batch %s: record %s: %w", b.ID, a.CustomerID, err)
 		}
+		if a.State == StateMoved {
+			out.Moved++
+		}
 	}
 	b.Status = StatusDone
 	if err := s.Batches.SaveReassignment(ctx, b); err != nil {
 		return b, fmt.Errorf("batch %s: %w", b.ID, err)
+	}
+	if !b.Mailed {
+		out.completed(b.ID)
 	}
 	s.Logger.InfoContext(ctx, "reassignment applied", "batch_id", b.ID, "associate_id", b.AssociateID,
 		"clients", b.Clients, "moved", moved, "skipped", skipped)
