@@ -66,32 +66,25 @@ func getCustomerTx(tx *bolt.Tx, id string) (c loupe.Customer, found bool, err er
 	return c, found, err
 }
 
-// PutCustomer applies a POS upsert: the POS fields are overwritten, EmailStatus
-// is kept (ok for a new customer), and the email fields are kept unless c
-// carries an email (then source pos, captured at c.UpdatedAt). Returns an error
-// wrapping loupe.ErrStale (nothing written) when the stored record is newer.
+// PutCustomer applies a POS upsert, merged over the stored customer by
+// loupe.MergeCustomer, in one transaction. Returns an error wrapping
+// loupe.ErrStale (nothing written) when the stored record is newer, or the
+// storage error.
 func (db *DB) PutCustomer(ctx context.Context, c loupe.Customer) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		old, found, err := getCustomerTx(tx, c.CustomerID)
 		if err != nil {
 			return err
 		}
-		if found && old.UpdatedAt.After(c.UpdatedAt) {
-			return loupe.ErrStale
+		var stored *loupe.Customer
+		if found {
+			stored = &old
 		}
-		c.EmailStatus = loupe.EmailOK
-		if found && old.EmailStatus != "" {
-			c.EmailStatus = old.EmailStatus
+		merged, err := loupe.MergeCustomer(stored, c)
+		if err != nil {
+			return err
 		}
-		switch {
-		case c.Email != "":
-			c.EmailSource, c.EmailCapturedAt = loupe.EmailSourcePOS, c.UpdatedAt
-		case found:
-			c.Email, c.EmailSource, c.EmailCapturedAt = old.Email, old.EmailSource, old.EmailCapturedAt
-		default:
-			c.EmailSource, c.EmailCapturedAt = "", time.Time{}
-		}
-		return putCustomerTx(tx, old, found, c)
+		return putCustomerTx(tx, old, found, merged)
 	})
 	if err != nil {
 		return fmt.Errorf("put customer %s: %w", c.CustomerID, err)

@@ -2,8 +2,9 @@
 // POS events (pos, httpapi, csvimport). It follows the loupe.DB rules that
 // matter to those callers (ErrStale, ErrExists, ErrNotFound, Loupe-owned
 // customer fields, idempotent MarkEvent) and counts writes, so a test can
-// assert that a rejected event wrote nothing. It is not a reference adapter:
-// the storetest suite runs against the real ones.
+// assert that a rejected event wrote nothing. The storetest contract suite runs
+// against it (memdb_test.go) as against the real adapters; it does not
+// implement loupe.Privacy.
 package postest
 
 import (
@@ -167,27 +168,23 @@ func (m *MemDB) ListAssociates(_ context.Context, storeID string) ([]loupe.Assoc
 	return out, nil
 }
 
-// PutCustomer implements loupe.DB.
+// PutCustomer implements loupe.DB, merging by loupe.MergeCustomer. Returns
+// loupe.ErrStale (nothing written) when the stored record is newer, or Fail.
 func (m *MemDB) PutCustomer(_ context.Context, c loupe.Customer) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.Fail != nil {
 		return m.Fail
 	}
-	old, ok := m.customers[c.CustomerID]
-	if ok && old.UpdatedAt.After(c.UpdatedAt) {
-		return loupe.ErrStale
+	var stored *loupe.Customer
+	if old, ok := m.customers[c.CustomerID]; ok {
+		stored = &old
 	}
-	c.EmailStatus = loupe.EmailOK
-	if ok {
-		c.EmailStatus = old.EmailStatus
+	merged, err := loupe.MergeCustomer(stored, c)
+	if err != nil {
+		return err
 	}
-	if c.Email != "" {
-		c.EmailSource, c.EmailCapturedAt = loupe.EmailSourcePOS, c.UpdatedAt
-	} else {
-		c.Email, c.EmailSource, c.EmailCapturedAt = old.Email, old.EmailSource, old.EmailCapturedAt
-	}
-	m.customers[c.CustomerID] = c
+	m.customers[c.CustomerID] = merged
 	m.writes++
 	return nil
 }
@@ -227,12 +224,16 @@ func (m *MemDB) CustomersByAssociate(_ context.Context, associateID string) ([]l
 	return m.sortedCustomers(func(c loupe.Customer) bool { return c.AssociateID == associateID }), nil
 }
 
-// CustomersByMonthDay implements loupe.DB.
+// CustomersByMonthDay implements loupe.DB. Returns an EINVALID *loupe.Error
+// for a field other than "birthday" or "anniversary", or Fail.
 func (m *MemDB) CustomersByMonthDay(_ context.Context, field, monthDay string) ([]loupe.Customer, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.Fail != nil {
 		return nil, m.Fail
+	}
+	if field != "birthday" && field != "anniversary" {
+		return nil, loupe.Invalidf("field", "no month-day index on %q", field)
 	}
 	return m.sortedCustomers(func(c loupe.Customer) bool {
 		d := c.Birthday

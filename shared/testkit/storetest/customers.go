@@ -23,6 +23,7 @@ func noEmail(c loupe.Customer) loupe.Customer {
 }
 
 var customerCases = []testCase{
+	{"UpsertFollowsMergeCustomer", testUpsertFollowsMerge},
 	{"RoundTrip", func(t *testing.T, db loupe.DB) {
 		full := Customer("c1", "s1", "a1")
 		leap := Customer("c2", "s1", "a1")

@@ -34,6 +34,7 @@ var privacyCases = []struct {
 	{"EraseCustomer", testEraseCustomer},
 	{"EraseUnknownCustomer", testEraseUnknown},
 	{"PutCustomerKeepsStatus", testPutCustomerKeepsStatus},
+	{"UpsertFollowsMergeCustomer", testUpsertFollowsMergeWithStatus},
 }
 
 func wantStatus(t *testing.T, db PrivacyDB, id, want string) {
