@@ -100,25 +100,12 @@ func (db *DB) SetEmailStatus(ctx context.Context, customerID, status string, at 
 // *loupe.Error for an empty address or an unknown reason, or the storage
 // error.
 func (db *DB) Suppress(ctx context.Context, email, reason string, at time.Time) error {
-	if err := validSuppression(email, reason); err != nil {
+	if err := loupe.ValidSuppression(email, reason); err != nil {
 		return err
 	}
 	err := db.update(func(tx *bolt.Tx) error { return suppressTx(tx, email, reason, at) })
 	if err != nil {
 		return fmt.Errorf("suppress address: %w", err)
-	}
-	return nil
-}
-
-// validSuppression returns an EINVALID *loupe.Error unless email holds an
-// address and reason is a suppression reason (an email status other than ok,
-// or loupe.SuppressErased).
-func validSuppression(email, reason string) error {
-	if loupe.SuppressionKey(email) == "" {
-		return loupe.Invalidf("email", "empty address")
-	}
-	if reason != loupe.SuppressErased && (!loupe.ValidEmailStatus(reason) || reason == loupe.EmailOK) {
-		return loupe.Invalidf("status", "%q is not a suppression reason", reason)
 	}
 	return nil
 }
@@ -138,7 +125,7 @@ func (db *DB) SetEmailStatusOf(ctx context.Context, customerID, email, status st
 	if status == loupe.SuppressErased {
 		return false, loupe.Invalidf("status", "unknown email status %q", status)
 	}
-	if err := validSuppression(email, status); err != nil {
+	if err := loupe.ValidSuppression(email, status); err != nil {
 		return false, err
 	}
 	var changed bool

@@ -48,6 +48,20 @@ type Privacy interface {
 // SuppressErased.
 const SuppressErased = "erased"
 
+// ValidSuppression checks a suppression list entry before an adapter stores
+// it. Returns an EINVALID *Error (field "email") when email holds no address,
+// or one (field "status") when reason is not a suppression reason (an email
+// status other than EmailOK, or SuppressErased); nil otherwise.
+func ValidSuppression(email, reason string) error {
+	if SuppressionKey(email) == "" {
+		return Invalidf("email", "empty address")
+	}
+	if reason != SuppressErased && (!ValidEmailStatus(reason) || reason == EmailOK) {
+		return Invalidf("status", "%q is not a suppression reason", reason)
+	}
+	return nil
+}
+
 // hashKey keys SuppressionHash and ErasureHash. It is an application-level
 // pepper, not a secret (it is in the source): it makes the hashes Loupe's own
 // (a plain SHA-256 of an address matches every other leaked list of such
