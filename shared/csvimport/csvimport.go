@@ -36,10 +36,18 @@ var Kinds = []string{KindStores, KindAssociates, KindCustomers, KindRepairs}
 // webhook would. A row it rejects with an *loupe.Error is reported and skipped;
 // loupe.ErrStale and loupe.ErrExists count as skipped rows (newer data or the
 // same repair already stored); any other error stops the import.
+// *pos.Service implements it (asserted in this package's tests).
 type Applier interface {
+	// UpsertStore validates and upserts a store, as pos.Service.UpsertStore.
 	UpsertStore(ctx context.Context, s loupe.Store) error
+	// UpsertAssociate validates and upserts an associate, as
+	// pos.Service.UpsertAssociate.
 	UpsertAssociate(ctx context.Context, a loupe.Associate) error
+	// UpsertCustomer validates and upserts a customer's POS fields, as
+	// pos.Service.UpsertCustomer.
 	UpsertCustomer(ctx context.Context, c loupe.Customer) error
+	// CreateRepair validates and inserts a repair take-in, as
+	// pos.Service.CreateRepair.
 	CreateRepair(ctx context.Context, r loupe.Repair) error
 }
 

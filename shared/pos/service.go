@@ -30,9 +30,48 @@ type Result struct {
 	Outdated bool
 }
 
+// Records is the part of the data port (loupe.DB) the POS service uses: the
+// upserts and inserts events carry, the reads that decide them, and the event
+// ledger. *embedded.DB and *dynamo.DB implement it (asserted in this package's
+// tests); the methods behave as loupe.DB documents them.
+type Records interface {
+	// PutStore upserts a store. Returns an error wrapping loupe.ErrStale if the
+	// stored one is newer.
+	PutStore(ctx context.Context, s loupe.Store) error
+	// GetStore returns a store or an error wrapping loupe.ErrNotFound.
+	GetStore(ctx context.Context, storeID string) (loupe.Store, error)
+	// PutAssociate upserts an associate, status included. Returns an error
+	// wrapping loupe.ErrStale if the stored one is newer.
+	PutAssociate(ctx context.Context, a loupe.Associate) error
+	// TerminateAssociate sets status terminated and TerminatedAt=at, stamping
+	// UpdatedAt=occurredAt (an unknown associate becomes a terminated
+	// tombstone). Returns an error wrapping loupe.ErrStale if the stored
+	// record is newer.
+	TerminateAssociate(ctx context.Context, associateID string, at, occurredAt time.Time) error
+	// GetAssociate returns an associate or an error wrapping loupe.ErrNotFound.
+	GetAssociate(ctx context.Context, associateID string) (loupe.Associate, error)
+	// PutCustomer applies a POS upsert, keeping the fields Loupe owns. Returns
+	// an error wrapping loupe.ErrStale if the stored record is newer.
+	PutCustomer(ctx context.Context, c loupe.Customer) error
+	// GetCustomer returns a customer or an error wrapping loupe.ErrNotFound.
+	GetCustomer(ctx context.Context, customerID string) (loupe.Customer, error)
+	// PutRepair inserts a repair take-in. Returns an error wrapping
+	// loupe.ErrExists (nothing written) when the repair id is already stored.
+	PutRepair(ctx context.Context, r loupe.Repair) error
+	// PutPurchase inserts a purchase. Returns an error wrapping
+	// loupe.ErrExists when it is already stored.
+	PutPurchase(ctx context.Context, p loupe.Purchase) error
+	// MarkEvent records that POS event id was applied: true when this call
+	// recorded it, false for a duplicate. Returns the storage error.
+	MarkEvent(ctx context.Context, eventID string, at time.Time) (bool, error)
+	// EventSeen reports whether POS event id was already recorded. Returns the
+	// storage error.
+	EventSeen(ctx context.Context, eventID string) (bool, error)
+}
+
 // Service applies POS events to the database. The zero Now means time.Now.
 type Service struct {
-	DB  loupe.DB
+	DB  Records
 	Now loupe.Clock
 }
 
