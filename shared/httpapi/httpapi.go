@@ -13,20 +13,24 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/pos"
-	"github.com/loupehq/loupe/shared/reassign"
-	"github.com/loupehq/loupe/shared/touch"
-	"github.com/loupehq/loupe/shared/unsub"
 )
 
-// Config holds what the API needs. Zero values are normalised by New.
+// Config holds what the API needs. Zero values are normalised by New. Every
+// dependency is a narrow port declared in this package (ports.go); a nil one
+// makes the routes that need it answer 503. Pass a nil interface for a missing
+// dependency; New also treats an interface holding a nil pointer (a typed nil)
+// as missing.
 type Config struct {
-	// DB is the data store. Required by every data route.
-	DB loupe.DB
-	// Events applies POS webhook events. Nil: a pos.Service over DB and Now.
-	Events *pos.Service
+	// DB reads the customer profile of GET /customers/{customer_id} and checks
+	// the stores of POST /campaigns. Nil: those routes answer 503.
+	DB Records
+	// Privacy erases customers (DELETE /customers/{customer_id}) and records
+	// unsubscribes (POST /u/{token}). *embedded.DB and *dynamo.DB implement
+	// it. Nil: those routes answer 503.
+	Privacy loupe.Privacy
+	// Events applies POS webhook events. Nil: POST /pos/events answers 503.
+	Events Events
 	// WebhookSecrets verify the Loupe-Signature of POS events; any one of them
 	// may have signed (rotation). Empty: POST /pos/events answers 503.
 	WebhookSecrets []string
@@ -34,16 +38,22 @@ type Config struct {
 	// the staff routes are open, for use behind API Gateway's JWT authorizer;
 	// `loupe serve` always sets one.
 	APIToken string
-	// Compliance answers GET /compliance. Nil: that route answers 503 (GET
-	// /dashboard, a static page, is served either way).
-	Compliance *compliance.Service
+	// Compliance answers GET /compliance and the inspection routes, and
+	// forgets an erased customer's repairs. Nil: those routes answer 503 (GET
+	// /dashboard, a static page, is served either way; an erasure then skips
+	// compliance's missing lists).
+	Compliance Compliance
 	// Unsubscribe verifies the tokens of GET and POST /u/{token}. Nil: those
 	// routes answer 503.
-	Unsubscribe *unsub.Signer
+	Unsubscribe Unsubscriber
 	// Reassign serves the /reassignments routes. Nil: they answer 503.
-	Reassign *reassign.Service
-	// Touch serves POST /campaigns and GET /coverage. Nil: they answer 503.
-	Touch *touch.Planner
+	Reassign Reassignments
+	// Touch serves GET /coverage and GET /customers/{customer_id}/preview.
+	// Nil: they answer 503.
+	Touch Touchpoints
+	// Campaigns stores the campaigns of POST /campaigns (the stores named are
+	// checked through DB). Nil, or a nil DB: that route answers 503.
+	Campaigns Campaigns
 	// Now is the clock (signature windows, event stamps). Nil: time.Now.
 	Now loupe.Clock
 	// Logger receives one line per request and the detail of internal errors.
@@ -119,7 +129,8 @@ func Routes() []Route {
 }
 
 // New returns the handler serving every route. It never fails; a route whose
-// dependency is missing answers with an error when called.
+// dependency is missing (nil, or a typed nil) answers 503 when called. It
+// builds no domain service: the wiring hands them in.
 func New(cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -127,9 +138,14 @@ func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Events == nil && cfg.DB != nil {
-		cfg.Events = &pos.Service{DB: cfg.DB, Now: cfg.Now}
-	}
+	cfg.DB = present(cfg.DB)
+	cfg.Privacy = present(cfg.Privacy)
+	cfg.Events = present(cfg.Events)
+	cfg.Compliance = present(cfg.Compliance)
+	cfg.Unsubscribe = present(cfg.Unsubscribe)
+	cfg.Reassign = present(cfg.Reassign)
+	cfg.Touch = present(cfg.Touch)
+	cfg.Campaigns = present(cfg.Campaigns)
 	s := &server{Config: cfg, mux: http.NewServeMux()}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.wrap(rt))

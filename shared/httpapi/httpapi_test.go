@@ -18,6 +18,7 @@ import (
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/httpapi"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/testkit/postest"
 	"github.com/loupehq/loupe/shared/webhook"
 )
@@ -43,8 +44,19 @@ func openDB(t testing.TB) *embedded.DB {
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// newAPI serves db as the wiring does: the POS service over it, and its
+// privacy side when it has one.
 func newAPI(db loupe.DB) http.Handler {
-	return httpapi.New(httpapi.Config{DB: db, WebhookSecrets: []string{secret}, APIToken: token, Now: clock, Logger: quietLogger()})
+	return httpapi.New(httpapi.Config{DB: db, Privacy: privacyOf(db), Events: posService(db), WebhookSecrets: []string{secret}, APIToken: token, Now: clock, Logger: quietLogger()})
+}
+
+// posService returns the POS service over db on the test clock.
+func posService(db pos.Records) *pos.Service { return &pos.Service{DB: db, Now: clock} }
+
+// privacyOf returns db's loupe.Privacy side, or a nil interface when it has none.
+func privacyOf(db loupe.DB) loupe.Privacy {
+	p, _ := db.(loupe.Privacy)
+	return p
 }
 
 func event(id, occurred, data string) string {
@@ -109,7 +121,7 @@ func TestPOSEvents(t *testing.T) {
 			if tt.secrets != nil {
 				secrets = tt.secrets
 			}
-			h := httpapi.New(httpapi.Config{DB: db, WebhookSecrets: secrets, APIToken: token, Now: clock, Logger: quietLogger()})
+			h := httpapi.New(httpapi.Config{DB: db, Events: posService(db), WebhookSecrets: secrets, APIToken: token, Now: clock, Logger: quietLogger()})
 			rec := postEvent(h, tt.body, tt.sign, tt.contentType)
 			if rec.Code != tt.wantStatus {
 				t.Fatalf("status = %d, want %d; body %s", rec.Code, tt.wantStatus, rec.Body)
@@ -183,7 +195,7 @@ func TestStaffRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newAPI(db)
-	open := httpapi.New(httpapi.Config{DB: db, Logger: quietLogger()})
+	open := httpapi.New(httpapi.Config{DB: db, Events: posService(db), Logger: quietLogger()})
 	tests := []struct {
 		name       string
 		h          http.Handler
@@ -276,7 +288,7 @@ func TestInternalErrorIsHidden(t *testing.T) {
 func TestRequestLogHasNoBody(t *testing.T) {
 	db := openDB(t)
 	var logs bytes.Buffer
-	h := httpapi.New(httpapi.Config{DB: db, WebhookSecrets: []string{secret}, Now: clock, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	h := httpapi.New(httpapi.Config{DB: db, Events: posService(db), WebhookSecrets: []string{secret}, Now: clock, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	rec := postEvent(h, event("e1", "2026-11-20T15:00:00Z", `{"customer_id":"c1","home_store_id":"s1","first_name":"Beatrix","email":"bea@example.com","birthday":"1980-06-14"}`), signed, "application/json")
 	if rec.Code != 202 {
 		t.Fatalf("post: %d %s", rec.Code, rec.Body)

@@ -65,7 +65,7 @@ func newComplianceChain(t *testing.T) complianceChain {
 	db := openDB(t)
 	svc := &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db, Customers: db, Now: clock, Log: quietLogger()}
 	db.Subscribe("compliance", svc.HandleChange)
-	h := httpapi.New(httpapi.Config{DB: db, WebhookSecrets: []string{secret}, APIToken: token, Compliance: svc, Now: clock, Logger: quietLogger()})
+	h := httpapi.New(httpapi.Config{DB: db, Privacy: db, Events: posService(db), WebhookSecrets: []string{secret}, APIToken: token, Compliance: svc, Now: clock, Logger: quietLogger()})
 	for i, e := range chainEvents {
 		body := fmt.Sprintf(`{"id":"evt_%03d","type":%q,"occurred_at":%q,"data":%s}`, i, e.typ, e.at, e.data)
 		if rec := postEvent(h, body, signed, "application/json"); rec.Code != http.StatusAccepted {

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/loupe"
 )
 
@@ -17,7 +16,7 @@ type inspectionRequest struct {
 // inspectionStore returns the compliance service and the path's store id.
 // Returns EUNAVAILABLE without a compliance service, or an EINVALID
 // *loupe.Error naming store_id.
-func (s *server) inspectionStore(r *http.Request) (*compliance.Service, string, error) {
+func (s *server) inspectionStore(r *http.Request) (Compliance, string, error) {
 	if s.Compliance == nil {
 		return nil, "", loupe.Errorf(loupe.EUNAVAILABLE, "compliance is not configured")
 	}

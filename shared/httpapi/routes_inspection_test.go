@@ -19,7 +19,7 @@ func inspectionAPI(t *testing.T) http.Handler {
 	t.Helper()
 	db := openDB(t)
 	svc := &compliance.Service{Store: db.Compliance(), Inspections: db.Compliance(), Stores: db, Associates: db, Now: clock, Log: quietLogger()}
-	h := httpapi.New(httpapi.Config{DB: db, WebhookSecrets: []string{secret}, APIToken: token, Compliance: svc, Now: clock, Logger: quietLogger()})
+	h := httpapi.New(httpapi.Config{DB: db, Events: posService(db), WebhookSecrets: []string{secret}, APIToken: token, Compliance: svc, Now: clock, Logger: quietLogger()})
 	postStore(t, h, "evt_s1", "2026-11-01T00:00:00Z")
 	return h
 }

@@ -9,14 +9,12 @@ import (
 	"github.com/loupehq/loupe/shared/loupe"
 )
 
-// privacy returns the DB's loupe.Privacy side, or an EUNAVAILABLE error when
-// there is no DB or it does not implement the port.
+// privacy returns Config.Privacy, or an EUNAVAILABLE error without one.
 func (s *server) privacy() (loupe.Privacy, error) {
-	p, ok := s.DB.(loupe.Privacy)
-	if !ok {
+	if s.Privacy == nil {
 		return nil, loupe.Errorf(loupe.EUNAVAILABLE, "erasure and unsubscribe are not configured")
 	}
-	return p, nil
+	return s.Privacy, nil
 }
 
 // deleteCustomer answers DELETE /customers/{customer_id} with 204 after the

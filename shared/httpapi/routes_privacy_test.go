@@ -34,7 +34,7 @@ func privacyAPI(t *testing.T) (http.Handler, storetest.PrivacyDB, *bytes.Buffer)
 	}
 	var logs bytes.Buffer
 	h := httpapi.New(httpapi.Config{
-		DB: db, APIToken: token, Unsubscribe: signer, Now: clock,
+		DB: db, Privacy: db, APIToken: token, Unsubscribe: signer, Now: clock,
 		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	return h, db, &logs
@@ -115,7 +115,7 @@ func TestUnsubscribeNotConfigured(t *testing.T) {
 			t.Errorf("%s without signer: got %d, want 503", method, got)
 		}
 	}
-	// postest.MemDB does not implement loupe.Privacy.
+	// No Privacy configured (postest.MemDB does not implement loupe.Privacy).
 	if got := do(h, "DELETE", "/customers/c1", "", "", "").Code; got != http.StatusServiceUnavailable {
 		t.Errorf("DELETE without privacy port: got %d, want 503", got)
 	}

@@ -68,7 +68,8 @@ func viewAssignment(a reassign.Assignment) assignmentView {
 	return v
 }
 
-func (s *server) reassignService() (*reassign.Service, error) {
+// reassignService returns Config.Reassign, or an EUNAVAILABLE error without one.
+func (s *server) reassignService() (Reassignments, error) {
 	if s.Reassign == nil {
 		return nil, loupe.Errorf(loupe.EUNAVAILABLE, "reassignment is not configured")
 	}

@@ -8,7 +8,8 @@ import (
 	"github.com/loupehq/loupe/shared/touch"
 )
 
-// Touchpoint routes (CONTRACT section 3), served from Config.Touch:
+// Touchpoint routes (CONTRACT section 3), served from Config.Touch and
+// Config.Campaigns:
 //
 //	POST /campaigns   store a Save-the-Date blast
 //	GET  /coverage    touchpoint coverage per store
@@ -18,9 +19,9 @@ import (
 // an identical campaign again is idempotent and answers 201 too (a retried
 // request gets the same answer); a different campaign under an existing id
 // answers 409. 400 names the bad field (an unknown store is a bad
-// store_ids); 503 when no planner is configured.
+// store_ids); 503 when no campaign store (or no DB) is configured.
 func (s *server) postCampaign(w http.ResponseWriter, r *http.Request) error {
-	if s.Touch == nil || s.Touch.Campaigns == nil {
+	if s.Campaigns == nil || s.DB == nil {
 		return loupe.Errorf(loupe.EUNAVAILABLE, "campaigns are not configured")
 	}
 	var req campaignRequest
@@ -38,14 +39,14 @@ func (s *server) postCampaign(w http.ResponseWriter, r *http.Request) error {
 		if !loupe.ValidID(id) {
 			return loupe.Invalidf("store_ids", "store_ids holds a malformed id")
 		}
-		if _, err := s.Touch.DB.GetStore(r.Context(), id); err != nil {
+		if _, err := s.DB.GetStore(r.Context(), id); err != nil {
 			if errors.Is(err, loupe.ErrNotFound) {
 				return loupe.Invalidf("store_ids", "store %s not found", id)
 			}
 			return err
 		}
 	}
-	if err := s.Touch.Campaigns.PutCampaign(r.Context(), c); err != nil {
+	if err := s.Campaigns.PutCampaign(r.Context(), c); err != nil {
 		if errors.Is(err, loupe.ErrExists) {
 			return loupe.Errorf(loupe.ECONFLICT, "campaign %s already exists with different content", c.CampaignID)
 		}

@@ -41,7 +41,7 @@ func touchAPI(t *testing.T) (http.Handler, *embedded.DB) {
 	if _, err := p.RunDay(ctx, touch.Day{Year: 2026, Month: time.November, Day: 18}, &mail.Fake{}); err != nil {
 		t.Fatalf("run day: %v", err)
 	}
-	return httpapi.New(httpapi.Config{DB: db, APIToken: token, Touch: p, Now: clock, Logger: quietLogger()}), db
+	return httpapi.New(httpapi.Config{DB: db, APIToken: token, Touch: p, Campaigns: ledger, Now: clock, Logger: quietLogger()}), db
 }
 
 const campaignJSON = `{"campaign_id":"gala-2026","name":"Holiday gala","event_date":"2026-12-10","send_date":"2026-11-26",` +
