@@ -49,9 +49,11 @@ const (
 	claimWorkers = 8
 )
 
-// Ledger is touch.Ledger, touch.BatchClaimer, touch.Leaser and
-// touch.Campaigns on the Loupe table. A transition is one conditional write of
-// the entry; the counter and sent-index writes follow it and are made only by
+// Ledger is touch.Ledger and touch.Campaigns on the Loupe table. A transition
+// is one conditional write of the entry, whose condition is the DynamoDB form
+// of touch.Transition, touch.Leasable or touch.Releasable (the ledgertest
+// contract suite holds every outcome to those rules); a failed condition is
+// classified by calling the rule on a consistent read; the counter and sent-index writes follow it and are made only by
 // the call whose conditional write won, so retries never count twice (see
 // MarkSent for the crash window). Get it with (*DB).Ledger. Safe for
 // concurrent use.
@@ -60,10 +62,8 @@ type Ledger struct {
 }
 
 var (
-	_ touch.Ledger       = (*Ledger)(nil)
-	_ touch.BatchClaimer = (*Ledger)(nil)
-	_ touch.Leaser       = (*Ledger)(nil)
-	_ touch.Campaigns    = (*Ledger)(nil)
+	_ touch.Ledger    = (*Ledger)(nil)
+	_ touch.Campaigns = (*Ledger)(nil)
 )
 
 // Ledger returns the touchpoint ledger and campaign store kept in db's table.
@@ -104,20 +104,19 @@ func pendingPK(k touch.Key) string {
 	return prefixPending + strconv.Itoa(int(h.Sum32()%pendingShards))
 }
 
-// newLedgerItem returns the item Claim writes for e: claimed (listed by the
-// pending index) or, when e.State is skipped, skipped.
+// newLedgerItem returns the item Claim writes for e, touch.ClaimEntry(e):
+// claimed (listed by the pending index) or, when e.State is skipped, skipped.
 func newLedgerItem(e touch.Entry) LedgerItem {
+	e = touch.ClaimEntry(e)
 	it := LedgerItem{
 		PK: ledgerPK(e.CustomerID), SK: ledgerSK(e.Key), Kind: KindTouchpoint,
 		CustomerID: e.CustomerID, Occasion: e.Occasion, Year: e.Year,
 		StoreID: e.StoreID, Planned: e.Planned.String(), ClaimedAt: formatTime(e.ClaimedAt),
+		State: e.State, Reason: e.Reason,
 	}
-	if e.State == touch.StateSkipped {
-		it.State, it.Reason = touch.StateSkipped, e.Reason
-		return it
+	if e.State == touch.StateClaimed {
+		it.GSI1PK, it.GSI1SK = pendingPK(e.Key), it.ClaimedAt+"#"+keyTail(e.Key)
 	}
-	it.State = touch.StateClaimed
-	it.GSI1PK, it.GSI1SK = pendingPK(e.Key), it.ClaimedAt+"#"+keyTail(e.Key)
 	return it
 }
 
@@ -330,10 +329,11 @@ func (l *Ledger) get(ctx context.Context, k touch.Key) (touch.Entry, bool, error
 }
 
 // finish moves claimed entry k to state with one UpdateItem conditioned on
-// state = claimed, which also REMOVEs the pending-index keys and any lease.
-// It returns the entry as written and whether this call moved it; when the
-// condition fails, a consistent GetItem tells loupe.ErrNotFound, "already in
-// state" (false, nil) and loupe.ErrConflict apart.
+// state = claimed (the only state touch.Transition moves from), which also
+// REMOVEs the pending-index keys and any lease. It returns the entry as
+// written and whether this call moved it; when the condition fails, a
+// consistent GetItem and touch.Transition tell loupe.ErrNotFound, "already
+// in state" (false, nil) and loupe.ErrConflict apart.
 func (l *Ledger) finish(ctx context.Context, k touch.Key, state string, set map[string]string) (touch.Entry, bool, error) {
 	names := map[string]string{"#state": "state"}
 	values := map[string]types.AttributeValue{":state": s(state), ":claimed": s(touch.StateClaimed)}
@@ -364,16 +364,17 @@ func (l *Ledger) finish(ctx context.Context, k touch.Key, state string, set map[
 		return touch.Entry{}, false, err
 	}
 	e, found, err := l.get(ctx, k)
+	if err != nil {
+		return touch.Entry{}, false, err
+	}
+	move, err := touch.Transition(e.State, found, state)
 	switch {
 	case err != nil:
 		return touch.Entry{}, false, err
-	case !found:
-		return touch.Entry{}, false, loupe.ErrNotFound
-	case e.State == state:
-		return e, false, nil
-	default:
-		return touch.Entry{}, false, fmt.Errorf("touchpoint already %s: %w", e.State, loupe.ErrConflict)
+	case move: // claimed again between the write and the read: cannot happen
+		return touch.Entry{}, false, fmt.Errorf("touchpoint %s changed during the write: %w", e.State, loupe.ErrConflict)
 	}
+	return e, false, nil
 }
 
 // MarkSent moves a claimed entry to sent: one UpdateItem conditioned on
@@ -435,7 +436,7 @@ func (l *Ledger) MarkSkipped(ctx context.Context, k touch.Key, reason string, at
 
 // Lease takes the send lease of claimed entry k until until with one
 // UpdateItem conditioned on state = claimed and no lease_until or one at or
-// before now. Returns (false, nil) when k is sent, skipped or leased by
+// before now (touch.Leasable). Returns (false, nil) when k is sent, skipped or leased by
 // another caller (one more consistent GetItem), an error wrapping
 // loupe.ErrNotFound when k is not in the ledger, or the DynamoDB error.
 func (l *Ledger) Lease(ctx context.Context, k touch.Key, now, until time.Time) (bool, error) {
@@ -456,19 +457,19 @@ func (l *Ledger) Lease(ctx context.Context, k touch.Key, now, until time.Time) (
 	if !isConditionFailed(err) {
 		return false, fmt.Errorf("lease %s: %w", k, err)
 	}
-	_, found, err := l.get(ctx, k)
+	e, found, err := l.get(ctx, k)
+	if err == nil {
+		_, err = touch.Leasable(e, found, now) // only its ErrNotFound: the write lost
+	}
 	if err != nil {
 		return false, fmt.Errorf("lease %s: %w", k, err)
-	}
-	if !found {
-		return false, fmt.Errorf("lease %s: %w", k, loupe.ErrNotFound)
 	}
 	return false, nil
 }
 
 // Release clears the lease of claimed entry k that ends at until (the one
 // this caller took) with one UpdateItem REMOVE lease_until, conditioned on
-// state = claimed and lease_until = until; an unknown key, another caller's
+// state = claimed and lease_until = until (touch.Releasable); an unknown key, another caller's
 // lease, no lease or an entry no longer claimed is a no-op. Returns the
 // DynamoDB error.
 func (l *Ledger) Release(ctx context.Context, k touch.Key, until time.Time) error {

@@ -58,8 +58,7 @@ var (
 	_ touch.Ledger    = (*Ledger)(nil)
 	_ touch.Campaigns = (*Ledger)(nil)
 
-	_ touch.BatchClaimer = (*Ledger)(nil)
-	_ touch.BatchLookup  = (*Ledger)(nil)
+	_ touch.BatchLookup = (*Ledger)(nil)
 )
 
 // Ledger returns the touchpoint ledger stored in db, converting a ledger
@@ -133,7 +132,7 @@ func (l *Ledger) Claim(ctx context.Context, e touch.Entry) (bool, error) {
 }
 
 // ClaimBatch claims entries in one transaction, reporting for each whether
-// this call wrote it; see touch.BatchClaimer. It writes every bucket in key
+// this call wrote it; see touch.Ledger. It writes every bucket in key
 // order (so a blast appends) whatever the order of entries. Fails only on
 // storage errors (then nothing is written).
 func (l *Ledger) ClaimBatch(ctx context.Context, entries []touch.Entry) ([]bool, error) {
@@ -161,8 +160,7 @@ func (l *Ledger) ClaimBatch(ctx context.Context, entries []touch.Entry) ([]bool,
 				continue
 			}
 			won[i] = true
-			e.MessageID, e.SentAt, e.LeaseUntil = "", time.Time{}, time.Time{}
-			e.ClaimedAt = e.ClaimedAt.UTC()
+			e = touch.ClaimEntry(e)
 			if e.State == touch.StateSkipped {
 				// bbolt keeps the value until commit: one buffer each.
 				if err := eb.Put(keys[i], encodeEntry(nil, e)); err != nil {
@@ -173,7 +171,6 @@ func (l *Ledger) ClaimBatch(ctx context.Context, entries []touch.Entry) ([]bool,
 				}
 				continue
 			}
-			e.State, e.Reason = touch.StateClaimed, ""
 			if err := eb.Put(keys[i], encodeEntry(nil, e)); err != nil {
 				return err
 			}
@@ -257,19 +254,16 @@ func (l *Ledger) Get(ctx context.Context, k touch.Key) (touch.Entry, error) {
 	return e, nil
 }
 
-// finish moves a claimed entry to state; see MarkSent and MarkSkipped.
+// finish moves a claimed entry to state as touch.Transition allows; see
+// MarkSent and MarkSkipped.
 func (l *Ledger) finish(k touch.Key, state string, set func(*touch.Entry)) error {
 	return l.update(func(tx *bolt.Tx) error {
 		e, found, err := getEntry(tx, k)
-		switch {
-		case err != nil:
+		if err != nil {
 			return err
-		case !found:
-			return loupe.ErrNotFound
-		case e.State == state:
-			return nil
-		case e.State != touch.StateClaimed:
-			return fmt.Errorf("touchpoint already %s: %w", e.State, loupe.ErrConflict)
+		}
+		if move, err := touch.Transition(e.State, found, state); err != nil || !move {
+			return err
 		}
 		set(&e)
 		e.State, e.LeaseUntil = state, time.Time{}

@@ -124,7 +124,7 @@ func BenchmarkPlanDay(b *testing.B) {
 
 // BenchmarkPlanBlast plans (without sending) a Save-the-Date campaign to
 // every client of a 100,000-client, 50-store chain on the embedded store, the
-// way the touchpoints Lambda does: PlanToday into a queue that counts. Each
+// way the touchpoints Lambda does: PlanStores into a queue that counts. Each
 // iteration is a new campaign a cap apart (so every client is claimed
 // again). claims/op counts entries enqueued (personal occasions of the day
 // included), reads/op store calls, peak-heap-MB the highest HeapInuse and
@@ -185,7 +185,7 @@ func benchPlanBlast(b *testing.B, n, stores int) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if _, err := p.PlanToday(ctx, q); err != nil {
+		if _, err := p.PlanStores(ctx, q, storeToday(now)); err != nil {
 			b.Fatal(err)
 		}
 	}

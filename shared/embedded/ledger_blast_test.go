@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/touch"
 )
 
@@ -29,6 +30,15 @@ func (q *cancellingQueue) Enqueue(ctx context.Context, entries []touch.Entry) er
 		q.cancel()
 	}
 	return nil
+}
+
+// storeToday is the due function of a run at now, as the touchpoints Lambda
+// plans: every store, on its own local day of now.
+func storeToday(now time.Time) func(loupe.Store) (touch.Day, bool, error) {
+	return func(s loupe.Store) (touch.Day, bool, error) {
+		d, err := touch.StoreDay(s, now)
+		return d, err == nil, err
+	}
 }
 
 // TestPlanBlastInterrupted runs the concurrent blast pipeline (more clients
@@ -59,11 +69,11 @@ func TestPlanBlastInterrupted(t *testing.T) {
 	first := &cancellingQueue{keys: map[touch.Key]int{}}
 	rctx, cancel := context.WithCancel(ctx)
 	first.cancel = cancel
-	if _, err := p.PlanToday(rctx, first); err == nil {
+	if _, err := p.PlanStores(rctx, first, storeToday(now)); err == nil {
 		t.Fatal("interrupted run returned no error")
 	}
 	second := &cancellingQueue{keys: map[touch.Key]int{}}
-	if _, err := p.PlanToday(ctx, second); err != nil {
+	if _, err := p.PlanStores(ctx, second, storeToday(now)); err != nil {
 		t.Fatalf("second run: %v", err)
 	}
 	requeued := &cancellingQueue{keys: map[touch.Key]int{}}

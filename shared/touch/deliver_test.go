@@ -14,9 +14,6 @@ import (
 	"github.com/loupehq/loupe/shared/touch"
 )
 
-// stateOnly hides MemLedger's Leaser methods: a ledger for one sender.
-type stateOnly struct{ touch.Ledger }
-
 // memQueue is a touch.Queue that keeps what it was given.
 type memQueue struct {
 	entries []touch.Entry
@@ -39,7 +36,7 @@ func valentinesPlan(t *testing.T, n int, ledger touch.Ledger) (*touch.Planner, *
 		db.put(customer(fmt.Sprintf("c%d", i+1), "nyc", loupe.Date{}, loupe.Date{}))
 	}
 	p := newPlanner(db, ledger, nil)
-	entries, err := p.PlanDay(context.Background(), db.stores["nyc"], day("2026-01-31"))
+	entries, err := planStore(context.Background(), p, db.stores["nyc"], day("2026-01-31"))
 	if err != nil || len(entries) != n {
 		t.Fatalf("plan = %d entries, %v; want %d", len(entries), err, n)
 	}
@@ -52,7 +49,6 @@ func TestDeliverTwiceSendsOnce(t *testing.T) {
 		ledger touch.Ledger
 	}{
 		{"leaser", &touch.MemLedger{}},
-		{"state check only", stateOnly{&touch.MemLedger{}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -179,7 +175,7 @@ func TestDeliverErrors(t *testing.T) {
 	}
 }
 
-func TestPlanTodayAndRequeue(t *testing.T) {
+func TestPlanStoresTodayAndRequeue(t *testing.T) {
 	ctx := context.Background()
 	ledger := &touch.MemLedger{}
 	db := chainDB()
@@ -194,7 +190,7 @@ func TestPlanTodayAndRequeue(t *testing.T) {
 	now := time.Date(2026, 1, 31, 4, 0, 0, 0, time.UTC)
 	p.Now = func() time.Time { return now }
 	q := &memQueue{}
-	res, err := p.PlanToday(ctx, q)
+	res, err := p.PlanStores(ctx, q, today(p.Now()))
 	if err != nil || res.Planned != 1 || len(q.entries) != 1 || q.entries[0].CustomerID != "l1" {
 		t.Fatalf("plan today at 04:00 UTC = %+v, %v, queued %v; want l1 only", res, err, q.entries)
 	}
@@ -203,7 +199,7 @@ func TestPlanTodayAndRequeue(t *testing.T) {
 	}
 	now = time.Date(2026, 1, 31, 12, 0, 0, 0, time.UTC)
 	q.fail = errors.New("sqs down")
-	if _, err := p.PlanToday(ctx, q); err == nil {
+	if _, err := p.PlanStores(ctx, q, today(p.Now())); err == nil {
 		t.Fatal("plan today with a failing queue: want an error")
 	}
 	q.fail = nil

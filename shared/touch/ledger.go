@@ -61,7 +61,7 @@ type Entry struct {
 	SentAt    time.Time `json:"sent_at,omitzero"`
 	Reason    string    `json:"reason,omitempty"` // skip reason
 	// LeaseUntil: while a sender holds the send lease of a claimed entry
-	// (see Leaser), the time the lease runs out; zero without a lease.
+	// (see Ledger.Lease), the time the lease runs out; zero without a lease.
 	LeaseUntil time.Time `json:"lease_until,omitzero"`
 }
 
@@ -79,29 +79,54 @@ type DayCount struct {
 }
 
 // Ledger is the touchpoint log: the conditional claim that makes each
-// touchpoint effective once, the per-client marketing history behind the
-// fatigue cap, and per-store-per-day counters behind GET /coverage.
-// Implementations: MemLedger (tests), embedded.Ledger (bbolt). All methods are
-// safe for concurrent use.
+// touchpoint effective once, the send lease that lets several senders
+// deliver the same entries, the per-client marketing history behind the
+// fatigue cap, and per-store-per-day counters behind GET /coverage. Every
+// state change follows one rule, whichever adapter stores it: ClaimEntry
+// (what a claim records), Transition (claimed to sent or skipped), Leasable
+// and Releasable (the send lease). Implementations: MemLedger (tests),
+// embedded.Ledger (bbolt), dynamo.Ledger. All methods are safe for
+// concurrent use.
 type Ledger interface {
-	// Claim records e in state claimed unless its Key is already in the ledger
-	// (any state): the conditional write. When e.State is StateSkipped it
-	// records e directly as skipped with e.Reason instead (a touchpoint decided
-	// against, so it is never reconsidered). It returns true when this call
-	// wrote the Key and false when the Key was already there (never send
-	// twice). It fails only on storage errors.
+	// Claim records ClaimEntry(e) unless its Key is already in the ledger
+	// (any state): the conditional write. When e.State is StateSkipped it is
+	// recorded as skipped with e.Reason (a touchpoint decided against, so it
+	// is never reconsidered). It returns true when this call wrote the Key and
+	// false when the Key was already there (never send twice). It fails only
+	// on storage errors.
 	Claim(ctx context.Context, e Entry) (bool, error)
+	// ClaimBatch claims many entries as Claim would one by one (in one write
+	// where the store allows it), returning for each whether this call
+	// claimed it; a key repeated in entries is won at most once. It fails
+	// only on storage errors.
+	ClaimBatch(ctx context.Context, entries []Entry) ([]bool, error)
 	// Get returns the entry of k, or an error wrapping loupe.ErrNotFound.
 	Get(ctx context.Context, k Key) (Entry, error)
-	// MarkSent moves a claimed entry to sent with the provider's message id.
-	// Marking a sent entry again changes nothing. Returns an error wrapping
-	// loupe.ErrNotFound for an unclaimed key and loupe.ErrConflict for a
-	// skipped one.
+	// MarkSent moves a claimed entry to sent with the provider's message id,
+	// as Transition(state, found, StateSent) allows: marking a sent entry
+	// again changes nothing. Returns an error wrapping loupe.ErrNotFound for
+	// an unclaimed key and loupe.ErrConflict for a skipped one.
 	MarkSent(ctx context.Context, k Key, messageID string, at time.Time) error
-	// MarkSkipped moves a claimed entry to skipped with reason. Skipping a
-	// skipped entry changes nothing. Returns loupe.ErrNotFound for an unclaimed
-	// key and loupe.ErrConflict for a sent one.
+	// MarkSkipped moves a claimed entry to skipped with reason, as
+	// Transition(state, found, StateSkipped) allows: skipping a skipped entry
+	// changes nothing. Returns loupe.ErrNotFound for an unclaimed key and
+	// loupe.ErrConflict for a sent one.
 	MarkSkipped(ctx context.Context, k Key, reason string, at time.Time) error
+	// Lease marks the claimed entry k as being sent by one caller until
+	// `until`: a conditional write that succeeds only when Leasable (k is in
+	// state claimed and has no lease or a lease that expired at or before
+	// now). Returns true when this call won; false (nil error) when k is
+	// sent, skipped, or leased by someone else; an error wrapping
+	// loupe.ErrNotFound when k is not in the ledger.
+	Lease(ctx context.Context, k Key, now, until time.Time) (bool, error)
+	// Release clears the lease of k that this caller took with Lease(...,
+	// until) (after a failed send) so a retry can take it at once. It clears
+	// only a lease ending exactly at until (Releasable): a lease another
+	// sender took after this one ran out is left alone, so a slow sender
+	// cannot open the way to a third. Releasing an unknown key, an entry
+	// without that lease or one that is no longer claimed changes nothing and
+	// returns nil. Fails only on storage errors.
+	Release(ctx context.Context, k Key, until time.Time) error
 	// Pending returns the entries claimed but neither sent nor skipped, ordered
 	// by ClaimedAt then key: the sends a crash interrupted, or not yet made.
 	// Leased entries are included (with their LeaseUntil).
@@ -117,25 +142,58 @@ type Ledger interface {
 	Touches(ctx context.Context, storeID string, from, to Day) (map[string]int, error)
 }
 
-// Leaser is implemented by ledgers that support several concurrent senders.
-// It is an optional Ledger extension: Planner.Deliver takes a lease before it
-// sends when the ledger implements it, and otherwise relies on the state
-// check only (one sender at a time).
-type Leaser interface {
-	// Lease marks the claimed entry k as being sent by one caller until `until`:
-	// a conditional write that succeeds only when k is in state claimed and has
-	// no lease or a lease that expired at or before now. Returns true when this call won.
-	// Returns false (nil error) when k is sent, skipped, or leased by someone else;
-	// an error wrapping loupe.ErrNotFound when k is not in the ledger.
-	Lease(ctx context.Context, k Key, now, until time.Time) (bool, error)
-	// Release clears the lease of k that this caller took with Lease(...,
-	// until) (after a failed send) so a retry can take it at once. It clears
-	// only a lease ending exactly at until: a lease another sender took after
-	// this one ran out is left alone, so a slow sender cannot open the way to a
-	// third. Releasing an unknown key, an entry without that lease or one that
-	// is no longer claimed changes nothing and returns nil. Fails only on
-	// storage errors.
-	Release(ctx context.Context, k Key, until time.Time) error
+// ClaimEntry returns the entry Ledger.Claim records for e: skipped with
+// e.Reason when e.State is StateSkipped, otherwise claimed without a reason;
+// never a message id, sent time or lease; ClaimedAt in UTC. It never fails.
+func ClaimEntry(e Entry) Entry {
+	e.MessageID, e.SentAt, e.LeaseUntil = "", time.Time{}, time.Time{}
+	e.ClaimedAt = e.ClaimedAt.UTC()
+	if e.State != StateSkipped {
+		e.State, e.Reason = StateClaimed, ""
+	}
+	return e
+}
+
+// Transition is the rule of MarkSent and MarkSkipped: whether the entry of a
+// key, in state from (found is false when the key is not in the ledger), may
+// move to state to (StateSent or StateSkipped). It returns true when the
+// move is to be written (from is StateClaimed); false and nil when the entry
+// is in state to already (a repeat changes nothing); an error wrapping
+// loupe.ErrNotFound when the key is not in the ledger; and an error wrapping
+// loupe.ErrConflict, naming from, otherwise (a sent touchpoint is never
+// skipped, a skipped one never sent, and nothing moves back to claimed).
+func Transition(from string, found bool, to string) (bool, error) {
+	switch {
+	case !found:
+		return false, loupe.ErrNotFound
+	case to != StateSent && to != StateSkipped:
+		return false, fmt.Errorf("touchpoint %s cannot become %s: %w", from, to, loupe.ErrConflict)
+	case from == to:
+		return false, nil
+	case from == StateClaimed:
+		return true, nil
+	default:
+		return false, fmt.Errorf("touchpoint already %s: %w", from, loupe.ErrConflict)
+	}
+}
+
+// Leasable is the rule of Ledger.Lease: whether a sender may take the send
+// lease of e at now. It returns true when e is claimed and has no lease or
+// one that ended at or before now; false and nil when e is sent, skipped or
+// leased by another sender; and an error wrapping loupe.ErrNotFound when
+// found is false (the key is not in the ledger).
+func Leasable(e Entry, found bool, now time.Time) (bool, error) {
+	if !found {
+		return false, loupe.ErrNotFound
+	}
+	return e.State == StateClaimed && !e.LeaseUntil.After(now), nil
+}
+
+// Releasable is the rule of Ledger.Release: whether releasing the lease that
+// ends at until clears e's lease. It reports true only when found, e is
+// claimed and its lease ends exactly at until. It never fails.
+func Releasable(e Entry, found bool, until time.Time) bool {
+	return found && e.State == StateClaimed && e.LeaseUntil.Equal(until)
 }
 
 // Campaign is a Save-the-Date blast (POST /campaigns): mailed to every

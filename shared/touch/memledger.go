@@ -17,13 +17,10 @@ type MemLedger struct {
 	last    map[string]Day // customer -> latest planned day of a marketing entry
 }
 
-var (
-	_ Ledger       = (*MemLedger)(nil)
-	_ BatchClaimer = (*MemLedger)(nil)
-	_ Leaser       = (*MemLedger)(nil)
-)
+var _ Ledger = (*MemLedger)(nil)
 
-// Claim records e as claimed unless its key exists; see Ledger.
+// Claim records ClaimEntry(e) unless its key exists; see Ledger. It never
+// fails.
 func (l *MemLedger) Claim(ctx context.Context, e Entry) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -33,10 +30,7 @@ func (l *MemLedger) Claim(ctx context.Context, e Entry) (bool, error) {
 	if _, ok := l.entries[e.Key]; ok {
 		return false, nil
 	}
-	e.MessageID, e.SentAt, e.LeaseUntil = "", time.Time{}, time.Time{}
-	if e.State != StateSkipped {
-		e.State, e.Reason = StateClaimed, ""
-	}
+	e = ClaimEntry(e)
 	l.entries[e.Key] = e
 	if e.State == StateSkipped {
 		return true, nil
@@ -47,7 +41,7 @@ func (l *MemLedger) Claim(ctx context.Context, e Entry) (bool, error) {
 	return true, nil
 }
 
-// ClaimBatch claims each entry in turn; see BatchClaimer.
+// ClaimBatch claims each entry in turn; see Ledger. It never fails.
 func (l *MemLedger) ClaimBatch(ctx context.Context, entries []Entry) ([]bool, error) {
 	out := make([]bool, len(entries))
 	for i, e := range entries {
@@ -71,17 +65,16 @@ func (l *MemLedger) Get(ctx context.Context, k Key) (Entry, error) {
 	return e, nil
 }
 
-// MarkSent moves a claimed entry to sent; see Ledger.
+// MarkSent moves a claimed entry to sent as Transition allows; see Ledger.
+// Returns errors wrapping loupe.ErrNotFound (unclaimed) or loupe.ErrConflict
+// (skipped).
 func (l *MemLedger) MarkSent(ctx context.Context, k Key, messageID string, at time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e, ok := l.entries[k]
-	switch {
-	case !ok:
-		return fmt.Errorf("mark sent %s: %w", k, loupe.ErrNotFound)
-	case e.State == StateSkipped:
-		return fmt.Errorf("mark sent %s: %w", k, loupe.ErrConflict)
-	case e.State == StateSent:
+	if move, err := Transition(e.State, ok, StateSent); err != nil {
+		return fmt.Errorf("mark sent %s: %w", k, err)
+	} else if !move {
 		return nil
 	}
 	e.State, e.MessageID, e.SentAt, e.LeaseUntil = StateSent, messageID, at.UTC(), time.Time{}
@@ -89,17 +82,16 @@ func (l *MemLedger) MarkSent(ctx context.Context, k Key, messageID string, at ti
 	return nil
 }
 
-// MarkSkipped moves a claimed entry to skipped; see Ledger.
+// MarkSkipped moves a claimed entry to skipped as Transition allows; see
+// Ledger. Returns errors wrapping loupe.ErrNotFound (unclaimed) or
+// loupe.ErrConflict (sent).
 func (l *MemLedger) MarkSkipped(ctx context.Context, k Key, reason string, at time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e, ok := l.entries[k]
-	switch {
-	case !ok:
-		return fmt.Errorf("mark skipped %s: %w", k, loupe.ErrNotFound)
-	case e.State == StateSent:
-		return fmt.Errorf("mark skipped %s: %w", k, loupe.ErrConflict)
-	case e.State == StateSkipped:
+	if move, err := Transition(e.State, ok, StateSkipped); err != nil {
+		return fmt.Errorf("mark skipped %s: %w", k, err)
+	} else if !move {
 		return nil
 	}
 	e.State, e.Reason, e.LeaseUntil = StateSkipped, reason, time.Time{}
@@ -116,15 +108,15 @@ func (l *MemLedger) MarkSkipped(ctx context.Context, k Key, reason string, at ti
 	return nil
 }
 
-// Lease takes the send lease of a claimed entry until until; see Leaser.
+// Lease takes the send lease of a claimed entry until until when Leasable;
+// see Ledger. Returns an error wrapping loupe.ErrNotFound for an unknown key.
 func (l *MemLedger) Lease(ctx context.Context, k Key, now, until time.Time) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e, ok := l.entries[k]
-	switch {
-	case !ok:
-		return false, fmt.Errorf("lease %s: %w", k, loupe.ErrNotFound)
-	case e.State != StateClaimed, e.LeaseUntil.After(now):
+	if take, err := Leasable(e, ok, now); err != nil {
+		return false, fmt.Errorf("lease %s: %w", k, err)
+	} else if !take {
 		return false, nil
 	}
 	e.LeaseUntil = until.UTC()
@@ -132,11 +124,11 @@ func (l *MemLedger) Lease(ctx context.Context, k Key, now, until time.Time) (boo
 	return true, nil
 }
 
-// Release clears the lease of k; see Leaser. It never fails.
+// Release clears the lease of k when Releasable; see Ledger. It never fails.
 func (l *MemLedger) Release(ctx context.Context, k Key, until time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if e, ok := l.entries[k]; ok && e.State == StateClaimed && e.LeaseUntil.Equal(until.UTC()) {
+	if e, ok := l.entries[k]; Releasable(e, ok, until) {
 		e.LeaseUntil = time.Time{}
 		l.entries[k] = e
 	}

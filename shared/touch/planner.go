@@ -30,20 +30,13 @@ const DefaultRecoverAfter = 10 * time.Minute
 // DefaultLeaseFor is how long Deliver holds the send lease of one touchpoint.
 const DefaultLeaseFor = 5 * time.Minute
 
-// flushEvery bounds how many claims PlanDay holds before writing them (one
+// flushEvery bounds how many claims planning holds before writing them (one
 // ledger write each: fewer, larger writes are cheaper on bbolt).
 const flushEvery = 50_000
 
 // handEvery bounds how many claimed entries are handed on at once (to Enqueue
 // or Deliver).
 const handEvery = 5000
-
-// BatchClaimer is an optional Ledger extension: ClaimBatch claims many entries
-// in one write (one bbolt transaction), returning for each whether this call
-// claimed it, as Claim would one by one. PlanDay uses it when present.
-type BatchClaimer interface {
-	ClaimBatch(ctx context.Context, entries []Entry) ([]bool, error)
-}
 
 // BatchLookup is an optional Ledger extension the planner uses, when present,
 // to read the ledger for many clients at once instead of calling Get and
@@ -98,8 +91,8 @@ type Planner struct {
 	// RecoverAfter: Recover resends claimed-unsent entries at least this old;
 	// 0 means DefaultRecoverAfter, negative means every pending entry.
 	RecoverAfter time.Duration
-	// LeaseFor is the length of the send lease Deliver takes on ledgers that
-	// are Leasers; 0 means DefaultLeaseFor. It must be longer than one send.
+	// LeaseFor is the length of the send lease Deliver takes before each
+	// send; 0 means DefaultLeaseFor. It must be longer than one send.
 	LeaseFor time.Duration
 	Now      loupe.Clock  // required
 	Log      *slog.Logger // nil: slog.Default()
@@ -211,46 +204,16 @@ func (dp *dayPlan) grow() {
 	}
 }
 
-// PlanDay plans store's touchpoints for its local day and returns the entries
-// it claimed (state claimed, ClaimedAt set), without rendering any mail:
-// Deliver renders and sends them. It reads birthdays and anniversaries due
-// that day (from the month-day indexes, filtered to the store's home
-// clients), then, only on days a holiday or campaign window is open, streams
-// the store's clients for those windows (ScanCustomers must call fn outside
-// any read transaction: PlanDay writes claims from it). Every planned mail is
-// claimed in the ledger before it is returned; ineligible and finally
-// fatigue-capped touchpoints are recorded as skipped. Order: birthday
-// clients, anniversary clients (each by customer id), then deferrable mails
-// by customer id. Returns the entries claimed so far and the first read or
-// ledger error (what was claimed stays claimed: Recover or Requeue delivers
-// it).
-func (p *Planner) PlanDay(ctx context.Context, store loupe.Store, day Day) ([]Entry, error) {
-	var out []Entry
-	_, err := p.planDay(ctx, store, day, func(es []Entry) error {
-		out = append(out, es...)
-		return nil
-	})
-	return out, err
-}
-
-// planDay plans one store as PlanDay does, handing each written batch of won
-// claims to won (at most handEvery at a time). It returns Planned and
-// Deferred.
-func (p *Planner) planDay(ctx context.Context, store loupe.Store, day Day, won func([]Entry) error) (Result, error) {
-	dp := newDayPlan(won)
-	campaigns, err := p.listCampaigns(ctx)
-	if err != nil {
-		return Result{}, fmt.Errorf("plan %s %s: %w", store.StoreID, day, err)
-	}
-	sp, err := p.openStore(ctx, dp, store, day, campaigns)
-	if err == nil && len(sp.windows) > 0 {
-		err = p.scanStore(ctx, dp, sp)
-	}
-	return Result{Planned: dp.planned, Deferred: dp.deferred}, err
-}
-
-// planStores plans every store's day (dayOf) in one run: each store's
-// personal occasions, then the clients of every open window. When most stores
+// planStores plans every store's day (dayOf) in one run, without rendering
+// any mail (Deliver renders and sends): each store's birthdays and
+// anniversaries due that day (from the month-day indexes, filtered to the
+// store's home clients), then, only on days a holiday or campaign window is
+// open, the clients of every open window (ScanCustomers must call fn outside
+// any read transaction: planning writes claims from it). Every planned mail
+// is claimed in the ledger (state claimed, ClaimedAt set) before won gets it;
+// ineligible and finally fatigue-capped touchpoints are recorded as skipped.
+// Order within a store: birthday clients, anniversary clients (each by
+// customer id), then deferrable mails by customer id. When most stores
 // have a window open (a chain-wide holiday or blast) it reads the whole
 // customer table once in customer order, which also writes the claims in key
 // order, instead of one scan per store. A store that fails does not stop the
@@ -620,8 +583,8 @@ func (p *Planner) claim(dp *dayPlan, e Entry) {
 	dp.queue = append(dp.queue, e)
 }
 
-// flush claims the queued entries (in one batch when the ledger is a
-// BatchClaimer) and hands the claims this run won to dp.won.
+// flush claims the queued entries in one ClaimBatch and hands the claims this
+// run won to dp.won.
 func (p *Planner) flush(ctx context.Context, dp *dayPlan) error {
 	if len(dp.queue) == 0 {
 		return nil
@@ -630,21 +593,9 @@ func (p *Planner) flush(ctx context.Context, dp *dayPlan) error {
 	for i := range dp.queue {
 		dp.queue[i].ClaimedAt = now
 	}
-	var won []bool
-	if bc, ok := p.Ledger.(BatchClaimer); ok {
-		var err error
-		if won, err = bc.ClaimBatch(ctx, dp.queue); err != nil {
-			return fmt.Errorf("plan %s: %w", dp.label, err)
-		}
-	} else {
-		won = make([]bool, len(dp.queue))
-		for i, e := range dp.queue {
-			ok, err := p.Ledger.Claim(ctx, e)
-			if err != nil {
-				return fmt.Errorf("plan %s: %w", dp.label, err)
-			}
-			won[i] = ok
-		}
+	won, err := p.Ledger.ClaimBatch(ctx, dp.queue)
+	if err != nil {
+		return fmt.Errorf("plan %s: %w", dp.label, err)
 	}
 	skipped := 0
 	claimed := make([]Entry, 0, len(dp.queue))

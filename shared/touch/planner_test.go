@@ -34,7 +34,26 @@ func deliver(t *testing.T, p *touch.Planner, entries []touch.Entry) []mail.Messa
 	return fake.Sent()
 }
 
-func TestPlanDay(t *testing.T) {
+// planStore plans store alone on day through PlanStores and returns the
+// entries it claimed, in the order it enqueued them.
+func planStore(ctx context.Context, p *touch.Planner, store loupe.Store, day touch.Day) ([]touch.Entry, error) {
+	q := &memQueue{}
+	_, err := p.PlanStores(ctx, q, func(s loupe.Store) (touch.Day, bool, error) {
+		return day, s.StoreID == store.StoreID, nil
+	})
+	return q.entries, err
+}
+
+// today is the due function of a run at now: every store, on its own local
+// day of now.
+func today(now time.Time) func(loupe.Store) (touch.Day, bool, error) {
+	return func(s loupe.Store) (touch.Day, bool, error) {
+		d, err := touch.StoreDay(s, now)
+		return d, err == nil, err
+	}
+}
+
+func TestPlanStore(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name      string
@@ -68,7 +87,7 @@ func TestPlanDay(t *testing.T) {
 				db.put(c)
 			}
 			p := newPlanner(db, &touch.MemLedger{}, nil)
-			sends, err := p.PlanDay(ctx, db.stores[tt.store], day(tt.day))
+			sends, err := planStore(ctx, p, db.stores[tt.store], day(tt.day))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,13 +108,13 @@ func TestPlanDay(t *testing.T) {
 	}
 }
 
-func TestPlanDayReadsOnlyDueClientsOnQuietDays(t *testing.T) {
+func TestPlanStoreReadsOnlyDueClientsOnQuietDays(t *testing.T) {
 	db := chainDB()
 	for i := range 100 {
 		db.put(customer(fmt.Sprintf("c%03d", i), "nyc", loupe.Date{Year: 1980, Month: time.Month(1 + i%12), Day: 1 + i%28}, loupe.Date{}))
 	}
 	p := newPlanner(db, &touch.MemLedger{}, nil)
-	if _, err := p.PlanDay(context.Background(), db.stores["nyc"], day("2026-07-01")); err != nil {
+	if _, err := planStore(context.Background(), p, db.stores["nyc"], day("2026-07-01")); err != nil {
 		t.Fatal(err)
 	}
 	if db.scans != 0 {
@@ -106,7 +125,7 @@ func TestPlanDayReadsOnlyDueClientsOnQuietDays(t *testing.T) {
 	}
 }
 
-func TestPlanDaySkipReasons(t *testing.T) {
+func TestPlanStoreSkipReasons(t *testing.T) {
 	ctx := context.Background()
 	bday := date("1980-06-15")
 	mk := func(id, store string, edit func(*loupe.Customer)) loupe.Customer {
@@ -135,7 +154,7 @@ func TestPlanDaySkipReasons(t *testing.T) {
 			db.put(tt.c)
 			ledger := &touch.MemLedger{}
 			p := newPlanner(db, ledger, nil)
-			sends, err := p.PlanDay(ctx, db.stores[tt.c.HomeStoreID], day("2026-06-08"))
+			sends, err := planStore(ctx, p, db.stores[tt.c.HomeStoreID], day("2026-06-08"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +187,7 @@ func TestFatigue(t *testing.T) {
 	p := newPlanner(db, ledger, nil)
 	got := map[string][]string{}
 	for d := day("2026-11-20"); !day("2026-12-31").Before(d); d = d.AddDays(1) {
-		sends, err := p.PlanDay(ctx, db.stores["nyc"], d)
+		sends, err := planStore(ctx, p, db.stores["nyc"], d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +217,7 @@ func TestFatigueWindowClosed(t *testing.T) {
 	ledger := &touch.MemLedger{}
 	p := newPlanner(db, ledger, nil)
 	for d := day("2026-01-25"); !day("2026-02-15").Before(d); d = d.AddDays(1) {
-		sends, err := p.PlanDay(ctx, db.stores["nyc"], d)
+		sends, err := planStore(ctx, p, db.stores["nyc"], d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +253,7 @@ func TestCampaign(t *testing.T) {
 		{"nyc", "2026-09-21", nil},
 		{"lon", "2026-09-20", nil},
 	} {
-		sends, err := p.PlanDay(ctx, db.stores[tt.store], day(tt.day))
+		sends, err := planStore(ctx, p, db.stores[tt.store], day(tt.day))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,7 +302,7 @@ func TestMailContent(t *testing.T) {
 	c.FirstName = `<script>alert("x")</script>`
 	db.put(c)
 	p := newPlanner(db, &touch.MemLedger{}, nil)
-	sends, err := p.PlanDay(ctx, db.stores["nyc"], day("2026-06-08"))
+	sends, err := planStore(ctx, p, db.stores["nyc"], day("2026-06-08"))
 	if err != nil || len(sends) != 1 {
 		t.Fatalf("sends %d, %v", len(sends), err)
 	}

@@ -40,9 +40,8 @@ func (p *Planner) leaseFor() time.Duration {
 // Deliver renders and sends claimed entries, each at most once however many
 // senders deliver the same entries. For each entry, in order: an entry that
 // is not claimed in the ledger (sent, skipped or unknown) is left alone and
-// counted Duplicate; on a ledger that is a Leaser it takes the send lease
-// (LeaseFor long) and leaves the entry alone (Duplicate) when another sender
-// holds it. Then it reads the current client, store and associate (stores,
+// counted Duplicate; it takes the send lease (LeaseFor long) and leaves the
+// entry alone (Duplicate) when another sender holds it. Then it reads the current client, store and associate (stores,
 // associates and campaigns once per call), checks eligibility again with
 // Reason (an unsubscribe takes effect before the next send; an erased client
 // is skipped with SkipNoEmail), renders the mail, sends it with the entry's
@@ -55,12 +54,11 @@ func (p *Planner) leaseFor() time.Duration {
 func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Sender) (Result, error) {
 	var res Result
 	rc := newRenderCache()
-	leaser, _ := p.Ledger.(Leaser)
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("deliver %s: %w", e.Key, err)
 		}
-		ok, until, err := p.take(ctx, leaser, e.Key)
+		ok, until, err := p.take(ctx, e.Key)
 		if err != nil {
 			return res, fmt.Errorf("deliver %s: %w", e.Key, err)
 		}
@@ -71,9 +69,9 @@ func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Send
 		outcome, err := p.deliverOne(ctx, rc, e, sender)
 		switch {
 		case err != nil:
-			if leaser != nil && outcome != outcomeSent {
+			if outcome != outcomeSent {
 				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-				if rerr := leaser.Release(rctx, e.Key, until); rerr != nil {
+				if rerr := p.Ledger.Release(rctx, e.Key, until); rerr != nil {
 					p.log().Warn("release touchpoint lease", "key", e.Key.String(), "err", rerr)
 				}
 				cancel()
@@ -88,26 +86,16 @@ func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Send
 	return res, nil
 }
 
-// take reports whether this call may send k: it is claimed and, on a Leaser,
-// this call won its lease.
-func (p *Planner) take(ctx context.Context, leaser Leaser, k Key) (bool, time.Time, error) {
-	if leaser != nil {
-		now := p.Now()
-		until := now.Add(p.leaseFor())
-		ok, err := leaser.Lease(ctx, k, now, until)
-		if errors.Is(err, loupe.ErrNotFound) {
-			return false, time.Time{}, nil
-		}
-		return ok, until, err
-	}
-	cur, err := p.Ledger.Get(ctx, k)
+// take reports whether this call may send k: it is claimed and this call won
+// its lease, which ends at the time returned. An unknown key is (false, nil).
+func (p *Planner) take(ctx context.Context, k Key) (bool, time.Time, error) {
+	now := p.Now()
+	until := now.Add(p.leaseFor())
+	ok, err := p.Ledger.Lease(ctx, k, now, until)
 	if errors.Is(err, loupe.ErrNotFound) {
 		return false, time.Time{}, nil
 	}
-	if err != nil {
-		return false, time.Time{}, err
-	}
-	return cur.State == StateClaimed, time.Time{}, nil
+	return ok, until, err
 }
 
 type outcome int
@@ -237,28 +225,18 @@ type Queue interface {
 	Enqueue(ctx context.Context, entries []Entry) error
 }
 
-// PlanToday is the planning half of the scheduled job in AWS: for each store,
-// its own local today of Now, it plans as PlanDay does and hands the claimed
-// entries to q as each batch of claims is written (Enqueue gets at most 5,000
-// entries a call, of any stores). A store whose planning fails does not stop
-// the others, and planning goes on when Enqueue fails: the errors are joined,
-// and what was claimed but not enqueued is enqueued by a later Requeue.
-// Returns Planned and Deferred.
-func (p *Planner) PlanToday(ctx context.Context, q Queue) (Result, error) {
-	now := p.Now()
-	return p.PlanStores(ctx, q, func(s loupe.Store) (Day, bool, error) {
-		d, err := StoreDay(s, now)
-		return d, err == nil, err
-	})
-}
-
-// PlanStores is PlanToday for the stores due says are due, each on the day
-// due returns: the hourly schedule plans only the stores whose local hour has
-// come (functions/touchpoints), a manual run every store on one day. Stores
-// share one month-day cache, so a birthday index key is read once per run.
-// An error from due (a store whose time zone does not load) is joined with
-// the others and that store is skipped. Returns Planned and Deferred, and the
-// joined errors as PlanToday does.
+// PlanStores is the planning half of the scheduled job in AWS: it plans the
+// stores due says are due, each on the store-local day due returns (the
+// hourly schedule plans only the stores whose local hour has come,
+// functions/touchpoints; a manual run every store on one day), and hands the
+// claimed entries to q as each batch of claims is written (Enqueue gets at
+// most 5,000 entries a call, of any stores). Stores share one month-day
+// cache, so a birthday index key is read once per run. A store whose
+// planning fails, or whose due fails (a time zone that does not load; that
+// store is skipped), does not stop the others, and planning goes on when
+// Enqueue fails: the errors are joined, and what was claimed but not
+// enqueued stays claimed for a later Requeue. Returns Planned and Deferred,
+// and the joined errors.
 func (p *Planner) PlanStores(ctx context.Context, q Queue, due func(loupe.Store) (Day, bool, error)) (Result, error) {
 	all, err := p.DB.ListStores(ctx)
 	if err != nil {
@@ -356,8 +334,8 @@ func (p *Planner) occasionDate(ctx context.Context, rc *renderCache, occasion st
 }
 
 // RunDay runs the daily job for store-local day on every store in process,
-// as `loupe tick --date` does: Recover, then for each store PlanDay and
-// Deliver. A store whose planning or delivery fails does not stop the others;
+// as `loupe tick --date` does: Recover, then plan every store as PlanStores
+// does and Deliver. A store whose planning or delivery fails does not stop the others;
 // the errors are joined. Running a day twice sends nothing twice.
 func (p *Planner) RunDay(ctx context.Context, day Day, sender mail.Sender) (Result, error) {
 	return p.run(ctx, sender, func(loupe.Store) (Day, error) { return day, nil })
@@ -365,7 +343,7 @@ func (p *Planner) RunDay(ctx context.Context, day Day, sender mail.Sender) (Resu
 
 // RunToday is the scheduled job in process (loupe serve): Recover, then each
 // store's own local day of Now (stores in zones where the day differs get
-// their own day), PlanDay and Deliver. Errors as RunDay; a store with an
+// their own day), planning as PlanStores does and Deliver. Errors as RunDay; a store with an
 // unknown time zone is reported and skipped.
 func (p *Planner) RunToday(ctx context.Context, sender mail.Sender) (Result, error) {
 	return p.run(ctx, sender, func(s loupe.Store) (Day, error) { return StoreDay(s, p.Now()) })

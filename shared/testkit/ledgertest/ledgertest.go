@@ -1,11 +1,17 @@
 // Package ledgertest is the contract test suite of touch.Ledger and
-// touch.Campaigns, run against every adapter (touch.MemLedger, embedded.Ledger).
+// touch.Campaigns, run against every adapter (touch.MemLedger, embedded.Ledger,
+// dynamo.Ledger). Its "transition rule" and "lease rule" cases hold every
+// adapter's state changes to touch.Transition, touch.Leasable and
+// touch.Releasable, the one statement of those rules (dynamo cannot call them
+// inside its conditional writes).
 package ledgertest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -75,15 +81,11 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 
 	t.Run("claim batch", func(t *testing.T) {
 		l := newLedger(t)
-		bc, ok := l.(touch.BatchClaimer)
-		if !ok {
-			t.Skip("not a BatchClaimer")
-		}
 		a, b := entry("c1", touch.Birthday, "s1", "2026-05-01"), entry("c2", touch.Birthday, "s1", "2026-05-01")
 		if _, err := l.Claim(ctx, b); err != nil {
 			t.Fatal(err)
 		}
-		got, err := bc.ClaimBatch(ctx, []touch.Entry{a, b, a})
+		got, err := l.ClaimBatch(ctx, []touch.Entry{a, b, a})
 		if want := []bool{true, false, false}; err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("claim batch = %v, %v; want %v", got, err, want)
 		}
@@ -234,10 +236,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 
 	t.Run("lease", func(t *testing.T) {
 		l := newLedger(t)
-		ls, ok := l.(touch.Leaser)
-		if !ok {
-			t.Skip("not a Leaser")
-		}
+		ls := l
 		e := entry("c1", touch.Birthday, "s1", "2026-05-01")
 		if _, err := l.Claim(ctx, e); err != nil {
 			t.Fatal(err)
@@ -293,10 +292,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 
 	t.Run("lease states", func(t *testing.T) {
 		l := newLedger(t)
-		ls, ok := l.(touch.Leaser)
-		if !ok {
-			t.Skip("not a Leaser")
-		}
+		ls := l
 		sent, skipped := entry("c1", touch.Christmas, "s1", "2026-12-01"), entry("c2", touch.Christmas, "s1", "2026-12-01")
 		planSkipped := entry("c3", touch.Christmas, "s1", "2026-12-01")
 		planSkipped.State, planSkipped.Reason = touch.StateSkipped, touch.SkipNoEmail
@@ -332,6 +328,103 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 		got, err := l.Get(ctx, sent.Key)
 		if err != nil || got.State != touch.StateSent || got.MessageID != "m1" {
 			t.Errorf("sent entry after lease attempts = %+v, %v", got, err)
+		}
+	})
+
+	t.Run("transition rule", func(t *testing.T) {
+		l := newLedger(t)
+		states := []string{"", touch.StateClaimed, touch.StateSent, touch.StateSkipped} // "": not in the ledger
+		for _, from := range states {
+			for _, to := range []string{touch.StateSent, touch.StateSkipped} {
+				name := "from " + cmp.Or(from, "absent") + " to " + to
+				e := entry(cmp.Or(from, "absent")+"-"+to, touch.Christmas, "s1", "2026-12-01")
+				setState(t, ctx, l, e, from, t0)
+				before, _ := l.Get(ctx, e.Key)
+				wantMove, wantErr := touch.Transition(from, from != "", to)
+				var err error
+				if to == touch.StateSent {
+					err = l.MarkSent(ctx, e.Key, "again", t0.Add(time.Hour))
+				} else {
+					err = l.MarkSkipped(ctx, e.Key, touch.SkipRejected, t0.Add(time.Hour))
+				}
+				sameErr(t, name, err, wantErr)
+				if from == "" {
+					continue
+				}
+				got, gerr := l.Get(ctx, e.Key)
+				want := before
+				if wantMove {
+					want.State, want.LeaseUntil = to, time.Time{}
+					if to == touch.StateSent {
+						want.MessageID, want.SentAt = "again", t0.Add(time.Hour)
+					} else {
+						want.Reason = touch.SkipRejected
+					}
+				}
+				if gerr != nil || !sameEntry(got, want) {
+					t.Errorf("%s: entry = %+v, %v; want %+v", name, got, gerr, want)
+				}
+			}
+		}
+	})
+
+	t.Run("lease rule", func(t *testing.T) {
+		l := newLedger(t)
+		now := t0.Add(time.Hour)
+		until := now.Add(5 * time.Minute)
+		cases := []struct {
+			name   string
+			state  string        // "": not in the ledger
+			leased bool          // a lease was taken earlier...
+			lease  time.Duration // ...ending at now+lease
+		}{
+			{"absent", "", false, 0},
+			{"claimed", touch.StateClaimed, false, 0},
+			{"claimed, lease ended", touch.StateClaimed, true, -time.Minute},
+			{"claimed, lease ends now", touch.StateClaimed, true, 0},
+			{"claimed, live lease", touch.StateClaimed, true, time.Minute},
+			{"claimed, lease ending at until", touch.StateClaimed, true, 5 * time.Minute},
+			{"sent", touch.StateSent, false, 0},
+			{"skipped", touch.StateSkipped, false, 0},
+		}
+		for i, c := range cases {
+			for _, op := range []string{"lease", "release"} {
+				name := op + " " + c.name
+				e := entry(fmt.Sprintf("%s-%d", op, i), touch.Birthday, "s1", "2026-05-01")
+				setState(t, ctx, l, e, c.state, t0)
+				if c.leased {
+					if ok, err := l.Lease(ctx, e.Key, t0, now.Add(c.lease)); !ok || err != nil {
+						t.Fatalf("%s: set up lease = %v, %v", name, ok, err)
+					}
+				}
+				before, gerr := l.Get(ctx, e.Key)
+				found := gerr == nil
+				want := before
+				if op == "lease" {
+					wantOK, wantErr := touch.Leasable(before, found, now)
+					ok, err := l.Lease(ctx, e.Key, now, until)
+					sameErr(t, name, err, wantErr)
+					if ok != wantOK {
+						t.Errorf("%s: won = %v, want %v (touch.Leasable)", name, ok, wantOK)
+					}
+					if wantOK {
+						want.LeaseUntil = until
+					}
+				} else {
+					if err := l.Release(ctx, e.Key, until); err != nil {
+						t.Errorf("%s: got error %v, want nil", name, err)
+					}
+					if touch.Releasable(before, found, until) {
+						want.LeaseUntil = time.Time{}
+					}
+				}
+				if !found {
+					continue
+				}
+				if got, err := l.Get(ctx, e.Key); err != nil || !sameEntry(got, want) {
+					t.Errorf("%s: entry = %+v, %v; want %+v", name, got, err, want)
+				}
+			}
 		}
 	})
 
@@ -441,4 +534,49 @@ func RunCampaigns(t *testing.T, newCampaigns func(t *testing.T) touch.Campaigns)
 	if err != nil || len(list) != 2 || list[0].CampaignID != "art" || list[1].CampaignID != "gala" {
 		t.Errorf("list = %+v, %v", list, err)
 	}
+}
+
+// setState puts e in the ledger in state ("" leaves it out): claimed, then
+// sent or skipped.
+func setState(t *testing.T, ctx context.Context, l touch.Ledger, e touch.Entry, state string, at time.Time) {
+	t.Helper()
+	if state == "" {
+		return
+	}
+	if _, err := l.Claim(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	switch state {
+	case touch.StateSent:
+		err = l.MarkSent(ctx, e.Key, "m1", at)
+	case touch.StateSkipped:
+		err = l.MarkSkipped(ctx, e.Key, touch.SkipNoConsent, at)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sameErr fails t unless err and want are both nil, or both wrap the same
+// one of loupe.ErrNotFound and loupe.ErrConflict.
+func sameErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	for _, target := range []error{loupe.ErrNotFound, loupe.ErrConflict} {
+		if errors.Is(err, target) != errors.Is(want, target) {
+			t.Errorf("%s: got error %v, want %v", what, err, want)
+			return
+		}
+	}
+	if (err == nil) != (want == nil) {
+		t.Errorf("%s: got error %v, want %v", what, err, want)
+	}
+}
+
+// sameEntry reports whether a and b are equal entries, times compared as
+// instants.
+func sameEntry(a, b touch.Entry) bool {
+	return a.Key == b.Key && a.StoreID == b.StoreID && a.Planned == b.Planned && a.State == b.State &&
+		a.MessageID == b.MessageID && a.Reason == b.Reason && a.ClaimedAt.Equal(b.ClaimedAt) &&
+		a.SentAt.Equal(b.SentAt) && a.LeaseUntil.Equal(b.LeaseUntil)
 }
