@@ -197,8 +197,3 @@ func putJSON(b *bolt.Bucket, id string, v any) error {
 	}
 	return b.Put([]byte(id), raw)
 }
-
-// notFound returns an error wrapping loupe.ErrNotFound naming what is missing.
-func notFound(what, id string) error {
-	return fmt.Errorf("%s %s: %w", what, id, loupe.ErrNotFound)
-}
