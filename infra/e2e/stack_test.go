@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -20,6 +19,7 @@ import (
 	"github.com/loupehq/loupe/infra/e2e/lambdahost"
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/testkit/dynalite"
+	"github.com/loupehq/loupe/shared/testkit/nodeproc"
 	"github.com/loupehq/loupe/shared/testkit/sestest"
 )
 
@@ -55,28 +55,10 @@ func TestMain(m *testing.M) {
 }
 
 // toolsOrSkip skips tb when node_modules' stand-ins cannot run (fails under
-// CI=true), like shared/dynalite does.
+// CI=true), as the dynalite and sestest packages do.
 func toolsOrSkip(tb testing.TB) {
 	tb.Helper()
-	reason := ""
-	if _, err := exec.LookPath("node"); err != nil {
-		reason = "node is not on PATH"
-	} else if root, err := lambdahost.RepoRoot(); err != nil {
-		reason = err.Error()
-	} else {
-		for _, b := range []string{"dynalite", "aws-ses-v2-local"} {
-			if _, err := os.Stat(filepath.Join(root, "node_modules", ".bin", b)); err != nil {
-				reason = "node_modules/.bin/" + b + " is missing (run npm ci)"
-			}
-		}
-	}
-	if reason == "" {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("e2e: %s", reason)
-	}
-	tb.Skipf("e2e: %s", reason)
+	nodeproc.Require(tb, "dynalite", "aws-ses-v2-local")
 }
 
 // binaries builds every function of the template whose folder exists, for
@@ -84,7 +66,7 @@ func toolsOrSkip(tb testing.TB) {
 func binaries(tb testing.TB) (*lambdahost.Template, map[string]string) {
 	tb.Helper()
 	built.once.Do(func() {
-		built.root, built.err = lambdahost.RepoRoot()
+		built.root, built.err = nodeproc.RepoRoot()
 		if built.err != nil {
 			return
 		}

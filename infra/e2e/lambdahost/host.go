@@ -28,6 +28,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/loupehq/loupe/shared/testkit/nodeproc"
 )
 
 // Runtime API paths (version 2018-06-01).
@@ -140,7 +142,7 @@ func Start(cfg Config) (*Host, error) {
 	cmd.Dir = cfg.Dir
 	cmd.Env = h.environ()
 	cmd.Stdout, cmd.Stderr = &h.out, &h.out
-	setProcAttr(cmd)
+	nodeproc.DieWithTest(cmd)
 	h.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		h.srv.Close()

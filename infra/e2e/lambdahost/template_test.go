@@ -3,10 +3,12 @@ package lambdahost
 import (
 	"strings"
 	"testing"
+
+	"github.com/loupehq/loupe/shared/testkit/nodeproc"
 )
 
 func TestLoadTemplateResolvesEveryFunction(t *testing.T) {
-	root, err := RepoRoot()
+	root, err := nodeproc.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,21 +12,15 @@ package sestest
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/loupehq/loupe/shared/testkit/nodeproc"
 )
 
 // Account is the GetAccount answer Start configures (AWS_SES_ACCOUNT): a
@@ -47,54 +41,13 @@ const MaxSendRate = 14.0
 // server does not come up within 20 s.
 func Start(tb testing.TB) string {
 	tb.Helper()
-	root, err := repoRoot()
-	if err != nil {
-		tb.Fatalf("sestest: %v", err)
-	}
-	bin := filepath.Join(root, "node_modules", ".bin", "aws-ses-v2-local")
-	if _, err := exec.LookPath("node"); err != nil {
-		unavailable(tb, "node is not on PATH")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		unavailable(tb, bin+" is missing (run npm ci)")
-	}
-	port, err := freePort()
-	if err != nil {
-		tb.Fatalf("sestest: free port: %v", err)
-	}
-	cmd := exec.Command(bin, "--host", "127.0.0.1", "--port", strconv.Itoa(port))
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "AWS_SES_ACCOUNT="+Account)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("sestest: start %s: %v", bin, err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	tb.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-	})
-	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(endpoint + "/health-check")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return endpoint
-			}
-		}
-		select {
-		case <-done:
-			tb.Fatalf("sestest: aws-ses-v2-local exited: %s", out.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("sestest: aws-ses-v2-local not ready after 20 s: %s", out.String())
-		}
-	}
+	return nodeproc.Start(tb, nodeproc.Spec{
+		Bin:       "aws-ses-v2-local",
+		Args:      func(port int) []string { return []string{"--host", "127.0.0.1", "--port", strconv.Itoa(port)} },
+		Env:       []string{"AWS_SES_ACCOUNT=" + Account},
+		ReadyPath: "/health-check",
+		ReadyOK:   true,
+	}).Endpoint
 }
 
 // Client returns an SES v2 client for endpoint, configured the standard way:
@@ -175,43 +128,4 @@ func Clear(tb testing.TB, endpoint string) {
 	if resp.StatusCode != http.StatusOK {
 		tb.Fatalf("sestest: clear store: status %d", resp.StatusCode)
 	}
-}
-
-func unavailable(tb testing.TB, why string) {
-	tb.Helper()
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("sestest: aws-ses-v2-local unavailable: %s", why)
-	}
-	tb.Skipf("sestest: aws-ses-v2-local unavailable, skipping: %s", why)
-}
-
-// repoRoot walks up from the working directory to the directory holding go.mod.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, fmt.Errorf("unexpected listener address %v", l.Addr())
-	}
-	return addr.Port, nil
 }
