@@ -20,6 +20,7 @@ import (
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/testkit/dynalite"
 	"github.com/loupehq/loupe/shared/testkit/nodeproc"
+	"github.com/loupehq/loupe/shared/testkit/repo"
 	"github.com/loupehq/loupe/shared/testkit/sestest"
 )
 
@@ -66,7 +67,7 @@ func toolsOrSkip(tb testing.TB) {
 func binaries(tb testing.TB) (*lambdahost.Template, map[string]string) {
 	tb.Helper()
 	built.once.Do(func() {
-		built.root, built.err = nodeproc.RepoRoot()
+		built.root, built.err = repo.Root()
 		if built.err != nil {
 			return
 		}

@@ -46,9 +46,9 @@ func notFromTemplate(name string) bool {
 
 func TestEnvironmentVariables(t *testing.T) {
 	tpl := loadTemplate(t)
-	for _, id := range tpl.functions() {
+	for _, id := range tpl.Functions() {
 		t.Run(id, func(t *testing.T) {
-			env := tpl.envVars(id)
+			env := tpl.EnvVars(id)
 			if got := refTarget(env["TABLE_NAME"]); got != "Table" {
 				t.Errorf("TABLE_NAME = !Ref %q, want !Ref Table", got)
 			}
@@ -75,9 +75,9 @@ var dynamicSecretRef = regexp.MustCompile(`^\{\{resolve:secretsmanager:\$\{([A-Z
 
 func TestSecretsAreDynamicReferences(t *testing.T) {
 	tpl := loadTemplate(t)
-	params := get(tpl.root, "Parameters")
-	for _, id := range tpl.functions() {
-		env := tpl.envVars(id)
+	params := get(tpl.Root, "Parameters")
+	for _, id := range tpl.Functions() {
+		env := tpl.EnvVars(id)
 		for name := range secretEnv {
 			v, ok := env[name]
 			if !ok {
@@ -118,13 +118,13 @@ func TestCodeReadsOnlyTemplateEnv(t *testing.T) {
 	root := repoRoot(t)
 	module := modulePath(t, root)
 	mk := makefileFunctions(t)
-	for _, id := range tpl.functions() {
+	for _, id := range tpl.Functions() {
 		dir := filepath.Join(root, "functions", functionDir(id, mk))
 		if !fileExists(filepath.Join(dir, "main.go")) {
 			continue
 		}
 		t.Run(id, func(t *testing.T) {
-			env := tpl.envVars(id)
+			env := tpl.EnvVars(id)
 			reads := scanEnvReads(t, root, module, dir)
 			for _, r := range reads {
 				if notFromTemplate(r.name) {

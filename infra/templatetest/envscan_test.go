@@ -28,16 +28,3 @@ func TestScanEnvReads(t *testing.T) {
 		t.Errorf("notFromTemplate: AWS_REGION is the runtime's, SENDER_MAX_RATE is the template's")
 	}
 }
-
-func TestConventionalDir(t *testing.T) {
-	tests := []struct{ id, want string }{
-		{"PosWebhookFunction", "pos-webhook"},
-		{"SesFeedbackFunction", "ses-feedback"},
-		{"SenderFunction", "sender"},
-	}
-	for _, tt := range tests {
-		if got := conventionalDir(tt.id); got != tt.want {
-			t.Errorf("conventionalDir(%q) = %q, want %q", tt.id, got, tt.want)
-		}
-	}
-}

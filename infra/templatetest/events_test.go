@@ -38,13 +38,13 @@ func sameJSON(a, b string) bool {
 func TestStreamEventSources(t *testing.T) {
 	tpl := loadTemplate(t)
 	seen := map[string]bool{}
-	for _, ev := range tpl.events() {
-		if ev.typ != "DynamoDB" {
+	for _, ev := range tpl.Events() {
+		if ev.Type != "DynamoDB" {
 			continue
 		}
-		seen[ev.function] = true
-		t.Run(ev.function+"/"+ev.name, func(t *testing.T) {
-			p := ev.props
+		seen[ev.Function] = true
+		t.Run(ev.Function+"/"+ev.Name, func(t *testing.T) {
+			p := ev.Props
 			if got := getAttTarget(get(p, "Stream")); got != "Table.StreamArn" {
 				t.Errorf("Stream = %q, want !GetAtt Table.StreamArn", got)
 			}
@@ -59,7 +59,7 @@ func TestStreamEventSources(t *testing.T) {
 						t.Errorf("FilterCriteria pattern %q is not JSON: %v", pat, err)
 					}
 				}
-				if want, ok := wantStreamFilters[ev.function]; ok {
+				if want, ok := wantStreamFilters[ev.Function]; ok {
 					if len(filters.Content) != 1 || !sameJSON(str(get(filters.Content[0], "Pattern")), want) {
 						t.Errorf("FilterCriteria: want exactly the pattern %s from notes/keys.md", want)
 					}
@@ -81,7 +81,7 @@ func TestStreamEventSources(t *testing.T) {
 			dest := get(p, "DestinationConfig", "OnFailure", "Destination")
 			if dest == nil {
 				t.Errorf("DestinationConfig.OnFailure.Destination: want an SQS queue")
-			} else if q := strings.TrimSuffix(getAttTarget(dest), ".Arn"); typeOf(tpl.resources[q]) != "AWS::SQS::Queue" {
+			} else if q := strings.TrimSuffix(getAttTarget(dest), ".Arn"); typeOf(tpl.Resources[q]) != "AWS::SQS::Queue" {
 				t.Errorf("DestinationConfig.OnFailure.Destination = %q, want !GetAtt <SQS queue>.Arn", getAttTarget(dest))
 			}
 			if got := str(get(p, "DestinationConfig", "OnFailure", "Type")); got != "SQS" {
@@ -99,22 +99,22 @@ func TestStreamEventSources(t *testing.T) {
 func TestQueueEventSources(t *testing.T) {
 	tpl := loadTemplate(t)
 	n := 0
-	for _, ev := range tpl.events() {
-		if ev.typ != "SQS" {
+	for _, ev := range tpl.Events() {
+		if ev.Type != "SQS" {
 			continue
 		}
 		n++
-		t.Run(ev.function+"/"+ev.name, func(t *testing.T) {
-			if !hasString(get(ev.props, "FunctionResponseTypes"), "ReportBatchItemFailures") {
+		t.Run(ev.Function+"/"+ev.Name, func(t *testing.T) {
+			if !hasString(get(ev.Props, "FunctionResponseTypes"), "ReportBatchItemFailures") {
 				t.Errorf("FunctionResponseTypes: want [ReportBatchItemFailures]")
 			}
-			q := strings.TrimSuffix(getAttTarget(get(ev.props, "Queue")), ".Arn")
-			queue := tpl.resources[q]
+			q := strings.TrimSuffix(getAttTarget(get(ev.Props, "Queue")), ".Arn")
+			queue := tpl.Resources[q]
 			if typeOf(queue) != "AWS::SQS::Queue" {
 				t.Fatalf("Queue = %q, want !GetAtt <SQS queue>.Arn", q)
 			}
 			dlq := strings.TrimSuffix(getAttTarget(get(queue, "Properties", "RedrivePolicy", "deadLetterTargetArn")), ".Arn")
-			if typeOf(tpl.resources[dlq]) != "AWS::SQS::Queue" {
+			if typeOf(tpl.Resources[dlq]) != "AWS::SQS::Queue" {
 				t.Errorf("queue %s: RedrivePolicy.deadLetterTargetArn: want a dead-letter queue", q)
 			}
 			if v, ok := intValue(get(queue, "Properties", "RedrivePolicy", "maxReceiveCount")); !ok || v < 1 || v > 10 {
@@ -122,9 +122,9 @@ func TestQueueEventSources(t *testing.T) {
 			}
 			// AWS: visibility timeout at least six times the function timeout.
 			vis, _ := intValue(get(queue, "Properties", "VisibilityTimeout"))
-			timeout, _ := intValue(tpl.prop(ev.function, "Timeout"))
+			timeout, _ := intValue(tpl.Prop(ev.Function, "Timeout"))
 			if vis < 6*timeout {
-				t.Errorf("queue %s: VisibilityTimeout %d, want >= 6 x %s timeout (%d)", q, vis, ev.function, 6*timeout)
+				t.Errorf("queue %s: VisibilityTimeout %d, want >= 6 x %s timeout (%d)", q, vis, ev.Function, 6*timeout)
 			}
 		})
 	}
@@ -136,24 +136,24 @@ func TestQueueEventSources(t *testing.T) {
 func TestSchedulesRetryIntoDeadLetterQueue(t *testing.T) {
 	tpl := loadTemplate(t)
 	n := 0
-	for _, ev := range tpl.events() {
-		if ev.typ != "ScheduleV2" && ev.typ != "EventBridgeRule" && ev.typ != "Schedule" {
+	for _, ev := range tpl.Events() {
+		if ev.Type != "ScheduleV2" && ev.Type != "EventBridgeRule" && ev.Type != "Schedule" {
 			continue
 		}
-		t.Run(ev.function+"/"+ev.name, func(t *testing.T) {
-			if ev.typ == "Schedule" {
+		t.Run(ev.Function+"/"+ev.Name, func(t *testing.T) {
+			if ev.Type == "Schedule" {
 				t.Errorf("Type Schedule (EventBridge rule): use ScheduleV2 (EventBridge Scheduler)")
 			}
-			if ev.typ == "ScheduleV2" {
+			if ev.Type == "ScheduleV2" {
 				n++
-				if str(get(ev.props, "ScheduleExpression")) == "" && refTarget(get(ev.props, "ScheduleExpression")) == "" {
+				if str(get(ev.Props, "ScheduleExpression")) == "" && refTarget(get(ev.Props, "ScheduleExpression")) == "" {
 					t.Errorf("ScheduleExpression missing")
 				}
-				if got := str(get(ev.props, "OmitName")); got != "true" {
+				if got := str(get(ev.Props, "OmitName")); got != "true" {
 					t.Errorf("OmitName = %q, want true: a fixed schedule name collides between dev and prod stacks in one account", got)
 				}
 			}
-			rp := get(ev.props, "RetryPolicy")
+			rp := get(ev.Props, "RetryPolicy")
 			if rp == nil {
 				t.Errorf("RetryPolicy missing")
 			} else {
@@ -164,13 +164,13 @@ func TestSchedulesRetryIntoDeadLetterQueue(t *testing.T) {
 					t.Errorf("RetryPolicy.MaximumEventAgeInSeconds: want a number")
 				}
 			}
-			dlc := get(ev.props, "DeadLetterConfig")
+			dlc := get(ev.Props, "DeadLetterConfig")
 			arn := strings.TrimSuffix(getAttTarget(get(dlc, "Arn")), ".Arn")
 			switch {
 			case dlc == nil:
 				t.Errorf("DeadLetterConfig missing")
 			case arn != "":
-				if typeOf(tpl.resources[arn]) != "AWS::SQS::Queue" {
+				if typeOf(tpl.Resources[arn]) != "AWS::SQS::Queue" {
 					t.Errorf("DeadLetterConfig.Arn = %q, want !GetAtt <SQS queue>.Arn", arn)
 				}
 			case str(get(dlc, "Type")) != "SQS":
@@ -185,13 +185,13 @@ func TestSchedulesRetryIntoDeadLetterQueue(t *testing.T) {
 
 func TestSESFeedbackWiring(t *testing.T) {
 	tpl := loadTemplate(t)
-	sets := tpl.ofType("AWS::SES::ConfigurationSet")
+	sets := tpl.OfType("AWS::SES::ConfigurationSet")
 	if len(sets) != 1 {
 		t.Fatalf("AWS::SES::ConfigurationSet resources = %v, want exactly one", sets)
 	}
 	var found bool
-	for _, id := range tpl.ofType("AWS::SES::ConfigurationSetEventDestination") {
-		p := get(tpl.resources[id], "Properties")
+	for _, id := range tpl.OfType("AWS::SES::ConfigurationSetEventDestination") {
+		p := get(tpl.Resources[id], "Properties")
 		if refTarget(get(p, "ConfigurationSetName")) != sets[0] {
 			continue
 		}
@@ -211,9 +211,9 @@ func TestSESFeedbackWiring(t *testing.T) {
 		t.Errorf("configuration set %s has no EventBridge event destination", sets[0])
 	}
 	var rule bool
-	for _, ev := range tpl.events() {
-		if ev.function == "SesFeedbackFunction" && ev.typ == "EventBridgeRule" {
-			rule = hasString(get(ev.props, "Pattern", "source"), "aws.ses")
+	for _, ev := range tpl.Events() {
+		if ev.Function == "SesFeedbackFunction" && ev.Type == "EventBridgeRule" {
+			rule = hasString(get(ev.Props, "Pattern", "source"), "aws.ses")
 		}
 	}
 	if !rule {

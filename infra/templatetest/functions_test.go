@@ -23,7 +23,7 @@ var wantFunctions = map[string]string{
 func TestTemplateDeclaresEveryFunction(t *testing.T) {
 	tpl := loadTemplate(t)
 	got := map[string]bool{}
-	for _, id := range tpl.functions() {
+	for _, id := range tpl.Functions() {
 		got[id] = true
 		if _, ok := wantFunctions[id]; !ok {
 			t.Errorf("template declares %s, which is not one of Loupe's functions (update wantFunctions)", id)
@@ -41,25 +41,25 @@ func TestTemplateDeclaresEveryFunction(t *testing.T) {
 
 func TestFunctionBuildSettings(t *testing.T) {
 	tpl := loadTemplate(t)
-	for _, id := range tpl.functions() {
+	for _, id := range tpl.Functions() {
 		t.Run(id, func(t *testing.T) {
-			res := tpl.resources[id]
+			res := tpl.Resources[id]
 			checks := []struct{ what, got, want string }{
 				{"Metadata.BuildMethod", str(get(res, "Metadata", "BuildMethod")), "makefile"},
-				{"CodeUri", str(tpl.prop(id, "CodeUri")), "."},
-				{"Runtime", str(tpl.prop(id, "Runtime")), "provided.al2023"},
-				{"Handler", str(tpl.prop(id, "Handler")), "bootstrap"},
+				{"CodeUri", str(tpl.Prop(id, "CodeUri")), "."},
+				{"Runtime", str(tpl.Prop(id, "Runtime")), "provided.al2023"},
+				{"Handler", str(tpl.Prop(id, "Handler")), "bootstrap"},
 			}
 			for _, c := range checks {
 				if c.got != c.want {
 					t.Errorf("%s = %q, want %q", c.what, c.got, c.want)
 				}
 			}
-			arch := tpl.prop(id, "Architectures")
+			arch := tpl.Prop(id, "Architectures")
 			if arch == nil || len(arch.Content) != 1 || str(arch.Content[0]) != "arm64" {
 				t.Errorf("Architectures: want [arm64]")
 			}
-			if v, ok := intValue(tpl.prop(id, "Timeout")); !ok || v < 1 || v > 900 {
+			if v, ok := intValue(tpl.Prop(id, "Timeout")); !ok || v < 1 || v > 900 {
 				t.Errorf("Timeout = %v, want 1..900 seconds", v)
 			}
 		})
@@ -74,7 +74,7 @@ func TestFunctionCodeAndBuildTargets(t *testing.T) {
 	tpl := loadTemplate(t)
 	root := repoRoot(t)
 	mk := makefileFunctions(t)
-	for _, id := range tpl.functions() {
+	for _, id := range tpl.Functions() {
 		dir := functionDir(id, mk)
 		if !fileExists(filepath.Join(root, "functions", dir, "main.go")) {
 			t.Logf("%s: functions/%s/main.go does not exist yet; not checked (see TestAllFunctionFoldersExist)", id, dir)
@@ -121,7 +121,7 @@ func TestEveryFolderAndMakefileEntryIsDeployed(t *testing.T) {
 	mk := makefileFunctions(t)
 	declared := map[string]bool{}
 	dirs := map[string]string{} // folder -> logical id
-	for _, id := range tpl.functions() {
+	for _, id := range tpl.Functions() {
 		declared[id] = true
 		dirs[functionDir(id, mk)] = id
 	}
@@ -152,7 +152,7 @@ func TestAllFunctionFoldersExist(t *testing.T) {
 	root := repoRoot(t)
 	mk := makefileFunctions(t)
 	var missing []string
-	for _, id := range tpl.functions() {
+	for _, id := range tpl.Functions() {
 		dir := functionDir(id, mk)
 		if !fileExists(filepath.Join(root, "functions", dir, "main.go")) {
 			missing = append(missing, "functions/"+dir+"/main.go (for "+id+")")

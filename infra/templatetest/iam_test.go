@@ -90,12 +90,12 @@ func checkStatements(t *testing.T, where string, stmts *yaml.Node) {
 
 func TestPoliciesAreScoped(t *testing.T) {
 	tpl := loadTemplate(t)
-	for _, id := range tpl.functions() {
+	for _, id := range tpl.Functions() {
 		t.Run(id, func(t *testing.T) {
-			if get(tpl.resources[id], "Properties", "Role") != nil {
+			if get(tpl.Resources[id], "Properties", "Role") != nil {
 				t.Errorf("Role: give functions Policies, not a shared role")
 			}
-			for i, p := range seqOrOne(get(tpl.resources[id], "Properties", "Policies")) {
+			for i, p := range seqOrOne(get(tpl.Resources[id], "Properties", "Policies")) {
 				switch {
 				case p.Kind == yaml.ScalarNode:
 					t.Errorf("policy %d: managed policy %q; use a SAM policy template or an inline statement", i, p.Value)
@@ -111,7 +111,7 @@ func TestPoliciesAreScoped(t *testing.T) {
 						v := get(p, name, param)
 						if refTarget(v) == "" && getAttTarget(v) == "" {
 							t.Errorf("policy %d: %s.%s must reference a resource of this template", i, name, param)
-						} else if r := refTarget(v) + getAttTarget(v); tpl.resources[strings.SplitN(r, ".", 2)[0]] == nil {
+						} else if r := refTarget(v) + getAttTarget(v); tpl.Resources[strings.SplitN(r, ".", 2)[0]] == nil {
 							t.Errorf("policy %d: %s.%s references %q, which is not a resource of this template", i, name, param, r)
 						}
 					}
@@ -120,8 +120,8 @@ func TestPoliciesAreScoped(t *testing.T) {
 		})
 	}
 	for _, typ := range []string{"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"} {
-		for _, id := range tpl.ofType(typ) {
-			props := get(tpl.resources[id], "Properties")
+		for _, id := range tpl.OfType(typ) {
+			props := get(tpl.Resources[id], "Properties")
 			checkStatements(t, id, get(props, "PolicyDocument", "Statement"))
 			for _, p := range seqOrOne(get(props, "Policies")) {
 				checkStatements(t, id, get(p, "PolicyDocument", "Statement"))

@@ -11,17 +11,17 @@ import (
 func TestLogging(t *testing.T) {
 	tpl := loadTemplate(t)
 	retained := func(id string) bool {
-		res := tpl.resources[id]
+		res := tpl.Resources[id]
 		return typeOf(res) == "AWS::Logs::LogGroup" && get(res, "Properties", "RetentionInDays") != nil
 	}
-	for _, id := range tpl.functions() {
+	for _, id := range tpl.Functions() {
 		t.Run(id, func(t *testing.T) {
-			if got := str(tpl.prop(id, "LoggingConfig", "LogFormat")); got != "JSON" {
+			if got := str(tpl.Prop(id, "LoggingConfig", "LogFormat")); got != "JSON" {
 				t.Errorf("LoggingConfig.LogFormat = %q, want JSON", got)
 			}
-			group := refTarget(get(tpl.resources[id], "Properties", "LoggingConfig", "LogGroup"))
+			group := refTarget(get(tpl.Resources[id], "Properties", "LoggingConfig", "LogGroup"))
 			if group == "" {
-				group = refTarget(get(tpl.globals, "LoggingConfig", "LogGroup"))
+				group = refTarget(get(tpl.Globals, "LoggingConfig", "LogGroup"))
 			}
 			if group == "" {
 				t.Fatalf("LoggingConfig.LogGroup: want !Ref of an AWS::Logs::LogGroup with RetentionInDays")
@@ -31,8 +31,8 @@ func TestLogging(t *testing.T) {
 			}
 		})
 	}
-	for _, api := range tpl.ofType("AWS::Serverless::HttpApi") {
-		dest := getAttTarget(get(tpl.resources[api], "Properties", "AccessLogSettings", "DestinationArn"))
+	for _, api := range tpl.OfType("AWS::Serverless::HttpApi") {
+		dest := getAttTarget(get(tpl.Resources[api], "Properties", "AccessLogSettings", "DestinationArn"))
 		if g := strings.TrimSuffix(dest, ".Arn"); !retained(g) {
 			t.Errorf("%s AccessLogSettings.DestinationArn = %q, want !GetAtt <log group with retention>.Arn", api, dest)
 		}
@@ -45,8 +45,8 @@ type alarmKey struct{ metric, target string }
 
 func alarms(tpl *samTemplate) map[alarmKey]bool {
 	out := map[alarmKey]bool{}
-	for _, id := range tpl.ofType("AWS::CloudWatch::Alarm") {
-		p := get(tpl.resources[id], "Properties")
+	for _, id := range tpl.OfType("AWS::CloudWatch::Alarm") {
+		p := get(tpl.Resources[id], "Properties")
 		if len(seqOrOne(get(p, "AlarmActions"))) == 0 {
 			continue
 		}
@@ -67,21 +67,21 @@ func alarms(tpl *samTemplate) map[alarmKey]bool {
 // (including the queues SAM creates from QueueLogicalId).
 func deadLetterQueues(tpl *samTemplate) []string {
 	set := map[string]bool{}
-	for _, id := range tpl.ofType("AWS::SQS::Queue") {
-		if q := getAttTarget(get(tpl.resources[id], "Properties", "RedrivePolicy", "deadLetterTargetArn")); q != "" {
+	for _, id := range tpl.OfType("AWS::SQS::Queue") {
+		if q := getAttTarget(get(tpl.Resources[id], "Properties", "RedrivePolicy", "deadLetterTargetArn")); q != "" {
 			set[strings.TrimSuffix(q, ".Arn")] = true
 		}
 	}
-	for _, id := range tpl.functions() {
-		if q := getAttTarget(get(tpl.resources[id], "Properties", "EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination")); q != "" {
+	for _, id := range tpl.Functions() {
+		if q := getAttTarget(get(tpl.Resources[id], "Properties", "EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination")); q != "" {
 			set[strings.TrimSuffix(q, ".Arn")] = true
 		}
 	}
-	for _, ev := range tpl.events() {
+	for _, ev := range tpl.Events() {
 		for _, n := range []string{
-			getAttTarget(get(ev.props, "DestinationConfig", "OnFailure", "Destination")),
-			getAttTarget(get(ev.props, "DeadLetterConfig", "Arn")),
-			str(get(ev.props, "DeadLetterConfig", "QueueLogicalId")),
+			getAttTarget(get(ev.Props, "DestinationConfig", "OnFailure", "Destination")),
+			getAttTarget(get(ev.Props, "DeadLetterConfig", "Arn")),
+			str(get(ev.Props, "DeadLetterConfig", "QueueLogicalId")),
 		} {
 			if n != "" {
 				set[strings.TrimSuffix(n, ".Arn")] = true
@@ -102,20 +102,20 @@ func deadLetterQueues(tpl *samTemplate) []string {
 func TestAlarms(t *testing.T) {
 	tpl := loadTemplate(t)
 	have := alarms(tpl)
-	for _, id := range tpl.ofType("AWS::CloudWatch::Alarm") {
-		for _, a := range seqOrOne(get(tpl.resources[id], "Properties", "AlarmActions")) {
-			if typeOf(tpl.resources[refTarget(a)]) != "AWS::SNS::Topic" {
+	for _, id := range tpl.OfType("AWS::CloudWatch::Alarm") {
+		for _, a := range seqOrOne(get(tpl.Resources[id], "Properties", "AlarmActions")) {
+			if typeOf(tpl.Resources[refTarget(a)]) != "AWS::SNS::Topic" {
 				t.Errorf("%s: AlarmActions should be !Ref of the alarm SNS topic", id)
 			}
 		}
 	}
 	var want []alarmKey
-	for _, fn := range tpl.functions() {
+	for _, fn := range tpl.Functions() {
 		want = append(want, alarmKey{"AWS/Lambda/Errors", fn}, alarmKey{"AWS/Lambda/Throttles", fn})
 	}
-	for _, ev := range tpl.events() {
-		if ev.typ == "DynamoDB" {
-			want = append(want, alarmKey{"AWS/Lambda/IteratorAge", ev.function})
+	for _, ev := range tpl.Events() {
+		if ev.Type == "DynamoDB" {
+			want = append(want, alarmKey{"AWS/Lambda/IteratorAge", ev.Function})
 		}
 	}
 	for _, q := range deadLetterQueues(tpl) {
@@ -126,7 +126,7 @@ func TestAlarms(t *testing.T) {
 			t.Errorf("no alarm (with actions) on %s for %s", k.metric, k.target)
 		}
 	}
-	params := get(tpl.root, "Parameters")
+	params := get(tpl.Root, "Parameters")
 	if get(params, "AlarmEmail") == nil {
 		t.Errorf("parameter AlarmEmail missing (optional alarm notification address)")
 	}
@@ -134,7 +134,7 @@ func TestAlarms(t *testing.T) {
 
 func TestOutputs(t *testing.T) {
 	tpl := loadTemplate(t)
-	out := get(tpl.root, "Outputs")
+	out := get(tpl.Root, "Outputs")
 	for _, name := range []string{"ApiUrl", "TableName", "SendQueueUrl", "ConfigurationSetName"} {
 		if get(out, name, "Value") == nil {
 			t.Errorf("output %s missing", name)

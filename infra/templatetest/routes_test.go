@@ -71,26 +71,26 @@ type route struct {
 func httpRoutes(t *testing.T, tpl *samTemplate) map[string]route {
 	t.Helper()
 	out := map[string]route{}
-	for _, ev := range tpl.events() {
-		if ev.typ == "Api" {
-			t.Errorf("%s/%s: Type Api (REST API); Loupe uses HttpApi", ev.function, ev.name)
+	for _, ev := range tpl.Events() {
+		if ev.Type == "Api" {
+			t.Errorf("%s/%s: Type Api (REST API); Loupe uses HttpApi", ev.Function, ev.Name)
 		}
-		if ev.typ != "HttpApi" {
+		if ev.Type != "HttpApi" {
 			continue
 		}
-		api := refTarget(get(ev.props, "ApiId"))
-		if typeOf(tpl.resources[api]) != "AWS::Serverless::HttpApi" {
-			t.Errorf("%s/%s: ApiId = %q, want !Ref of the AWS::Serverless::HttpApi", ev.function, ev.name, api)
+		api := refTarget(get(ev.Props, "ApiId"))
+		if typeOf(tpl.Resources[api]) != "AWS::Serverless::HttpApi" {
+			t.Errorf("%s/%s: ApiId = %q, want !Ref of the AWS::Serverless::HttpApi", ev.Function, ev.Name, api)
 		}
-		key := strings.ToUpper(str(get(ev.props, "Method"))) + " " + str(get(ev.props, "Path"))
+		key := strings.ToUpper(str(get(ev.Props, "Method"))) + " " + str(get(ev.Props, "Path"))
 		if _, dup := out[key]; dup {
 			t.Errorf("route %s declared twice", key)
 		}
-		auth := str(get(ev.props, "Auth", "Authorizer"))
+		auth := str(get(ev.Props, "Auth", "Authorizer"))
 		if auth == "" {
-			auth = str(get(tpl.resources[api], "Properties", "Auth", "DefaultAuthorizer"))
+			auth = str(get(tpl.Resources[api], "Properties", "Auth", "DefaultAuthorizer"))
 		}
-		out[key] = route{function: ev.function, authorizer: auth}
+		out[key] = route{function: ev.Function, authorizer: auth}
 	}
 	return out
 }
@@ -99,10 +99,10 @@ func httpRoutes(t *testing.T, tpl *samTemplate) map[string]route {
 // issuer and audience come from template parameters.
 func jwtAuthorizers(t *testing.T, tpl *samTemplate) map[string]bool {
 	t.Helper()
-	params := get(tpl.root, "Parameters")
+	params := get(tpl.Root, "Parameters")
 	out := map[string]bool{}
-	for _, api := range tpl.ofType("AWS::Serverless::HttpApi") {
-		auths := get(tpl.resources[api], "Properties", "Auth", "Authorizers")
+	for _, api := range tpl.OfType("AWS::Serverless::HttpApi") {
+		auths := get(tpl.Resources[api], "Properties", "Auth", "Authorizers")
 		for _, name := range keys(auths) {
 			jwt := get(auths, name, "JwtConfiguration")
 			if jwt == nil {

@@ -14,11 +14,11 @@ import (
 // stream, TTL on expires_at, on-demand, PITR and SSE.
 func TestTableMatchesKeyDesign(t *testing.T) {
 	tpl := loadTemplate(t)
-	tables := tpl.ofType("AWS::DynamoDB::Table")
+	tables := tpl.OfType("AWS::DynamoDB::Table")
 	if len(tables) != 1 || tables[0] != "Table" {
 		t.Fatalf("DynamoDB tables = %v, want exactly one named Table", tables)
 	}
-	res := tpl.resources["Table"]
+	res := tpl.Resources["Table"]
 	p := get(res, "Properties")
 
 	scalars := []struct{ what, got, want string }{

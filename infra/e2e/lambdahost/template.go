@@ -1,17 +1,16 @@
 package lambdahost
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/loupehq/loupe/shared/testkit/samtemplate"
 )
 
 // Function is one AWS::Serverless::Function of template.yaml as the harness
@@ -61,80 +60,55 @@ func (t *Template) Function(id string) *Function {
 	return nil
 }
 
-// LoadTemplate reads root/template.yaml and root/Makefile. It returns an error
-// when either does not read or parse.
+// LoadTemplate reads root/template.yaml and root/Makefile through
+// samtemplate. It returns an error when either does not read or parse, or
+// the Makefile has no FUNCTIONS list.
 func LoadTemplate(root string) (*Template, error) {
-	b, err := os.ReadFile(filepath.Join(root, "template.yaml"))
-	if err != nil {
-		return nil, fmt.Errorf("load template: %w", err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("load template: %w", err)
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, errors.New("load template: not one YAML document")
-	}
-	top := doc.Content[0]
-	dirs, err := makefileFunctions(filepath.Join(root, "Makefile"))
+	tpl, err := samtemplate.Load(root)
 	if err != nil {
 		return nil, err
 	}
+	dirs, err := samtemplate.MakefileFunctions(root)
+	if err != nil {
+		return nil, err
+	}
+	if len(dirs) == 0 {
+		return nil, errors.New("read makefile: no FUNCTIONS list")
+	}
 	t := &Template{Parameters: map[string]string{}}
-	for name, p := range pairs(get(top, "Parameters")) {
-		if d := get(p, "Default"); d != nil && d.Kind == yaml.ScalarNode {
+	params := samtemplate.Get(tpl.Root, "Parameters")
+	for _, name := range samtemplate.Keys(params) {
+		if d := samtemplate.Get(params, name, "Default"); d != nil && d.Kind == yaml.ScalarNode {
 			t.Parameters[name] = d.Value
 		}
 	}
-	gfn := get(get(top, "Globals"), "Function")
-	gTimeout, _ := strconv.Atoi(scalar(get(gfn, "Timeout")))
-	gMem, _ := strconv.Atoi(scalar(get(gfn, "MemorySize")))
-	genv := get(get(gfn, "Environment"), "Variables")
-
-	for id, res := range pairs(get(top, "Resources")) {
-		if scalar(get(res, "Type")) != "AWS::Serverless::Function" {
-			continue
-		}
-		props := get(res, "Properties")
-		f := Function{LogicalID: id, Timeout: gTimeout, MemorySize: gMem, Env: map[string]*yaml.Node{}}
-		if d, ok := dirs[id]; ok {
-			f.Dir, f.InMakefile = d, true
-		} else {
-			f.Dir = kebab(strings.TrimSuffix(id, "Function"))
-		}
-		if v, err := strconv.Atoi(scalar(get(props, "Timeout"))); err == nil {
-			f.Timeout = v
-		}
-		if v, err := strconv.Atoi(scalar(get(props, "MemorySize"))); err == nil {
-			f.MemorySize = v
-		}
-		for k, v := range pairs(genv) {
-			f.Env[k] = v
-		}
-		for k, v := range pairs(get(get(props, "Environment"), "Variables")) {
-			f.Env[k] = v
-		}
-		for name, ev := range pairs(get(props, "Events")) {
-			f.Events = append(f.Events, parseEvent(name, ev))
+	for _, id := range tpl.Functions() {
+		f := Function{LogicalID: id, Dir: samtemplate.FunctionDir(id, dirs), Env: tpl.EnvVars(id)}
+		_, f.InMakefile = dirs[id]
+		f.Timeout, _ = strconv.Atoi(samtemplate.Scalar(tpl.Prop(id, "Timeout")))
+		f.MemorySize, _ = strconv.Atoi(samtemplate.Scalar(tpl.Prop(id, "MemorySize")))
+		evs := samtemplate.Get(tpl.Resources[id], "Properties", "Events")
+		for _, name := range samtemplate.Keys(evs) {
+			f.Events = append(f.Events, parseEvent(name, samtemplate.Get(evs, name)))
 		}
 		sort.Slice(f.Events, func(i, j int) bool { return f.Events[i].Name < f.Events[j].Name })
 		t.Functions = append(t.Functions, f)
 	}
-	sort.Slice(t.Functions, func(i, j int) bool { return t.Functions[i].LogicalID < t.Functions[j].LogicalID })
 	return t, nil
 }
 
 func parseEvent(name string, ev *yaml.Node) Event {
+	get, scalar := samtemplate.Get, samtemplate.Scalar
 	p := get(ev, "Properties")
 	e := Event{Name: name, Type: scalar(get(ev, "Type")), MaximumRetryAttempts: -1}
 	e.Method = strings.ToUpper(scalar(get(p, "Method")))
 	e.Path = scalar(get(p, "Path"))
-	e.Authorizer = scalar(get(get(p, "Auth"), "Authorizer"))
+	e.Authorizer = scalar(get(p, "Auth", "Authorizer"))
 	e.BatchSize, _ = strconv.Atoi(scalar(get(p, "BatchSize")))
 	if v, err := strconv.Atoi(scalar(get(p, "MaximumRetryAttempts"))); err == nil {
 		e.MaximumRetryAttempts = v
 	}
-	if filters := get(get(p, "FilterCriteria"), "Filters"); filters != nil {
+	if filters := get(p, "FilterCriteria", "Filters"); filters != nil {
 		for _, f := range filters.Content {
 			e.FilterPatterns = append(e.FilterPatterns, scalar(get(f, "Pattern")))
 		}
@@ -148,85 +122,6 @@ func parseEvent(name string, ev *yaml.Node) Event {
 	}
 	e.EventBridgePatternRaw = get(p, "Pattern")
 	return e
-}
-
-var functionsLine = regexp.MustCompile(`(?m)^FUNCTIONS\s*:?=(.*)$`)
-
-// makefileFunctions reads FUNCTIONS := LogicalId:folder ... from the Makefile.
-func makefileFunctions(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read makefile: %w", err)
-	}
-	defer f.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		m := functionsLine.FindStringSubmatch(sc.Text())
-		if m == nil {
-			continue
-		}
-		for _, pair := range strings.Fields(m[1]) {
-			id, dir, ok := strings.Cut(pair, ":")
-			if ok {
-				out[id] = dir
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read makefile: %w", err)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("read makefile: no FUNCTIONS list")
-	}
-	return out, nil
-}
-
-// kebab turns "PosWebhook" into "pos-webhook".
-func kebab(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 {
-				b.WriteByte('-')
-			}
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// get returns the value of key in mapping node m, or nil.
-func get(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// pairs returns the entries of mapping node m (nil: none).
-func pairs(m *yaml.Node) map[string]*yaml.Node {
-	out := map[string]*yaml.Node{}
-	if m == nil || m.Kind != yaml.MappingNode {
-		return out
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		out[m.Content[i].Value] = m.Content[i+1]
-	}
-	return out
-}
-
-func scalar(n *yaml.Node) string {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return n.Value
 }
 
 // Resolver resolves the intrinsic functions the template's environment

@@ -4,11 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loupehq/loupe/shared/testkit/nodeproc"
+	"github.com/loupehq/loupe/shared/testkit/repo"
 )
 
 func TestLoadTemplateResolvesEveryFunction(t *testing.T) {
-	root, err := nodeproc.RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,13 +54,5 @@ func TestLoadTemplateResolvesEveryFunction(t *testing.T) {
 	}
 	if wh.Dir != "pos-webhook" || !wh.InMakefile {
 		t.Errorf("PosWebhookFunction folder: got %q (in Makefile %v), want pos-webhook from FUNCTIONS", wh.Dir, wh.InMakefile)
-	}
-}
-
-func TestKebab(t *testing.T) {
-	for in, want := range map[string]string{"PosWebhook": "pos-webhook", "Touchpoints": "touchpoints", "SesFeedback": "ses-feedback"} {
-		if got := kebab(in); got != want {
-			t.Errorf("kebab(%q): got %q, want %q", in, got, want)
-		}
 	}
 }

@@ -11,7 +11,6 @@ package nodeproc
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -22,6 +21,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/loupehq/loupe/shared/testkit/repo"
 )
 
 // startTimeout bounds how long Run waits for a server to answer.
@@ -99,7 +100,7 @@ func Find(name string) (path, reason string) {
 	if _, err := exec.LookPath("node"); err != nil {
 		return "", "node is not on PATH"
 	}
-	root, err := RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return "", err.Error()
 	}
@@ -108,25 +109,6 @@ func Find(name string) (path, reason string) {
 		return "", fmt.Sprintf("%s not found", bin)
 	}
 	return bin, ""
-}
-
-// RepoRoot walks up from the working directory to the directory holding
-// go.mod (and node_modules). Returns an error when there is none.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find repository root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find repository root: no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // Run starts bin (found by Find) as spec says on a free port, in the
@@ -152,7 +134,7 @@ func runOnce(bin string, spec Spec) (*Server, error) {
 	}
 	out := &syncBuffer{}
 	cmd := exec.Command(bin, spec.Args(port)...)
-	if root, err := RepoRoot(); err == nil {
+	if root, err := repo.Root(); err == nil {
 		cmd.Dir = root
 	}
 	cmd.Env = append(os.Environ(), spec.Env...)
