@@ -10,143 +10,100 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/demo"
 	"github.com/loupehq/loupe/shared/embedded"
-	"github.com/loupehq/loupe/shared/httpapi"
-	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/outbox"
-	"github.com/loupehq/loupe/shared/reassign"
 	"github.com/loupehq/loupe/shared/touch"
-	"github.com/loupehq/loupe/shared/unsub"
+	"github.com/loupehq/loupe/shared/wire"
 )
 
-// envUnsubscribeSecret signs the unsubscribe links in mail. When unset, the
-// data directory keeps a generated one, so links already mailed keep working
-// across restarts.
-const envUnsubscribeSecret = "LOUPE_UNSUBSCRIBE_SECRET"
-
-// envBaseURL is where unsubscribe links in touchpoint mail point when no
-// server URL is known (loupe tick); defaultBaseURL when unset.
-const envBaseURL = "LOUPE_BASE_URL"
-
 // defaultBaseURL is serve's default address, used for links in mail sent by
-// commands that do not serve.
+// commands that do not serve when LOUPE_BASE_URL is unset.
 const defaultBaseURL = "http://127.0.0.1:8080"
 
 // app is one data directory's services: the same domain services the Lambdas
-// run, wired to the embedded store and the local outbox.
+// run, built by wire from the same Config, on the embedded store and the
+// local outbox.
 type app struct {
-	db         *embedded.DB
-	dir        string
-	outbox     *outbox.Outbox
-	mail       mail.Sender // the outbox, or SES with --mail ses
-	unsub      *unsub.Signer
-	reassign   *reassign.Service
-	compliance *compliance.Service
-	planner    *touch.Planner
-	logger     *slog.Logger
+	db     *embedded.DB
+	dir    string
+	outbox *outbox.Outbox
+	mail   mail.Sender // the outbox, or SES with --mail ses
+	svc    *wire.Services
+	logger *slog.Logger
 }
 
-// newApp builds the services of data directory dir on db. baseURL ("" when not
-// serving) is where links in mail point; touchpoint mail falls back to
-// LOUPE_BASE_URL, then defaultBaseURL, when it is "". Returns an error when a
-// secret cannot be read or created.
-func newApp(db *embedded.DB, dir, baseURL string, logger *slog.Logger) (*app, error) {
+// appOptions are what a command adds to the environment's Config.
+type appOptions struct {
+	// serveURL is serve's own address: links in mail point there when
+	// LOUPE_BASE_URL is unset ("" when not serving: defaultBaseURL).
+	serveURL string
+	// mail is --mail: mailOutbox ("" too) or mailSES.
+	mail string
+	// secrets, when set, replace LOUPE_WEBHOOK_SECRET (the demo's kept one).
+	secrets []string
+}
+
+// newApp builds the services of data directory dir on db from cfg (read from
+// the environment once by the command): the unsubscribe secret falls back to
+// the one the directory keeps, links in mail to o.serveURL then
+// defaultBaseURL, and a demo directory accepts the demo chain's reserved
+// email domains. Returns an error when a secret cannot be read or created or
+// the mail choice cannot be set up.
+func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o appOptions, logger *slog.Logger) (*app, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	secret, err := dirSecret(dir, envUnsubscribeSecret, "unsubscribe-secret")
+	secret, err := dirSecret(dir, cfg.UnsubscribeSecret, "unsubscribe-secret")
 	if err != nil {
 		return nil, err
 	}
+	cfg.UnsubscribeSecret = secret
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = o.serveURL
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = defaultBaseURL
+	}
+	if o.secrets != nil {
+		cfg.WebhookSecrets = o.secrets
+	}
+	if fileExists(filepath.Join(dir, demoMarker)) {
+		domains := map[string]bool{}
+		for d := range cfg.AllowedEmailDomains {
+			domains[d] = true
+		}
+		for _, d := range demo.EmailDomains() {
+			domains[d] = true
+		}
+		cfg.AllowedEmailDomains = domains
+	}
 	ob := outbox.New(filepath.Join(dir, "outbox"))
-	a := &app{db: db, dir: dir, outbox: ob, mail: ob, unsub: unsub.New([]byte(secret)), logger: logger}
-	a.reassign = reassign.New(db, db, ob, time.Now, reassign.Config{BaseURL: baseURL, Logger: logger})
-	a.compliance = &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db, Customers: db, Now: time.Now, Log: logger,
-		AllowedDomains: allowedDomains(dir), Inspections: db.Compliance()}
-	mailBase := baseURL
-	if mailBase == "" {
-		mailBase = os.Getenv(envBaseURL)
+	a := &app{db: db, dir: dir, outbox: ob, mail: ob, logger: logger}
+	if o.mail == mailSES {
+		if a.mail, err = sesMailer(ctx, cfg, logger); err != nil {
+			return nil, err
+		}
 	}
-	if mailBase == "" {
-		mailBase = defaultBaseURL
-	}
-	signer := a.unsub
-	ledger := db.Ledger()
-	a.planner = &touch.Planner{
-		DB:             db,
-		Ledger:         ledger,
-		Campaigns:      ledger,
-		UnsubscribeURL: func(id string) string { return signer.URL(mailBase, id) },
-		Now:            time.Now,
-		Consent:        a.compliance.ConsentFor,
-		Suppression:    db,
-		Log:            logger,
-	}
+	a.svc = wire.Build(cfg, localPorts(db, a.mail, logger))
 	return a, nil
 }
 
-// subscribe registers every change-feed handler: the local stand-ins for the
-// staff-stream and repair-stream Lambdas.
-func (a *app) subscribe() {
-	a.db.Subscribe("reassign", a.reassign.HandleChange)
-	a.db.Subscribe("compliance", a.compliance.HandleChange)
+// localPorts returns the adapters of one machine: the embedded store db, with
+// mail going to m (nil: none) and claims delivered in process (so recovered
+// after touch.DefaultRecoverAfter).
+func localPorts(db *embedded.DB, m mail.Sender, logger *slog.Logger) wire.Ports {
+	return wire.Ports{Records: db, Compliance: db.Compliance(), Ledger: db.Ledger(), Mail: m, Logger: logger}
 }
 
-// forgetRepairs scrubs erased repairs from the compliance missing lists.
-func (a *app) forgetRepairs(ctx context.Context, repairs []loupe.Repair) error {
-	return a.compliance.ForgetRepairs(ctx, repairs)
-}
-
-// httpConfig returns the routes' configuration for serve.
-func (a *app) httpConfig(secrets []string, token string) httpapi.Config {
-	return httpapi.Config{
-		DB:             a.db,
-		WebhookSecrets: secrets,
-		APIToken:       token,
-		Logger:         a.logger,
-		Reassign:       a.reassign,
-		Compliance:     a.compliance,
-		Unsubscribe:    a.unsub,
-		Touch:          a.planner,
-	}
-}
-
-// envAllowedDomains lists email domains (comma-separated) that the repair email
-// check accepts as real although it would judge them placeholders.
-const envAllowedDomains = "LOUPE_ALLOWED_EMAIL_DOMAINS"
-
-// allowedDomains returns the domains of envAllowedDomains, plus the demo
-// chain's reserved domains when dir is a demo data directory.
-func allowedDomains(dir string) map[string]bool {
-	set := map[string]bool{}
-	for _, d := range strings.Split(os.Getenv(envAllowedDomains), ",") {
-		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
-			set[d] = true
-		}
-	}
-	if fileExists(filepath.Join(dir, demoMarker)) {
-		for _, d := range demo.EmailDomains() {
-			set[d] = true
-		}
-	}
-	if len(set) == 0 {
-		return nil
-	}
-	return set
-}
-
-// dirSecret returns the secret in env (when env is not ""), or else the one kept in file name of
-// dir, creating it (0600) on first use. Returns an error when it is shorter
-// than 16 bytes or cannot be written.
-func dirSecret(dir, env, name string) (string, error) {
-	if v := os.Getenv(env); v != "" {
-		if len(v) < 16 {
-			return "", fmt.Errorf("%s must be at least 16 characters", env)
-		}
-		return v, nil
+// dirSecret returns set when it is not "" (a secret from the environment,
+// already checked by wire.FromEnv), or else the one kept in file name of dir,
+// creating it (0600) on first use. Returns an error when it cannot be
+// written.
+func dirSecret(dir, set, name string) (string, error) {
+	if set != "" {
+		return set, nil
 	}
 	path := filepath.Join(dir, name)
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
@@ -180,14 +137,15 @@ func withAppMail(ctx context.Context, name, dir, mode string, stderr io.Writer, 
 		return fail(stderr, "%s: %v", name, err)
 	}
 	defer db.Close()
-	a, err := newApp(db, dir, "", slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	cfg, err := wire.FromEnv()
 	if err != nil {
 		return fail(stderr, "%s: %v", name, err)
 	}
-	if err := a.useMail(ctx, mode); err != nil {
+	a, err := newApp(ctx, db, dir, cfg, appOptions{mail: mode}, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
 		return fail(stderr, "%s: %v", name, err)
 	}
-	a.subscribe()
+	a.svc.Subscribe(db)
 	if err := db.DeliverPending(ctx); err != nil {
 		return fail(stderr, "%s: deliver pending changes: %v", name, err)
 	}
@@ -198,36 +156,38 @@ func withAppMail(ctx context.Context, name, dir, mode string, stderr io.Writer, 
 	return status
 }
 
-// scheduleEvery is how often serve runs the daily touchpoint job: each store's
-// local today, so a store's day starts within the hour after its midnight.
-// Running a day again sends nothing twice.
-const scheduleEvery = time.Hour
-
-// runSchedule is the local stand-in for the EventBridge schedule: it runs the
-// touchpoint job for every store's local today, and the inspections' morning
-// mails, at once and then every period until ctx ends. Failures are logged
-// (ids only) and retried next period.
-func (a *app) runSchedule(ctx context.Context, period time.Duration) {
-	t := time.NewTicker(period)
-	defer t.Stop()
+// runSchedule is the local stand-in for the EventBridge schedule: the same
+// hourly run as the touchpoints function (touch.Hourly with the same
+// touch.Schedule), with a queue that delivers at once instead of SQS. It
+// runs once at start as a catch-up (stores past their plan hour today are
+// planned: serve may not have been running at that hour), then at the start
+// of every hour until ctx ends. Failures are logged (ids only) and the next
+// hour runs anyway; claims make a run twice send nothing twice.
+func (a *app) runSchedule(ctx context.Context, now func() time.Time) {
+	a.runHour(ctx, touch.Run{At: now(), CatchUp: true})
 	for {
-		if err := ctx.Err(); err != nil {
-			return
-		}
-		if res, err := a.planner.RunToday(ctx, a.mail); err != nil {
-			a.logger.Error("daily touchpoints", "err", err)
-		} else if res.Sent > 0 {
-			a.logger.Info("daily touchpoints", "sent", res.Sent)
-		}
-		if n, err := a.compliance.RunMorning(ctx, time.Now(), a.mail); err != nil {
-			a.logger.Error("inspection mornings", "err", err)
-		} else if n > 0 {
-			a.logger.Info("inspection mornings", "sent", n)
-		}
+		at := now()
+		t := time.NewTimer(at.Truncate(time.Hour).Add(time.Hour).Sub(at))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
 		}
+		a.runHour(ctx, touch.Run{At: now()})
+	}
+}
+
+// runHour runs one hour of the schedule, delivering what it plans through
+// a's mail, and logs the counts.
+func (a *app) runHour(ctx context.Context, r touch.Run) {
+	q := &touch.DeliverQueue{Planner: a.svc.Planner, Sender: a.mail}
+	res, err := a.svc.Hourly().Run(ctx, r, q)
+	if err != nil {
+		a.logger.Error("hourly run", "catch_up", r.CatchUp, "err", err)
+	}
+	if res.Stores > 0 || res.Requeued > 0 || res.Morning > 0 {
+		a.logger.Info("hourly run", "catch_up", r.CatchUp, "stores", res.Stores, "planned", res.Planned,
+			"sent", q.Sent.Sent, "requeued", res.Requeued, "inspection_mails", res.Morning)
 	}
 }

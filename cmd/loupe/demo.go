@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/demo"
-	"github.com/loupehq/loupe/shared/webhook"
+	"github.com/loupehq/loupe/shared/wire"
 )
 
 // demoMarker is the file demo writes into a data directory it created; only
@@ -50,8 +50,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "demo: %v", err)
 	}
 	defer db.Close()
-	secrets := webhook.ParseSecrets(os.Getenv(envWebhookSecret))
-	secretShown := "from " + envWebhookSecret
+	cfg, err := wire.FromEnv()
+	if err != nil {
+		return fail(stderr, "demo: %v", err)
+	}
+	secrets := cfg.WebhookSecrets
+	secretShown := "from " + wire.EnvWebhookSecret
 	if len(secrets) == 0 {
 		secret, err := dirSecret(*dataDir, "", "webhook-secret")
 		if err != nil {
@@ -60,7 +64,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		secrets, secretShown = []string{secret}, secret
 	}
 	serve := func() int {
-		return serveDB(ctx, db, serveOptions{
+		return serveDB(ctx, db, cfg, serveOptions{
 			addr:    *addr,
 			dir:     *dataDir,
 			secrets: secrets,

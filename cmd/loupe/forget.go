@@ -27,7 +27,7 @@ func runForget(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return fail(stderr, "forget: %q is not a customer id", id)
 	}
 	return withApp(ctx, "forget", *dataDir, stderr, func(a *app) int {
-		if err := loupe.Erase(ctx, a.db, a.forgetRepairs, id, time.Now()); err != nil {
+		if err := loupe.Erase(ctx, a.db, a.svc.Compliance.ForgetRepairs, id, time.Now()); err != nil {
 			return fail(stderr, "forget: %v", err)
 		}
 		fmt.Fprintf(stdout, "customer %s erased; its address stays only as a hashed suppression entry\n", id)

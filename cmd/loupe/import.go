@@ -12,8 +12,8 @@ import (
 	"github.com/loupehq/loupe/shared/csvimport"
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
-	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/progress"
+	"github.com/loupehq/loupe/shared/wire"
 )
 
 // printedRowErrors bounds how many bad rows import lists on stderr.
@@ -49,6 +49,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		size = fi.Size()
 	}
 
+	cfg, err := wire.FromEnv()
+	if err != nil {
+		return fail(stderr, "import: %v", err)
+	}
 	db, err := openDB(*dataDir)
 	if err != nil {
 		return fail(stderr, "import: %v", err)
@@ -75,7 +79,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			fmt.Fprintf(stderr, "loupe: %s:%d: %s\n", name, e.Line, e.Message)
 		}
 	}
-	res, err := csvimport.Import(ctx, kind, f, &pos.Service{DB: db}, opts)
+	res, err := csvimport.Import(ctx, kind, f, wire.Build(cfg, localPorts(db, nil, nil)).POS, opts)
 	if bar != nil {
 		bar.Done()
 	}

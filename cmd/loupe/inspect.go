@@ -34,13 +34,13 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	return withApp(ctx, "inspect", *dataDir, stderr, func(a *app) int {
 		if *stop {
-			if err := a.compliance.StopInspection(ctx, *store); err != nil {
+			if err := a.svc.Compliance.StopInspection(ctx, *store); err != nil {
 				return inspectError(stderr, err)
 			}
 			fmt.Fprintf(stdout, "inspection of store %s stopped\n", *store)
 			return exitOK
 		}
-		in, err := a.compliance.StartInspection(ctx, *store, *from, *to)
+		in, err := a.svc.Compliance.StartInspection(ctx, *store, *from, *to)
 		if err != nil {
 			return inspectError(stderr, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/testkit/storetest"
+	"github.com/loupehq/loupe/shared/wire"
 )
 
 // seedInspect writes store s1 (New York) and one take-in without email on
@@ -74,13 +75,13 @@ func TestInspect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(db, dir, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := newApp(context.Background(), db, dir, wire.Config{}, appOptions{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	for range 2 {
-		if _, err := a.compliance.RunMorningOn(ctx, "2026-11-23", a.outbox); err != nil {
+		if _, err := a.svc.Compliance.RunMorningOn(ctx, "2026-11-23", a.outbox); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/sesmail"
+	"github.com/loupehq/loupe/shared/wire"
 )
 
 // Where serve, demo and tick send mail (--mail).
@@ -20,17 +21,13 @@ const (
 	mailSES    = "ses"    // Amazon SES v2 (or aws-ses-v2-local through AWS_ENDPOINT_URL_SESV2)
 )
 
-// envSESConfigurationSet names the SES configuration set of --mail ses; none
-// when unset.
-const envSESConfigurationSet = "LOUPE_SES_CONFIGURATION_SET"
-
 // sesDefaultRegion is the region of --mail ses when AWS_ENDPOINT_URL_SESV2
 // points at a stand-in and nothing names a region (aws-ses-v2-local accepts any).
 const sesDefaultRegion = "us-east-1"
 
 // mailFlag adds --mail to fs.
 func mailFlag(fs *flag.FlagSet) *string {
-	return fs.String("mail", mailOutbox, "where mail goes: outbox (DIR/outbox/*.eml) or ses (Amazon SES v2; honours AWS_ENDPOINT_URL_SESV2 and "+envSESConfigurationSet+")")
+	return fs.String("mail", mailOutbox, "where mail goes: outbox (DIR/outbox/*.eml) or ses (Amazon SES v2; honours AWS_ENDPOINT_URL_SESV2 and "+wire.EnvSESConfigurationSet+")")
 }
 
 // checkMailMode returns a usage error text for an unknown --mail value, "" when valid.
@@ -41,36 +38,27 @@ func checkMailMode(mode string) string {
 	return fmt.Sprintf("--mail %q: want outbox or ses", mode)
 }
 
-// useMail points a's mail (touchpoints, review mail, inspection mail) at
-// mode: the outbox already wired by newApp, or SES v2 with the SDK's standard
-// configuration (credentials, region, AWS_ENDPOINT_URL_SESV2), paced at the
-// account's maximum send rate. Returns an error when the AWS configuration
-// cannot be loaded.
-func (a *app) useMail(ctx context.Context, mode string) error {
-	if mode != mailSES {
-		return nil
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+// sesMailer returns the SES v2 sender of --mail ses, with the SDK's standard
+// configuration (credentials, region, AWS_ENDPOINT_URL_SESV2), in
+// cfg.SESConfigurationSet (LOUPE_SES_CONFIGURATION_SET; none when unset),
+// paced at cfg.SenderMaxRate or the account's maximum send rate. Returns an
+// error when the AWS configuration cannot be loaded or names no region.
+func sesMailer(ctx context.Context, cfg wire.Config, logger *slog.Logger) (mail.Sender, error) {
+	aws, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		return fmt.Errorf("--mail ses: load AWS configuration: %w", err)
+		return nil, fmt.Errorf("--mail ses: load AWS configuration: %w", err)
 	}
-	if cfg.Region == "" {
+	if aws.Region == "" {
 		if os.Getenv("AWS_ENDPOINT_URL_SESV2") == "" {
 			// Against real SES the region is where the identity is verified;
 			// guessing one would fail every send with "not verified".
-			return fmt.Errorf("--mail ses: no AWS region: set AWS_REGION to the region of your verified SES identity")
+			return nil, fmt.Errorf("--mail ses: no AWS region: set AWS_REGION to the region of your verified SES identity")
 		}
-		cfg.Region = sesDefaultRegion // a local stand-in accepts any
+		aws.Region = sesDefaultRegion // a local stand-in accepts any
 	}
-	a.setMailer(sesmail.New(sesv2.NewFromConfig(cfg), sesmail.Config{
-		ConfigurationSet: os.Getenv(envSESConfigurationSet),
-		Logger:           a.logger.With(slog.String("mail", mailSES)),
-	}))
-	return nil
-}
-
-// setMailer makes s the sender of every mail a sends.
-func (a *app) setMailer(s mail.Sender) {
-	a.mail = s
-	a.reassign.Mail = s
+	return sesmail.New(sesv2.NewFromConfig(aws), sesmail.Config{
+		ConfigurationSet: cfg.SESConfigurationSet,
+		MaxRate:          cfg.SenderMaxRate,
+		Logger:           logger.With(slog.String("mail", mailSES)),
+	}), nil
 }

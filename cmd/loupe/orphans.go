@@ -24,7 +24,7 @@ func runOrphans(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitUsage
 	}
 	return withApp(ctx, "orphans", *dataDir, stderr, func(a *app) int {
-		orphans, err := a.reassign.Orphans(ctx)
+		orphans, err := a.svc.Reassign.Orphans(ctx)
 		if err != nil {
 			return fail(stderr, "orphans: %v", err)
 		}
@@ -47,7 +47,7 @@ func runOrphans(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		if !*doReassign {
 			return exitOK
 		}
-		ids, err := a.reassign.ReassignOrphans(ctx)
+		ids, err := a.svc.Reassign.ReassignOrphans(ctx)
 		if err != nil {
 			return fail(stderr, "orphans: reassign: %v", err)
 		}

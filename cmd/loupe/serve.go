@@ -14,14 +14,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/embedded"
-	"github.com/loupehq/loupe/shared/httpapi"
-	"github.com/loupehq/loupe/shared/webhook"
-)
-
-// Environment variables read by serve and demo.
-const (
-	envAPIToken      = "LOUPE_API_TOKEN"
-	envWebhookSecret = "LOUPE_WEBHOOK_SECRET"
+	"github.com/loupehq/loupe/shared/wire"
 )
 
 const defaultAddr = "127.0.0.1:8080"
@@ -53,29 +46,33 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(stderr, "serve: %v", err)
 	}
 	defer db.Close()
-	secrets := webhook.ParseSecrets(os.Getenv(envWebhookSecret))
-	if len(secrets) == 0 {
-		fmt.Fprintf(stdout, "%s is not set: POST /pos/events answers 503 until it is\n", envWebhookSecret)
+	cfg, err := wire.FromEnv()
+	if err != nil {
+		return fail(stderr, "serve: %v", err)
 	}
-	return serveDB(ctx, db, serveOptions{addr: *addr, dir: *dataDir, secrets: secrets, mail: *mailMode}, stdout, stderr)
+	if len(cfg.WebhookSecrets) == 0 {
+		fmt.Fprintf(stdout, "%s is not set: POST /pos/events answers 503 until it is\n", wire.EnvWebhookSecret)
+	}
+	return serveDB(ctx, db, cfg, serveOptions{addr: *addr, dir: *dataDir, mail: *mailMode}, stdout, stderr)
 }
 
 type serveOptions struct {
 	addr    string
-	dir     string // data directory: outbox and kept secrets live there
-	secrets []string
-	mail    string // --mail: mailOutbox ("" too) or mailSES
+	dir     string   // data directory: outbox and kept secrets live there
+	secrets []string // when set, replace LOUPE_WEBHOOK_SECRET (the demo's kept one)
+	mail    string   // --mail: mailOutbox ("" too) or mailSES
 	// ready, when set, is called with the base URL and API token once
 	// listening (demo prints its walkthrough there).
 	ready func(url, token string)
 }
 
-// serveDB serves the routes and runs the change feed on db until ctx ends,
+// serveDB serves the routes and runs the change feed and the hourly schedule
+// on db, with the services of cfg, until ctx ends,
 // then shuts down gracefully; the caller closes db. It prints the URL and the API token on stdout
 // and logs to stderr. Returns the exit status.
-func serveDB(ctx context.Context, db *embedded.DB, o serveOptions, stdout, stderr io.Writer) int {
+func serveDB(ctx context.Context, db *embedded.DB, cfg wire.Config, o serveOptions, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	token := os.Getenv(envAPIToken)
+	token := cfg.APIToken
 	generated := token == ""
 	if generated {
 		token = randomHex(24)
@@ -86,24 +83,21 @@ func serveDB(ctx context.Context, db *embedded.DB, o serveOptions, stdout, stder
 	}
 	url := "http://" + ln.Addr().String()
 
-	a, err := newApp(db, o.dir, url, logger)
-	if err == nil {
-		err = a.useMail(ctx, o.mail)
-	}
+	a, err := newApp(ctx, db, o.dir, cfg, appOptions{serveURL: url, mail: o.mail, secrets: o.secrets}, logger)
 	if err != nil {
 		ln.Close()
 		return fail(stderr, "serve: %v", err)
 	}
-	a.subscribe()
+	a.svc.Subscribe(db)
 
 	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
 	feedDone := make(chan error, 1)
 	go func() { feedDone <- db.RunFeed(feedCtx) }()
 	scheduleDone := make(chan struct{})
-	go func() { defer close(scheduleDone); a.runSchedule(feedCtx, scheduleEvery) }()
+	go func() { defer close(scheduleDone); a.runSchedule(feedCtx, time.Now) }()
 
 	srv := &http.Server{
-		Handler:           httpapi.New(a.httpConfig(o.secrets, token)),
+		Handler:           a.svc.HTTP(token),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -116,9 +110,9 @@ func serveDB(ctx context.Context, db *embedded.DB, o serveOptions, stdout, stder
 
 	fmt.Fprintf(stdout, "loupe: listening on %s\n", url)
 	if generated {
-		fmt.Fprintf(stdout, "API token (set %s to choose one): %s\n", envAPIToken, token)
+		fmt.Fprintf(stdout, "API token (set %s to choose one): %s\n", wire.EnvAPIToken, token)
 	} else {
-		fmt.Fprintf(stdout, "API token: from %s\n", envAPIToken)
+		fmt.Fprintf(stdout, "API token: from %s\n", wire.EnvAPIToken)
 	}
 	if o.ready != nil {
 		o.ready(url, token)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/webhook"
+	"github.com/loupehq/loupe/shared/wire"
 )
 
 // startServer runs a long-running command (serve or demo) on a free port and
@@ -89,8 +90,8 @@ func getJSON(t *testing.T, url, token string, v any) int {
 }
 
 func TestServeEndToEnd(t *testing.T) {
-	t.Setenv(envAPIToken, "test-token")
-	t.Setenv(envWebhookSecret, "old-secret, test-secret")
+	t.Setenv(wire.EnvAPIToken, "test-token")
+	t.Setenv(wire.EnvWebhookSecret, "old-secret, test-secret")
 	data := filepath.Join(t.TempDir(), "data")
 	url, _, stop := startServer(t, "serve", "--data", data)
 
@@ -131,11 +132,11 @@ func TestServeEndToEnd(t *testing.T) {
 }
 
 func TestServeWithoutSecretOrToken(t *testing.T) {
-	t.Setenv(envAPIToken, "")
-	t.Setenv(envWebhookSecret, "")
+	t.Setenv(wire.EnvAPIToken, "")
+	t.Setenv(wire.EnvWebhookSecret, "")
 	url, stdout, _ := startServer(t, "serve", "--data", t.TempDir())
 	out := stdout.String()
-	if !strings.Contains(out, envWebhookSecret+" is not set: POST /pos/events answers 503") {
+	if !strings.Contains(out, wire.EnvWebhookSecret+" is not set: POST /pos/events answers 503") {
 		t.Errorf("stdout does not say the webhook is off: %q", out)
 	}
 	m := regexp.MustCompile(`API token \(set LOUPE_API_TOKEN to choose one\): ([0-9a-f]{48})`).FindStringSubmatch(out)
@@ -162,8 +163,8 @@ func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds 5,000 clients")
 	}
-	t.Setenv(envAPIToken, "")
-	t.Setenv(envWebhookSecret, "")
+	t.Setenv(wire.EnvAPIToken, "")
+	t.Setenv(wire.EnvWebhookSecret, "")
 	dir := t.TempDir()
 
 	// A directory holding a database demo did not create is never wiped.

@@ -52,7 +52,7 @@ func runTick(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, "tick: %s", msg)
 	}
 	return withAppMail(ctx, "tick", *dataDir, *mailMode, stderr, func(a *app) int {
-		p := *a.planner
+		p := *a.svc.Planner
 		p.RecoverAfter = -1 // no other sender is running: every claimed-unsent mail is ours to finish
 		for day := from; !to.Before(day); day = day.AddDays(1) {
 			if err := ctx.Err(); err != nil {
@@ -69,7 +69,7 @@ func runTick(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			line := tickLine(day, res, before, after)
 			// The inspection morning mails of this day (about the day before).
-			morning, err := a.compliance.RunMorningOn(ctx, day.String(), a.mail)
+			morning, err := a.svc.Compliance.RunMorningOn(ctx, day.String(), a.mail)
 			if err != nil && runErr == nil {
 				runErr = err
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/testkit/sestest"
 	"github.com/loupehq/loupe/shared/testkit/storetest"
+	"github.com/loupehq/loupe/shared/wire"
 )
 
 // seedTick writes a New York store s1 with an active associate and three
@@ -61,7 +62,7 @@ func outboxFiles(t *testing.T, dir string) []string {
 }
 
 func TestTickSendsBirthdayOnce(t *testing.T) {
-	t.Setenv(envBaseURL, "https://loupe.example.com")
+	t.Setenv(wire.EnvBaseURL, "https://loupe.example.com")
 	dir := t.TempDir()
 	seedTick(t, dir)
 
@@ -183,7 +184,7 @@ func TestTickUsage(t *testing.T) {
 // TestTickSendsInspectionMail: during a store's inspection, ticking a day
 // mails the manager yesterday's take-ins without an email, once.
 func TestTickSendsInspectionMail(t *testing.T) {
-	t.Setenv(envBaseURL, "https://loupe.example.com")
+	t.Setenv(wire.EnvBaseURL, "https://loupe.example.com")
 	dir := t.TempDir()
 	seedTick(t, dir)
 	db, err := embedded.Open(filepath.Join(dir, dbFile))
@@ -243,7 +244,7 @@ func TestTickMailSES(t *testing.T) {
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv(envBaseURL, "https://loupe.example.com")
+	t.Setenv(wire.EnvBaseURL, "https://loupe.example.com")
 	dir := t.TempDir()
 	seedTick(t, dir)
 	for range 2 {

@@ -8,16 +8,16 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/lambdahttp"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/testkit/dynalite"
 	"github.com/loupehq/loupe/shared/testkit/storetest"
+	"github.com/loupehq/loupe/shared/wire"
+	"github.com/loupehq/loupe/shared/wire/lambdawire"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynalite.Main(m)) }
@@ -46,7 +46,9 @@ func TestHandler(t *testing.T) {
 	if err := db.PutAssociate(ctx, storetest.Associate("a1", "s1")); err != nil {
 		t.Fatal(err)
 	}
-	svc := &compliance.Service{Store: db.Compliance(), Stores: db, Associates: db, Now: time.Now}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	services := lambdawire.ServicesOn(db, wire.Config{}, nil, quiet)
+	svc := services.Compliance
 	for _, r := range []struct{ id, email string }{{"r1", "ann@gmail.com"}, {"r2", ""}, {"r3", "bob@gmial.com"}} {
 		rep := storetest.Repair(r.id, "s1", "c"+r.id, storetest.T0)
 		rep.CustomerEmail = r.email
@@ -54,7 +56,7 @@ func TestHandler(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := lambdahttp.Adapt(newHandler(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	h := lambdahttp.Adapt(services.HTTP(""))
 
 	tests := []struct {
 		name, path, query string

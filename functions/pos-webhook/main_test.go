@@ -17,6 +17,8 @@ import (
 	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/testkit/dynalite"
 	"github.com/loupehq/loupe/shared/webhook"
+	"github.com/loupehq/loupe/shared/wire"
+	"github.com/loupehq/loupe/shared/wire/lambdawire"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynalite.Main(m)) }
@@ -74,7 +76,8 @@ func TestEventMetrics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			handle := newHandler(db, tt.secrets, nil, quiet, emf.New(&out, "pos-webhook", nil))
+			svc := lambdawire.ServicesOn(db, wire.Config{WebhookSecrets: tt.secrets}, nil, quiet)
+			handle := newHandler(svc.HTTP(""), quiet, emf.New(&out, "pos-webhook", nil))
 			res, err := handle(ctx, tt.req)
 			if err != nil || res.StatusCode != tt.status {
 				t.Fatalf("status %d (err %v), want %d; body %s", res.StatusCode, err, tt.status, res.Body)

@@ -20,10 +20,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/testkit/dynalite"
 	"github.com/loupehq/loupe/shared/testkit/storetest"
+	"github.com/loupehq/loupe/shared/wire"
+	"github.com/loupehq/loupe/shared/wire/lambdawire"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/stream_batch.json from what the adapter writes to dynalite")
@@ -210,7 +213,7 @@ func TestHandler(t *testing.T) {
 
 	db := dynamo.New(client, table)
 	var out bytes.Buffer
-	handle := newHandler(db, quiet(), emf.New(&out, "repair-stream", nil))
+	handle := newHandler(complianceOn(db), quiet(), emf.New(&out, "repair-stream", nil))
 	ev := readEvent(t)
 	want := "a1={TakeIns:4 WithEmail:1} missing=3 c1=c1@gmail.com/repair"
 	for _, delivery := range []string{"first", "replay"} {
@@ -241,7 +244,7 @@ func TestHandler(t *testing.T) {
 		}
 		counter := dynamo.NewCounter(client)
 		var out bytes.Buffer
-		res, err := newHandler(dynamo.New(counter, table), quiet(), emf.New(&out, "repair-stream", nil))(context.Background(), other)
+		res, err := newHandler(complianceOn(dynamo.New(counter, table)), quiet(), emf.New(&out, "repair-stream", nil))(context.Background(), other)
 		if err != nil || len(res.BatchItemFailures) != 0 || counter.Total() != 0 {
 			t.Fatalf("response %+v, err %v, DynamoDB calls %v; want no failure and no call", res, err, counter.Counts())
 		}
@@ -256,7 +259,7 @@ func TestHandler(t *testing.T) {
 
 	t.Run("a failing record is reported by sequence number", func(t *testing.T) {
 		var out bytes.Buffer
-		res, err := newHandler(dynamo.New(client, "no-such-table"), quiet(), emf.New(&out, "repair-stream", nil))(context.Background(), ev)
+		res, err := newHandler(complianceOn(dynamo.New(client, "no-such-table")), quiet(), emf.New(&out, "repair-stream", nil))(context.Background(), ev)
 		want := []events.DynamoDBBatchItemFailure{{ItemIdentifier: ev.Records[1].Change.SequenceNumber}}
 		if err != nil || !reflect.DeepEqual(res.BatchItemFailures, want) {
 			t.Fatalf("failures = %+v (err %v), want %+v", res.BatchItemFailures, err, want)
@@ -304,4 +307,9 @@ func emfLine(t *testing.T, out *bytes.Buffer) map[string]any {
 		}
 	}
 	return line
+}
+
+// complianceOn returns the compliance service over db as the function wires it.
+func complianceOn(db *dynamo.DB) *compliance.Service {
+	return lambdawire.ServicesOn(db, wire.Config{}, nil, quiet()).Compliance
 }

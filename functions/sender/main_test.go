@@ -247,28 +247,3 @@ func TestHandlerTouchpointWithoutPlanner(t *testing.T) {
 		t.Fatalf("%d failures, want %d", got, want)
 	}
 }
-
-func TestParseRate(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    float64
-		wantErr bool
-	}{
-		{"", 0, false},
-		{"7", 7, false},
-		{"0.5", 0.5, false},
-		{"0", 0, true},
-		{"-1", 0, true},
-		{"fast", 0, true},
-		{"NaN", 0, true},
-		{"+Inf", 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := parseRate(tt.in)
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Errorf("parseRate(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
-}

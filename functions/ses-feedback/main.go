@@ -1,27 +1,12 @@
-// Command ses-feedback is the Lambda function behind the EventBridge rule on
-// SES events from Loupe's configuration set ("Email Bounced", "Email
-// Complaint Received"): a permanent bounce or a complaint puts the address on
-// the suppression list and marks the customer the mail named (header
-// X-Loupe-Customer-Id) bounced or complained, so no touchpoint mails it again.
-// No Scan of the table. See newHandler for what is ignored and what is retried.
-//
-// Metrics: Bounces and Complaints (Count, namespace Loupe, dimension
-// Function=ses-feedback), one EMF line per applied event; see newHandler.
-//
-// Environment: TABLE_NAME (the DynamoDB table).
 package main
 
 import (
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/loupehq/loupe/shared/emf"
-	"github.com/loupehq/loupe/shared/lambdaenv"
+	"github.com/loupehq/loupe/shared/wire/lambdawire"
 )
 
 func main() {
-	logger, cfg := lambdaenv.Boot()
-
-	lambda.Start(newHandler(lambdaenv.Table(logger, cfg), logger, emf.New(os.Stdout, "ses-feedback", nil)))
+	f := lambdawire.Boot("ses-feedback")
+	lambda.Start(newHandler(f.DB, f.Logger, f.Metrics))
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/loupehq/loupe/shared/reassign"
 	"github.com/loupehq/loupe/shared/sqsqueue"
 	"github.com/loupehq/loupe/shared/testkit/dynalite"
+	"github.com/loupehq/loupe/shared/wire"
+	"github.com/loupehq/loupe/shared/wire/lambdawire"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynalite.Main(m)) }
@@ -94,8 +96,7 @@ func TestTerminationReassignsAndReplayChangesNothing(t *testing.T) {
 	queue := &fakeSQS{}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var out bytes.Buffer
-	f := &function{db: db, sender: sqsqueue.NewMailer(queue, "https://sqs.example/send"), baseURL: "https://loupe.example.com",
-		logger: logger, metrics: emf.New(&out, "staff-stream", nil)}
+	f := newFunction(db, sqsqueue.NewMailer(queue, "https://sqs.example/send"), logger, emf.New(&out, "staff-stream", nil))
 	handle := f.stream
 	ev := loadEvent(t)
 
@@ -169,7 +170,7 @@ func TestBackfillInvocation(t *testing.T) {
 	seed(t, db) // a1 terminated, its book still orphaned: no stream ran
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var emfOut bytes.Buffer
-	f := &function{db: db, logger: logger, metrics: emf.New(&emfOut, "staff-stream", nil)}
+	f := newFunction(db, nil, logger, emf.New(&emfOut, "staff-stream", nil))
 
 	out, err := f.invoke(ctx, json.RawMessage(`{"loupe_backfill":"orphans"}`))
 	if err != nil {
@@ -226,4 +227,11 @@ func checkEMF(t *testing.T, out *bytes.Buffer, trigger string, clients, batches 
 		t.Errorf("EMF %s: trigger %q, ClientsReassigned %v, ReassignmentBatches %v; want %s, %d, %d",
 			out.Bytes(), line.Trigger, line.ClientsReassigned, line.ReassignmentBatches, trigger, clients, batches)
 	}
+}
+
+// newFunction returns the function as main wires it over db, with the review
+// mail going to sender.
+func newFunction(db *dynamo.DB, sender mail.Sender, logger *slog.Logger, m *emf.Writer) *function {
+	cfg := wire.Config{BaseURL: "https://loupe.example.com"}
+	return &function{reassign: lambdawire.ServicesOn(db, cfg, sender, logger).Reassign, logger: logger, metrics: m}
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -14,20 +12,6 @@ import (
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/touch"
 )
-
-// planner is the part of *touch.Planner the handler calls.
-type planner interface {
-	Requeue(ctx context.Context, q touch.Queue) (int, error)
-	PlanStores(ctx context.Context, q touch.Queue, due func(loupe.Store) (touch.Day, bool, error)) (touch.Result, error)
-}
-
-var _ planner = (*touch.Planner)(nil)
-
-// morning sends the inspection morning mails (compliance.Service).
-type morning interface {
-	RunMorning(ctx context.Context, now time.Time, sender mail.Sender) (int, error)
-	RunMorningOn(ctx context.Context, today string, sender mail.Sender) (int, error)
-}
 
 // request is the manual invocation {"loupe_date": "YYYY-MM-DD"} or the
 // schedule's {"scheduled_time": "<aws.scheduler.scheduled-time>"} (the
@@ -39,9 +23,8 @@ type request struct {
 
 // config is what the handler needs besides its collaborators.
 type config struct {
-	// PlanHour is the store-local hour (0-23) in which the hourly run plans a
-	// store's day, so mail leaves in the store's morning.
-	PlanHour int
+	// Schedule says which stores the hourly run plans (touch.Schedule).
+	Schedule touch.Schedule
 	// Now is the clock of a scheduled run without scheduled_time.
 	Now func() time.Time
 }
@@ -57,32 +40,30 @@ type response struct {
 	Morning  int    `json:"morning_mails"` // inspection morning mails queued
 }
 
-// newHandler returns the Lambda handler. Every invocation first requeues the
-// claims older than RecoverAfter that were never sent (crash recovery), then
-// plans, then queues the inspection morning mails:
+// newHandler returns the Lambda handler: it decodes the invocation into a
+// touch.Run and runs touch.Hourly over p and m (requeue, plan, morning mails):
 //
-//   - The hourly schedule sends {"scheduled_time": T}. The run plans the
-//     stores whose local hour at T is cfg.PlanHour, each on its local day of T
-//     (so every store is planned once a day, in its own morning, whatever its
-//     time zone), and sends the morning mails of inspected stores whose local
-//     time at T is 07:00 or later (each store-day once). A retry carries the
-//     same T, so it plans the same stores.
+//   - The hourly schedule sends {"scheduled_time": T}: the stores whose local
+//     hour at T is the schedule's PlanHour are planned, each on its local day
+//     of T, and the morning mails of inspected stores past 07:00 local go out
+//     (each store-day once). A retry carries the same T, so it plans the same
+//     stores.
 //   - A manual {"loupe_date": "YYYY-MM-DD"} plans that store-local day for
 //     every store and sends the morning mails about the day before it.
 //
-// Claimed entries go to q; morning mails to mailQ. Claims are conditional
-// writes, so running the same hour or day twice plans nothing new. It writes
-// one EMF line (TouchpointsPlanned, TouchpointsDeferred, TouchpointsRequeued,
+// Claimed entries go to q; morning mails to mailQ. It writes one EMF line
+// (TouchpointsPlanned, TouchpointsDeferred, TouchpointsRequeued,
 // InspectionMails) and returns the joined errors (a failed store does not stop
 // the others); Lambda then retries the asynchronous invocation, which is safe.
 // A malformed loupe_date or scheduled_time returns an EINVALID *loupe.Error
 // before anything runs. Planning stops planMargin before the invocation's
 // deadline; a batch already claimed is still enqueued.
-func newHandler(p planner, m morning, q touch.Queue, mailQ mail.Sender, cfg config, mw *emf.Writer, logger *slog.Logger) func(context.Context, json.RawMessage) (response, error) {
+func newHandler(p touch.HourPlanner, m touch.MorningMailer, q touch.Queue, mailQ mail.Sender, cfg config, mw *emf.Writer, logger *slog.Logger) func(context.Context, json.RawMessage) (response, error) {
 	q = detachedQueue{q}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	hourly := touch.Hourly{Planner: p, Morning: m, Schedule: cfg.Schedule, Mail: mailQ}
 	return func(ctx context.Context, raw json.RawMessage) (response, error) {
 		var resp response
 		req, err := parseRequest(raw)
@@ -97,55 +78,18 @@ func newHandler(p planner, m morning, q touch.Queue, mailQ mail.Sender, cfg conf
 			ctx, cancel = context.WithDeadline(ctx, dl.Add(-planMargin))
 			defer cancel()
 		}
-		var errs []error
-		n, err := p.Requeue(ctx, q)
-		resp.Requeued = n
-		if err != nil {
-			errs = append(errs, err)
+		run := touch.Run{At: req.at, Manual: req.manual, Day: req.day}
+		if run.At.IsZero() {
+			run.At = cfg.Now()
 		}
-		var due func(loupe.Store) (touch.Day, bool, error)
-		at := cfg.Now()
-		if req.manual {
-			resp.Date = req.day.String()
-			due = func(loupe.Store) (touch.Day, bool, error) { return req.day, true, nil }
-		} else {
-			if !req.at.IsZero() {
-				at = req.at
-			}
-			due = func(s loupe.Store) (touch.Day, bool, error) {
-				loc, err := s.Location()
-				if err != nil {
-					return touch.Day{}, false, fmt.Errorf("store %s: %w", s.StoreID, err)
-				}
-				local := at.In(loc)
-				return touch.DayOf(local), local.Hour() == cfg.PlanHour, nil
-			}
-		}
-		res, err := p.PlanStores(ctx, q, func(s loupe.Store) (touch.Day, bool, error) {
-			d, ok, err := due(s)
-			if ok {
-				resp.Stores++
-			}
-			return d, ok, err
-		})
-		resp.Planned, resp.Deferred = res.Planned, res.Deferred
-		if err != nil {
-			errs = append(errs, err)
-		}
-		if req.manual {
-			resp.Morning, err = m.RunMorningOn(ctx, resp.Date, mailQ)
-		} else {
-			resp.Morning, err = m.RunMorning(ctx, at, mailQ)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("inspection morning mail: %w", err))
-		}
-		err = errors.Join(errs...)
+		res, err := hourly.Run(ctx, run, q)
+		resp = response{Requeued: res.Requeued, Planned: res.Planned, Deferred: res.Deferred, Stores: res.Stores, Morning: res.Morning}
 		props := map[string]string{}
 		if req.manual {
+			resp.Date = req.day.String()
 			props["loupe_date"] = resp.Date
 		} else {
-			props["scheduled_time"] = at.UTC().Format(time.RFC3339)
+			props["scheduled_time"] = run.At.UTC().Format(time.RFC3339)
 		}
 		if merr := mw.Put(props,
 			emf.Count("TouchpointsPlanned", resp.Planned),

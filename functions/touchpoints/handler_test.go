@@ -109,7 +109,7 @@ func TestScheduledRun(t *testing.T) {
 			m := &fakeMorning{sent: 1}
 			q := &fakeQueue{}
 			var emfOut bytes.Buffer
-			h := newHandler(p, m, q, &mail.Fake{}, config{PlanHour: 6, Now: func() time.Time { return now }},
+			h := newHandler(p, m, q, &mail.Fake{}, config{Schedule: touch.Schedule{PlanHour: 6}, Now: func() time.Time { return now }},
 				emf.New(&emfOut, "touchpoints", nil), quiet())
 			got, err := h(context.Background(), payload(t, name))
 			if err != nil {
@@ -150,7 +150,7 @@ func TestScheduledTime(t *testing.T) {
 		at := time.Date(2026, 12, 1, h, 5, 0, 0, time.UTC)
 		p := &fakePlanner{stores: chain}
 		m := &fakeMorning{}
-		handler := newHandler(p, m, &fakeQueue{}, &mail.Fake{}, config{PlanHour: 6, Now: late}, nil, quiet())
+		handler := newHandler(p, m, &fakeQueue{}, &mail.Fake{}, config{Schedule: touch.Schedule{PlanHour: 6}, Now: late}, nil, quiet())
 		raw := json.RawMessage(`{"scheduled_time":"` + at.Format(time.RFC3339) + `"}`)
 		if _, err := handler(context.Background(), raw); err != nil {
 			t.Fatal(err)
@@ -194,7 +194,7 @@ func TestManualDay(t *testing.T) {
 		planErr: errors.New("plan store lon: throttled")}
 	m := &fakeMorning{}
 	q := &fakeQueue{}
-	h := newHandler(p, m, q, &mail.Fake{}, config{PlanHour: 6}, nil, quiet())
+	h := newHandler(p, m, q, &mail.Fake{}, config{Schedule: touch.Schedule{PlanHour: 6}}, nil, quiet())
 	got, err := h(context.Background(), payload(t, "manual.json"))
 	if err == nil {
 		t.Fatal("want the failed store's error")
@@ -219,7 +219,7 @@ func TestInvalidPayload(t *testing.T) {
 		`{"date":"2026-12-01"}`, `"2026-12-01"`, `{"loupe_date":20261201}`} {
 		t.Run(raw, func(t *testing.T) {
 			p := &fakePlanner{stores: chain}
-			h := newHandler(p, &fakeMorning{}, &fakeQueue{}, &mail.Fake{}, config{PlanHour: 6}, nil, quiet())
+			h := newHandler(p, &fakeMorning{}, &fakeQueue{}, &mail.Fake{}, config{Schedule: touch.Schedule{PlanHour: 6}}, nil, quiet())
 			_, err := h(context.Background(), json.RawMessage(raw))
 			var le *loupe.Error
 			if !errors.As(err, &le) || le.Code != loupe.EINVALID {
@@ -237,25 +237,9 @@ func TestErrorsJoined(t *testing.T) {
 	p := &fakePlanner{stores: chain, requeueErr: errors.New("pending: throttled"), planErr: errors.New("plan store lon: bad zone"),
 		days: map[string][]touch.Entry{"nyc": {entry("c1", "nyc")}}}
 	at := func() time.Time { return time.Date(2026, 12, 1, 11, 5, 0, 0, time.UTC) }
-	got, err := newHandler(p, &fakeMorning{}, &fakeQueue{}, &mail.Fake{}, config{PlanHour: 6, Now: at}, nil, quiet())(context.Background(), json.RawMessage(`{}`))
+	got, err := newHandler(p, &fakeMorning{}, &fakeQueue{}, &mail.Fake{}, config{Schedule: touch.Schedule{PlanHour: 6}, Now: at}, nil, quiet())(context.Background(), json.RawMessage(`{}`))
 	if err == nil || got.Planned != 1 || len(p.calls) != 2 {
 		t.Fatalf("got %+v, %v, calls %q; want planned 1, an error and both calls", got, err, p.calls)
-	}
-}
-
-func TestParseCap(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    int
-		wantErr bool
-	}{{"", 0, false}, {"7", 7, false}, {"14", 14, false}, {"0", 0, true}, {"-3", 0, true}, {"400", 0, true}, {"week", 0, true}, {"7.5", 0, true}}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := parseCap(tt.in)
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Errorf("parseCap(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
-			}
-		})
 	}
 }
 
@@ -286,7 +270,7 @@ func TestDeadline(t *testing.T) {
 	q := &ctxQueue{}
 	ctx, cancel := context.WithTimeout(context.Background(), planMargin+50*time.Millisecond)
 	defer cancel()
-	_, err := newHandler(p, &fakeMorning{}, q, &mail.Fake{}, config{PlanHour: 6}, nil, quiet())(ctx, json.RawMessage(`{}`))
+	_, err := newHandler(p, &fakeMorning{}, q, &mail.Fake{}, config{Schedule: touch.Schedule{PlanHour: 6}}, nil, quiet())(ctx, json.RawMessage(`{}`))
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(p.planErr, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, planning ctx = %v; want the planning deadline", err, p.planErr)
 	}
@@ -295,21 +279,5 @@ func TestDeadline(t *testing.T) {
 	}
 	if ctx.Err() != nil {
 		t.Errorf("planning ran to the invocation's deadline, want it stopped %v before", planMargin)
-	}
-}
-
-func TestParseHour(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    int
-		wantErr bool
-	}{{"", defaultPlanHour, false}, {"0", 0, false}, {"23", 23, false}, {"24", 0, true}, {"-1", 0, true}, {"six", 0, true}}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := parseHour(tt.in)
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Errorf("parseHour(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
-			}
-		})
 	}
 }

@@ -184,7 +184,7 @@ func newRig(t *testing.T, n int, opt rigOptions) *rig {
 	plan := &touch.Planner{DB: db, Ledger: ledger, Campaigns: ledger, Now: clk.Now, Log: quiet()}
 	// The schedule's hour: startTime is 09:00 in New York.
 	schedule := newHandler(plan, &fakeMorning{}, sqsqueue.NewQueue(q, "https://sqs.us-east-1.amazonaws.com/1/send",
-		sqsqueue.QueueConfig{Sleep: noSleep}), &mail.Fake{}, config{PlanHour: 9, Now: clk.Now},
+		sqsqueue.QueueConfig{Sleep: noSleep}), &mail.Fake{}, config{Schedule: touch.Schedule{PlanHour: 9}, Now: clk.Now},
 		emf.New(io.Discard, "touchpoints", nil), quiet())
 
 	var sender mail.Sender = sesmail.New(sesAPI, sesmail.Config{ConfigurationSet: "loupe-test", MaxRate: 500,

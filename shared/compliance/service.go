@@ -94,14 +94,45 @@ func (s *Service) ConsentFor(country string) string {
 // unknown customer skips the fill. Returns the lookup or storage error, after
 // which the change should be delivered again.
 func (s *Service) HandleChange(ctx context.Context, c loupe.Change) error {
+	_, err := s.ApplyChange(ctx, c)
+	return err
+}
+
+// Outcome is what ApplyChange did: the take-ins it recorded and, of those,
+// the ones whose email counts as captured. A re-delivered take-in counts again
+// here (the store's figures count it once).
+type Outcome struct {
+	TakeIns, Captured int
+}
+
+// Add adds o2 to o.
+func (o *Outcome) Add(o2 Outcome) {
+	o.TakeIns += o2.TakeIns
+	o.Captured += o2.Captured
+}
+
+// CaptureRate returns the percentage of take-ins captured, and false when
+// there were none.
+func (o Outcome) CaptureRate() (float64, bool) {
+	if o.TakeIns == 0 {
+		return 0, false
+	}
+	return 100 * float64(o.Captured) / float64(o.TakeIns), true
+}
+
+// ApplyChange is HandleChange reporting what it recorded: a take-in once the
+// store has accepted it, whatever the profile fill then does. Errors as
+// HandleChange; a failed change reports nothing recorded unless the take-in
+// was, so a retry counts it again.
+func (s *Service) ApplyChange(ctx context.Context, c loupe.Change) (Outcome, error) {
 	if c.Entity != loupe.EntityRepair || c.Op != loupe.OpInsert || c.NewRepair == nil {
-		return nil
+		return Outcome{}, nil
 	}
 	r := *c.NewRepair
 	store, err := s.Stores.GetStore(ctx, r.StoreID)
 	known := err == nil
 	if err != nil && !isNotFound(err) {
-		return fmt.Errorf("compliance of repair %s: get store %s: %w", r.RepairID, r.StoreID, err)
+		return Outcome{}, fmt.Errorf("compliance of repair %s: get store %s: %w", r.RepairID, r.StoreID, err)
 	}
 	var own []string
 	loc := time.UTC
@@ -110,7 +141,7 @@ func (s *Service) HandleChange(ctx context.Context, c loupe.Change) error {
 		loc = location(store.Timezone)
 		assocs, err := s.Associates.ListAssociates(ctx, r.StoreID)
 		if err != nil {
-			return fmt.Errorf("compliance of repair %s: list associates of %s: %w", r.RepairID, r.StoreID, err)
+			return Outcome{}, fmt.Errorf("compliance of repair %s: list associates of %s: %w", r.RepairID, r.StoreID, err)
 		}
 		for _, a := range assocs {
 			own = append(own, a.Email)
@@ -124,21 +155,25 @@ func (s *Service) HandleChange(ctx context.Context, c loupe.Change) error {
 	t := TakeIn{RepairID: r.RepairID, StoreID: r.StoreID, AssociateID: r.AssociateID, CustomerID: r.CustomerID,
 		Day: day, TakenInAt: r.TakenInAt, Captured: res.Captured, Reason: res.Reason, Suggestion: res.Suggestion}
 	if err := s.Store.Record(ctx, t); err != nil {
-		return fmt.Errorf("compliance of repair %s: %w", r.RepairID, err)
+		return Outcome{}, fmt.Errorf("compliance of repair %s: %w", r.RepairID, err)
+	}
+	out := Outcome{TakeIns: 1}
+	if res.Captured {
+		out.Captured = 1
 	}
 	if !res.Captured || s.Customers == nil {
-		return nil
+		return out, nil
 	}
 	wrote, err := s.Customers.SetCustomerEmail(ctx, r.CustomerID, res.Email, loupe.EmailSourceRepair, r.TakenInAt)
 	switch {
 	case isNotFound(err):
 		s.log().InfoContext(ctx, "repair email not filled: unknown customer", "repair_id", r.RepairID, "customer_id", r.CustomerID)
-		return nil
+		return out, nil
 	case err != nil:
-		return fmt.Errorf("compliance of repair %s: set email of customer %s: %w", r.RepairID, r.CustomerID, err)
+		return out, fmt.Errorf("compliance of repair %s: set email of customer %s: %w", r.RepairID, r.CustomerID, err)
 	}
 	s.log().DebugContext(ctx, "repair email fill", "repair_id", r.RepairID, "customer_id", r.CustomerID, "written", wrote)
-	return nil
+	return out, nil
 }
 
 // isNotFound reports whether err means "no such record".

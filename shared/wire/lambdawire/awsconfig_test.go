@@ -1,4 +1,4 @@
-package lambdaenv
+package lambdawire
 
 import (
 	"context"

@@ -1,0 +1,208 @@
+// Package wire builds every Loupe domain service (POS events, reassignment,
+// repair compliance, the touchpoint planner and sender, the unsubscribe
+// signer, the HTTP routes) from one Config, read from the environment once,
+// over the adapters a caller chooses (Ports). Every Lambda main (through
+// package lambdawire) and cmd/loupe build their services here and nowhere
+// else, so a rule judged in AWS is judged the same way by `loupe serve`.
+//
+// A setting that exists locally exists in AWS: each field of Config is one
+// environment variable, and template.yaml sets the non-secret ones for every
+// function (Globals) and each secret on the functions that need it.
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loupehq/loupe/shared/touch"
+	"github.com/loupehq/loupe/shared/unsub"
+	"github.com/loupehq/loupe/shared/webhook"
+)
+
+// The environment variables Config is read from. TABLE_NAME and
+// SEND_QUEUE_URL name AWS resources and exist only in AWS; the rest are the
+// same locally and in AWS.
+const (
+	EnvTableName           = "TABLE_NAME"
+	EnvSendQueueURL        = "SEND_QUEUE_URL"
+	EnvWebhookSecret       = "LOUPE_WEBHOOK_SECRET"
+	EnvUnsubscribeSecret   = "LOUPE_UNSUBSCRIBE_SECRET"
+	EnvBaseURL             = "LOUPE_BASE_URL"
+	EnvFatigueCapDays      = "LOUPE_FATIGUE_CAP_DAYS"
+	EnvPlanHour            = "LOUPE_PLAN_HOUR"
+	EnvAllowedEmailDomains = "LOUPE_ALLOWED_EMAIL_DOMAINS"
+	EnvSESConfigurationSet = "LOUPE_SES_CONFIGURATION_SET"
+	EnvSenderMaxRate       = "LOUPE_SENDER_MAX_RATE"
+	EnvAPIToken            = "LOUPE_API_TOKEN"
+)
+
+// DefaultPlanHour is the store-local hour in which a store's day is planned
+// when LOUPE_PLAN_HOUR is unset.
+const DefaultPlanHour = touch.DefaultPlanHour
+
+// Config is every setting Loupe reads, locally and in AWS. Zero values are
+// the documented defaults; FromEnv fills it from the environment.
+type Config struct {
+	// TableName is the DynamoDB table (TABLE_NAME; AWS only).
+	TableName string
+	// SendQueueURL is the SQS send queue (SEND_QUEUE_URL; AWS only).
+	SendQueueURL string
+	// WebhookSecrets verify POS events (LOUPE_WEBHOOK_SECRET: one secret, or
+	// several separated by commas during a rotation). Empty: POST /pos/events
+	// answers 503.
+	WebhookSecrets []string
+	// UnsubscribeSecret signs and verifies unsubscribe links
+	// (LOUPE_UNSUBSCRIBE_SECRET, at least unsub.MinSecretSize bytes). Empty:
+	// /u/{token} answers 503 and touchpoint mail cannot be sent. Locally the
+	// data directory keeps a generated one when unset.
+	UnsubscribeSecret string
+	// BaseURL is the public base of the links in mail: unsubscribe links and
+	// the printable review list (LOUPE_BASE_URL, no trailing slash). Locally
+	// `loupe serve` uses its own address when unset.
+	BaseURL string
+	// FatigueCapDays is the fatigue cap (LOUPE_FATIGUE_CAP_DAYS, 1-365); 0
+	// means touch.DefaultCap.
+	FatigueCapDays int
+	// PlanHour is the store-local hour (LOUPE_PLAN_HOUR, 0-23) in which the
+	// hourly run plans a store's day, in AWS and in `loupe serve` alike.
+	PlanHour int
+	// AllowedEmailDomains are email domains the repair email check accepts as
+	// real although it would judge them placeholders
+	// (LOUPE_ALLOWED_EMAIL_DOMAINS, comma separated, lower-cased). nil: none.
+	AllowedEmailDomains map[string]bool
+	// SESConfigurationSet is the SES configuration set publishing bounce and
+	// complaint events (LOUPE_SES_CONFIGURATION_SET). Required by the sender
+	// function; optional for `--mail ses` locally.
+	SESConfigurationSet string
+	// SenderMaxRate is the messages per second one sender may send
+	// (LOUPE_SENDER_MAX_RATE); 0 asks SES for the account's rate.
+	SenderMaxRate float64
+	// APIToken is the bearer token of the staff routes in `loupe serve`
+	// (LOUPE_API_TOKEN; generated when unset). In AWS it is unused: API
+	// Gateway's JWT authorizer guards the staff routes.
+	APIToken string
+}
+
+// FromEnv returns the Config in the process environment. Returns an error
+// naming every malformed variable; an unset variable takes its default.
+func FromEnv() (Config, error) {
+	cfg := Config{
+		TableName:           os.Getenv(EnvTableName),
+		SendQueueURL:        os.Getenv(EnvSendQueueURL),
+		WebhookSecrets:      webhook.ParseSecrets(os.Getenv(EnvWebhookSecret)),
+		UnsubscribeSecret:   os.Getenv(EnvUnsubscribeSecret),
+		BaseURL:             strings.TrimRight(os.Getenv(EnvBaseURL), "/"),
+		AllowedEmailDomains: parseDomains(os.Getenv(EnvAllowedEmailDomains)),
+		SESConfigurationSet: os.Getenv(EnvSESConfigurationSet),
+		APIToken:            os.Getenv(EnvAPIToken),
+	}
+	var errs []error
+	var err error
+	if cfg.FatigueCapDays, err = parseInt(os.Getenv(EnvFatigueCapDays), 0, 1, 365); err != nil {
+		errs = append(errs, fmt.Errorf("%s is not a whole number of days from 1 to 365: %w", EnvFatigueCapDays, err))
+	}
+	if cfg.PlanHour, err = parseInt(os.Getenv(EnvPlanHour), DefaultPlanHour, 0, 23); err != nil {
+		errs = append(errs, fmt.Errorf("%s is not a whole hour from 0 to 23: %w", EnvPlanHour, err))
+	}
+	if cfg.SenderMaxRate, err = parseRate(os.Getenv(EnvSenderMaxRate)); err != nil {
+		errs = append(errs, fmt.Errorf("%s is not a positive number of messages per second: %w", EnvSenderMaxRate, err))
+	}
+	if s := cfg.UnsubscribeSecret; s != "" && len(s) < unsub.MinSecretSize {
+		errs = append(errs, fmt.Errorf("%s must be at least %d characters", EnvUnsubscribeSecret, unsub.MinSecretSize))
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// Require returns an error naming each of the variables in names (Env*
+// constants) that cfg lacks, "" when all are set. A function calls it at
+// start-up for the settings it cannot run without.
+func (cfg Config) Require(names ...string) error {
+	var missing []string
+	for _, n := range names {
+		set := true
+		switch n {
+		case EnvTableName:
+			set = cfg.TableName != ""
+		case EnvSendQueueURL:
+			set = cfg.SendQueueURL != ""
+		case EnvWebhookSecret:
+			set = len(cfg.WebhookSecrets) > 0
+		case EnvUnsubscribeSecret:
+			set = cfg.UnsubscribeSecret != ""
+		case EnvBaseURL:
+			set = cfg.BaseURL != ""
+		case EnvSESConfigurationSet:
+			set = cfg.SESConfigurationSet != ""
+		case EnvAPIToken:
+			set = cfg.APIToken != ""
+		default:
+			return fmt.Errorf("require %s: not a required setting", n)
+		}
+		if !set {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("not set: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// parseDomains returns the lower-cased domains of a comma-separated list, nil
+// when there are none.
+func parseDomains(s string) map[string]bool {
+	var set map[string]bool
+	for _, d := range strings.Split(s, ",") {
+		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
+			if set == nil {
+				set = map[string]bool{}
+			}
+			set[d] = true
+		}
+	}
+	return set
+}
+
+// parseInt returns the whole number in s, def when s is "". Returns an error
+// when s is not a whole number from lo to hi.
+func parseInt(s string, def, lo, hi int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, err
+	}
+	if n < lo || n > hi {
+		return 0, strconv.ErrRange
+	}
+	return n, nil
+}
+
+// parseRate returns the messages per second in s, 0 (ask SES) when s is "".
+// Returns an error when s is not a positive finite number.
+func parseRate(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	r, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, err
+	}
+	if !(r > 0) || math.IsInf(r, 1) {
+		return 0, strconv.ErrRange
+	}
+	return r, nil
+}
+
+// RecoverAfterQueued is how old an unsent claim must be before the hourly run
+// queues it again when entries wait in the SQS send queue (Ports.RecoverAfter
+// in AWS): longer than a large blast takes to drain at a modest SES rate,
+// while a crashed sender's entry comes back by SQS redelivery long before
+// this.
+const RecoverAfterQueued = 6 * time.Hour

@@ -1,0 +1,116 @@
+// Package lambdawire is the start-up every Loupe Lambda shares, the AWS side
+// of package wire: the JSON logger carrying each request id, the AWS
+// configuration loaded once before lambda.Start, wire.Config read from the
+// environment once, the DynamoDB table, SQS and SES clients, and the domain
+// services built by wire.Build over them. A function's main picks what it
+// needs and starts: on a missing or malformed setting Boot logs one line and
+// exits, so Lambda reports an init error instead of serving half-configured.
+package lambdawire
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/emf"
+	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/sesmail"
+	"github.com/loupehq/loupe/shared/sqsqueue"
+	"github.com/loupehq/loupe/shared/wire"
+)
+
+// Function is one Lambda function's start-up state, made once per instance.
+type Function struct {
+	// Name is the function's folder name, the Function dimension of its
+	// metrics ("pos-webhook").
+	Name   string
+	Logger *slog.Logger
+	AWS    aws.Config
+	Config wire.Config
+	// DB is the table named by TABLE_NAME.
+	DB *dynamo.DB
+	// Metrics writes the function's EMF lines to standard output.
+	Metrics *emf.Writer
+}
+
+// Boot installs a logger that writes JSON lines with the request id (with the
+// function's LoggingConfig LogFormat JSON) as slog's default, loads the AWS
+// configuration (AWSConfig) and wire.Config from the environment, checks that
+// TABLE_NAME and every variable in needs (wire.Env* names) are set, and opens
+// the table. It exits when any of that fails.
+func Boot(name string, needs ...string) *Function {
+	logger := slog.New(lambdacontext.NewLogHandler())
+	slog.SetDefault(logger)
+	cfg, err := AWSConfig()
+	if err != nil {
+		exit(logger, "load aws config", err)
+	}
+	conf, err := wire.FromEnv()
+	if err == nil {
+		err = conf.Require(append([]string{wire.EnvTableName}, needs...)...)
+	}
+	if err != nil {
+		exit(logger, "configuration", err)
+	}
+	return &Function{
+		Name:    name,
+		Logger:  logger,
+		AWS:     cfg,
+		Config:  conf,
+		DB:      dynamo.New(dynamodb.NewFromConfig(cfg), conf.TableName),
+		Metrics: emf.New(os.Stdout, name, nil),
+	}
+}
+
+// Services returns the domain services over the table, with mail going to m
+// (nil: the function sends no mail of its own) and claims recovered after
+// wire.RecoverAfterQueued (entries wait in the SQS send queue).
+func (f *Function) Services(m mail.Sender) *wire.Services {
+	return ServicesOn(f.DB, f.Config, m, f.Logger)
+}
+
+// ServicesOn returns the domain services of cfg over db, as a function
+// builds them (Function.Services); tests use it on a dynalite table.
+func ServicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger) *wire.Services {
+	return wire.Build(cfg, wire.Ports{
+		Records:      db,
+		Compliance:   db.Compliance(),
+		Ledger:       db.Ledger(),
+		Mail:         m,
+		RecoverAfter: wire.RecoverAfterQueued,
+		Logger:       logger,
+	})
+}
+
+// SendQueue returns the producers of the send queue (SEND_QUEUE_URL, which
+// the function must have named in Boot's needs): touchpoint entries and
+// built mail.
+func (f *Function) SendQueue() (*sqsqueue.Queue, *sqsqueue.Mailer) {
+	client := sqs.NewFromConfig(f.AWS)
+	return sqsqueue.NewQueue(client, f.Config.SendQueueURL, sqsqueue.QueueConfig{}),
+		sqsqueue.NewMailer(client, f.Config.SendQueueURL)
+}
+
+// SES returns the SES v2 sender in the configuration set of
+// LOUPE_SES_CONFIGURATION_SET, paced at LOUPE_SENDER_MAX_RATE (or the
+// account's rate shared by concurrency instances).
+func (f *Function) SES(concurrency int) *sesmail.Sender {
+	return sesmail.New(sesv2.NewFromConfig(f.AWS), sesmail.Config{
+		ConfigurationSet: f.Config.SESConfigurationSet,
+		MaxRate:          f.Config.SenderMaxRate,
+		Concurrency:      concurrency,
+		Logger:           f.Logger,
+	})
+}
+
+// exit logs msg with err as an error and ends the process with status 1.
+func exit(logger *slog.Logger, msg string, err error) {
+	logger.Error(msg, "err", err)
+	os.Exit(1)
+}

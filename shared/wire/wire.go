@@ -1,0 +1,168 @@
+package wire
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/loupehq/loupe/shared/compliance"
+	"github.com/loupehq/loupe/shared/httpapi"
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/pos"
+	"github.com/loupehq/loupe/shared/reassign"
+	"github.com/loupehq/loupe/shared/touch"
+	"github.com/loupehq/loupe/shared/unsub"
+)
+
+// Records is what a data adapter (package dynamo or embedded) provides to
+// every service: the chain's records, erasure and suppression, and the
+// reassignment batches.
+type Records interface {
+	loupe.DB
+	loupe.Privacy
+	reassign.Store
+	touch.Suppression
+}
+
+// ComplianceStore keeps take-in aggregates and inspection windows.
+type ComplianceStore interface {
+	compliance.Store
+	compliance.InspectionStore
+}
+
+// LedgerStore keeps the touchpoint ledger and the campaigns.
+type LedgerStore interface {
+	touch.Ledger
+	touch.Campaigns
+}
+
+// Ports are the adapters the services run on: the caller's choice of
+// technology. Records, Compliance and Ledger are required.
+type Ports struct {
+	Records    Records
+	Compliance ComplianceStore
+	Ledger     LedgerStore
+	// Mail sends what the services mail themselves: the reassignment review
+	// and the inspection morning mail (and, for the runners that deliver
+	// touchpoints in process, the touchpoints). Nil: no such mail is sent.
+	Mail mail.Sender
+	// RecoverAfter is how old a claimed, unsent touchpoint must be before the
+	// hourly run hands it on again: a property of how entries travel to the
+	// sender (RecoverAfterQueued behind the SQS send queue). 0 means
+	// touch.DefaultRecoverAfter, for a runner that delivers in process.
+	RecoverAfter time.Duration
+	// Now is the clock. Nil: time.Now.
+	Now loupe.Clock
+	// Logger receives ids and counts, never customer emails or names. Nil:
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Services are the domain services of one process, built by Build.
+type Services struct {
+	// Config is the configuration they were built from.
+	Config Config
+	// Ports are the adapters they run on.
+	Ports Ports
+	// POS applies POS events (webhook and CSV import alike).
+	POS *pos.Service
+	// Reassign reassigns the books of departed associates.
+	Reassign *reassign.Service
+	// Compliance measures repair email capture and runs inspections.
+	Compliance *compliance.Service
+	// Planner plans and delivers touchpoints.
+	Planner *touch.Planner
+	// Schedule is the rule of the hourly run (Config.PlanHour).
+	Schedule touch.Schedule
+	// Unsubscribe signs and verifies unsubscribe links; nil without
+	// Config.UnsubscribeSecret.
+	Unsubscribe *unsub.Signer
+}
+
+// Build returns the services of cfg over p. It never fails: a service whose
+// setting is missing is left out (nil) or answers EUNAVAILABLE when called,
+// and a function that cannot run without one checks Config.Require at start.
+func Build(cfg Config, p Ports) *Services {
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.Logger == nil {
+		p.Logger = slog.Default()
+	}
+	s := &Services{Config: cfg, Ports: p, Schedule: touch.Schedule{PlanHour: cfg.PlanHour}}
+	if len(cfg.UnsubscribeSecret) >= unsub.MinSecretSize {
+		s.Unsubscribe = unsub.New([]byte(cfg.UnsubscribeSecret))
+	}
+	s.POS = &pos.Service{DB: p.Records, Now: p.Now}
+	s.Reassign = reassign.New(p.Records, p.Records, p.Mail, p.Now, reassign.Config{BaseURL: cfg.BaseURL, Logger: p.Logger})
+	s.Compliance = &compliance.Service{
+		Store:          p.Compliance,
+		Inspections:    p.Compliance,
+		Stores:         p.Records,
+		Associates:     p.Records,
+		Customers:      p.Records,
+		AllowedDomains: cfg.AllowedEmailDomains,
+		Now:            p.Now,
+		Log:            p.Logger,
+	}
+	s.Planner = &touch.Planner{
+		DB:             p.Records,
+		Ledger:         p.Ledger,
+		Campaigns:      p.Ledger,
+		Cap:            cfg.FatigueCapDays,
+		Consent:        s.Compliance.ConsentFor,
+		UnsubscribeURL: s.unsubscribeURL,
+		Suppression:    p.Records,
+		RecoverAfter:   p.RecoverAfter,
+		Now:            p.Now,
+		Log:            p.Logger,
+	}
+	return s
+}
+
+// unsubscribeURL returns the signed unsubscribe link of a client under
+// Config.BaseURL, "" without a signer (a preview where the secret stays with
+// the sender).
+func (s *Services) unsubscribeURL(customerID string) string {
+	if s.Unsubscribe == nil {
+		return ""
+	}
+	return s.Unsubscribe.URL(s.Config.BaseURL, customerID)
+}
+
+// Subscribe registers the change handlers on a local change feed: the
+// in-process stand-ins for the staff-stream and repair-stream functions, the
+// same domain calls the stream decoders end in.
+func (s *Services) Subscribe(feed interface {
+	Subscribe(name string, h loupe.ChangeHandler)
+}) {
+	feed.Subscribe("reassign", s.Reassign.HandleChange)
+	feed.Subscribe("compliance", s.Compliance.HandleChange)
+}
+
+// HTTP returns the handler of every route (package httpapi) over the
+// services. apiToken guards the staff routes with a bearer token (`loupe
+// serve`); "" leaves them to API Gateway's JWT authorizer (AWS).
+func (s *Services) HTTP(apiToken string) http.Handler {
+	return httpapi.New(httpapi.Config{
+		DB:             s.Ports.Records,
+		Privacy:        s.Ports.Records,
+		Events:         s.POS,
+		WebhookSecrets: s.Config.WebhookSecrets,
+		APIToken:       apiToken,
+		Compliance:     s.Compliance,
+		Unsubscribe:    s.Unsubscribe,
+		Reassign:       s.Reassign,
+		Touch:          s.Planner,
+		Campaigns:      s.Ports.Ledger,
+		Now:            s.Ports.Now,
+		Logger:         s.Ports.Logger,
+	})
+}
+
+// Hourly returns the hourly run (touch.Hourly) over the services, its
+// morning mails going to Ports.Mail.
+func (s *Services) Hourly() touch.Hourly {
+	return touch.Hourly{Planner: s.Planner, Morning: s.Compliance, Schedule: s.Schedule, Mail: s.Ports.Mail}
+}
