@@ -243,7 +243,7 @@ func TestErrorsJoined(t *testing.T) {
 	}
 }
 
-// ctxPlanner enqueues from PlanToday once its context is done, as the planner
+// ctxPlanner enqueues from PlanStores once its context is done, as the planner
 // does with the batch it claimed last.
 type ctxPlanner struct {
 	fakePlanner
