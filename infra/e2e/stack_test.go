@@ -274,7 +274,7 @@ func (s *stack) resolver() *lambdahost.Resolver {
 		"UnsubscribeSecretName": unsubscribeSecretName,
 		"SecretsRevision":       "1",
 		"SesIdentity":           "stores.e2e.example",
-		"UnsubscribeBaseUrl":    "",
+		"PublicBaseUrl":         "",
 		"SenderMaxRate":         "",
 		"ConfigurationSet":      configurationSet,
 		"SendQueue":             s.sendURL,
@@ -292,7 +292,7 @@ func (s *stack) resolver() *lambdahost.Resolver {
 	return &lambdahost.Resolver{
 		Refs: refs,
 		Conditions: map[string]bool{
-			"IsProd": false, "HasAlarmEmail": false, "HasUnsubscribeBaseUrl": false, "HasSenderMaxRate": false,
+			"IsProd": false, "HasAlarmEmail": false, "HasPublicBaseUrl": false, "HasSenderMaxRate": false,
 		},
 		Secrets: map[string]string{webhookSecretName: webhookSecret, unsubscribeSecretName: unsubscribeSecret},
 	}

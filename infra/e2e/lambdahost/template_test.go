@@ -23,7 +23,7 @@ func TestLoadTemplateResolvesEveryFunction(t *testing.T) {
 	}
 	refs["WebhookSecretName"], refs["UnsubscribeSecretName"] = "wh", "un"
 	r := &Resolver{Refs: refs,
-		Conditions: map[string]bool{"IsProd": false, "HasUnsubscribeBaseUrl": false, "HasSenderMaxRate": false, "HasAlarmEmail": false},
+		Conditions: map[string]bool{"IsProd": false, "HasPublicBaseUrl": false, "HasSenderMaxRate": false, "HasAlarmEmail": false},
 		Secrets:    map[string]string{"wh": "whsec", "un": "unsec"}}
 	if len(tmpl.Functions) == 0 {
 		t.Fatal("no functions in template.yaml")
