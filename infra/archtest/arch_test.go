@@ -67,7 +67,6 @@ var roles = []struct {
 	{"shared/lambdahttp", adapter}, // API Gateway payload 2.0 to http.Handler
 
 	{"shared/wire/...", wiring},
-	{"shared/lambdaenv", wiring}, // may be folded into shared/wire/lambdawire
 
 	{"shared/testkit/...", testKit},
 
@@ -884,7 +883,7 @@ func TestRoleOf(t *testing.T) {
 		{"shared/dynamo", adapter, true},
 		{"shared/wire", wiring, true},
 		{"shared/wire/lambdawire", wiring, true},
-		{"shared/lambdaenv", wiring, true},
+		{"shared/lambdaenv", "", false},
 		{"shared/testkit/dynalite", testKit, true},
 		{"functions/sender", entry, true},
 		{"cmd/loupe", entry, true},
