@@ -34,7 +34,7 @@ func (s *server) posEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := webhook.Verify(r.Header.Get(webhook.Header), body, s.WebhookSecrets, s.Now(), webhook.DefaultTolerance); err != nil {
+	if err := webhook.Verify(webhook.HeaderValue(r.Header), body, s.WebhookSecrets, s.Now(), webhook.DefaultTolerance); err != nil {
 		s.Logger.WarnContext(r.Context(), "pos event signature rejected", "reason", loupe.ErrorMessage(err))
 		return err
 	}
