@@ -26,10 +26,10 @@ func seedInspect(t *testing.T, dir string) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	if err := db.PutStore(ctx, storetest.Store("s1")); err != nil {
+	if err := loupe.PutStore(ctx, db, storetest.Store("s1")); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.PutAssociate(ctx, storetest.Associate("a1", "s1")); err != nil {
+	if err := loupe.PutAssociate(ctx, db, storetest.Associate("a1", "s1")); err != nil {
 		t.Fatal(err)
 	}
 	r := storetest.Repair("r1", "s1", "c1", time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC))

@@ -30,17 +30,17 @@ func seedOrphans(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 	}
-	must(db.PutStore(ctx, storetest.Store("s1")))
+	must(loupe.PutStore(ctx, db, storetest.Store("s1")))
 	for _, id := range []string{"a1", "a2", "gone"} {
 		a := storetest.Associate(id, "s1")
 		a.Capacity = 0
-		must(db.PutAssociate(ctx, a))
+		must(loupe.PutAssociate(ctx, db, a))
 	}
 	for _, id := range []string{"c1", "c2", "c3"} {
-		must(db.PutCustomer(ctx, storetest.Customer(id, "s1", "gone")))
+		must(loupe.PutCustomer(ctx, db, storetest.Customer(id, "s1", "gone")))
 	}
-	must(db.PutCustomer(ctx, storetest.Customer("c4", "s1", "")))
-	must(db.TerminateAssociate(ctx, "gone", storetest.At(time.Hour), storetest.At(time.Hour)))
+	must(loupe.PutCustomer(ctx, db, storetest.Customer("c4", "s1", "")))
+	must(loupe.TerminateAssociate(ctx, db, "gone", storetest.At(time.Hour), storetest.At(time.Hour)))
 }
 
 func TestOrphansListAndReassign(t *testing.T) {

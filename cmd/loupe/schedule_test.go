@@ -55,7 +55,7 @@ func TestServeScheduleUsesThePlanHour(t *testing.T) {
 			lon.Timezone, lon.Country = "Europe/London", "GB"
 			c9 := storetest.Customer("c9", "s2", "a2")
 			c9.Birthday, c9.Anniversary = loupe.Date{Year: 1975, Month: time.November, Day: 27}, loupe.Date{}
-			for _, err := range []error{db.PutStore(ctx, lon), db.PutAssociate(ctx, storetest.Associate("a2", "s2")), db.PutCustomer(ctx, c9)} {
+			for _, err := range []error{loupe.PutStore(ctx, db, lon), loupe.PutAssociate(ctx, db, storetest.Associate("a2", "s2")), loupe.PutCustomer(ctx, db, c9)} {
 				if err != nil {
 					t.Fatal(err)
 				}

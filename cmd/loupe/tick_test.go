@@ -35,8 +35,8 @@ func seedTick(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 	}
-	must(db.PutStore(ctx, storetest.Store("s1")))
-	must(db.PutAssociate(ctx, storetest.Associate("a1", "s1")))
+	must(loupe.PutStore(ctx, db, storetest.Store("s1")))
+	must(loupe.PutAssociate(ctx, db, storetest.Associate("a1", "s1")))
 	c1 := storetest.Customer("c1", "s1", "a1")
 	c1.Birthday = loupe.Date{Year: 1980, Month: time.November, Day: 27}
 	c1.Anniversary = loupe.Date{}
@@ -47,7 +47,7 @@ func seedTick(t *testing.T, dir string) {
 	c3.Birthday, c3.Anniversary = c1.Birthday, loupe.Date{}
 	c3.Email, c3.EmailSource = "", ""
 	for _, c := range []loupe.Customer{c1, c2, c3} {
-		must(db.PutCustomer(ctx, c))
+		must(loupe.PutCustomer(ctx, db, c))
 	}
 }
 

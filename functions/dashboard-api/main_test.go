@@ -40,10 +40,10 @@ func TestHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := dynamo.New(client, table)
-	if err := db.PutStore(ctx, storetest.Store("s1")); err != nil {
+	if err := loupe.PutStore(ctx, db, storetest.Store("s1")); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.PutAssociate(ctx, storetest.Associate("a1", "s1")); err != nil {
+	if err := loupe.PutAssociate(ctx, db, storetest.Associate("a1", "s1")); err != nil {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/loupehq/loupe/shared/loupe"
 	"io"
 	"log/slog"
 	"os"
@@ -94,14 +95,14 @@ func seed(t *testing.T, client *dynamodb.Client, table string) streamFile {
 	t.Helper()
 	ctx := context.Background()
 	db := dynamo.New(client, table)
-	must(t, "put store", db.PutStore(ctx, storetest.Store("s1")))
-	must(t, "put associate", db.PutAssociate(ctx, storetest.Associate("a1", "s1")))
+	must(t, "put store", loupe.PutStore(ctx, db, storetest.Store("s1")))
+	must(t, "put associate", loupe.PutAssociate(ctx, db, storetest.Associate("a1", "s1")))
 	c := storetest.Customer("c1", "s1", "a1")
 	c.Email = ""
-	must(t, "put customer", db.PutCustomer(ctx, c))
+	must(t, "put customer", loupe.PutCustomer(ctx, db, c))
 	before := rawItem(t, client, table, "CUST#c1", "CUST")
 	c.Phone, c.UpdatedAt = "+15557654321", storetest.At(time.Minute)
-	must(t, "put customer", db.PutCustomer(ctx, c))
+	must(t, "put customer", loupe.PutCustomer(ctx, db, c))
 
 	seq := 0
 	record := func(name string, oldItem, newItem map[string]types.AttributeValue) streamRecord {

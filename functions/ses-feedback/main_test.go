@@ -113,7 +113,7 @@ func TestHandlerAgainstDynalite(t *testing.T) {
 			for id, email := range customers {
 				c := storetest.Customer(id, "s1", "a1")
 				c.Email = email
-				if err := db.PutCustomer(ctx, c); err != nil {
+				if err := loupe.PutCustomer(ctx, db, c); err != nil {
 					t.Fatalf("put %s: %v", id, err)
 				}
 			}

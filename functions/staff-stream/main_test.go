@@ -52,21 +52,21 @@ func seed(t *testing.T, db *dynamo.DB) {
 			t.Fatal(err)
 		}
 	}
-	check(db.PutStore(ctx, loupe.Store{StoreID: "s1", Name: "Fifth Ave", Timezone: "America/New_York", Country: "US",
+	check(loupe.PutStore(ctx, db, loupe.Store{StoreID: "s1", Name: "Fifth Ave", Timezone: "America/New_York", Country: "US",
 		FromEmail: "s1@stores.example.com", ManagerEmail: "manager.s1@stores.example.com", UpdatedAt: t0}))
 	for _, a := range []loupe.Associate{
 		{AssociateID: "a1", StoreID: "s1", Name: "Associate a1", Email: "a1@staff.example.com", Strengths: []string{"bridal", "watches"}, Capacity: 25, Status: loupe.StatusActive, UpdatedAt: t0},
 		{AssociateID: "a2", StoreID: "s1", Name: "Bea", Strengths: []string{"bridal"}, Capacity: 200, Status: loupe.StatusActive, UpdatedAt: t0},
 		{AssociateID: "a3", StoreID: "s1", Name: "Cal", Strengths: []string{"watches"}, Capacity: 200, Status: loupe.StatusActive, UpdatedAt: t0},
 	} {
-		check(db.PutAssociate(ctx, a))
+		check(loupe.PutAssociate(ctx, db, a))
 	}
 	prefs := [][]string{{"bridal"}, {"watches"}, nil}
 	for i := range clients {
-		check(db.PutCustomer(ctx, loupe.Customer{CustomerID: fmt.Sprintf("c%03d", i), HomeStoreID: "s1", FirstName: "Client",
+		check(loupe.PutCustomer(ctx, db, loupe.Customer{CustomerID: fmt.Sprintf("c%03d", i), HomeStoreID: "s1", FirstName: "Client",
 			LastName: fmt.Sprint(i), Preferences: prefs[i%3], AssociateID: "a1", UpdatedAt: t0}))
 	}
-	check(db.TerminateAssociate(ctx, "a1", terminatedAt, terminatedAt.Add(time.Hour)))
+	check(loupe.TerminateAssociate(ctx, db, "a1", terminatedAt, terminatedAt.Add(time.Hour)))
 }
 
 func loadEvent(t *testing.T) events.DynamoDBEvent {

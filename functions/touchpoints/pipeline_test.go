@@ -164,7 +164,7 @@ func newRig(t *testing.T, n int, opt rigOptions) *rig {
 	planCount, sendCount := dynamo.NewCounter(client), dynamo.NewCounter(client)
 	db := dynamo.New(planCount, table)
 	at := startTime.Add(-24 * time.Hour)
-	if err := db.PutStore(ctx, loupe.Store{StoreID: "nyc", Name: "Loupe Fifth Avenue", Timezone: "America/New_York",
+	if err := loupe.PutStore(ctx, db, loupe.Store{StoreID: "nyc", Name: "Loupe Fifth Avenue", Timezone: "America/New_York",
 		Country: "US", PostalAddress: "1 Fifth Avenue, New York, NY 10003", FromEmail: "nyc@stores.loupe.example", UpdatedAt: at}); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func newRig(t *testing.T, n int, opt rigOptions) *rig {
 		c := loupe.Customer{CustomerID: fmt.Sprintf("c%03d", i), HomeStoreID: "nyc", FirstName: "Ada",
 			Email: fmt.Sprintf("c%03d@client.example", i), EmailSource: loupe.EmailSourcePOS, EmailStatus: loupe.EmailOK,
 			Birthday: loupe.Date{Month: time.December, Day: 8}, UpdatedAt: at}
-		if err := db.PutCustomer(ctx, c); err != nil {
+		if err := loupe.PutCustomer(ctx, db, c); err != nil {
 			t.Fatal(err)
 		}
 	}

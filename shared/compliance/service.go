@@ -30,10 +30,10 @@ type AssociateDirectory interface {
 // CustomerEmails fills a customer's profile with an email captured at a take-in.
 // loupe.DB implements it.
 type CustomerEmails interface {
-	// SetCustomerEmail writes email only when the stored one is older than at or
-	// empty; (false, nil) when the stored one is newer; ErrNotFound for an
-	// unknown customer.
-	SetCustomerEmail(ctx context.Context, customerID, email, source string, at time.Time) (bool, error)
+	// UpdateCustomer is loupe.DB's: the profile is filled by
+	// loupe.SetCustomerEmail (only when the stored email is older than the
+	// take-in, or empty).
+	loupe.CustomerUpdater
 }
 
 // Service is the compliance domain: HandleChange records take-ins, Report
@@ -164,7 +164,7 @@ func (s *Service) ApplyChange(ctx context.Context, c loupe.Change) (Outcome, err
 	if !res.Captured || s.Customers == nil {
 		return out, nil
 	}
-	wrote, err := s.Customers.SetCustomerEmail(ctx, r.CustomerID, res.Email, loupe.EmailSourceRepair, r.TakenInAt)
+	wrote, err := loupe.SetCustomerEmail(ctx, s.Customers, r.CustomerID, res.Email, loupe.EmailSourceRepair, r.TakenInAt)
 	switch {
 	case isNotFound(err):
 		s.log().InfoContext(ctx, "repair email not filled: unknown customer", "repair_id", r.RepairID, "customer_id", r.CustomerID)

@@ -49,24 +49,32 @@ func (d *directory) ListAssociates(_ context.Context, storeID string) ([]loupe.A
 	return out, nil
 }
 
-func (d *directory) SetCustomerEmail(_ context.Context, id, email, source string, at time.Time) (bool, error) {
+// UpdateCustomer keeps each known customer's email and capture time; the
+// profile fill reaches it through loupe.SetCustomerEmail.
+func (d *directory) UpdateCustomer(_ context.Context, id string, fn func(*loupe.Customer, time.Time) (loupe.Customer, bool, error)) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.customers[id] {
-		return false, fmt.Errorf("set email %s: %w", id, loupe.ErrNotFound)
-	}
-	if source != loupe.EmailSourceRepair {
-		return false, fmt.Errorf("source %q, want repair", source)
+		_, _, err := fn(nil, time.Time{})
+		return err
 	}
 	if d.emails == nil {
 		d.emails, d.at = map[string]string{}, map[string]time.Time{}
 	}
-	if prev, ok := d.at[id]; ok && !prev.Before(at) {
-		return false, nil
+	stored := loupe.Customer{CustomerID: id, Email: d.emails[id], EmailCapturedAt: d.at[id]}
+	if stored.Email != "" {
+		stored.EmailSource = loupe.EmailSourceRepair
 	}
-	d.emails[id], d.at[id] = email, at
+	c, write, err := fn(&stored, time.Time{})
+	if err != nil || !write {
+		return err
+	}
+	if c.EmailSource != loupe.EmailSourceRepair {
+		return fmt.Errorf("source %q, want repair", c.EmailSource)
+	}
+	d.emails[id], d.at[id] = c.Email, c.EmailCapturedAt
 	d.writes++
-	return true, nil
+	return nil
 }
 
 func chain() *directory {

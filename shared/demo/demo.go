@@ -338,10 +338,9 @@ func emailLocal(name string) string {
 
 // Writer is what Seed needs of a loupe.DB.
 type Writer interface {
-	PutStore(ctx context.Context, s loupe.Store) error
-	PutAssociate(ctx context.Context, a loupe.Associate) error
-	TerminateAssociate(ctx context.Context, associateID string, at, occurredAt time.Time) error
-	PutCustomer(ctx context.Context, c loupe.Customer) error
+	loupe.StoreUpdater
+	loupe.AssociateUpdater
+	loupe.CustomerUpdater
 	PutRepair(ctx context.Context, r loupe.Repair) error
 }
 
@@ -356,13 +355,13 @@ func Seed(ctx context.Context, db Writer, now time.Time) (Summary, error) {
 	ch := Generate(now)
 	var sum Summary
 	for _, s := range ch.Stores {
-		if err := db.PutStore(ctx, s); err != nil {
+		if err := loupe.PutStore(ctx, db, s); err != nil {
 			return sum, fmt.Errorf("seed store %s: %w", s.StoreID, err)
 		}
 		sum.Stores++
 	}
 	for _, a := range ch.Associates {
-		if err := db.PutAssociate(ctx, a); err != nil {
+		if err := loupe.PutAssociate(ctx, db, a); err != nil {
 			return sum, fmt.Errorf("seed associate %s: %w", a.AssociateID, err)
 		}
 		sum.Associates++
@@ -385,7 +384,7 @@ func Seed(ctx context.Context, db Writer, now time.Time) (Summary, error) {
 			sum.RepairsWithEmail++
 		}
 	}
-	if err := db.TerminateAssociate(ctx, ch.Terminated, ch.TerminatedAt, ch.TerminatedAt); err != nil {
+	if err := loupe.TerminateAssociate(ctx, db, ch.Terminated, ch.TerminatedAt, ch.TerminatedAt); err != nil {
 		return sum, fmt.Errorf("seed termination of %s: %w", ch.Terminated, err)
 	}
 	sum.TerminatedAssociateID = ch.Terminated
@@ -406,7 +405,7 @@ func putCustomers(ctx context.Context, db Writer, cs []loupe.Customer) error {
 	for range seedWorkers {
 		wg.Go(func() {
 			for c := range next {
-				if err := db.PutCustomer(ctx, c); err != nil {
+				if err := loupe.PutCustomer(ctx, db, c); err != nil {
 					cancel(fmt.Errorf("seed customer %s: %w", c.CustomerID, err))
 				}
 			}

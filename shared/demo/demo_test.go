@@ -177,19 +177,23 @@ type recorder struct {
 	mu                                     sync.Mutex
 }
 
-func (r *recorder) PutStore(ctx context.Context, s loupe.Store) error { r.stores++; return nil }
-func (r *recorder) PutAssociate(ctx context.Context, a loupe.Associate) error {
-	r.associates++
+func (r *recorder) UpdateStore(ctx context.Context, id string, fn func(*loupe.Store) (loupe.Store, bool, error)) error {
+	r.stores++
 	return nil
 }
-func (r *recorder) TerminateAssociate(ctx context.Context, id string, at, occurredAt time.Time) error {
-	r.terminated = append(r.terminated, id)
+func (r *recorder) UpdateAssociate(ctx context.Context, id string, fn func(*loupe.Associate) (loupe.Associate, bool, error)) error {
+	a, _, _ := fn(nil)
+	if a.Status == loupe.StatusTerminated {
+		r.terminated = append(r.terminated, id)
+	} else {
+		r.associates++
+	}
 	return nil
 }
-func (r *recorder) PutCustomer(ctx context.Context, c loupe.Customer) error {
+func (r *recorder) UpdateCustomer(ctx context.Context, id string, fn func(*loupe.Customer, time.Time) (loupe.Customer, bool, error)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if c.CustomerID == r.failOn {
+	if id == r.failOn {
 		return errors.New("disk full")
 	}
 	r.customers++

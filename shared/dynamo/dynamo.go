@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -87,25 +86,6 @@ func (db *DB) getItem(ctx context.Context, pk, sk string, out any) (bool, error)
 	return true, nil
 }
 
-// putNewer writes item unless the stored item carries a newer updated_at.
-// Returns loupe.ErrStale (wrapped) when it is newer.
-func (db *DB) putNewer(ctx context.Context, item any, updatedAt string) error {
-	av, err := attributevalue.MarshalMap(item)
-	if err != nil {
-		return fmt.Errorf("encode: %w", err)
-	}
-	_, err = db.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 db.table,
-		Item:                      av,
-		ConditionExpression:       aws.String("attribute_not_exists(PK) OR updated_at <= :t"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": s(updatedAt)},
-	})
-	if isConditionFailed(err) {
-		return loupe.ErrStale
-	}
-	return err
-}
-
 // putNew writes item only if no item has its key. Returns loupe.ErrExists when
 // one does.
 func (db *DB) putNew(ctx context.Context, item any) error {
@@ -159,16 +139,6 @@ func (db *DB) queryIndex(ctx context.Context, index, pk, skPrefix string, fn fun
 	return nil
 }
 
-// PutStore upserts a store. Returns an error wrapping loupe.ErrStale if the
-// stored one is newer, or the DynamoDB error.
-func (db *DB) PutStore(ctx context.Context, st loupe.Store) error {
-	item := NewStoreItem(st)
-	if err := db.putNewer(ctx, item, item.UpdatedAt); err != nil {
-		return fmt.Errorf("put store %s: %w", st.StoreID, err)
-	}
-	return nil
-}
-
 // GetStore returns a store, an error wrapping loupe.ErrNotFound, or the
 // DynamoDB error.
 func (db *DB) GetStore(ctx context.Context, storeID string) (loupe.Store, error) {
@@ -207,57 +177,6 @@ func (db *DB) ListStores(ctx context.Context) ([]loupe.Store, error) {
 		return nil, fmt.Errorf("list stores: %w", err)
 	}
 	return out, nil
-}
-
-// PutAssociate upserts an associate. Returns an error wrapping loupe.ErrStale
-// if the stored one is newer, or the DynamoDB error. Rewriting an identical
-// item produces no stream record, hence no Change.
-func (db *DB) PutAssociate(ctx context.Context, a loupe.Associate) error {
-	item := NewAssociateItem(a)
-	if err := db.putNewer(ctx, item, item.UpdatedAt); err != nil {
-		return fmt.Errorf("put associate %s: %w", a.AssociateID, err)
-	}
-	return nil
-}
-
-// TerminateAssociate marks an associate terminated in one conditional update;
-// an unknown associate becomes a terminated tombstone. Returns an error wrapping
-// loupe.ErrStale when the stored record is newer than occurredAt, nil without
-// writing when it is already terminated, or the DynamoDB error.
-func (db *DB) TerminateAssociate(ctx context.Context, associateID string, at, occurredAt time.Time) error {
-	pk := associatePK(associateID)
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: db.table,
-		Key:       key(pk, skAssociate),
-		UpdateExpression: aws.String("SET kind = :kind, associate_id = :id, #status = :terminated, " +
-			"terminated_at = :at, updated_at = :t, GSI4PK = :g4pk, GSI4SK = :pk"),
-		ConditionExpression:      aws.String("attribute_not_exists(PK) OR (updated_at <= :t AND #status <> :terminated)"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":kind": s(KindAssociate), ":id": s(associateID), ":terminated": s(loupe.StatusTerminated),
-			":at": s(formatTime(at)), ":t": s(formatTime(occurredAt)),
-			":g4pk": s(gsiAssociates), ":pk": s(pk),
-		},
-	})
-	if err == nil {
-		return nil
-	}
-	if !isConditionFailed(err) {
-		return fmt.Errorf("terminate associate %s: %w", associateID, err)
-	}
-	// The condition failed: the stored record is newer, or already terminated.
-	var it AssociateItem
-	ok, gerr := db.getItem(ctx, pk, skAssociate, &it)
-	switch {
-	case gerr != nil:
-		return fmt.Errorf("terminate associate %s: %w", associateID, gerr)
-	case ok && it.UpdatedAt > formatTime(occurredAt):
-		return fmt.Errorf("terminate associate %s: %w", associateID, loupe.ErrStale)
-	case ok && it.Status == loupe.StatusTerminated:
-		return nil
-	default: // changed between the update and the read: let the caller retry
-		return fmt.Errorf("terminate associate %s: %w", associateID, loupe.ErrConflict)
-	}
 }
 
 // GetAssociate returns an associate, an error wrapping loupe.ErrNotFound, or
@@ -345,68 +264,6 @@ func (b *updateBuilder) expression() string {
 		expr += " REMOVE " + strings.Join(b.remove, ", ")
 	}
 	return expr
-}
-
-// PutCustomer applies a POS upsert in one conditional UpdateItem: it SETs the
-// POS fields and index keys the upsert carries and REMOVEs those it clears,
-// keeps email_status (ok for a new customer) and, when the upsert has no email,
-// the stored email with its source and capture time. Returns an error wrapping
-// loupe.ErrStale if the stored record is newer, or the DynamoDB error.
-func (db *DB) PutCustomer(ctx context.Context, c loupe.Customer) error {
-	full := NewCustomerItem(c)
-	b := newUpdateBuilder()
-	b.setAV("kind", s(KindCustomer))
-	b.setAV("customer_id", s(c.CustomerID))
-	b.setOrRemove("home_store_id", full.HomeStoreID)
-	b.setOrRemove("first_name", full.FirstName)
-	b.setOrRemove("last_name", full.LastName)
-	b.setOrRemove("phone", full.Phone)
-	b.setOrRemove("birthday", full.Birthday)
-	b.setOrRemove("anniversary", full.Anniversary)
-	b.setOrRemove("associate_id", full.AssociateID)
-	if len(c.Preferences) > 0 {
-		av, err := attributevalue.Marshal(c.Preferences)
-		if err != nil {
-			return fmt.Errorf("put customer %s: encode preferences: %w", c.CustomerID, err)
-		}
-		b.setAV("preferences", av)
-	} else {
-		b.remove = append(b.remove, b.name("preferences"))
-	}
-	b.setAV("email_opt_out", &types.AttributeValueMemberBOOL{Value: c.EmailOptOut})
-	b.setAV("updated_at", s(full.UpdatedAt))
-	for _, kv := range [][2]string{
-		{"GSI1PK", full.GSI1PK}, {"GSI1SK", full.GSI1SK},
-		{"GSI2PK", full.GSI2PK}, {"GSI2SK", full.GSI2SK},
-		{"GSI3PK", full.GSI3PK}, {"GSI3SK", full.GSI3SK},
-		{"GSI4PK", full.GSI4PK}, {"GSI4SK", full.GSI4SK},
-	} {
-		b.setOrRemove(kv[0], kv[1])
-	}
-	if c.Email != "" {
-		b.setAV("email", s(c.Email))
-		b.setAV("email_source", s(loupe.EmailSourcePOS))
-		b.setAV("email_captured_at", s(full.UpdatedAt))
-	}
-	status := b.name("email_status")
-	b.values[":ok"] = s(loupe.EmailOK)
-	b.set = append(b.set, status+" = if_not_exists("+status+", :ok)")
-	b.values[":t"] = s(full.UpdatedAt)
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 db.table,
-		Key:                       key(full.PK, full.SK),
-		UpdateExpression:          aws.String(b.expression()),
-		ConditionExpression:       aws.String("attribute_not_exists(PK) OR updated_at <= :t"),
-		ExpressionAttributeNames:  b.names,
-		ExpressionAttributeValues: b.values,
-	})
-	if isConditionFailed(err) {
-		err = loupe.ErrStale
-	}
-	if err != nil {
-		return fmt.Errorf("put customer %s: %w", c.CustomerID, err)
-	}
-	return nil
 }
 
 // GetCustomer returns a customer, an error wrapping loupe.ErrNotFound, or the
@@ -538,92 +395,6 @@ func (db *DB) ScanCustomers(ctx context.Context, storeID string, fn func(loupe.C
 	return nil
 }
 
-// SetCustomerEmail records an email captured outside the POS, in one
-// conditional update that writes only when the customer exists and its email
-// is empty or captured before at. Returns (false, nil) when the stored email is
-// not older, an error wrapping loupe.ErrNotFound for an unknown customer, or
-// the DynamoDB error.
-func (db *DB) SetCustomerEmail(ctx context.Context, customerID, email, source string, at time.Time) (bool, error) {
-	pk := customerPK(customerID)
-	t := formatTime(at)
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:        db.table,
-		Key:              key(pk, skCustomer),
-		UpdateExpression: aws.String("SET email = :e, email_source = :src, email_captured_at = :t"),
-		ConditionExpression: aws.String("attribute_exists(PK) AND (attribute_not_exists(email) OR " +
-			"attribute_not_exists(email_captured_at) OR email_captured_at < :t)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":e": s(email), ":src": s(source), ":t": s(t),
-		},
-	})
-	if err == nil {
-		return true, nil
-	}
-	if !isConditionFailed(err) {
-		return false, fmt.Errorf("set email of customer %s: %w", customerID, err)
-	}
-	var it CustomerItem
-	ok, gerr := db.getItem(ctx, pk, skCustomer, &it)
-	switch {
-	case gerr != nil:
-		return false, fmt.Errorf("set email of customer %s: %w", customerID, gerr)
-	case !ok:
-		return false, fmt.Errorf("set email of customer %s: %w", customerID, loupe.ErrNotFound)
-	default:
-		return false, nil
-	}
-}
-
-// MoveCustomer sets the customer's associate to to, and its book key GSI1PK
-// with it, in one update conditioned on associate_id = from. Returns nil when
-// the customer already belongs to to, an error wrapping loupe.ErrConflict when
-// the owner is neither from nor to, loupe.ErrNotFound for an unknown customer,
-// or the DynamoDB error.
-func (db *DB) MoveCustomer(ctx context.Context, customerID, from, to string) error {
-	pk := customerPK(customerID)
-	in := &dynamodb.UpdateItemInput{
-		TableName:                 db.table,
-		Key:                       key(pk, skCustomer),
-		ExpressionAttributeValues: map[string]types.AttributeValue{},
-	}
-	if to == "" {
-		in.UpdateExpression = aws.String("REMOVE associate_id, GSI1PK, GSI1SK")
-	} else {
-		in.UpdateExpression = aws.String("SET associate_id = :to, GSI1PK = :book, GSI1SK = :pk")
-		in.ExpressionAttributeValues[":to"] = s(to)
-		in.ExpressionAttributeValues[":book"] = s(bookPK(to))
-		in.ExpressionAttributeValues[":pk"] = s(pk)
-	}
-	if from == "" {
-		in.ConditionExpression = aws.String("attribute_exists(PK) AND attribute_not_exists(associate_id)")
-	} else {
-		in.ConditionExpression = aws.String("attribute_exists(PK) AND associate_id = :from")
-		in.ExpressionAttributeValues[":from"] = s(from)
-	}
-	if len(in.ExpressionAttributeValues) == 0 {
-		in.ExpressionAttributeValues = nil
-	}
-	_, err := db.api.UpdateItem(ctx, in)
-	if err == nil {
-		return nil
-	}
-	if !isConditionFailed(err) {
-		return fmt.Errorf("move customer %s: %w", customerID, err)
-	}
-	var it CustomerItem
-	ok, gerr := db.getItem(ctx, pk, skCustomer, &it)
-	switch {
-	case gerr != nil:
-		return fmt.Errorf("move customer %s: %w", customerID, gerr)
-	case !ok:
-		return fmt.Errorf("move customer %s: %w", customerID, loupe.ErrNotFound)
-	case it.AssociateID == to:
-		return nil
-	default:
-		return fmt.Errorf("move customer %s: %w", customerID, loupe.ErrConflict)
-	}
-}
-
 // PutRepair inserts a repair take-in. Returns an error wrapping
 // loupe.ErrExists when the repair id is already stored, or the DynamoDB error.
 func (db *DB) PutRepair(ctx context.Context, r loupe.Repair) error {
@@ -728,30 +499,4 @@ func (db *DB) PurchasesByCustomer(ctx context.Context, customerID string) ([]lou
 		return nil, fmt.Errorf("purchases of customer %s: %w", customerID, err)
 	}
 	return out, nil
-}
-
-// MarkEvent records POS event eventID with an insert-only put, to expire by TTL
-// 30 days after at. Returns true when this call recorded it, false when it was
-// already recorded, or the DynamoDB error.
-func (db *DB) MarkEvent(ctx context.Context, eventID string, at time.Time) (bool, error) {
-	err := db.putNew(ctx, NewEventItem(eventID, at))
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, loupe.ErrExists):
-		return false, nil
-	default:
-		return false, fmt.Errorf("mark event %s: %w", eventID, err)
-	}
-}
-
-// EventSeen reports whether POS event eventID was recorded. Returns the
-// DynamoDB error.
-func (db *DB) EventSeen(ctx context.Context, eventID string) (bool, error) {
-	var it EventItem
-	ok, err := db.getItem(ctx, eventPK(eventID), skEvent, &it)
-	if err != nil {
-		return false, fmt.Errorf("event seen %s: %w", eventID, err)
-	}
-	return ok, nil
 }

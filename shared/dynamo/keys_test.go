@@ -42,10 +42,10 @@ func TestItemKeys(t *testing.T) {
 	noAssoc := storetest.Customer("c2", "s2", "")
 	noAssoc.Birthday, noAssoc.Anniversary = loupe.Date{}, loupe.Date{}
 	for what, err := range map[string]error{
-		"put store":     db.PutStore(ctx, storetest.Store("s1")),
-		"put associate": db.PutAssociate(ctx, storetest.Associate("a1", "s1")),
-		"put customer":  db.PutCustomer(ctx, storetest.Customer("c1", "s1", "a1")),
-		"put customer2": db.PutCustomer(ctx, noAssoc),
+		"put store":     loupe.PutStore(ctx, db, storetest.Store("s1")),
+		"put associate": loupe.PutAssociate(ctx, db, storetest.Associate("a1", "s1")),
+		"put customer":  loupe.PutCustomer(ctx, db, storetest.Customer("c1", "s1", "a1")),
+		"put customer2": loupe.PutCustomer(ctx, db, noAssoc),
 		"put repair":    db.PutRepair(ctx, repair),
 		"put purchase":  db.PutPurchase(ctx, storetest.Purchase("p1", "c1", takenIn)),
 	} {
@@ -53,7 +53,7 @@ func TestItemKeys(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	if _, err := db.MarkEvent(ctx, "evt_1", storetest.T0); err != nil {
+	if _, err := db.ClaimEvent(ctx, "evt_1", "h", storetest.T0); err != nil {
 		t.Fatalf("mark event: %v", err)
 	}
 
@@ -99,24 +99,24 @@ func TestItemKeys(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // TestPutCustomerClearsIndexKeys checks that an upsert clearing a field drops
-// its index key (sparse indexes), in one request and without a read.
+// its index key (sparse indexes), in one read and one conditional write.
 func TestPutCustomerClearsIndexKeys(t *testing.T) {
 	client, table := newTable(t)
 	counter := dynamo.NewCounter(client)
 	db := dynamo.New(counter, table)
 	ctx := context.Background()
 	c := storetest.Customer("c1", "s1", "a1")
-	if err := db.PutCustomer(ctx, c); err != nil {
+	if err := loupe.PutCustomer(ctx, db, c); err != nil {
 		t.Fatalf("put customer: %v", err)
 	}
 	c.Birthday, c.Anniversary, c.AssociateID, c.FirstName, c.Preferences = loupe.Date{}, loupe.Date{}, "", "", nil
 	c.Email, c.UpdatedAt = "", storetest.At(time.Minute)
 	counter.Reset()
-	if err := db.PutCustomer(ctx, c); err != nil {
+	if err := loupe.PutCustomer(ctx, db, c); err != nil {
 		t.Fatalf("put customer again: %v", err)
 	}
-	if got := counter.Counts(); got["UpdateItem"] != 1 || counter.Total() != 1 {
-		t.Errorf("requests for one upsert: got %v, want one UpdateItem", got)
+	if got := counter.Counts(); got["GetItem"] != 1 || got["UpdateItem"] != 1 || counter.Total() != 2 {
+		t.Errorf("requests for one upsert: got %v, want one GetItem and one UpdateItem", got)
 	}
 	item := rawItem(t, client, table, "CUST#c1", "CUST")
 	for _, a := range []string{"GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "birthday", "anniversary", "associate_id", "first_name", "preferences"} {
@@ -165,32 +165,40 @@ func TestPutPurchaseCompletesInterruptedInsert(t *testing.T) {
 	}
 }
 
-// TestTerminateAssociateRequests: a termination is one request; a repeated
-// one costs a second (the read that tells "already terminated" from "stale").
+// TestTerminateAssociateRequests: a termination is one read and one
+// conditional write; a replay is the read alone; a newer termination's
+// terminated_at wins (per field, CONTRACT section 2).
 func TestTerminateAssociateRequests(t *testing.T) {
 	client, table := newTable(t)
 	counter := dynamo.NewCounter(client)
 	db := dynamo.New(counter, table)
 	ctx := context.Background()
-	if err := db.PutAssociate(ctx, storetest.Associate("a1", "s1")); err != nil {
+	if err := loupe.PutAssociate(ctx, db, storetest.Associate("a1", "s1")); err != nil {
 		t.Fatalf("put associate: %v", err)
 	}
 	counter.Reset()
-	if err := db.TerminateAssociate(ctx, "a1", storetest.At(time.Hour), storetest.At(time.Hour)); err != nil {
+	if err := loupe.TerminateAssociate(ctx, db, "a1", storetest.At(time.Hour), storetest.At(time.Hour)); err != nil {
 		t.Fatalf("terminate: %v", err)
 	}
-	if got := counter.Total(); got != 1 {
-		t.Errorf("requests for a termination: got %d, want 1", got)
+	if got := counter.Counts(); got["GetItem"] != 1 || got["UpdateItem"] != 1 || counter.Total() != 2 {
+		t.Errorf("requests for a termination: got %v, want one GetItem and one UpdateItem", got)
 	}
-	if err := db.TerminateAssociate(ctx, "a1", storetest.At(2*time.Hour), storetest.At(2*time.Hour)); err != nil {
+	counter.Reset()
+	if err := loupe.TerminateAssociate(ctx, db, "a1", storetest.At(time.Hour), storetest.At(time.Hour)); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	if got := counter.Counts(); got["GetItem"] != 1 || counter.Total() != 1 {
+		t.Errorf("requests for a replayed termination: got %v, want one GetItem", got)
+	}
+	if err := loupe.TerminateAssociate(ctx, db, "a1", storetest.At(2*time.Hour), storetest.At(2*time.Hour)); err != nil {
 		t.Fatalf("terminate again: got %v, want nil", err)
 	}
 	a, err := db.GetAssociate(ctx, "a1")
 	if err != nil {
 		t.Fatalf("get associate: %v", err)
 	}
-	if !a.TerminatedAt.Equal(storetest.At(time.Hour)) {
-		t.Errorf("terminated_at after a repeated termination: got %v, want the first %v", a.TerminatedAt, storetest.At(time.Hour))
+	if !a.TerminatedAt.Equal(storetest.At(2*time.Hour)) || a.Status != loupe.StatusTerminated {
+		t.Errorf("after a newer termination: got %s at %v, want terminated at %v", a.Status, a.TerminatedAt, storetest.At(2*time.Hour))
 	}
 }
 
@@ -205,7 +213,7 @@ func BenchmarkPutCustomer(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		c.UpdatedAt = storetest.At(time.Duration(i) * time.Second)
-		if err := db.PutCustomer(ctx, c); err != nil {
+		if err := loupe.PutCustomer(ctx, db, c); err != nil {
 			b.Fatalf("put customer: %v", err)
 		}
 	}

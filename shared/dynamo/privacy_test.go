@@ -31,7 +31,7 @@ func TestEraseLeavesNoPersonalData(t *testing.T) {
 	db := dynamo.New(counter, table)
 	c := storetest.Customer("c1", "s1", "a1")
 	steps := []error{
-		db.PutCustomer(ctx, c),
+		loupe.PutCustomer(ctx, db, c),
 		db.PutPurchase(ctx, storetest.Purchase("p1", "c1", storetest.At(time.Hour))),
 		db.PutPurchase(ctx, storetest.Purchase("p2", "c1", storetest.At(2*time.Hour))),
 		db.PutRepair(ctx, storetest.Repair("r1", "s1", "c1", storetest.At(time.Hour))),
@@ -104,7 +104,7 @@ func TestSetEmailStatusOf(t *testing.T) {
 	counter := dynamo.NewCounter(client)
 	db := dynamo.New(counter, table)
 	for _, id := range []string{"c1", "c2", "c3", "c4"} {
-		if err := db.PutCustomer(ctx, storetest.Customer(id, "s1", "a1")); err != nil {
+		if err := loupe.PutCustomer(ctx, db, storetest.Customer(id, "s1", "a1")); err != nil {
 			t.Fatalf("put %s: %v", id, err)
 		}
 	}

@@ -122,6 +122,10 @@ type StoreItem struct {
 	FromEmail     string `dynamodbav:"from_email,omitempty"`
 	ManagerEmail  string `dynamodbav:"manager_email,omitempty"`
 	UpdatedAt     string `dynamodbav:"updated_at"`
+	// Stamps orders the writes to each field (loupe.Stamps); Version is the
+	// number a versioned write is conditioned on (update.go).
+	Stamps  map[string]string `dynamodbav:"stamps,omitempty"`
+	Version int64             `dynamodbav:"version"`
 }
 
 // NewStoreItem returns the item PutStore writes for s.
@@ -131,8 +135,31 @@ func NewStoreItem(s loupe.Store) StoreItem {
 		GSI1PK: gsiStores, GSI1SK: storePK(s.StoreID),
 		StoreID: s.StoreID, Name: s.Name, Timezone: s.Timezone, Country: s.Country,
 		PostalAddress: s.PostalAddress, FromEmail: s.FromEmail, ManagerEmail: s.ManagerEmail,
-		UpdatedAt: formatTime(s.UpdatedAt),
+		UpdatedAt: formatTime(s.UpdatedAt), Stamps: stampsAV(s.Stamps),
 	}
+}
+
+// stampsAV and stampsOf convert loupe.Stamps to and from the stamps map.
+func stampsAV(st loupe.Stamps) map[string]string {
+	if len(st) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(st))
+	for k, v := range st {
+		out[k] = string(v)
+	}
+	return out
+}
+
+func stampsOf(m map[string]string) loupe.Stamps {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(loupe.Stamps, len(m))
+	for k, v := range m {
+		out[k] = loupe.Stamp(v)
+	}
+	return out
 }
 
 // Store returns the domain store. Returns an error for a malformed timestamp.
@@ -144,29 +171,31 @@ func (it StoreItem) Store() (loupe.Store, error) {
 	return loupe.Store{
 		StoreID: it.StoreID, Name: it.Name, Timezone: it.Timezone, Country: it.Country,
 		PostalAddress: it.PostalAddress, FromEmail: it.FromEmail, ManagerEmail: it.ManagerEmail,
-		UpdatedAt: up,
+		UpdatedAt: up, Stamps: stampsOf(it.Stamps),
 	}, nil
 }
 
 // AssociateItem is an associate as stored: PK=ASSOC#<id>, SK=ASSOC; GSI1 by
 // store (STAFF#<store_id>), GSI4 for the whole chain (ASSOCIATES).
 type AssociateItem struct {
-	PK           string   `dynamodbav:"PK"`
-	SK           string   `dynamodbav:"SK"`
-	Kind         string   `dynamodbav:"kind"`
-	GSI1PK       string   `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK       string   `dynamodbav:"GSI1SK,omitempty"`
-	GSI4PK       string   `dynamodbav:"GSI4PK,omitempty"`
-	GSI4SK       string   `dynamodbav:"GSI4SK,omitempty"`
-	AssociateID  string   `dynamodbav:"associate_id"`
-	StoreID      string   `dynamodbav:"store_id,omitempty"`
-	Name         string   `dynamodbav:"name,omitempty"`
-	Email        string   `dynamodbav:"email,omitempty"`
-	Strengths    []string `dynamodbav:"strengths,omitempty"`
-	Capacity     int      `dynamodbav:"capacity"`
-	Status       string   `dynamodbav:"status"`
-	TerminatedAt string   `dynamodbav:"terminated_at,omitempty"`
-	UpdatedAt    string   `dynamodbav:"updated_at"`
+	PK           string            `dynamodbav:"PK"`
+	SK           string            `dynamodbav:"SK"`
+	Kind         string            `dynamodbav:"kind"`
+	GSI1PK       string            `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK       string            `dynamodbav:"GSI1SK,omitempty"`
+	GSI4PK       string            `dynamodbav:"GSI4PK,omitempty"`
+	GSI4SK       string            `dynamodbav:"GSI4SK,omitempty"`
+	AssociateID  string            `dynamodbav:"associate_id"`
+	StoreID      string            `dynamodbav:"store_id,omitempty"`
+	Name         string            `dynamodbav:"name,omitempty"`
+	Email        string            `dynamodbav:"email,omitempty"`
+	Strengths    []string          `dynamodbav:"strengths,omitempty"`
+	Capacity     int               `dynamodbav:"capacity"`
+	Status       string            `dynamodbav:"status"`
+	TerminatedAt string            `dynamodbav:"terminated_at,omitempty"`
+	UpdatedAt    string            `dynamodbav:"updated_at"`
+	Stamps       map[string]string `dynamodbav:"stamps,omitempty"`
+	Version      int64             `dynamodbav:"version"`
 }
 
 // NewAssociateItem returns the item PutAssociate writes for a. A tombstone
@@ -178,6 +207,7 @@ func NewAssociateItem(a loupe.Associate) AssociateItem {
 		AssociateID: a.AssociateID, StoreID: a.StoreID, Name: a.Name, Email: a.Email,
 		Strengths: a.Strengths, Capacity: a.Capacity, Status: a.Status,
 		TerminatedAt: formatTime(a.TerminatedAt), UpdatedAt: formatTime(a.UpdatedAt),
+		Stamps: stampsAV(a.Stamps),
 	}
 	if a.StoreID != "" {
 		it.GSI1PK, it.GSI1SK = staffPK(a.StoreID), associatePK(a.AssociateID)
@@ -198,7 +228,7 @@ func (it AssociateItem) Associate() (loupe.Associate, error) {
 	return loupe.Associate{
 		AssociateID: it.AssociateID, StoreID: it.StoreID, Name: it.Name, Email: it.Email,
 		Strengths: it.Strengths, Capacity: it.Capacity, Status: it.Status,
-		TerminatedAt: term, UpdatedAt: up,
+		TerminatedAt: term, UpdatedAt: up, Stamps: stampsOf(it.Stamps),
 	}, nil
 }
 
@@ -207,32 +237,37 @@ func (it AssociateItem) Associate() (loupe.Associate, error) {
 // anniversary (ANNIV#<MM-DD>), GSI4 home store (HOME#<store_id>). Each index
 // key is absent when its field is empty.
 type CustomerItem struct {
-	PK              string   `dynamodbav:"PK"`
-	SK              string   `dynamodbav:"SK"`
-	Kind            string   `dynamodbav:"kind"`
-	GSI1PK          string   `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK          string   `dynamodbav:"GSI1SK,omitempty"`
-	GSI2PK          string   `dynamodbav:"GSI2PK,omitempty"`
-	GSI2SK          string   `dynamodbav:"GSI2SK,omitempty"`
-	GSI3PK          string   `dynamodbav:"GSI3PK,omitempty"`
-	GSI3SK          string   `dynamodbav:"GSI3SK,omitempty"`
-	GSI4PK          string   `dynamodbav:"GSI4PK,omitempty"`
-	GSI4SK          string   `dynamodbav:"GSI4SK,omitempty"`
-	CustomerID      string   `dynamodbav:"customer_id"`
-	HomeStoreID     string   `dynamodbav:"home_store_id,omitempty"`
-	FirstName       string   `dynamodbav:"first_name,omitempty"`
-	LastName        string   `dynamodbav:"last_name,omitempty"`
-	Email           string   `dynamodbav:"email,omitempty"`
-	Phone           string   `dynamodbav:"phone,omitempty"`
-	Birthday        string   `dynamodbav:"birthday,omitempty"`
-	Anniversary     string   `dynamodbav:"anniversary,omitempty"`
-	Preferences     []string `dynamodbav:"preferences,omitempty"`
-	AssociateID     string   `dynamodbav:"associate_id,omitempty"`
-	EmailOptOut     bool     `dynamodbav:"email_opt_out"`
-	EmailSource     string   `dynamodbav:"email_source,omitempty"`
-	EmailCapturedAt string   `dynamodbav:"email_captured_at,omitempty"`
-	EmailStatus     string   `dynamodbav:"email_status,omitempty"`
-	UpdatedAt       string   `dynamodbav:"updated_at"`
+	PK              string            `dynamodbav:"PK"`
+	SK              string            `dynamodbav:"SK"`
+	Kind            string            `dynamodbav:"kind"`
+	GSI1PK          string            `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK          string            `dynamodbav:"GSI1SK,omitempty"`
+	GSI2PK          string            `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK          string            `dynamodbav:"GSI2SK,omitempty"`
+	GSI3PK          string            `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK          string            `dynamodbav:"GSI3SK,omitempty"`
+	GSI4PK          string            `dynamodbav:"GSI4PK,omitempty"`
+	GSI4SK          string            `dynamodbav:"GSI4SK,omitempty"`
+	CustomerID      string            `dynamodbav:"customer_id"`
+	HomeStoreID     string            `dynamodbav:"home_store_id,omitempty"`
+	FirstName       string            `dynamodbav:"first_name,omitempty"`
+	LastName        string            `dynamodbav:"last_name,omitempty"`
+	Email           string            `dynamodbav:"email,omitempty"`
+	Phone           string            `dynamodbav:"phone,omitempty"`
+	Birthday        string            `dynamodbav:"birthday,omitempty"`
+	Anniversary     string            `dynamodbav:"anniversary,omitempty"`
+	Preferences     []string          `dynamodbav:"preferences,omitempty"`
+	AssociateID     string            `dynamodbav:"associate_id,omitempty"`
+	EmailOptOut     bool              `dynamodbav:"email_opt_out"`
+	EmailSource     string            `dynamodbav:"email_source,omitempty"`
+	EmailCapturedAt string            `dynamodbav:"email_captured_at,omitempty"`
+	EmailStatus     string            `dynamodbav:"email_status,omitempty"`
+	UpdatedAt       string            `dynamodbav:"updated_at"`
+	Stamps          map[string]string `dynamodbav:"stamps,omitempty"`
+	// ErasedAt is the last erasure of this id, on a record started again
+	// after it (so POS events dated before it stay ignored).
+	ErasedAt string `dynamodbav:"erased_at,omitempty"`
+	Version  int64  `dynamodbav:"version"`
 }
 
 // NewCustomerItem returns the full item for c, index keys included.
@@ -245,7 +280,7 @@ func NewCustomerItem(c loupe.Customer) CustomerItem {
 		Birthday: c.Birthday.String(), Anniversary: c.Anniversary.String(),
 		Preferences: c.Preferences, AssociateID: c.AssociateID, EmailOptOut: c.EmailOptOut,
 		EmailSource: c.EmailSource, EmailCapturedAt: formatTime(c.EmailCapturedAt),
-		EmailStatus: c.EmailStatus, UpdatedAt: formatTime(c.UpdatedAt),
+		EmailStatus: c.EmailStatus, UpdatedAt: formatTime(c.UpdatedAt), Stamps: stampsAV(c.Stamps),
 	}
 	if c.AssociateID != "" {
 		it.GSI1PK, it.GSI1SK = bookPK(c.AssociateID), id
@@ -287,7 +322,7 @@ func (it CustomerItem) Customer() (loupe.Customer, error) {
 		Birthday: bday, Anniversary: anniv, Preferences: it.Preferences,
 		AssociateID: it.AssociateID, EmailOptOut: it.EmailOptOut,
 		EmailSource: it.EmailSource, EmailCapturedAt: captured, EmailStatus: it.EmailStatus,
-		UpdatedAt: up,
+		UpdatedAt: up, Stamps: stampsOf(it.Stamps),
 	}, nil
 }
 
@@ -387,21 +422,25 @@ type PurchaseGuardItem struct {
 	ItemSK     string `dynamodbav:"item_sk"`
 }
 
-// EventItem records an applied POS event: PK=EVENT#<id>, SK=EVENT, removed by
-// TTL (expires_at, epoch seconds) 30 days after it was applied.
+// EventItem is the claim of a POS event id: PK=EVENT#<id>, SK=EVENT, with
+// the hash of the body it was claimed with, removed by TTL (expires_at, epoch
+// seconds) 30 days after the claim. An item without a hash (written before
+// claims held one) matches any body.
 type EventItem struct {
 	PK        string `dynamodbav:"PK"`
 	SK        string `dynamodbav:"SK"`
 	Kind      string `dynamodbav:"kind"`
 	EventID   string `dynamodbav:"event_id"`
+	Hash      string `dynamodbav:"hash,omitempty"`
 	AppliedAt string `dynamodbav:"applied_at"`
 	ExpiresAt int64  `dynamodbav:"expires_at"`
 }
 
-// NewEventItem returns the item MarkEvent writes for eventID applied at at.
-func NewEventItem(eventID string, at time.Time) EventItem {
+// NewEventItem returns the item ClaimEvent writes for eventID with body hash
+// hash at at.
+func NewEventItem(eventID, hash string, at time.Time) EventItem {
 	return EventItem{
-		PK: eventPK(eventID), SK: skEvent, Kind: KindEvent, EventID: eventID,
+		PK: eventPK(eventID), SK: skEvent, Kind: KindEvent, EventID: eventID, Hash: hash,
 		AppliedAt: formatTime(at), ExpiresAt: at.Add(EventTTL).Unix(),
 	}
 }

@@ -154,29 +154,29 @@ func generateStreamFiles(t *testing.T) map[string]streamFile {
 		record("INSERT", nil, rawItem(t, client, table, "REPAIR#r1", "REPAIR")),
 	}}
 
-	must("put associate", db.PutAssociate(ctx, streamAssoc))
+	must("put associate", loupe.PutAssociate(ctx, db, streamAssoc))
 	before := rawItem(t, client, table, "ASSOC#a1", "ASSOC")
-	must("terminate associate", db.TerminateAssociate(ctx, "a1", terminatedAt, terminatedBy))
+	must("terminate associate", loupe.TerminateAssociate(ctx, db, "a1", terminatedAt, terminatedBy))
 	files["associate_terminated.json"] = streamFile{[]streamRecord{
 		record("MODIFY", before, rawItem(t, client, table, "ASSOC#a1", "ASSOC")),
 	}}
 
-	must("put associate", db.PutAssociate(ctx, removedAssoc))
+	must("put associate", loupe.PutAssociate(ctx, db, removedAssoc))
 	files["associate_remove.json"] = streamFile{[]streamRecord{
 		record("REMOVE", rawItem(t, client, table, "ASSOC#a2", "ASSOC"), nil),
 	}}
 
-	_, err := db.MarkEvent(ctx, "evt_0001", storetest.T0)
+	_, err := db.ClaimEvent(ctx, "evt_0001", "h", storetest.T0)
 	must("mark event", err)
 	ttl := record("REMOVE", rawItem(t, client, table, "EVENT#evt_0001", "EVENT"), nil)
 	ttl.UserIdentity = &userIdentity{Type: "Service", PrincipalID: "dynamodb.amazonaws.com"}
 	files["ttl_delete.json"] = streamFile{[]streamRecord{ttl}}
 
 	c := storetest.Customer("c1", "s1", "a1")
-	must("put customer", db.PutCustomer(ctx, c))
+	must("put customer", loupe.PutCustomer(ctx, db, c))
 	before = rawItem(t, client, table, "CUST#c1", "CUST")
 	c.Phone, c.UpdatedAt = "+15557654321", storetest.At(time.Hour)
-	must("put customer", db.PutCustomer(ctx, c))
+	must("put customer", loupe.PutCustomer(ctx, db, c))
 	files["customer_modify.json"] = streamFile{[]streamRecord{
 		record("MODIFY", before, rawItem(t, client, table, "CUST#c1", "CUST")),
 	}}
@@ -405,6 +405,7 @@ func norm(c loupe.Change) loupe.Change {
 		}
 		v := *a
 		v.UpdatedAt, v.TerminatedAt = v.UpdatedAt.UTC(), v.TerminatedAt.UTC()
+		v.Stamps = nil // the stamps map decodes like any other attribute; the cases compare values
 		if len(v.Strengths) == 0 {
 			v.Strengths = nil
 		}

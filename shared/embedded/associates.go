@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
 	bolt "go.etcd.io/bbolt"
@@ -55,54 +54,29 @@ func (db *DB) putAssociateTx(tx *bolt.Tx, old loupe.Associate, found bool, a lou
 	return db.appendChange(tx, c)
 }
 
-// PutAssociate upserts an associate. Returns an error wrapping loupe.ErrStale
-// (nothing written) when the stored one is newer. A write that changes the
-// record appends a Change to the feed in the same transaction.
-func (db *DB) PutAssociate(ctx context.Context, a loupe.Associate) error {
-	a = normAssociate(a)
-	err := db.update(func(tx *bolt.Tx) error {
-		var old loupe.Associate
-		found, err := getJSON(tx.Bucket(bucketAssociates), a.AssociateID, &old)
-		if err != nil {
-			return err
-		}
-		if found && old.UpdatedAt.After(a.UpdatedAt) {
-			return loupe.ErrStale
-		}
-		return db.putAssociateTx(tx, old, found, a)
-	})
-	if err != nil {
-		return fmt.Errorf("put associate %s: %w", a.AssociateID, err)
-	}
-	return nil
-}
-
-// TerminateAssociate marks an associate terminated at at, stamping UpdatedAt
-// with occurredAt; an unknown associate becomes a terminated tombstone.
-// Returns an error wrapping loupe.ErrStale when the stored record is newer.
-// Terminating a terminated associate writes nothing and yields no Change.
-func (db *DB) TerminateAssociate(ctx context.Context, associateID string, at, occurredAt time.Time) error {
+// UpdateAssociate implements loupe.DB: read, fn and write in one
+// transaction; a write that changes the record appends a Change to the feed
+// in the same transaction.
+func (db *DB) UpdateAssociate(ctx context.Context, associateID string, fn func(stored *loupe.Associate) (loupe.Associate, bool, error)) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		var old loupe.Associate
 		found, err := getJSON(tx.Bucket(bucketAssociates), associateID, &old)
 		if err != nil {
 			return err
 		}
-		if found && old.UpdatedAt.After(occurredAt) {
-			return loupe.ErrStale
+		var stored *loupe.Associate
+		if found {
+			stored = &old
 		}
-		if found && old.Status == loupe.StatusTerminated {
-			return nil
+		a, write, err := fn(stored)
+		if err != nil || !write {
+			return err
 		}
-		a := old
-		if !found {
-			a = loupe.Associate{AssociateID: associateID}
-		}
-		a.Status, a.TerminatedAt, a.UpdatedAt = loupe.StatusTerminated, at.UTC(), occurredAt.UTC()
-		return db.putAssociateTx(tx, old, found, a)
+		a.AssociateID = associateID
+		return db.putAssociateTx(tx, old, found, normAssociate(a))
 	})
 	if err != nil {
-		return fmt.Errorf("terminate associate %s: %w", associateID, err)
+		return fmt.Errorf("update associate %s: %w", associateID, err)
 	}
 	return nil
 }

@@ -56,7 +56,7 @@ func BenchmarkPutCustomer(b *testing.B) {
 				c := benchCustomer((i * 7919) % n)
 				c.UpdatedAt = storetest.At(time.Duration(i+1) * time.Second)
 				c.Birthday.Day = 1 + i%28
-				if err := db.PutCustomer(bg, c); err != nil {
+				if err := loupe.PutCustomer(bg, db, c); err != nil {
 					b.Fatalf("put customer: %v", err)
 				}
 				i++

@@ -18,7 +18,7 @@ func TestBulkLoadPersists(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	err = db.BulkLoad(func() error {
-		return db.PutCustomer(ctx, loupe.Customer{CustomerID: "c1", HomeStoreID: "s1", UpdatedAt: at})
+		return loupe.PutCustomer(ctx, db, loupe.Customer{CustomerID: "c1", HomeStoreID: "s1", UpdatedAt: at})
 	})
 	if err != nil {
 		t.Fatalf("BulkLoad: %v", err)

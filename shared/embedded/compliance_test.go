@@ -36,11 +36,11 @@ func benchChain(b *testing.B, db *DB, stores, assocs int) {
 		for s := range stores {
 			sid := fmt.Sprintf("s%03d", s)
 			st := storetest.Store(sid)
-			if err := db.PutStore(ctx, st); err != nil {
+			if err := loupe.PutStore(ctx, db, st); err != nil {
 				return err
 			}
 			for a := range assocs {
-				if err := db.PutAssociate(ctx, storetest.Associate(fmt.Sprintf("%s-a%02d", sid, a), sid)); err != nil {
+				if err := loupe.PutAssociate(ctx, db, storetest.Associate(fmt.Sprintf("%s-a%02d", sid, a), sid)); err != nil {
 					return err
 				}
 			}
@@ -64,7 +64,7 @@ func BenchmarkRecordTakeIn(b *testing.B) {
 		for i := range 1000 {
 			c := storetest.Customer(fmt.Sprintf("c%d", i), "s000", "s000-a00")
 			c.Email = ""
-			if err := db.PutCustomer(ctx, c); err != nil {
+			if err := loupe.PutCustomer(ctx, db, c); err != nil {
 				return err
 			}
 		}

@@ -66,13 +66,15 @@ func getCustomerTx(tx *bolt.Tx, id string) (c loupe.Customer, found bool, err er
 	return c, found, err
 }
 
-// PutCustomer applies a POS upsert, merged over the stored customer by
-// loupe.MergeCustomer, in one transaction. Returns an error wrapping
-// loupe.ErrStale (nothing written) when the stored record is newer, or the
-// storage error.
-func (db *DB) PutCustomer(ctx context.Context, c loupe.Customer) error {
+// UpdateCustomer implements loupe.DB: the customer, its erasure record and
+// fn's write in one transaction.
+func (db *DB) UpdateCustomer(ctx context.Context, customerID string, fn func(stored *loupe.Customer, erasedAt time.Time) (loupe.Customer, bool, error)) error {
 	err := db.update(func(tx *bolt.Tx) error {
-		old, found, err := getCustomerTx(tx, c.CustomerID)
+		old, found, err := getCustomerTx(tx, customerID)
+		if err != nil {
+			return err
+		}
+		erased, err := erasedAtTx(tx, customerID)
 		if err != nil {
 			return err
 		}
@@ -80,14 +82,15 @@ func (db *DB) PutCustomer(ctx context.Context, c loupe.Customer) error {
 		if found {
 			stored = &old
 		}
-		merged, err := loupe.MergeCustomer(stored, c)
-		if err != nil {
+		c, write, err := fn(stored, erased)
+		if err != nil || !write {
 			return err
 		}
-		return putCustomerTx(tx, old, found, merged)
+		c.CustomerID = customerID
+		return putCustomerTx(tx, old, found, c)
 	})
 	if err != nil {
-		return fmt.Errorf("put customer %s: %w", c.CustomerID, err)
+		return fmt.Errorf("update customer %s: %w", customerID, err)
 	}
 	return nil
 }
@@ -226,62 +229,6 @@ func (db *DB) ScanCustomers(ctx context.Context, storeID string, fn func(loupe.C
 }
 
 func hasPrefix(k, p []byte) bool { return len(k) >= len(p) && string(k[:len(p)]) == string(p) }
-
-// SetCustomerEmail records an email captured outside the POS. It writes and
-// returns true when the customer's email is empty or captured before at; it
-// returns false when the stored email is as new or newer, and an error wrapping
-// loupe.ErrNotFound for an unknown customer.
-func (db *DB) SetCustomerEmail(ctx context.Context, customerID, email, source string, at time.Time) (bool, error) {
-	var wrote bool
-	err := db.update(func(tx *bolt.Tx) error {
-		c, found, err := getCustomerTx(tx, customerID)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return loupe.ErrNotFound
-		}
-		if c.Email != "" && !c.EmailCapturedAt.Before(at) {
-			return nil
-		}
-		old := c
-		c.Email, c.EmailSource, c.EmailCapturedAt = email, source, at
-		wrote = true
-		return putCustomerTx(tx, old, true, c)
-	})
-	if err != nil {
-		return false, fmt.Errorf("set email of customer %s: %w", customerID, err)
-	}
-	return wrote, nil
-}
-
-// MoveCustomer sets the customer's associate to to if it is still from.
-// Moving to the current owner writes nothing. Returns an error wrapping
-// loupe.ErrConflict when the owner is neither from nor to (nothing written),
-// and one wrapping loupe.ErrNotFound for an unknown customer.
-func (db *DB) MoveCustomer(ctx context.Context, customerID, from, to string) error {
-	err := db.update(func(tx *bolt.Tx) error {
-		c, found, err := getCustomerTx(tx, customerID)
-		if err != nil {
-			return err
-		}
-		switch {
-		case !found:
-			return loupe.ErrNotFound
-		case c.AssociateID == to:
-			return nil
-		case c.AssociateID != from:
-			return loupe.ErrConflict
-		}
-		old := c
-		c.AssociateID = to
-		return putCustomerTx(tx, old, true, c)
-	})
-	if err != nil {
-		return fmt.Errorf("move customer %s: %w", customerID, err)
-	}
-	return nil
-}
 
 // deleteCustomerTx removes customer id, its index entries and its purchases
 // (record and index) within tx, for erasure. It reports false when the

@@ -12,8 +12,8 @@ import (
 func TestDeleteCustomerTx(t *testing.T) {
 	db, _ := openTemp(t)
 	c := storetest.Customer("c1", "s1", "a1")
-	must(t, "put c1", db.PutCustomer(bg, c))
-	must(t, "put c2", db.PutCustomer(bg, storetest.Customer("c2", "s1", "a1")))
+	must(t, "put c1", loupe.PutCustomer(bg, db, c))
+	must(t, "put c2", loupe.PutCustomer(bg, db, storetest.Customer("c2", "s1", "a1")))
 	must(t, "put purchase", db.PutPurchase(bg, storetest.Purchase("p1", "c1", storetest.T0)))
 	must(t, "put other purchase", db.PutPurchase(bg, storetest.Purchase("p2", "c2", storetest.T0)))
 

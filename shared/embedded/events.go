@@ -2,40 +2,40 @@ package embedded
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
+	"github.com/loupehq/loupe/shared/loupe"
 	bolt "go.etcd.io/bbolt"
 )
 
-// MarkEvent records POS event eventID as applied at at. It returns true when
-// this call recorded it, false when it was already recorded, or the write error.
-// Concurrent calls for one id: exactly one returns true.
-func (db *DB) MarkEvent(ctx context.Context, eventID string, at time.Time) (bool, error) {
-	var recorded bool
-	err := db.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketEvents)
-		if b.Get([]byte(eventID)) != nil {
-			return nil
-		}
-		recorded = true
-		return b.Put([]byte(eventID), []byte(at.UTC().Format(time.RFC3339Nano)))
-	})
-	if err != nil {
-		return false, fmt.Errorf("mark event %s: %w", eventID, err)
-	}
-	return recorded, nil
+// eventClaim is the value of an events key: the hash of the body the id was
+// first delivered with, and when. A value that is not JSON (an RFC 3339 time,
+// written before claims carried a hash) counts as a claim of any body.
+type eventClaim struct {
+	Hash string    `json:"hash"`
+	At   time.Time `json:"at"`
 }
 
-// EventSeen reports whether POS event eventID was recorded, or the read error.
-func (db *DB) EventSeen(ctx context.Context, eventID string) (bool, error) {
-	var seen bool
-	err := db.view(func(tx *bolt.Tx) error {
-		seen = tx.Bucket(bucketEvents).Get([]byte(eventID)) != nil
-		return nil
+// ClaimEvent implements loupe.DB in one transaction. Concurrent calls for
+// one id: exactly one returns true, the others false or ErrConflict.
+func (db *DB) ClaimEvent(ctx context.Context, eventID, hash string, at time.Time) (bool, error) {
+	var claimed bool
+	err := db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketEvents)
+		if v := b.Get([]byte(eventID)); v != nil {
+			var c eventClaim
+			if json.Unmarshal(v, &c) == nil && c.Hash != "" && c.Hash != hash {
+				return loupe.ErrConflict
+			}
+			return nil
+		}
+		claimed = true
+		return putJSON(b, eventID, eventClaim{Hash: hash, At: at.UTC()})
 	})
 	if err != nil {
-		return false, fmt.Errorf("event seen %s: %w", eventID, err)
+		return false, fmt.Errorf("claim event %s: %w", eventID, err)
 	}
-	return seen, nil
+	return claimed, nil
 }

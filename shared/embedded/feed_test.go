@@ -97,21 +97,22 @@ func storedChanges(t *testing.T, db *DB) int {
 	return n
 }
 
-// writeSome commits: associate a1 inserted, a1 unchanged, a1 terminated twice,
+// writeSome commits: associate a1 inserted, a1 unchanged, a1 terminated and the
+// termination replayed,
 // repair r1 inserted and re-inserted, plus writes that yield no change.
 func writeSome(t *testing.T, db *DB) {
 	t.Helper()
 	a := storetest.Associate("a1", "s1")
-	must(t, "put associate", db.PutAssociate(bg, a))
-	must(t, "put same associate", db.PutAssociate(bg, a))
-	must(t, "terminate", db.TerminateAssociate(bg, "a1", storetest.At(time.Hour), storetest.At(time.Hour)))
-	must(t, "terminate again", db.TerminateAssociate(bg, "a1", storetest.At(2*time.Hour), storetest.At(2*time.Hour)))
+	must(t, "put associate", loupe.PutAssociate(bg, db, a))
+	must(t, "put same associate", loupe.PutAssociate(bg, db, a))
+	must(t, "terminate", loupe.TerminateAssociate(bg, db, "a1", storetest.At(time.Hour), storetest.At(time.Hour)))
+	must(t, "replay the termination", loupe.TerminateAssociate(bg, db, "a1", storetest.At(time.Hour), storetest.At(time.Hour)))
 	must(t, "put repair", db.PutRepair(bg, storetest.Repair("r1", "s1", "c1", storetest.T0)))
 	if err := db.PutRepair(bg, storetest.Repair("r1", "s1", "c1", storetest.T0)); !errors.Is(err, loupe.ErrExists) {
 		t.Fatalf("re-insert repair: got %v, want ErrExists", err)
 	}
-	must(t, "put store", db.PutStore(bg, storetest.Store("s1")))
-	must(t, "put customer", db.PutCustomer(bg, storetest.Customer("c1", "s1", "a1")))
+	must(t, "put store", loupe.PutStore(bg, db, storetest.Store("s1")))
+	must(t, "put customer", loupe.PutCustomer(bg, db, storetest.Customer("c1", "s1", "a1")))
 }
 
 var someWant = []string{"associate INSERT a1", "associate MODIFY a1", "repair INSERT r1"}
@@ -147,7 +148,7 @@ func TestFeedTombstoneIsInsert(t *testing.T) {
 	db, _ := openTemp(t)
 	rec := newRecorder()
 	db.Subscribe("rec", rec.handle)
-	must(t, "terminate unknown", db.TerminateAssociate(bg, "a9", storetest.T0, storetest.T0))
+	must(t, "terminate unknown", loupe.TerminateAssociate(bg, db, "a9", storetest.T0, storetest.T0))
 	must(t, "deliver", db.DeliverPending(bg))
 	sameStrings(t, "changes", rec.summary(), []string{"associate INSERT a9"})
 }
@@ -158,7 +159,7 @@ func TestFeedDeliversAfterCrash(t *testing.T) {
 	must(t, "open", err)
 	first := newRecorder()
 	db.Subscribe("rec", first.handle)
-	must(t, "put associate", db.PutAssociate(bg, storetest.Associate("a1", "s1")))
+	must(t, "put associate", loupe.PutAssociate(bg, db, storetest.Associate("a1", "s1")))
 	must(t, "deliver", db.DeliverPending(bg))
 	writeRepairs(t, db, "r1", "r2")
 	must(t, "close without delivering", db.Close()) // the process dies here

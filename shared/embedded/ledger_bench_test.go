@@ -58,7 +58,7 @@ func seedChain(b testing.TB, db *DB, n, stores int) {
 		z := zones[s%len(zones)]
 		id := fmt.Sprintf("s%02d", s)
 		st := loupe.Store{StoreID: id, Name: "Store " + id, Timezone: z.tz, Country: z.country, PostalAddress: "1 Main St", FromEmail: id + "@loupe.example.com"}
-		if err := db.PutStore(ctx, st); err != nil {
+		if err := loupe.PutStore(ctx, db, st); err != nil {
 			b.Fatal(err)
 		}
 	}

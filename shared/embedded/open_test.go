@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"errors"
+	"github.com/loupehq/loupe/shared/loupe"
 	"os"
 	"path/filepath"
 	"testing"
@@ -41,7 +42,7 @@ func TestDataSurvivesReopen(t *testing.T) {
 	db, err := Open(path)
 	must(t, "open", err)
 	c := storetest.Customer("c1", "s1", "a1")
-	must(t, "put customer", db.PutCustomer(bg, c))
+	must(t, "put customer", loupe.PutCustomer(bg, db, c))
 	must(t, "close", db.Close())
 
 	db, err = Open(path)

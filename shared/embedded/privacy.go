@@ -31,9 +31,42 @@ type suppressionEntry struct {
 	At     time.Time `json:"at"`
 }
 
-// erasureEntry is the value of an erasure key; the first erasure is kept.
+// erasureEntry is the value of an erasure key: the first erasure, and the
+// last (which POS events dated before are ignored against).
 type erasureEntry struct {
-	At time.Time `json:"at"`
+	At   time.Time `json:"at"`
+	Last time.Time `json:"last,omitzero"`
+}
+
+// last returns the time of the latest erasure.
+func (e erasureEntry) last() time.Time {
+	if e.Last.After(e.At) {
+		return e.Last
+	}
+	return e.At
+}
+
+// erasedAtTx returns when customer id was last erased, zero when never.
+func erasedAtTx(tx *bolt.Tx, id string) (time.Time, error) {
+	var e erasureEntry
+	found, err := getJSON(tx.Bucket(bucketErasures), loupe.ErasureHash(id), &e)
+	if err != nil || !found {
+		return time.Time{}, err
+	}
+	return e.last(), nil
+}
+
+// ErasedAt implements loupe.DB. Returns the read error.
+func (db *DB) ErasedAt(ctx context.Context, customerID string) (time.Time, error) {
+	var at time.Time
+	err := db.view(func(tx *bolt.Tx) (err error) {
+		at, err = erasedAtTx(tx, customerID)
+		return err
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("erased at %s: %w", customerID, err)
+	}
+	return at, nil
 }
 
 // suppressTx puts email on the suppression list unless it is there already.
@@ -282,10 +315,19 @@ func (db *DB) EraseCustomer(ctx context.Context, customerID string, at time.Time
 		}
 		eb := tx.Bucket(bucketErasures)
 		h := loupe.ErasureHash(customerID)
-		if eb.Get([]byte(h)) != nil {
+		var e erasureEntry
+		found, err = getJSON(eb, h, &e)
+		if err != nil {
+			return err
+		}
+		if !found {
+			e.At = at.UTC()
+		} else if at.After(e.last()) {
+			e.Last = at.UTC()
+		} else {
 			return nil
 		}
-		return putJSON(eb, h, erasureEntry{At: at.UTC()})
+		return putJSON(eb, h, e)
 	})
 	if err != nil {
 		return fmt.Errorf("erase customer %s: %w", customerID, err)

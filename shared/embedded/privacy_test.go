@@ -39,7 +39,7 @@ func TestSetEmailStatusOf(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
 	for _, id := range []string{"c1", "c2", "c3"} {
-		if err := db.PutCustomer(ctx, storetest.Customer(id, "s1", "a1")); err != nil {
+		if err := loupe.PutCustomer(ctx, db, storetest.Customer(id, "s1", "a1")); err != nil {
 			t.Fatalf("put %s: %v", id, err)
 		}
 	}

@@ -9,24 +9,28 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// PutStore upserts a store. Returns an error wrapping loupe.ErrStale (nothing
-// written) when the stored store has a newer UpdatedAt.
-func (db *DB) PutStore(ctx context.Context, s loupe.Store) error {
-	s.UpdatedAt = s.UpdatedAt.UTC()
+// UpdateStore implements loupe.DB: read, fn and write in one transaction.
+func (db *DB) UpdateStore(ctx context.Context, storeID string, fn func(stored *loupe.Store) (loupe.Store, bool, error)) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStores)
 		var old loupe.Store
-		found, err := getJSON(b, s.StoreID, &old)
+		found, err := getJSON(b, storeID, &old)
 		if err != nil {
 			return err
 		}
-		if found && old.UpdatedAt.After(s.UpdatedAt) {
-			return loupe.ErrStale
+		var stored *loupe.Store
+		if found {
+			stored = &old
 		}
-		return putJSON(b, s.StoreID, s)
+		s, write, err := fn(stored)
+		if err != nil || !write {
+			return err
+		}
+		s.StoreID, s.UpdatedAt = storeID, s.UpdatedAt.UTC()
+		return putJSON(b, storeID, s)
 	})
 	if err != nil {
-		return fmt.Errorf("put store %s: %w", s.StoreID, err)
+		return fmt.Errorf("update store %s: %w", storeID, err)
 	}
 	return nil
 }

@@ -151,8 +151,8 @@ func TestPOSEvents(t *testing.T) {
 			if _, err := db.GetCustomer(ctx, "c1"); !errors.Is(err, loupe.ErrNotFound) {
 				t.Errorf("GetCustomer after rejection: err = %v, want not found", err)
 			}
-			if seen, err := db.EventSeen(ctx, "e1"); err != nil || seen {
-				t.Errorf("EventSeen(e1) = %v, %v after rejection, want false", seen, err)
+			if fresh, err := db.ClaimEvent(ctx, "e1", "probe", time.Now()); err != nil || !fresh {
+				t.Errorf("ClaimEvent(e1) = %v, %v after rejection, want a fresh claim", fresh, err)
 			}
 		})
 	}
@@ -170,7 +170,9 @@ func TestPOSEventsDuplicateAndOrder(t *testing.T) {
 	}{
 		{"accepted", first, 202, `{"id":"e1","status":"accepted"}`},
 		{"same id again", first, 200, `{"id":"e1","status":"duplicate"}`},
-		{"same id other body", event("e1", "2026-11-20T15:01:00Z", `{"customer_id":"c1","home_store_id":"s1","first_name":"Dup"}`), 200, `{"id":"e1","status":"duplicate"}`},
+		{"same id other body", event("e1", "2026-11-20T15:01:00Z", `{"customer_id":"c1","home_store_id":"s1","first_name":"Dup"}`), 409,
+			`{"error":{"code":"conflict","message":"event id e1 was delivered before with another body; nothing applied"}}`},
+		{"same body laid out otherwise", strings.Replace(first, `{"customer_id"`, `{ "customer_id"`, 1), 200, `{"id":"e1","status":"duplicate"}`},
 		{"older upsert", event("e0", "2026-11-20T14:00:00Z", `{"customer_id":"c1","home_store_id":"s1","first_name":"Old"}`), 202, `{"id":"e0","status":"accepted"}`},
 	}
 	for _, st := range steps {
@@ -191,7 +193,7 @@ func TestPOSEventsDuplicateAndOrder(t *testing.T) {
 func TestStaffRoutes(t *testing.T) {
 	db := openDB(t)
 	ctx := context.Background()
-	if err := db.PutCustomer(ctx, loupe.Customer{CustomerID: "c1", HomeStoreID: "s1", FirstName: "Bea", Email: "bea@example.com", AssociateID: "a1", UpdatedAt: now}); err != nil {
+	if err := loupe.PutCustomer(ctx, db, loupe.Customer{CustomerID: "c1", HomeStoreID: "s1", FirstName: "Bea", Email: "bea@example.com", AssociateID: "a1", UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	h := newAPI(db)

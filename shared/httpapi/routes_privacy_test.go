@@ -25,7 +25,7 @@ func privacyAPI(t *testing.T) (http.Handler, storetest.PrivacyDB, *bytes.Buffer)
 	db := openDB(t)
 	ctx := context.Background()
 	for _, c := range []loupe.Customer{storetest.Customer("c1", "s1", "a1"), storetest.Customer("c2", "s1", "a1")} {
-		if err := db.PutCustomer(ctx, c); err != nil {
+		if err := loupe.PutCustomer(ctx, db, c); err != nil {
 			t.Fatalf("put customer: %v", err)
 		}
 	}

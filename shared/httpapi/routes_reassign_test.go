@@ -32,21 +32,21 @@ func reassignFixture(t testing.TB, n int) (http.Handler, *embedded.DB, string) {
 			t.Fatal(err)
 		}
 	}
-	check(db.PutStore(ctx, loupe.Store{StoreID: "s1", Name: "Fifth Ave", Timezone: "America/New_York", Country: "US", UpdatedAt: t0}))
+	check(loupe.PutStore(ctx, db, loupe.Store{StoreID: "s1", Name: "Fifth Ave", Timezone: "America/New_York", Country: "US", UpdatedAt: t0}))
 	for _, a := range []loupe.Associate{
 		{AssociateID: "a1", StoreID: "s1", Name: "Ann Departed", Status: loupe.StatusActive, UpdatedAt: t0},
 		{AssociateID: "a2", StoreID: "s1", Name: "Beatrice Bridal-Specialist", Strengths: []string{"bridal"}, Capacity: 500, Status: loupe.StatusActive, UpdatedAt: t0},
 		{AssociateID: "a3", StoreID: "s1", Name: "Cal Watches", Strengths: []string{"watches"}, Capacity: 500, Status: loupe.StatusActive, UpdatedAt: t0},
 		{AssociateID: "a9", StoreID: "s1", Name: "Gone Before", Status: loupe.StatusTerminated, UpdatedAt: t0},
 	} {
-		check(db.PutAssociate(ctx, a))
+		check(loupe.PutAssociate(ctx, db, a))
 	}
 	prefs := [][]string{{"bridal"}, {"watches"}, {"bridal", "diamonds", "colored_gemstones"}, nil}
 	for i := range n {
-		check(db.PutCustomer(ctx, loupe.Customer{CustomerID: fmt.Sprintf("c%04d", i), HomeStoreID: "s1",
+		check(loupe.PutCustomer(ctx, db, loupe.Customer{CustomerID: fmt.Sprintf("c%04d", i), HomeStoreID: "s1",
 			FirstName: "Client", LastName: fmt.Sprintf("Nr%03d", i), Preferences: prefs[i%len(prefs)], AssociateID: "a1", UpdatedAt: t0}))
 	}
-	check(db.TerminateAssociate(ctx, "a1", reassignAt, reassignAt))
+	check(loupe.TerminateAssociate(ctx, db, "a1", reassignAt, reassignAt))
 	svc := reassign.New(db, db, nil, func() time.Time { return reassignAt }, reassign.Config{Logger: quietLogger()})
 	b, err := svc.Reassign(ctx, "a1")
 	check(err)

@@ -23,7 +23,7 @@ func touchAPI(t *testing.T) (http.Handler, *embedded.DB) {
 	t.Helper()
 	db := openDB(t)
 	ctx := context.Background()
-	if err := db.PutStore(ctx, storetest.Store("s1")); err != nil {
+	if err := loupe.PutStore(ctx, db, storetest.Store("s1")); err != nil {
 		t.Fatal(err)
 	}
 	c1 := storetest.Customer("c1", "s1", "")
@@ -31,7 +31,7 @@ func touchAPI(t *testing.T) (http.Handler, *embedded.DB) {
 	c2 := storetest.Customer("c2", "s1", "")
 	c2.Email, c2.EmailSource = "", ""
 	for _, c := range []loupe.Customer{c1, c2} {
-		if err := db.PutCustomer(ctx, c); err != nil {
+		if err := loupe.PutCustomer(ctx, db, c); err != nil {
 			t.Fatalf("put %s: %v", c.CustomerID, err)
 		}
 	}

@@ -9,38 +9,32 @@ import (
 // machine, package dynamo in AWS). One contract suite, package storetest, runs
 // against each implementation.
 //
-// Upserts from the POS carry the event's occurred_at in UpdatedAt: an upsert
-// older than the stored record writes nothing and returns ErrStale; an equal one
-// is applied again (idempotent). Get* return an error wrapping ErrNotFound for a
-// missing record. All methods are safe for concurrent use.
+// Stores, associates and customers are written only through Update*: the
+// adapter reads the record, calls fn and writes what fn returns, as one atomic
+// step (a transaction on one machine, a write conditioned on the version read
+// in DynamoDB, retried under contention), so a decision made on the record
+// read is never applied over a record that changed in between. fn may be
+// called more than once and must not have effects of its own; when it reports
+// false nothing is written, and its error is returned as is. The domain's
+// rules (per-field order, moves, captures) are functions over these: see
+// MergeCustomer, PutCustomer, MoveCustomer and their siblings. Get* return an
+// error wrapping ErrNotFound for a missing record. All methods are safe for
+// concurrent use.
 type DB interface {
-	// PutStore upserts a store. Returns ErrStale if the stored one is newer.
-	PutStore(ctx context.Context, s Store) error
+	StoreUpdater
 	// GetStore returns a store or ErrNotFound.
 	GetStore(ctx context.Context, storeID string) (Store, error)
 	// ListStores returns every store ordered by StoreID.
 	ListStores(ctx context.Context) ([]Store, error)
 
-	// PutAssociate upserts an associate, status included. Returns ErrStale if the
-	// stored one is newer. Every write that changes the record yields a Change.
-	PutAssociate(ctx context.Context, a Associate) error
-	// TerminateAssociate sets status terminated and TerminatedAt=at, stamping
-	// UpdatedAt=occurredAt. An unknown associate is recorded as a terminated
-	// tombstone (so an older upsert cannot resurrect it). Returns ErrStale if the
-	// stored record is newer; terminating a terminated associate changes nothing
-	// and yields no Change.
-	TerminateAssociate(ctx context.Context, associateID string, at, occurredAt time.Time) error
+	AssociateUpdater
 	// GetAssociate returns an associate or ErrNotFound.
 	GetAssociate(ctx context.Context, associateID string) (Associate, error)
 	// ListAssociates returns the associates of one store, or of the chain when
 	// storeID is "", ordered by AssociateID.
 	ListAssociates(ctx context.Context, storeID string) ([]Associate, error)
 
-	// PutCustomer applies a POS upsert. It overwrites the POS fields but keeps what
-	// Loupe owns: EmailStatus always; Email/EmailSource/EmailCapturedAt unless c
-	// carries an email (then source is pos and captured-at is c.UpdatedAt). A new
-	// customer starts with EmailStatus ok. Returns ErrStale if the stored record is newer.
-	PutCustomer(ctx context.Context, c Customer) error
+	CustomerUpdater
 	// GetCustomer returns a customer or ErrNotFound.
 	GetCustomer(ctx context.Context, customerID string) (Customer, error)
 	// CustomersByAssociate returns an associate's book ordered by CustomerID.
@@ -53,15 +47,9 @@ type DB interface {
 	// when storeID is not "", in CustomerID order; it stops at fn's first error
 	// and returns it.
 	ScanCustomers(ctx context.Context, storeID string, fn func(Customer) error) error
-	// SetCustomerEmail records an email captured outside the POS (source, at). It
-	// writes only when the customer exists and its current email is older than at
-	// or empty; it returns (false, nil) when the stored email is newer, and
-	// ErrNotFound for an unknown customer.
-	SetCustomerEmail(ctx context.Context, customerID, email, source string, at time.Time) (bool, error)
-	// MoveCustomer sets the customer's associate to to, only if it is still from.
-	// Returns ErrConflict when the owner is no longer from (nothing written), and
-	// ErrNotFound for an unknown customer. Moving to the current owner is a no-op.
-	MoveCustomer(ctx context.Context, customerID, from, to string) error
+	// ErasedAt returns when customer id was last erased, the zero time when
+	// never.
+	ErasedAt(ctx context.Context, customerID string) (time.Time, error)
 
 	// PutRepair inserts a repair take-in. Returns ErrExists (nothing written, no
 	// Change) when the repair id is already stored. An insert yields a Change.
@@ -77,11 +65,36 @@ type DB interface {
 	// PurchasesByCustomer returns a customer's purchases ordered by PurchasedAt.
 	PurchasesByCustomer(ctx context.Context, customerID string) ([]Purchase, error)
 
-	// MarkEvent records that POS event id was applied. It returns true when this
-	// call recorded it and false when it was already recorded (a duplicate).
-	MarkEvent(ctx context.Context, eventID string, at time.Time) (bool, error)
-	// EventSeen reports whether POS event id was already recorded.
-	EventSeen(ctx context.Context, eventID string) (bool, error)
+	// ClaimEvent binds POS event id to hash (of its body) at its first
+	// delivery, in one conditional write. It returns true when this call made
+	// the claim and false when the id was claimed before with the same hash
+	// (a duplicate, or a retry of a delivery that was interrupted: applying
+	// the event again is the caller's idempotent work). Returns an error
+	// wrapping ErrConflict, and claims nothing, when the id was claimed with
+	// another hash.
+	ClaimEvent(ctx context.Context, eventID, hash string, at time.Time) (bool, error)
+}
+
+// StoreUpdater is DB.UpdateStore.
+type StoreUpdater interface {
+	// UpdateStore reads store id (nil when unknown), calls fn and writes its
+	// result when fn reports true, atomically (see DB).
+	UpdateStore(ctx context.Context, storeID string, fn func(stored *Store) (Store, bool, error)) error
+}
+
+// AssociateUpdater is DB.UpdateAssociate. Every write that changes an
+// associate yields a Change.
+type AssociateUpdater interface {
+	// UpdateAssociate is UpdateStore for an associate.
+	UpdateAssociate(ctx context.Context, associateID string, fn func(stored *Associate) (Associate, bool, error)) error
+}
+
+// CustomerUpdater is DB.UpdateCustomer.
+type CustomerUpdater interface {
+	// UpdateCustomer is UpdateStore for a customer; fn also receives when the
+	// customer id was last erased (the zero time when never), read in the
+	// same atomic step.
+	UpdateCustomer(ctx context.Context, customerID string, fn func(stored *Customer, erasedAt time.Time) (Customer, bool, error)) error
 }
 
 // Entity kinds carried by a Change.

@@ -31,7 +31,9 @@ type Store struct {
 	PostalAddress string    `json:"postal_address,omitempty"`
 	FromEmail     string    `json:"from_email,omitempty"`
 	ManagerEmail  string    `json:"manager_email,omitempty"`
-	UpdatedAt     time.Time `json:"updated_at"` // occurred_at of the event that last wrote it
+	UpdatedAt     time.Time `json:"updated_at"` // occurred_at of the newest write
+	// Stamps orders the writes to each field (CONTRACT section 2, "Order").
+	Stamps Stamps `json:"stamps,omitempty"`
 }
 
 // Location returns the store's time zone. Returns an EINVALID *Error when the
@@ -53,8 +55,11 @@ type Associate struct {
 	Strengths    []string  `json:"strengths"`
 	Capacity     int       `json:"capacity"` // 0: no limit
 	Status       string    `json:"status"`   // StatusActive or StatusTerminated
+	// TerminatedAt is the last day of work a termination named: in the
+	// future while notice runs (Status still active), until Settle applies it.
 	TerminatedAt time.Time `json:"terminated_at,omitzero"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	Stamps       Stamps    `json:"stamps,omitempty"`
 }
 
 // Active reports whether the associate may hold clients.
@@ -79,7 +84,8 @@ type Customer struct {
 	EmailSource     string    `json:"email_source"`               // EmailSourcePOS or EmailSourceRepair; "" without email
 	EmailCapturedAt time.Time `json:"email_captured_at,omitzero"` // when Email was last set
 	EmailStatus     string    `json:"email_status"`               // EmailOK, EmailUnsubscribed, ...
-	UpdatedAt       time.Time `json:"updated_at"`                 // occurred_at of the last POS upsert
+	UpdatedAt       time.Time `json:"updated_at"`                 // occurred_at of the newest POS write
+	Stamps          Stamps    `json:"stamps,omitempty"`
 }
 
 // Repair is a repair take-in written up at the counter.

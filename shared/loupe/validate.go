@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // MaxIDLength bounds every identifier the POS sends.
@@ -96,6 +97,28 @@ func ValidID(s string) bool {
 	return true
 }
 
+// cleanText checks that each (field, value) pair holds no control
+// characters (CONTRACT section 2: a line break in a name is a 400). A name
+// with "\r\nBcc: ..." would otherwise reach a mail header or a printed
+// list. Returns an EINVALID *Error naming the first culprit.
+func cleanText(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if strings.IndexFunc(pairs[i+1], unicode.IsControl) >= 0 {
+			return Invalidf(pairs[i], "%s must not contain control characters such as a line break or tab", pairs[i])
+		}
+	}
+	return nil
+}
+
+// cleanLines is cleanText for a field that may span lines (a postal
+// address): line breaks are allowed, other control characters are not.
+func cleanLines(field, v string) error {
+	if strings.IndexFunc(v, func(r rune) bool { return r != '\n' && r != '\r' && unicode.IsControl(r) }) >= 0 {
+		return Invalidf(field, "%s must not contain control characters other than line breaks", field)
+	}
+	return nil
+}
+
 func requireID(field, v string) error {
 	if v == "" {
 		return Invalidf(field, "%s is required", field)
@@ -127,6 +150,13 @@ func (s Store) Validate() error {
 	if err := requireID("store_id", s.StoreID); err != nil {
 		return err
 	}
+	if err := cleanText("name", s.Name, "timezone", s.Timezone, "country", s.Country,
+		"from_email", s.FromEmail, "manager_email", s.ManagerEmail); err != nil {
+		return err
+	}
+	if err := cleanLines("postal_address", s.PostalAddress); err != nil {
+		return err
+	}
 	if strings.TrimSpace(s.Name) == "" {
 		return Invalidf("name", "name is required")
 	}
@@ -156,6 +186,9 @@ func (a Associate) Validate() error {
 	if err := requireID("store_id", a.StoreID); err != nil {
 		return err
 	}
+	if err := cleanText("name", a.Name, "email", a.Email, "status", a.Status); err != nil {
+		return err
+	}
 	if strings.TrimSpace(a.Name) == "" {
 		return Invalidf("name", "name is required")
 	}
@@ -183,6 +216,9 @@ func (c Customer) Validate() error {
 	if err := requireID("home_store_id", c.HomeStoreID); err != nil {
 		return err
 	}
+	if err := cleanText("first_name", c.FirstName, "last_name", c.LastName, "email", c.Email, "phone", c.Phone); err != nil {
+		return err
+	}
 	if err := optionalEmail("email", c.Email); err != nil {
 		return err
 	}
@@ -203,6 +239,9 @@ func (r Repair) Validate() error {
 		if err := requireID(f[0], f[1]); err != nil {
 			return err
 		}
+	}
+	if err := cleanText("customer_email", r.CustomerEmail, "item", r.Item); err != nil {
+		return err
 	}
 	if len(r.CustomerEmail) > 320 {
 		return Invalidf("customer_email", "customer_email is longer than 320 characters")

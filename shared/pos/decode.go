@@ -6,8 +6,11 @@ package pos
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +39,48 @@ type Event struct {
 	Type       string
 	OccurredAt time.Time
 	Data       json.RawMessage
+	// Hash is the hex SHA-256 of the body's JSON value in canonical form
+	// (keys sorted, no insignificant space, numbers as written): two
+	// deliveries are the same event when their hashes are equal, however
+	// their bytes are laid out.
+	Hash string
+}
+
+// Upsert is the payload of an upsert event: the values, and the fields the
+// event carries (present in data, a JSON null included), by their contract
+// names (loupe.StoreFields and its siblings).
+type Upsert[T any] struct {
+	Value  T
+	Fields []string
+}
+
+// Fields each upsert type may carry.
+var (
+	storeUpsertFields     = loupe.StoreFields
+	associateUpsertFields = []string{"store_id", "name", "email", "strengths", "capacity", "status"}
+	customerUpsertFields  = loupe.CustomerFields
+)
+
+// carried returns the names of fields present in m.
+func carried(m map[string]json.RawMessage, names []string) []string {
+	var out []string
+	for _, n := range names {
+		if _, ok := m[n]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// canonicalHash returns Event.Hash of body, a JSON object.
+func canonicalHash(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	_ = dec.Decode(&v) // body was parsed already
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // Termination is the payload of associate.terminated.
@@ -91,6 +136,7 @@ func DecodeEnvelope(body []byte) (Event, error) {
 		return Event{}, loupe.Invalidf("data", "data is required and must be a JSON object")
 	}
 	ev.Data = json.RawMessage(data)
+	ev.Hash = canonicalHash(body)
 	return ev, nil
 }
 
@@ -128,7 +174,7 @@ func DecodeData(ev Event) (any, error) {
 			ManagerEmail:  f.email("manager_email"),
 			UpdatedAt:     ev.OccurredAt,
 		}
-		p, validate = s, s.Validate
+		p, validate = Upsert[loupe.Store]{Value: s, Fields: carried(m, storeUpsertFields)}, s.Validate
 	case TypeAssociateUpserted:
 		a := loupe.Associate{
 			AssociateID: f.id("associate_id", true),
@@ -143,7 +189,13 @@ func DecodeData(ev Event) (any, error) {
 		if f.err == nil && a.Status != "" && a.Status != loupe.StatusActive && a.Status != loupe.StatusTerminated {
 			f.fail("status", "status must be active or terminated")
 		}
-		p = a
+		fs := carried(m, associateUpsertFields)
+		if a.Status == loupe.StatusTerminated {
+			// An upsert that terminates dates the termination at occurred_at.
+			a.TerminatedAt = ev.OccurredAt
+			fs = append(fs, "terminated_at")
+		}
+		p = Upsert[loupe.Associate]{Value: a, Fields: fs}
 		validate = func() error {
 			v := a
 			if v.Status == "" {
@@ -175,7 +227,13 @@ func DecodeData(ev Event) (any, error) {
 			EmailOptOut: f.bool("email_opt_out"),
 			UpdatedAt:   ev.OccurredAt,
 		}
-		p, validate = c, c.Validate
+		fs := carried(m, customerUpsertFields)
+		if c.Email == "" && string(bytes.TrimSpace(m["email"])) != "null" {
+			// An empty email is no address, not a clearing: it keeps the one
+			// Loupe captured at a repair. A null clears it.
+			fs = slices.DeleteFunc(fs, func(n string) bool { return n == "email" })
+		}
+		p, validate = Upsert[loupe.Customer]{Value: c, Fields: fs}, c.Validate
 	case TypeRepairCreated:
 		r := loupe.Repair{
 			RepairID:      f.id("repair_id", true),

@@ -13,6 +13,9 @@ import (
 const (
 	StatusAccepted  = "accepted"
 	StatusDuplicate = "duplicate"
+	// StatusIgnored: an event for an erased customer dated before the
+	// erasure (CONTRACT section 2): answered 200, nothing stored.
+	StatusIgnored = "ignored"
 )
 
 // MaxFutureSkew is how far ahead of the server clock an event's occurred_at may
@@ -20,53 +23,53 @@ const (
 // every genuine update after it.
 const MaxFutureSkew = time.Hour
 
-// Result is the outcome of applying one event.
+// Result is the outcome of applying one event. ID and Type are set as soon
+// as the envelope is read, also for a rejected event, so its log line names
+// it.
 type Result struct {
 	ID     string // the event id
 	Type   string // the event type
-	Status string // StatusAccepted or StatusDuplicate
-	// Outdated is true for an accepted event that changed nothing: an upsert
-	// older than the stored record, or an insert of a record already stored.
+	Status string // StatusAccepted, StatusDuplicate or StatusIgnored
+	// Outdated is true for an event that changed nothing: every field it
+	// carries was set by a newer write, an insert of a record already stored,
+	// a replay.
 	Outdated bool
+	// Notes name the fields of an accepted event that were left out, and why.
+	Notes []Note
+}
+
+// Note is one field of an event that was not applied, with the reason. It
+// never holds the field's value.
+type Note struct {
+	Field  string
+	Reason string
 }
 
 // Records is the part of the data port (loupe.DB) the POS service uses: the
-// upserts and inserts events carry, the reads that decide them, and the event
-// ledger. *embedded.DB and *dynamo.DB implement it (asserted in this package's
-// tests); the methods behave as loupe.DB documents them.
+// atomic updates events are applied with, the reads that decide them, the
+// inserts and the event claims. *embedded.DB and *dynamo.DB implement it
+// (asserted in this package's tests); the methods behave as loupe.DB
+// documents them.
 type Records interface {
-	// PutStore upserts a store. Returns an error wrapping loupe.ErrStale if the
-	// stored one is newer.
-	PutStore(ctx context.Context, s loupe.Store) error
+	loupe.StoreUpdater
+	loupe.AssociateUpdater
+	loupe.CustomerUpdater
 	// GetStore returns a store or an error wrapping loupe.ErrNotFound.
 	GetStore(ctx context.Context, storeID string) (loupe.Store, error)
-	// PutAssociate upserts an associate, status included. Returns an error
-	// wrapping loupe.ErrStale if the stored one is newer.
-	PutAssociate(ctx context.Context, a loupe.Associate) error
-	// TerminateAssociate sets status terminated and TerminatedAt=at, stamping
-	// UpdatedAt=occurredAt (an unknown associate becomes a terminated
-	// tombstone). Returns an error wrapping loupe.ErrStale if the stored
-	// record is newer.
-	TerminateAssociate(ctx context.Context, associateID string, at, occurredAt time.Time) error
 	// GetAssociate returns an associate or an error wrapping loupe.ErrNotFound.
 	GetAssociate(ctx context.Context, associateID string) (loupe.Associate, error)
-	// PutCustomer applies a POS upsert, keeping the fields Loupe owns. Returns
-	// an error wrapping loupe.ErrStale if the stored record is newer.
-	PutCustomer(ctx context.Context, c loupe.Customer) error
-	// GetCustomer returns a customer or an error wrapping loupe.ErrNotFound.
-	GetCustomer(ctx context.Context, customerID string) (loupe.Customer, error)
+	// ListAssociates returns the associates of the chain (storeID "").
+	ListAssociates(ctx context.Context, storeID string) ([]loupe.Associate, error)
+	// ErasedAt returns when a customer was last erased, zero when never.
+	ErasedAt(ctx context.Context, customerID string) (time.Time, error)
 	// PutRepair inserts a repair take-in. Returns an error wrapping
 	// loupe.ErrExists (nothing written) when the repair id is already stored.
 	PutRepair(ctx context.Context, r loupe.Repair) error
 	// PutPurchase inserts a purchase. Returns an error wrapping
 	// loupe.ErrExists when it is already stored.
 	PutPurchase(ctx context.Context, p loupe.Purchase) error
-	// MarkEvent records that POS event id was applied: true when this call
-	// recorded it, false for a duplicate. Returns the storage error.
-	MarkEvent(ctx context.Context, eventID string, at time.Time) (bool, error)
-	// EventSeen reports whether POS event id was already recorded. Returns the
-	// storage error.
-	EventSeen(ctx context.Context, eventID string) (bool, error)
+	// ClaimEvent binds an event id to its body's hash (see loupe.DB).
+	ClaimEvent(ctx context.Context, eventID, hash string, at time.Time) (bool, error)
 }
 
 // Service applies POS events to the database. The zero Now means time.Now.
@@ -82,192 +85,278 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// Apply decodes, validates and applies one event body. An event id already
-// recorded answers StatusDuplicate and applies nothing; an invalid event writes
-// nothing. Out-of-order upserts are accepted without overwriting newer data.
-// The event id is recorded after the write, so a failure in between is safe to
-// retry.
+// outcome is what applying one payload did.
+type outcome struct {
+	changed bool
+	ignored bool // an erased customer's event dated before the erasure
+	notes   []Note
+}
+
+// Apply decodes, validates and applies one event body (CONTRACT section 2):
 //
-// Returns an EINVALID *loupe.Error naming the field for a malformed or invalid
-// event (see Decode, plus "occurred_at" more than MaxFutureSkew ahead), and a
-// wrapped database error otherwise.
+//   - An invalid event writes nothing (not even its claim).
+//   - The event id is claimed with the hash of its body before anything is
+//     applied (loupe.DB.ClaimEvent). The same id with another body is an
+//     ECONFLICT error and applies nothing. The same body again answers
+//     StatusDuplicate and applies the event again, which changes nothing when
+//     the first delivery completed and completes it when that delivery was
+//     interrupted: every apply below is idempotent.
+//   - Upserts merge per field, ordered by (occurred_at, id) (loupe.MergeStore
+//     and its siblings), in one atomic read-decide-write.
+//
+// Returns the Result (ID and Type set whenever the envelope was read), an
+// EINVALID *loupe.Error naming the field for a malformed or invalid event
+// (see Decode, plus "occurred_at" more than MaxFutureSkew ahead), an
+// ECONFLICT one for a reused id, and a wrapped database error otherwise
+// (a retry completes the event).
 func (s *Service) Apply(ctx context.Context, body []byte) (Result, error) {
 	ev, err := DecodeEnvelope(body)
 	if err != nil {
 		return Result{}, err
 	}
 	res := Result{ID: ev.ID, Type: ev.Type, Status: StatusAccepted}
-	seen, err := s.DB.EventSeen(ctx, ev.ID)
-	if err != nil {
-		return Result{}, fmt.Errorf("check event %s: %w", ev.ID, err)
-	}
-	if seen {
-		res.Status = StatusDuplicate
-		return res, nil
-	}
 	if ev.OccurredAt.After(s.now().Add(MaxFutureSkew)) {
-		return Result{}, loupe.Invalidf("occurred_at", "occurred_at is more than %s ahead of the server clock", MaxFutureSkew)
+		return res, loupe.Invalidf("occurred_at", "occurred_at is more than %s ahead of the server clock", MaxFutureSkew)
 	}
 	p, err := DecodeData(ev)
 	if err != nil {
-		return Result{}, err
+		return res, err
 	}
 	if r, ok := p.(loupe.Repair); ok {
-		// Read before any write, so an unreadable store fails the event whole.
+		// Read before the claim, so an unreadable store fails the event whole.
 		if p, err = s.withLocalDay(ctx, r); err != nil {
-			return Result{}, err
+			return res, err
 		}
 	}
-
-	switch v := p.(type) {
-	case loupe.Store:
-		err = s.UpsertStore(ctx, v)
-	case loupe.Associate:
-		err = s.UpsertAssociate(ctx, v)
-	case Termination:
-		err = s.TerminateAssociate(ctx, v.AssociateID, v.TerminatedAt, ev.OccurredAt)
-	case loupe.Customer:
-		err = s.UpsertCustomer(ctx, v)
-	case loupe.Repair:
-		err = s.CreateRepair(ctx, v)
-	case loupe.Purchase:
-		err = s.CreatePurchase(ctx, v)
-	default:
-		return Result{}, fmt.Errorf("apply event %s: unexpected payload %T", ev.ID, p)
-	}
+	first, err := s.DB.ClaimEvent(ctx, ev.ID, ev.Hash, s.now())
 	switch {
-	case errors.Is(err, loupe.ErrStale), errors.Is(err, loupe.ErrExists):
-		res.Outdated = true
+	case errors.Is(err, loupe.ErrConflict):
+		return res, loupe.Errorf(loupe.ECONFLICT, "event id %s was delivered before with another body; nothing applied", ev.ID)
 	case err != nil:
-		return Result{}, fmt.Errorf("apply event %s: %w", ev.ID, err)
+		return res, fmt.Errorf("claim event %s: %w", ev.ID, err)
+	case !first:
+		res.Status = StatusDuplicate
 	}
 
-	first, err := s.DB.MarkEvent(ctx, ev.ID, s.now())
-	if err != nil {
-		return Result{}, fmt.Errorf("mark event %s: %w", ev.ID, err)
+	stamp := loupe.StampOf(ev.OccurredAt, ev.ID)
+	var o outcome
+	switch v := p.(type) {
+	case Upsert[loupe.Store]:
+		o, err = s.applyStore(ctx, v.Value, loupe.Update{Fields: v.Fields, Stamp: stamp})
+	case Upsert[loupe.Associate]:
+		o, err = s.applyAssociate(ctx, v.Value, loupe.Update{Fields: v.Fields, Stamp: stamp})
+	case Termination:
+		o, err = s.applyTermination(ctx, v.AssociateID, v.TerminatedAt, stamp)
+	case Upsert[loupe.Customer]:
+		o, err = s.applyCustomer(ctx, v.Value, loupe.Update{Fields: v.Fields, Stamp: stamp})
+	case loupe.Repair:
+		o, err = s.applyRepair(ctx, v, ev.OccurredAt)
+	case loupe.Purchase:
+		o, err = s.applyPurchase(ctx, v, ev.OccurredAt)
+	default:
+		return res, fmt.Errorf("apply event %s: unexpected payload %T", ev.ID, p)
 	}
-	if !first {
-		res.Status = StatusDuplicate
+	if err != nil {
+		return res, fmt.Errorf("apply event %s: %w", ev.ID, err)
+	}
+	res.Outdated, res.Notes = !o.changed, o.notes
+	if o.ignored && first {
+		res.Status = StatusIgnored
 	}
 	return res, nil
 }
 
-// UpsertStore validates and upserts a store; UpdatedAt orders concurrent
-// upserts. Returns an EINVALID *loupe.Error naming the field (without a
-// "data." prefix), an error wrapping loupe.ErrStale when the stored store is
-// newer (nothing written), or a wrapped database error.
-func (s *Service) UpsertStore(ctx context.Context, st loupe.Store) error {
-	if err := st.Validate(); err != nil {
-		return err
+// SettleTerminations applies every termination whose notice has run out
+// (loupe.Settle): each becomes a change of status like any other, so the
+// staff stream reassigns the book. The hourly run calls it. Returns how
+// many associates it terminated, and the first storage error.
+func (s *Service) SettleTerminations(ctx context.Context) (int, error) {
+	now := s.now()
+	all, err := s.DB.ListAssociates(ctx, "")
+	if err != nil {
+		return 0, fmt.Errorf("settle terminations: %w", err)
 	}
-	if err := s.DB.PutStore(ctx, st); err != nil {
-		return fmt.Errorf("put store %s: %w", st.StoreID, err)
+	n := 0
+	for _, a := range all {
+		if !a.DueTermination(now) {
+			continue
+		}
+		var changed bool
+		err := s.DB.UpdateAssociate(ctx, a.AssociateID, func(stored *loupe.Associate) (loupe.Associate, bool, error) {
+			if stored == nil {
+				return loupe.Associate{}, false, nil
+			}
+			out, ch := loupe.Settle(*stored, now)
+			changed = ch
+			return out, ch, nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("settle termination of %s: %w", a.AssociateID, err)
+		}
+		if changed {
+			n++
+		}
 	}
-	return nil
+	return n, nil
 }
 
-// UpsertAssociate validates and upserts an associate. Status "" keeps the
-// stored status (and TerminatedAt); a new associate without a status starts
-// active. Status terminated on an active associate sets TerminatedAt to
-// UpdatedAt; status active clears it. Returns an EINVALID *loupe.Error naming
-// the field, an error wrapping loupe.ErrStale when the stored associate is
-// newer (nothing written), or a wrapped database error.
+// stale turns an outcome that changed nothing into loupe.ErrStale, the
+// "skipped" of the import's summary.
+func stale(o outcome, err error) error {
+	if err == nil && !o.changed {
+		return loupe.ErrStale
+	}
+	return err
+}
+
+// UpsertStore validates and writes a whole store record (an import row:
+// loupe.PutStore's rule, stamped UpdatedAt). Returns an EINVALID
+// *loupe.Error naming the field (without a "data." prefix), an error
+// wrapping loupe.ErrStale when newer writes left it nothing to change, or a
+// wrapped database error.
+func (s *Service) UpsertStore(ctx context.Context, st loupe.Store) error {
+	return stale(s.applyStore(ctx, st, loupe.Update{Fields: loupe.StoreFields, Stamp: loupe.StampOf(st.UpdatedAt, "")}))
+}
+
+func (s *Service) applyStore(ctx context.Context, st loupe.Store, u loupe.Update) (outcome, error) {
+	if err := st.Validate(); err != nil {
+		return outcome{}, err
+	}
+	var o outcome
+	err := s.DB.UpdateStore(ctx, st.StoreID, func(stored *loupe.Store) (loupe.Store, bool, error) {
+		out, changed := loupe.MergeStore(stored, st, u)
+		o.changed = changed
+		return out, changed, nil
+	})
+	return o, err
+}
+
+// UpsertAssociate validates and writes a whole associate record
+// (loupe.AssociateUpdate: a blank status keeps the stored one; status
+// terminated dates the termination at terminated_at, else UpdatedAt). Errors
+// as UpsertStore.
 func (s *Service) UpsertAssociate(ctx context.Context, a loupe.Associate) error {
+	u := loupe.AssociateUpdate(a)
+	if a.Status == loupe.StatusTerminated && a.TerminatedAt.IsZero() {
+		a.TerminatedAt = a.UpdatedAt
+	}
+	return stale(s.applyAssociate(ctx, a, u))
+}
+
+func (s *Service) applyAssociate(ctx context.Context, a loupe.Associate, u loupe.Update) (outcome, error) {
 	probe := a
 	if probe.Status == "" {
 		probe.Status = loupe.StatusActive
 	}
 	if err := probe.Validate(); err != nil {
-		return err
+		return outcome{}, err
 	}
-	old, err := s.DB.GetAssociate(ctx, a.AssociateID)
-	switch {
-	case errors.Is(err, loupe.ErrNotFound):
-		old = loupe.Associate{}
-	case err != nil:
-		return fmt.Errorf("get associate %s: %w", a.AssociateID, err)
-	}
-	switch a.Status {
-	case "":
-		if old.Status != "" {
-			a.Status, a.TerminatedAt = old.Status, old.TerminatedAt
-		} else {
-			a.Status = loupe.StatusActive
-		}
-	case loupe.StatusTerminated:
-		if old.Status == loupe.StatusTerminated && !old.TerminatedAt.IsZero() {
-			a.TerminatedAt = old.TerminatedAt
-		} else if a.TerminatedAt.IsZero() {
-			a.TerminatedAt = a.UpdatedAt
-		}
-	case loupe.StatusActive:
-		a.TerminatedAt = time.Time{}
-	}
-	if err := s.DB.PutAssociate(ctx, a); err != nil {
-		return fmt.Errorf("put associate %s: %w", a.AssociateID, err)
-	}
-	return nil
+	var o outcome
+	err := s.DB.UpdateAssociate(ctx, a.AssociateID, func(stored *loupe.Associate) (loupe.Associate, bool, error) {
+		out, changed := loupe.MergeAssociate(stored, a, u)
+		o.changed = changed
+		return out, changed, nil
+	})
+	return o, err
 }
 
-// TerminateAssociate marks an associate terminated at at, stamped occurredAt
-// (an unknown associate becomes a terminated tombstone). Returns an EINVALID
-// *loupe.Error for a bad id, an error wrapping loupe.ErrStale when the stored
-// associate is newer, or a wrapped database error.
+// TerminateAssociate terminates an associate at at, as an
+// associate.terminated stamped occurredAt would (an import row): at once
+// when at is not after the server clock, else on that date (SettleTerminations).
+// An unknown associate becomes a terminated tombstone. Returns an EINVALID
+// *loupe.Error for a bad id, an error wrapping loupe.ErrStale when nothing
+// changed, or a wrapped database error.
 func (s *Service) TerminateAssociate(ctx context.Context, associateID string, at, occurredAt time.Time) error {
-	if !loupe.ValidID(associateID) {
-		return loupe.Invalidf("associate_id", "associate_id must be 1-%d printable characters without spaces, '#' or '/'", loupe.MaxIDLength)
-	}
 	if at.IsZero() {
 		at = occurredAt
 	}
-	if err := s.DB.TerminateAssociate(ctx, associateID, at, occurredAt); err != nil {
-		return fmt.Errorf("terminate associate %s: %w", associateID, err)
-	}
-	return nil
+	return stale(s.applyTermination(ctx, associateID, at, loupe.StampOf(occurredAt, "")))
 }
 
-// UpsertCustomer validates and upserts a customer's POS fields; Loupe-owned
-// fields are kept as loupe.DB.PutCustomer documents (an empty Email keeps the
-// stored one). The owner is kept when c.AssociateID is "", and also when it
-// names a terminated associate while the stored customer has another owner (a
-// POS that has not caught up must not undo a reassignment). Returns an EINVALID
-// *loupe.Error naming the field, an error wrapping loupe.ErrStale when the
-// stored customer is newer (nothing written), or a wrapped database error.
+func (s *Service) applyTermination(ctx context.Context, id string, at time.Time, stamp loupe.Stamp) (outcome, error) {
+	if !loupe.ValidID(id) {
+		return outcome{}, loupe.Invalidf("associate_id", "associate_id must be 1-%d printable characters without spaces, '#' or '/'", loupe.MaxIDLength)
+	}
+	// A termination dated at or before its own event takes effect at once,
+	// even when the POS clock runs ahead of ours; one naming a later day is
+	// notice, applied on that day (SettleTerminations).
+	now := s.now()
+	if t := stamp.Time(); t.After(now) {
+		now = t
+	}
+	var o outcome
+	err := s.DB.UpdateAssociate(ctx, id, func(stored *loupe.Associate) (loupe.Associate, bool, error) {
+		out, changed := loupe.Terminate(stored, id, at, stamp, now)
+		o.changed = changed
+		return out, changed, nil
+	})
+	return o, err
+}
+
+// UpsertCustomer validates and writes a whole customer record
+// (loupe.CustomerUpdate: an empty email keeps the stored one). Errors as
+// UpsertStore; a customer erased at or after UpdatedAt is not written
+// (loupe.ErrStale).
 func (s *Service) UpsertCustomer(ctx context.Context, c loupe.Customer) error {
+	return stale(s.applyCustomer(ctx, c, loupe.CustomerUpdate(c)))
+}
+
+// applyCustomer merges c's fields that u carries. An associate_id naming a
+// terminated associate is left out (the client stays where Loupe placed
+// it); the merge, and the decision on the owner, happen in one atomic
+// update, so a reassignment or claim racing it is never undone.
+func (s *Service) applyCustomer(ctx context.Context, c loupe.Customer, u loupe.Update) (outcome, error) {
 	if c.Email != "" {
 		c.Email = loupe.NormalizeEmail(c.Email)
 	}
 	if err := c.Validate(); err != nil {
-		return err
+		return outcome{}, err
 	}
-	c.EmailSource, c.EmailCapturedAt, c.EmailStatus = "", time.Time{}, ""
-	old, err := s.DB.GetCustomer(ctx, c.CustomerID)
-	switch {
-	case errors.Is(err, loupe.ErrNotFound):
-	case err != nil:
-		return fmt.Errorf("get customer %s: %w", c.CustomerID, err)
-	case c.AssociateID == "":
-		c.AssociateID = old.AssociateID
-	case c.AssociateID != old.AssociateID && old.AssociateID != "":
+	c.EmailSource, c.EmailCapturedAt, c.EmailStatus, c.Stamps = "", time.Time{}, "", nil
+	var o outcome
+	if u.Carries("associate_id") && c.AssociateID != "" {
 		a, err := s.DB.GetAssociate(ctx, c.AssociateID)
 		switch {
 		case err == nil && !a.Active():
-			c.AssociateID = old.AssociateID
+			u = u.Without("associate_id")
+			o.notes = append(o.notes, Note{Field: "data.associate_id", Reason: "names a terminated associate; the client stays where Loupe placed it"})
 		case err != nil && !errors.Is(err, loupe.ErrNotFound):
-			return fmt.Errorf("get associate %s: %w", c.AssociateID, err)
+			return outcome{}, fmt.Errorf("get associate %s: %w", c.AssociateID, err)
 		}
 	}
-	if err := s.DB.PutCustomer(ctx, c); err != nil {
-		return fmt.Errorf("put customer %s: %w", c.CustomerID, err)
+	at := u.Stamp.Time()
+	err := s.DB.UpdateCustomer(ctx, c.CustomerID, func(stored *loupe.Customer, erasedAt time.Time) (loupe.Customer, bool, error) {
+		o.changed, o.ignored = false, false
+		if !erasedAt.IsZero() && !at.After(erasedAt) {
+			o.ignored = true
+			return loupe.Customer{}, false, nil
+		}
+		out, changed := loupe.MergeCustomer(stored, c, u)
+		o.changed = changed
+		return out, changed, nil
+	})
+	if o.ignored {
+		o.notes = append(o.notes, Note{Field: "data.customer_id", Reason: "customer erased after the event"})
 	}
-	return nil
+	return o, err
+}
+
+// erased reports whether customer id was erased at or after at.
+func (s *Service) erased(ctx context.Context, id string, at time.Time) (bool, error) {
+	e, err := s.DB.ErasedAt(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	return !e.IsZero() && !at.After(e), nil
 }
 
 // CreateRepair validates and inserts a repair take-in, setting LocalDay from
 // the store's time zone (UTC when the store is unknown). CustomerEmail is kept
-// as typed, even empty or malformed. Returns an EINVALID *loupe.Error naming the
+// as typed, even empty or malformed. A take-in for a customer erased at or
+// after TakenInAt is not stored. Returns an EINVALID *loupe.Error naming the
 // field, an error wrapping loupe.ErrExists when the repair is already stored
-// (nothing written), or a wrapped database error.
+// (nothing written) or the customer was erased since, or a wrapped database
+// error.
 func (s *Service) CreateRepair(ctx context.Context, r loupe.Repair) error {
 	if err := r.Validate(); err != nil {
 		return err
@@ -278,10 +367,25 @@ func (s *Service) CreateRepair(ctx context.Context, r loupe.Repair) error {
 			return err
 		}
 	}
-	if err := s.DB.PutRepair(ctx, r); err != nil {
-		return fmt.Errorf("put repair %s: %w", r.RepairID, err)
+	o, err := s.applyRepair(ctx, r, r.TakenInAt)
+	if err == nil && !o.changed {
+		return loupe.ErrExists
 	}
-	return nil
+	return err
+}
+
+func (s *Service) applyRepair(ctx context.Context, r loupe.Repair, at time.Time) (outcome, error) {
+	if gone, err := s.erased(ctx, r.CustomerID, at); err != nil || gone {
+		return outcome{ignored: gone}, err
+	}
+	err := s.DB.PutRepair(ctx, r)
+	if errors.Is(err, loupe.ErrExists) {
+		return outcome{}, nil
+	}
+	if err != nil {
+		return outcome{}, fmt.Errorf("put repair %s: %w", r.RepairID, err)
+	}
+	return outcome{changed: true}, nil
 }
 
 func (s *Service) withLocalDay(ctx context.Context, r loupe.Repair) (loupe.Repair, error) {
@@ -298,15 +402,28 @@ func (s *Service) withLocalDay(ctx context.Context, r loupe.Repair) (loupe.Repai
 	return r, nil
 }
 
-// CreatePurchase validates and inserts a purchase. Returns an EINVALID
-// *loupe.Error naming the field, an error wrapping loupe.ErrExists when the
-// purchase is already stored (nothing written), or a wrapped database error.
+// CreatePurchase validates and inserts a purchase. Errors as CreateRepair.
 func (s *Service) CreatePurchase(ctx context.Context, p loupe.Purchase) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := s.DB.PutPurchase(ctx, p); err != nil {
-		return fmt.Errorf("put purchase %s: %w", p.PurchaseID, err)
+	o, err := s.applyPurchase(ctx, p, p.PurchasedAt)
+	if err == nil && !o.changed {
+		return loupe.ErrExists
 	}
-	return nil
+	return err
+}
+
+func (s *Service) applyPurchase(ctx context.Context, p loupe.Purchase, at time.Time) (outcome, error) {
+	if gone, err := s.erased(ctx, p.CustomerID, at); err != nil || gone {
+		return outcome{ignored: gone}, err
+	}
+	err := s.DB.PutPurchase(ctx, p)
+	if errors.Is(err, loupe.ErrExists) {
+		return outcome{}, nil
+	}
+	if err != nil {
+		return outcome{}, fmt.Errorf("put purchase %s: %w", p.PurchaseID, err)
+	}
+	return outcome{changed: true}, nil
 }

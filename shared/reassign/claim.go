@@ -70,7 +70,7 @@ func (s *Service) Claim(ctx context.Context, batchID, customerID, associateID st
 	if a.Claimed && a.ClaimedBy == associateID && c.AssociateID == associateID {
 		return a, nil
 	}
-	if err := s.DB.MoveCustomer(ctx, customerID, c.AssociateID, associateID); err != nil {
+	if err := loupe.MoveCustomerTo(ctx, s.DB, customerID, c.AssociateID, associateID, s.Now()); err != nil {
 		if errors.Is(err, loupe.ErrConflict) {
 			return Assignment{}, loupe.Errorf(loupe.ECONFLICT, "customer %s changed owner during the claim; try again", customerID)
 		}

@@ -88,7 +88,7 @@ func TestApplyChangeOutcome(t *testing.T) {
 		if got.Moved != 0 || len(got.Batches) != 0 {
 			t.Fatalf("replay %d = %+v, want 0 moved and no batches", i, got)
 		}
-		must(t, f.db.TerminateAssociate(ctx, "a1", termAt, termAt))
+		must(t, loupe.TerminateAssociate(ctx, f.db, "a1", termAt, termAt))
 	}
 }
 
@@ -156,7 +156,7 @@ func TestReassignOrphansOutcome(t *testing.T) {
 		{CustomerID: "x2", HomeStoreID: "s2", AssociateID: "ghost", UpdatedAt: t0},
 		{CustomerID: "x3", HomeStoreID: "s2", UpdatedAt: t0},
 	} {
-		must(t, f.db.PutCustomer(ctx, c))
+		must(t, loupe.PutCustomer(ctx, f.db, c))
 	}
 	c := f.counted()
 	got, err := f.svc.ReassignOrphansOutcome(ctx)

@@ -150,11 +150,9 @@ type Records interface {
 	// customers when storeID is not "", in CustomerID order; it stops at fn's
 	// first error and returns it, else the storage error.
 	ScanCustomers(ctx context.Context, storeID string, fn func(loupe.Customer) error) error
-	// MoveCustomer sets the customer's associate to to, only if it is still
-	// from. Returns an error wrapping loupe.ErrConflict when the owner is no
-	// longer from (nothing written), and loupe.ErrNotFound for an unknown
-	// customer. Moving to the current owner is a no-op.
-	MoveCustomer(ctx context.Context, customerID, from, to string) error
+	// UpdateCustomer is loupe.DB's; moves go through loupe.MoveCustomerTo,
+	// dated at the service's clock.
+	loupe.CustomerUpdater
 	// PurchasesByCustomer returns a customer's purchases ordered by
 	// PurchasedAt. Returns the storage error.
 	PurchasesByCustomer(ctx context.Context, customerID string) ([]loupe.Purchase, error)
@@ -386,7 +384,7 @@ func (s *Service) apply(ctx context.Context, b Batch, out *Outcome) (Batch, erro
 		if err := ctx.Err(); err != nil {
 			return b, fmt.Errorf("batch %s: %w", b.ID, err)
 		}
-		err := s.DB.MoveCustomer(ctx, a.CustomerID, a.FromAssociateID, a.ToAssociateID)
+		err := loupe.MoveCustomerTo(ctx, s.DB, a.CustomerID, a.FromAssociateID, a.ToAssociateID, s.Now())
 		switch {
 		case err == nil:
 			a.State = StateMoved

@@ -31,7 +31,9 @@ type hookDB struct {
 	calls  int
 }
 
-func (h *hookDB) MoveCustomer(ctx context.Context, id, from, to string) error {
+// UpdateCustomer counts and hooks every customer write, which during a
+// reassignment are its moves.
+func (h *hookDB) UpdateCustomer(ctx context.Context, id string, fn func(*loupe.Customer, time.Time) (loupe.Customer, bool, error)) error {
 	h.mu.Lock()
 	h.calls++
 	n := h.calls
@@ -42,7 +44,7 @@ func (h *hookDB) MoveCustomer(ctx context.Context, id, from, to string) error {
 			return err
 		}
 	}
-	err := h.DB.MoveCustomer(ctx, id, from, to)
+	err := h.DB.UpdateCustomer(ctx, id, fn)
 	if err == nil {
 		h.mu.Lock()
 		h.moves[id]++
@@ -72,7 +74,7 @@ func newFixture(t testing.TB, n int) *fixture {
 		{StoreID: "s1", Name: "Fifth Ave", Timezone: "America/New_York", Country: "US", FromEmail: "s1@stores.example.com", ManagerEmail: "manager.s1@stores.example.com", UpdatedAt: t0},
 		{StoreID: "s2", Name: "Soho", Timezone: "America/New_York", Country: "US", UpdatedAt: t0},
 	} {
-		must(t, db.PutStore(ctx, st))
+		must(t, loupe.PutStore(ctx, db, st))
 	}
 	for _, a := range []loupe.Associate{
 		{AssociateID: "a1", StoreID: "s1", Name: "Ann", Strengths: []string{"bridal"}, Status: loupe.StatusActive, UpdatedAt: t0},
@@ -81,11 +83,11 @@ func newFixture(t testing.TB, n int) *fixture {
 		{AssociateID: "a4", StoreID: "s2", Name: "Dee", Strengths: []string{"pearls"}, Capacity: 1000, Status: loupe.StatusActive, UpdatedAt: t0},
 		{AssociateID: "gone", StoreID: "s1", Name: "Gus", Status: loupe.StatusTerminated, TerminatedAt: t0, UpdatedAt: t0},
 	} {
-		must(t, db.PutAssociate(ctx, a))
+		must(t, loupe.PutAssociate(ctx, db, a))
 	}
 	prefs := [][]string{{"bridal"}, {"watches"}, {"pearls"}, nil}
 	for i := range n {
-		must(t, db.PutCustomer(ctx, loupe.Customer{CustomerID: fmt.Sprintf("c%04d", i), HomeStoreID: "s1",
+		must(t, loupe.PutCustomer(ctx, db, loupe.Customer{CustomerID: fmt.Sprintf("c%04d", i), HomeStoreID: "s1",
 			FirstName: "Client", LastName: fmt.Sprint(i), Preferences: prefs[i%len(prefs)], AssociateID: "a1", UpdatedAt: t0}))
 	}
 	// Purchases add categories: c0003 has no preferences but bought watches.
@@ -112,7 +114,7 @@ func (f *fixture) terminate(t testing.TB) loupe.Change {
 	ctx := context.Background()
 	old, err := f.db.GetAssociate(ctx, "a1")
 	must(t, err)
-	must(t, f.db.TerminateAssociate(ctx, "a1", termAt, termAt))
+	must(t, loupe.TerminateAssociate(ctx, f.db, "a1", termAt, termAt))
 	nw, err := f.db.GetAssociate(ctx, "a1")
 	must(t, err)
 	return loupe.Change{Entity: loupe.EntityAssociate, Op: loupe.OpModify, OldAssociate: &old, NewAssociate: &nw}
@@ -199,7 +201,7 @@ func TestReplayedTermination(t *testing.T) {
 	calls := f.hook.calls
 	// The same change again, and the associate terminated again (no-op write).
 	must(t, f.svc.HandleChange(ctx, ch))
-	must(t, f.db.TerminateAssociate(ctx, "a1", termAt, termAt))
+	must(t, loupe.TerminateAssociate(ctx, f.db, "a1", termAt, termAt))
 	must(t, f.svc.HandleChange(ctx, ch))
 	if f.hook.calls != calls {
 		t.Fatalf("replay made %d more move calls, want 0", f.hook.calls-calls)
@@ -259,7 +261,7 @@ func TestPOSUpdateWinsDuringMove(t *testing.T) {
 				return err
 			}
 			c.AssociateID, c.UpdatedAt = "a3", t0.Add(48*time.Hour)
-			return f.db.PutCustomer(ctx, c)
+			return loupe.PutCustomer(ctx, f.db, c)
 		}
 		return nil
 	}
@@ -305,7 +307,7 @@ func TestInterruptedBatchCompletesOnRedelivery(t *testing.T) {
 		t.Fatal("mail sent before the batch was done")
 	}
 	// Meanwhile a new associate appears: re-planning would use her; resuming must not.
-	must(t, f.db.PutAssociate(ctx, loupe.Associate{AssociateID: "a5", StoreID: "s1", Name: "Eve",
+	must(t, loupe.PutAssociate(ctx, f.db, loupe.Associate{AssociateID: "a5", StoreID: "s1", Name: "Eve",
 		Strengths: []string{"bridal", "watches", "pearls"}, Capacity: 1000, Status: loupe.StatusActive, UpdatedAt: t0}))
 	f.hook.before = nil
 	must(t, f.svc.HandleChange(ctx, ch))
@@ -385,7 +387,7 @@ func TestOrphansAndBackfill(t *testing.T) {
 		{CustomerID: "x2", HomeStoreID: "s2", AssociateID: "ghost", UpdatedAt: t0},
 		{CustomerID: "x3", HomeStoreID: "s2", UpdatedAt: t0},
 	} {
-		must(t, f.db.PutCustomer(ctx, c))
+		must(t, loupe.PutCustomer(ctx, f.db, c))
 	}
 	orphans, err := f.svc.Orphans(ctx)
 	must(t, err)

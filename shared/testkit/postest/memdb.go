@@ -1,7 +1,7 @@
 // Package postest provides an in-memory loupe.DB for tests of code that applies
 // POS events (pos, httpapi, csvimport). It follows the loupe.DB rules that
 // matter to those callers (ErrStale, ErrExists, ErrNotFound, Loupe-owned
-// customer fields, idempotent MarkEvent) and counts writes, so a test can
+// customer fields, event claims) and counts writes, so a test can
 // assert that a rejected event wrote nothing. The storetest contract suite runs
 // against it (memdb_test.go) as against the real adapters; it does not
 // implement loupe.Privacy.
@@ -26,7 +26,7 @@ type MemDB struct {
 	customers  map[string]loupe.Customer
 	repairs    map[string]loupe.Repair
 	purchases  map[string]loupe.Purchase
-	events     map[string]time.Time
+	events     map[string]string // event id -> body hash
 
 	// Fail, when set, is returned by every method (to test error paths).
 	Fail error
@@ -42,11 +42,11 @@ func NewMemDB() *MemDB {
 		customers:  map[string]loupe.Customer{},
 		repairs:    map[string]loupe.Repair{},
 		purchases:  map[string]loupe.Purchase{},
-		events:     map[string]time.Time{},
+		events:     map[string]string{},
 	}
 }
 
-// Writes returns how many writes changed something (MarkEvent included).
+// Writes returns how many writes changed something (claims included).
 func (m *MemDB) Writes() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -55,17 +55,23 @@ func (m *MemDB) Writes() int {
 
 func notFound(kind, id string) error { return fmt.Errorf("%s %s: %w", kind, id, loupe.ErrNotFound) }
 
-// PutStore implements loupe.DB.
-func (m *MemDB) PutStore(_ context.Context, s loupe.Store) error {
+// UpdateStore implements loupe.DB under the MemDB's lock.
+func (m *MemDB) UpdateStore(_ context.Context, id string, fn func(*loupe.Store) (loupe.Store, bool, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.Fail != nil {
 		return m.Fail
 	}
-	if old, ok := m.stores[s.StoreID]; ok && old.UpdatedAt.After(s.UpdatedAt) {
-		return loupe.ErrStale
+	var stored *loupe.Store
+	if old, ok := m.stores[id]; ok {
+		stored = &old
 	}
-	m.stores[s.StoreID] = s
+	s, write, err := fn(stored)
+	if err != nil || !write {
+		return err
+	}
+	s.StoreID = id
+	m.stores[id] = s
 	m.writes++
 	return nil
 }
@@ -99,40 +105,23 @@ func (m *MemDB) ListStores(context.Context) ([]loupe.Store, error) {
 	return out, nil
 }
 
-// PutAssociate implements loupe.DB.
-func (m *MemDB) PutAssociate(_ context.Context, a loupe.Associate) error {
+// UpdateAssociate implements loupe.DB under the MemDB's lock.
+func (m *MemDB) UpdateAssociate(_ context.Context, id string, fn func(*loupe.Associate) (loupe.Associate, bool, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.Fail != nil {
 		return m.Fail
 	}
-	if old, ok := m.associates[a.AssociateID]; ok && old.UpdatedAt.After(a.UpdatedAt) {
-		return loupe.ErrStale
+	var stored *loupe.Associate
+	if old, ok := m.associates[id]; ok {
+		stored = &old
 	}
-	m.associates[a.AssociateID] = a
-	m.writes++
-	return nil
-}
-
-// TerminateAssociate implements loupe.DB.
-func (m *MemDB) TerminateAssociate(_ context.Context, id string, at, occurredAt time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.Fail != nil {
-		return m.Fail
+	a, write, err := fn(stored)
+	if err != nil || !write {
+		return err
 	}
-	old, ok := m.associates[id]
-	if ok && old.UpdatedAt.After(occurredAt) {
-		return loupe.ErrStale
-	}
-	if ok && old.Status == loupe.StatusTerminated {
-		return nil
-	}
-	if !ok {
-		old = loupe.Associate{AssociateID: id}
-	}
-	old.Status, old.TerminatedAt, old.UpdatedAt = loupe.StatusTerminated, at, occurredAt
-	m.associates[id] = old
+	a.AssociateID = id
+	m.associates[id] = a
 	m.writes++
 	return nil
 }
@@ -168,25 +157,33 @@ func (m *MemDB) ListAssociates(_ context.Context, storeID string) ([]loupe.Assoc
 	return out, nil
 }
 
-// PutCustomer implements loupe.DB, merging by loupe.MergeCustomer. Returns
-// loupe.ErrStale (nothing written) when the stored record is newer, or Fail.
-func (m *MemDB) PutCustomer(_ context.Context, c loupe.Customer) error {
+// UpdateCustomer implements loupe.DB under the MemDB's lock (no customer
+// is ever erased).
+func (m *MemDB) UpdateCustomer(_ context.Context, id string, fn func(*loupe.Customer, time.Time) (loupe.Customer, bool, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.Fail != nil {
 		return m.Fail
 	}
 	var stored *loupe.Customer
-	if old, ok := m.customers[c.CustomerID]; ok {
+	if old, ok := m.customers[id]; ok {
 		stored = &old
 	}
-	merged, err := loupe.MergeCustomer(stored, c)
-	if err != nil {
+	c, write, err := fn(stored, time.Time{})
+	if err != nil || !write {
 		return err
 	}
-	m.customers[c.CustomerID] = merged
+	c.CustomerID = id
+	m.customers[id] = c
 	m.writes++
 	return nil
+}
+
+// ErasedAt implements loupe.DB: a MemDB erases nobody.
+func (m *MemDB) ErasedAt(context.Context, string) (time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return time.Time{}, m.Fail
 }
 
 // GetCustomer implements loupe.DB.
@@ -258,49 +255,6 @@ func (m *MemDB) ScanCustomers(_ context.Context, storeID string, fn func(loupe.C
 			return err
 		}
 	}
-	return nil
-}
-
-// SetCustomerEmail implements loupe.DB.
-func (m *MemDB) SetCustomerEmail(_ context.Context, id, email, source string, at time.Time) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.Fail != nil {
-		return false, m.Fail
-	}
-	c, ok := m.customers[id]
-	if !ok {
-		return false, notFound("customer", id)
-	}
-	if c.Email != "" && !c.EmailCapturedAt.Before(at) {
-		return false, nil
-	}
-	c.Email, c.EmailSource, c.EmailCapturedAt = email, source, at
-	m.customers[id] = c
-	m.writes++
-	return true, nil
-}
-
-// MoveCustomer implements loupe.DB.
-func (m *MemDB) MoveCustomer(_ context.Context, id, from, to string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.Fail != nil {
-		return m.Fail
-	}
-	c, ok := m.customers[id]
-	if !ok {
-		return notFound("customer", id)
-	}
-	if c.AssociateID == to {
-		return nil
-	}
-	if c.AssociateID != from {
-		return loupe.ErrConflict
-	}
-	c.AssociateID = to
-	m.customers[id] = c
-	m.writes++
 	return nil
 }
 
@@ -387,28 +341,20 @@ func (m *MemDB) PurchasesByCustomer(_ context.Context, customerID string) ([]lou
 	return out, nil
 }
 
-// MarkEvent implements loupe.DB.
-func (m *MemDB) MarkEvent(_ context.Context, id string, at time.Time) (bool, error) {
+// ClaimEvent implements loupe.DB.
+func (m *MemDB) ClaimEvent(_ context.Context, id, hash string, _ time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.Fail != nil {
 		return false, m.Fail
 	}
-	if _, ok := m.events[id]; ok {
+	if h, ok := m.events[id]; ok {
+		if h != hash {
+			return false, fmt.Errorf("claim event %s: %w", id, loupe.ErrConflict)
+		}
 		return false, nil
 	}
-	m.events[id] = at
+	m.events[id] = hash
 	m.writes++
 	return true, nil
-}
-
-// EventSeen implements loupe.DB.
-func (m *MemDB) EventSeen(_ context.Context, id string) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.Fail != nil {
-		return false, m.Fail
-	}
-	_, ok := m.events[id]
-	return ok, nil
 }

@@ -44,7 +44,7 @@ var customerCases = []testCase{
 		for _, tt := range tests {
 			put := tt.put
 			put.EmailSource, put.EmailCapturedAt, put.EmailStatus = "", time.Time{}, ""
-			must(t, tt.name, db.PutCustomer(ctx, put))
+			must(t, tt.name, loupe.PutCustomer(ctx, db, put))
 			sameEntity(t, tt.name, getCustomer(t, db, put.CustomerID), tt.get, normCustomer)
 		}
 	}},
@@ -55,11 +55,11 @@ var customerCases = []testCase{
 	{"StaleUpsertIgnored", func(t *testing.T, db loupe.DB) {
 		newer := Customer("c1", "s1", "a1")
 		newer.UpdatedAt, newer.EmailCapturedAt = At(time.Hour), At(time.Hour)
-		must(t, "put customer", db.PutCustomer(ctx, newer))
+		must(t, "put customer", loupe.PutCustomer(ctx, db, newer))
 		older := Customer("c1", "s2", "a2")
 		older.FirstName = "Old"
 		older.Birthday = loupe.Date{Month: time.January, Day: 2}
-		wantErr(t, "put older customer", db.PutCustomer(ctx, older), loupe.ErrStale)
+		must(t, "put older customer", loupe.PutCustomer(ctx, db, older))
 		sameEntity(t, "customer after stale upsert", getCustomer(t, db, "c1"), newer, normCustomer)
 		for _, q := range []struct {
 			name string
@@ -81,42 +81,42 @@ var customerCases = []testCase{
 	}},
 	{"EqualUpdatedAtReapplies", func(t *testing.T, db loupe.DB) {
 		c := Customer("c1", "s1", "a1")
-		must(t, "put customer", db.PutCustomer(ctx, c))
+		must(t, "put customer", loupe.PutCustomer(ctx, db, c))
 		c.LastName = "Married"
 		c.Preferences = nil
-		must(t, "put customer again", db.PutCustomer(ctx, c))
+		must(t, "put customer again", loupe.PutCustomer(ctx, db, c))
 		sameEntity(t, "customer", getCustomer(t, db, "c1"), c, normCustomer)
 	}},
 	{"UpsertKeepsEmailStatus", func(t *testing.T, db loupe.DB) {
 		c := Customer("c1", "s1", "a1")
 		c.EmailStatus = loupe.EmailBounced
-		must(t, "put new customer", db.PutCustomer(ctx, c))
+		must(t, "put new customer", loupe.PutCustomer(ctx, db, c))
 		if got := getCustomer(t, db, "c1").EmailStatus; got != loupe.EmailOK {
 			t.Errorf("new customer email status: got %q, want %q", got, loupe.EmailOK)
 		}
 		c.UpdatedAt = At(time.Hour)
 		c.EmailStatus = loupe.EmailUnsubscribed
-		must(t, "put customer again", db.PutCustomer(ctx, c))
+		must(t, "put customer again", loupe.PutCustomer(ctx, db, c))
 		if got := getCustomer(t, db, "c1").EmailStatus; got != loupe.EmailOK {
 			t.Errorf("email status after upsert: got %q, want %q", got, loupe.EmailOK)
 		}
 	}},
 	{"UpsertMergesEmail", func(t *testing.T, db loupe.DB) {
 		c := noEmail(Customer("c1", "s1", "a1"))
-		must(t, "put customer without email", db.PutCustomer(ctx, c))
+		must(t, "put customer without email", loupe.PutCustomer(ctx, db, c))
 		got := getCustomer(t, db, "c1")
 		if got.Email != "" || got.EmailSource != "" || !got.EmailCapturedAt.IsZero() {
 			t.Errorf("no email: got email %q source %q at %v, want none", got.Email, got.EmailSource, got.EmailCapturedAt)
 		}
 
-		ok, err := db.SetCustomerEmail(ctx, "c1", "r@client.example.com", loupe.EmailSourceRepair, At(time.Hour))
+		ok, err := loupe.SetCustomerEmail(ctx, db, "c1", "r@client.example.com", loupe.EmailSourceRepair, At(time.Hour))
 		must(t, "set repair email", err)
 		if !ok {
 			t.Fatalf("set repair email: got false, want true")
 		}
 		c.UpdatedAt = At(2 * time.Hour)
 		c.FirstName = "Changed"
-		must(t, "upsert without email", db.PutCustomer(ctx, c))
+		must(t, "upsert without email", loupe.PutCustomer(ctx, db, c))
 		want := c
 		want.Email, want.EmailSource, want.EmailCapturedAt, want.EmailStatus = "r@client.example.com", loupe.EmailSourceRepair, At(time.Hour), loupe.EmailOK
 		sameEntity(t, "repair email kept", getCustomer(t, db, "c1"), want, normCustomer)
@@ -124,20 +124,20 @@ var customerCases = []testCase{
 		c.UpdatedAt = At(3 * time.Hour)
 		c.Email = "pos@client.example.com"
 		c.EmailSource, c.EmailCapturedAt = loupe.EmailSourceRepair, At(-time.Hour) // ignored: the store sets them
-		must(t, "upsert with email", db.PutCustomer(ctx, c))
+		must(t, "upsert with email", loupe.PutCustomer(ctx, db, c))
 		want = c
 		want.EmailSource, want.EmailCapturedAt, want.EmailStatus = loupe.EmailSourcePOS, At(3*time.Hour), loupe.EmailOK
 		sameEntity(t, "pos email set", getCustomer(t, db, "c1"), want, normCustomer)
 
 		c = noEmail(c)
 		c.UpdatedAt = At(4 * time.Hour)
-		must(t, "upsert without email again", db.PutCustomer(ctx, c))
+		must(t, "upsert without email again", loupe.PutCustomer(ctx, db, c))
 		want.UpdatedAt = At(4 * time.Hour)
 		sameEntity(t, "pos email kept", getCustomer(t, db, "c1"), want, normCustomer)
 	}},
 	{"SetCustomerEmail", func(t *testing.T, db loupe.DB) {
-		must(t, "put customer", db.PutCustomer(ctx, Customer("c1", "s1", "a1"))) // pos email captured at T0
-		must(t, "put customer without email", db.PutCustomer(ctx, noEmail(Customer("c2", "s1", "a1"))))
+		must(t, "put customer", loupe.PutCustomer(ctx, db, Customer("c1", "s1", "a1"))) // pos email captured at T0
+		must(t, "put customer without email", loupe.PutCustomer(ctx, db, noEmail(Customer("c2", "s1", "a1"))))
 		tests := []struct {
 			name, id, email string
 			at              time.Time
@@ -154,7 +154,7 @@ var customerCases = []testCase{
 			{"unknown customer", "c9", "x@client.example.com", At(time.Hour), false, loupe.ErrNotFound, "", "", time.Time{}},
 		}
 		for _, tt := range tests {
-			ok, err := db.SetCustomerEmail(ctx, tt.id, tt.email, loupe.EmailSourceRepair, tt.at)
+			ok, err := loupe.SetCustomerEmail(ctx, db, tt.id, tt.email, loupe.EmailSourceRepair, tt.at)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("%s: got error %v, want %v", tt.name, err, tt.wantErr)
 			}
@@ -182,7 +182,7 @@ var customerCases = []testCase{
 		c0.Birthday = loupe.Date{Year: 1990, Month: time.May, Day: 17}
 		c0.Anniversary = loupe.Date{}
 		for _, c := range []loupe.Customer{c1, c2, c0} {
-			must(t, "put customer", db.PutCustomer(ctx, c))
+			must(t, "put customer", loupe.PutCustomer(ctx, db, c))
 		}
 		check := func(stage string, want map[[2]string][]string) {
 			t.Helper()
@@ -210,11 +210,11 @@ var customerCases = []testCase{
 		c1.UpdatedAt = At(time.Hour)
 		c1.Birthday = loupe.Date{Month: time.July, Day: 4}
 		c1.Anniversary = loupe.Date{}
-		must(t, "change dates", db.PutCustomer(ctx, c1))
+		must(t, "change dates", loupe.PutCustomer(ctx, db, c1))
 		c2.UpdatedAt = At(time.Hour)
 		c2.Birthday = loupe.Date{}
 		c2.Anniversary = loupe.Date{Year: 2004, Month: time.February, Day: 29}
-		must(t, "change dates", db.PutCustomer(ctx, c2))
+		must(t, "change dates", loupe.PutCustomer(ctx, db, c2))
 		check("after change", map[[2]string][]string{
 			{"birthday", "05-17"}:    {"c0"},
 			{"birthday", "07-04"}:    {"c1"},
@@ -231,7 +231,7 @@ var customerCases = []testCase{
 	}},
 	{"BookFollowsUpsertsAndMoves", func(t *testing.T, db loupe.DB) {
 		for _, c := range []loupe.Customer{Customer("c2", "s1", "a1"), Customer("c1", "s1", "a1"), Customer("c3", "s1", "a2"), Customer("c4", "s1", "")} {
-			must(t, "put customer", db.PutCustomer(ctx, c))
+			must(t, "put customer", loupe.PutCustomer(ctx, db, c))
 		}
 		check := func(stage string, want map[string][]string) {
 			t.Helper()
@@ -250,29 +250,29 @@ var customerCases = []testCase{
 
 		c2 := Customer("c2", "s1", "a2")
 		c2.UpdatedAt = At(time.Hour)
-		must(t, "upsert new owner", db.PutCustomer(ctx, c2))
+		must(t, "upsert new owner", loupe.PutCustomer(ctx, db, c2))
 		check("after upsert", map[string][]string{"a1": {"c1"}, "a2": {"c2", "c3"}})
 
-		must(t, "move c1", db.MoveCustomer(ctx, "c1", "a1", "a2"))
+		must(t, "move c1", loupe.MoveCustomerTo(ctx, db, "c1", "a1", "a2", time.Now()))
 		check("after move", map[string][]string{"a1": nil, "a2": {"c1", "c2", "c3"}})
 		if got := getCustomer(t, db, "c1"); got.AssociateID != "a2" || !got.UpdatedAt.Equal(T0) {
 			t.Errorf("moved customer: got owner %q updated %v, want a2 and %v", got.AssociateID, got.UpdatedAt, T0)
 		}
 
-		must(t, "move unassigned c4", db.MoveCustomer(ctx, "c4", "", "a3"))
+		must(t, "move unassigned c4", loupe.MoveCustomerTo(ctx, db, "c4", "", "a3", time.Now()))
 		check("after moving unassigned", map[string][]string{"a3": {"c4"}})
 
 		c3 := Customer("c3", "s1", "")
 		c3.UpdatedAt = At(time.Hour)
-		must(t, "upsert without owner", db.PutCustomer(ctx, c3))
+		must(t, "upsert without owner", loupe.PutCustomer(ctx, db, c3))
 		check("after owner removed", map[string][]string{"a2": {"c1", "c2"}})
 	}},
 	{"MoveCustomerConditions", func(t *testing.T, db loupe.DB) {
-		must(t, "put customer", db.PutCustomer(ctx, Customer("c1", "s1", "a1")))
-		wantErr(t, "move from wrong owner", db.MoveCustomer(ctx, "c1", "a2", "a3"), loupe.ErrConflict)
+		must(t, "put customer", loupe.PutCustomer(ctx, db, Customer("c1", "s1", "a1")))
+		wantErr(t, "move from wrong owner", loupe.MoveCustomerTo(ctx, db, "c1", "a2", "a3", time.Now()), loupe.ErrConflict)
 		sameEntity(t, "customer after conflict", getCustomer(t, db, "c1"), Customer("c1", "s1", "a1"), normCustomer)
-		wantErr(t, "move unknown", db.MoveCustomer(ctx, "c9", "a1", "a2"), loupe.ErrNotFound)
-		must(t, "move to current owner", db.MoveCustomer(ctx, "c1", "a1", "a1"))
+		wantErr(t, "move unknown", loupe.MoveCustomerTo(ctx, db, "c9", "a1", "a2", time.Now()), loupe.ErrNotFound)
+		must(t, "move to current owner", loupe.MoveCustomerTo(ctx, db, "c1", "a1", "a1", time.Now()))
 		sameEntity(t, "customer after no-op move", getCustomer(t, db, "c1"), Customer("c1", "s1", "a1"), normCustomer)
 		if _, err := db.GetCustomer(ctx, "c9"); !errors.Is(err, loupe.ErrNotFound) {
 			t.Errorf("move of unknown customer created it: got %v, want ErrNotFound", err)
@@ -280,7 +280,7 @@ var customerCases = []testCase{
 	}},
 	{"ScanCustomers", func(t *testing.T, db loupe.DB) {
 		for _, c := range []loupe.Customer{Customer("c3", "s1", "a1"), Customer("c1", "s2", "a1"), Customer("c2", "s1", ""), Customer("c10", "s1", "a2")} {
-			must(t, "put customer", db.PutCustomer(ctx, c))
+			must(t, "put customer", loupe.PutCustomer(ctx, db, c))
 		}
 		tests := []struct {
 			name, storeID string
@@ -317,10 +317,10 @@ var customerCases = []testCase{
 		}
 	}},
 	{"HomeStoreFollowsUpsert", func(t *testing.T, db loupe.DB) {
-		must(t, "put customer", db.PutCustomer(ctx, Customer("c1", "s1", "a1")))
+		must(t, "put customer", loupe.PutCustomer(ctx, db, Customer("c1", "s1", "a1")))
 		moved := Customer("c1", "s2", "a1")
 		moved.UpdatedAt = At(time.Hour)
-		must(t, "change home store", db.PutCustomer(ctx, moved))
+		must(t, "change home store", loupe.PutCustomer(ctx, db, moved))
 		for _, tt := range []struct {
 			storeID string
 			want    []string

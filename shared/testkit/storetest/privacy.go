@@ -76,10 +76,10 @@ func testSetEmailStatusTransitions(t *testing.T, db PrivacyDB) {
 		{"unsubscribed then bounced", []string{unsub, bounced}, bounced},
 		{"ok on ok", []string{ok}, ok},
 	}
-	must(t, "put store", db.PutStore(ctx, Store("s1")))
+	must(t, "put store", loupe.PutStore(ctx, db, Store("s1")))
 	for i, tc := range cases {
 		id := "c" + string(rune('a'+i))
-		must(t, "put customer", db.PutCustomer(ctx, Customer(id, "s1", "a1")))
+		must(t, "put customer", loupe.PutCustomer(ctx, db, Customer(id, "s1", "a1")))
 		for j, st := range tc.steps {
 			must(t, tc.name+": set "+st, db.SetEmailStatus(ctx, id, st, At(time.Duration(j)*time.Minute)))
 		}
@@ -101,7 +101,7 @@ func testSetEmailStatusErrors(t *testing.T, db PrivacyDB) {
 	err := db.SetEmailStatus(ctx, "nobody", loupe.EmailUnsubscribed, T0)
 	wantErr(t, "unknown customer", err, loupe.ErrNotFound)
 
-	must(t, "put customer", db.PutCustomer(ctx, Customer("c1", "s1", "a1")))
+	must(t, "put customer", loupe.PutCustomer(ctx, db, Customer("c1", "s1", "a1")))
 	err = db.SetEmailStatus(ctx, "c1", "gone", T0)
 	if got := loupe.ErrorCode(err); got != loupe.EINVALID {
 		t.Fatalf("unknown status: got code %q (%v), want %q", got, err, loupe.EINVALID)
@@ -122,7 +122,7 @@ func testSetEmailStatusByAddress(t *testing.T, db PrivacyDB) {
 	a, b, other := Customer("c1", "s1", "a1"), Customer("c2", "s2", "a2"), Customer("c3", "s1", "a1")
 	a.Email, b.Email = shared, strings.ToLower(shared)
 	for _, c := range []loupe.Customer{a, b, other} {
-		must(t, "put customer", db.PutCustomer(ctx, c))
+		must(t, "put customer", loupe.PutCustomer(ctx, db, c))
 	}
 
 	n, err := db.SetEmailStatusByAddress(ctx, " shared.person@client.EXAMPLE.com ", loupe.EmailBounced, T0)
@@ -163,11 +163,11 @@ func testSetEmailStatusByAddress(t *testing.T, db PrivacyDB) {
 }
 
 func testEraseCustomer(t *testing.T, db PrivacyDB) {
-	must(t, "put store", db.PutStore(ctx, Store("s1")))
+	must(t, "put store", loupe.PutStore(ctx, db, Store("s1")))
 	c := Customer("c1", "s1", "a1")
 	keep := Customer("c2", "s1", "a1")
-	must(t, "put customer", db.PutCustomer(ctx, c))
-	must(t, "put other customer", db.PutCustomer(ctx, keep))
+	must(t, "put customer", loupe.PutCustomer(ctx, db, c))
+	must(t, "put other customer", loupe.PutCustomer(ctx, db, keep))
 	must(t, "put purchase", db.PutPurchase(ctx, Purchase("p1", "c1", At(time.Hour))))
 	must(t, "put purchase", db.PutPurchase(ctx, Purchase("p2", "c1", At(2*time.Hour))))
 	must(t, "put other purchase", db.PutPurchase(ctx, Purchase("p3", "c2", At(time.Hour))))
@@ -259,11 +259,11 @@ func testEraseUnknown(t *testing.T, db PrivacyDB) {
 
 func testPutCustomerKeepsStatus(t *testing.T, db PrivacyDB) {
 	c := Customer("c1", "s1", "a1")
-	must(t, "put customer", db.PutCustomer(ctx, c))
+	must(t, "put customer", loupe.PutCustomer(ctx, db, c))
 	must(t, "unsubscribe", db.SetEmailStatus(ctx, "c1", loupe.EmailUnsubscribed, At(time.Minute)))
 	c.UpdatedAt = At(time.Hour)
 	c.FirstName = "Renamed"
-	must(t, "upsert again", db.PutCustomer(ctx, c))
+	must(t, "upsert again", loupe.PutCustomer(ctx, db, c))
 	wantStatus(t, db, "c1", loupe.EmailUnsubscribed)
 }
 

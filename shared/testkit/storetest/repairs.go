@@ -123,28 +123,22 @@ var purchaseCases = []testCase{
 }
 
 var eventCases = []testCase{
-	{"MarkAndSeen", func(t *testing.T, db loupe.DB) {
-		seen, err := db.EventSeen(ctx, "evt_1")
-		must(t, "seen before", err)
-		if seen {
-			t.Errorf("seen before mark: got true, want false")
-		}
-		first, err := db.MarkEvent(ctx, "evt_1", T0)
-		must(t, "first mark", err)
-		second, err := db.MarkEvent(ctx, "evt_1", At(time.Minute))
-		must(t, "second mark", err)
+	{"ClaimOnceByHash", func(t *testing.T, db loupe.DB) {
+		first, err := db.ClaimEvent(ctx, "evt_1", "h1", T0)
+		must(t, "first claim", err)
+		second, err := db.ClaimEvent(ctx, "evt_1", "h1", At(time.Minute))
+		must(t, "same body again", err)
 		if !first || second {
-			t.Errorf("marks: got %v then %v, want true then false", first, second)
+			t.Errorf("claims: got %v then %v, want true then false", first, second)
 		}
-		seen, err = db.EventSeen(ctx, "evt_1")
-		must(t, "seen after", err)
-		if !seen {
-			t.Errorf("seen after mark: got false, want true")
-		}
-		seen, err = db.EventSeen(ctx, "evt_2")
+		_, err = db.ClaimEvent(ctx, "evt_1", "h2", At(time.Minute))
+		wantErr(t, "other body", err, loupe.ErrConflict)
+		again, err := db.ClaimEvent(ctx, "evt_1", "h1", At(2*time.Minute))
+		must(t, "same body after a conflict", err)
+		other, err := db.ClaimEvent(ctx, "evt_2", "h2", T0)
 		must(t, "other event", err)
-		if seen {
-			t.Errorf("other event seen: got true, want false")
+		if again || !other {
+			t.Errorf("claims: same body after conflict %v (want false), other id %v (want true)", again, other)
 		}
 	}},
 }
@@ -152,31 +146,45 @@ var eventCases = []testCase{
 const racers = 16
 
 var concurrencyCases = []testCase{
-	{"MarkEventOnce", func(t *testing.T, db loupe.DB) {
+	{"ClaimEventOnce", func(t *testing.T, db loupe.DB) {
+		// Half the racers deliver one body, half another: one claim wins;
+		// the winner's twins are duplicates, the others conflicts.
 		var wg sync.WaitGroup
 		results := make([]bool, racers)
 		errs := make([]error, racers)
 		for i := range racers {
-			wg.Go(func() { results[i], errs[i] = db.MarkEvent(ctx, "evt_race", T0) })
+			wg.Go(func() { results[i], errs[i] = db.ClaimEvent(ctx, "evt_race", fmt.Sprintf("h%d", i%2), T0) })
 		}
 		wg.Wait()
-		won := 0
+		winner := -1
 		for i := range racers {
-			must(t, "mark event", errs[i])
 			if results[i] {
-				won++
+				if winner >= 0 {
+					t.Fatalf("claims that won: %d and %d, want one", winner, i)
+				}
+				winner = i
 			}
 		}
-		if won != 1 {
-			t.Errorf("calls that recorded the event: got %d, want 1", won)
+		if winner < 0 {
+			t.Fatalf("no claim won: %v", errs)
+		}
+		for i := range racers {
+			switch {
+			case i == winner:
+				must(t, "winning claim", errs[i])
+			case i%2 == winner%2:
+				must(t, "duplicate claim", errs[i])
+			default:
+				wantErr(t, "conflicting claim", errs[i], loupe.ErrConflict)
+			}
 		}
 	}},
 	{"MoveCustomerOnce", func(t *testing.T, db loupe.DB) {
-		must(t, "put customer", db.PutCustomer(ctx, Customer("c1", "s1", "a0")))
+		must(t, "put customer", loupe.PutCustomer(ctx, db, Customer("c1", "s1", "a0")))
 		var wg sync.WaitGroup
 		errs := make([]error, racers)
 		for i := range racers {
-			wg.Go(func() { errs[i] = db.MoveCustomer(ctx, "c1", "a0", fmt.Sprintf("to%02d", i)) })
+			wg.Go(func() { errs[i] = loupe.MoveCustomerTo(ctx, db, "c1", "a0", fmt.Sprintf("to%02d", i), time.Now()) })
 		}
 		wg.Wait()
 		winner := -1

@@ -12,7 +12,7 @@ var storeCases = []testCase{
 		full := Store("s1")
 		minimal := loupe.Store{StoreID: "s2", Name: "Two", Timezone: "Europe/Paris", Country: "FR", UpdatedAt: T0}
 		for _, s := range []loupe.Store{full, minimal} {
-			must(t, "put store", db.PutStore(ctx, s))
+			must(t, "put store", loupe.PutStore(ctx, db, s))
 			got, err := db.GetStore(ctx, s.StoreID)
 			must(t, "get store", err)
 			sameEntity(t, "store "+s.StoreID, got, s, normStore)
@@ -21,7 +21,7 @@ var storeCases = []testCase{
 	{"ZoneOfUpdatedAtDoesNotMatter", func(t *testing.T, db loupe.DB) {
 		s := Store("s1")
 		s.UpdatedAt = T0.In(time.FixedZone("X", 3600))
-		must(t, "put store", db.PutStore(ctx, s))
+		must(t, "put store", loupe.PutStore(ctx, db, s))
 		got, err := db.GetStore(ctx, "s1")
 		must(t, "get store", err)
 		if !got.UpdatedAt.Equal(T0) {
@@ -35,19 +35,19 @@ var storeCases = []testCase{
 	{"StaleUpsertIgnored", func(t *testing.T, db loupe.DB) {
 		newer := Store("s1")
 		newer.UpdatedAt = At(time.Hour)
-		must(t, "put store", db.PutStore(ctx, newer))
+		must(t, "put store", loupe.PutStore(ctx, db, newer))
 		older := Store("s1")
 		older.Name = "Old name"
-		wantErr(t, "put older store", db.PutStore(ctx, older), loupe.ErrStale)
+		must(t, "put older store", loupe.PutStore(ctx, db, older))
 		got, err := db.GetStore(ctx, "s1")
 		must(t, "get store", err)
 		sameEntity(t, "store after stale upsert", got, newer, normStore)
 	}},
 	{"EqualUpdatedAtReapplies", func(t *testing.T, db loupe.DB) {
 		s := Store("s1")
-		must(t, "put store", db.PutStore(ctx, s))
+		must(t, "put store", loupe.PutStore(ctx, db, s))
 		s.Name = "Renamed"
-		must(t, "put store again", db.PutStore(ctx, s))
+		must(t, "put store again", loupe.PutStore(ctx, db, s))
 		got, err := db.GetStore(ctx, "s1")
 		must(t, "get store", err)
 		sameEntity(t, "store", got, s, normStore)
@@ -57,7 +57,7 @@ var storeCases = []testCase{
 		must(t, "list empty", err)
 		sameIDs(t, "stores of an empty DB", storeIDs(got), nil)
 		for _, id := range []string{"s3", "s1", "s10", "s2"} {
-			must(t, "put store", db.PutStore(ctx, Store(id)))
+			must(t, "put store", loupe.PutStore(ctx, db, Store(id)))
 		}
 		got, err = db.ListStores(ctx)
 		must(t, "list stores", err)
@@ -76,7 +76,7 @@ var associateCases = []testCase{
 		gone.Status = loupe.StatusTerminated
 		gone.TerminatedAt = At(-time.Hour)
 		for _, a := range []loupe.Associate{full, minimal, gone} {
-			must(t, "put associate", db.PutAssociate(ctx, a))
+			must(t, "put associate", loupe.PutAssociate(ctx, db, a))
 			got, err := db.GetAssociate(ctx, a.AssociateID)
 			must(t, "get associate", err)
 			sameEntity(t, "associate "+a.AssociateID, got, a, normAssociate)
@@ -94,10 +94,10 @@ var associateCases = []testCase{
 	{"StaleUpsertIgnored", func(t *testing.T, db loupe.DB) {
 		newer := Associate("a1", "s1")
 		newer.UpdatedAt = At(time.Hour)
-		must(t, "put associate", db.PutAssociate(ctx, newer))
+		must(t, "put associate", loupe.PutAssociate(ctx, db, newer))
 		older := Associate("a1", "s2")
 		older.Capacity = 3
-		wantErr(t, "put older associate", db.PutAssociate(ctx, older), loupe.ErrStale)
+		must(t, "put older associate", loupe.PutAssociate(ctx, db, older))
 		got, err := db.GetAssociate(ctx, "a1")
 		must(t, "get associate", err)
 		sameEntity(t, "associate after stale upsert", got, newer, normAssociate)
@@ -107,25 +107,25 @@ var associateCases = []testCase{
 	}},
 	{"EqualUpdatedAtReapplies", func(t *testing.T, db loupe.DB) {
 		a := Associate("a1", "s1")
-		must(t, "put associate", db.PutAssociate(ctx, a))
+		must(t, "put associate", loupe.PutAssociate(ctx, db, a))
 		a.Strengths = []string{"estate"}
 		a.Capacity = 0
-		must(t, "put associate again", db.PutAssociate(ctx, a))
+		must(t, "put associate again", loupe.PutAssociate(ctx, db, a))
 		got, err := db.GetAssociate(ctx, "a1")
 		must(t, "get associate", err)
 		sameEntity(t, "associate", got, a, normAssociate)
 	}},
 	{"Terminate", func(t *testing.T, db loupe.DB) {
 		a := Associate("a1", "s1")
-		must(t, "put associate", db.PutAssociate(ctx, a))
+		must(t, "put associate", loupe.PutAssociate(ctx, db, a))
 		at, occurred := At(2*time.Hour), At(3*time.Hour)
-		must(t, "terminate", db.TerminateAssociate(ctx, "a1", at, occurred))
+		must(t, "terminate", loupe.TerminateAssociate(ctx, db, "a1", at, occurred))
 		want := a
 		want.Status, want.TerminatedAt, want.UpdatedAt = loupe.StatusTerminated, at, occurred
 		got, err := db.GetAssociate(ctx, "a1")
 		must(t, "get associate", err)
 		sameEntity(t, "terminated associate", got, want, normAssociate)
-		must(t, "terminate again", db.TerminateAssociate(ctx, "a1", at, occurred))
+		must(t, "terminate again", loupe.TerminateAssociate(ctx, db, "a1", at, occurred))
 		list, err := db.ListAssociates(ctx, "s1")
 		must(t, "list s1", err)
 		if len(list) != 1 || list[0].Status != loupe.StatusTerminated {
@@ -133,7 +133,7 @@ var associateCases = []testCase{
 		}
 		older := Associate("a1", "s1")
 		older.UpdatedAt = At(time.Hour)
-		wantErr(t, "older upsert after termination", db.PutAssociate(ctx, older), loupe.ErrStale)
+		must(t, "older upsert after termination", loupe.PutAssociate(ctx, db, older))
 		got, err = db.GetAssociate(ctx, "a1")
 		must(t, "get associate", err)
 		sameEntity(t, "still terminated", got, want, normAssociate)
@@ -141,15 +141,15 @@ var associateCases = []testCase{
 	{"TerminateStale", func(t *testing.T, db loupe.DB) {
 		a := Associate("a1", "s1")
 		a.UpdatedAt = At(time.Hour)
-		must(t, "put associate", db.PutAssociate(ctx, a))
-		wantErr(t, "older termination", db.TerminateAssociate(ctx, "a1", T0, T0), loupe.ErrStale)
+		must(t, "put associate", loupe.PutAssociate(ctx, db, a))
+		must(t, "older termination", loupe.TerminateAssociate(ctx, db, "a1", T0, T0))
 		got, err := db.GetAssociate(ctx, "a1")
 		must(t, "get associate", err)
 		sameEntity(t, "associate after stale termination", got, a, normAssociate)
 	}},
 	{"TerminateUnknownLeavesTombstone", func(t *testing.T, db loupe.DB) {
 		at, occurred := At(time.Hour), At(2*time.Hour)
-		must(t, "terminate unknown", db.TerminateAssociate(ctx, "a9", at, occurred))
+		must(t, "terminate unknown", loupe.TerminateAssociate(ctx, db, "a9", at, occurred))
 		got, err := db.GetAssociate(ctx, "a9")
 		must(t, "get tombstone", err)
 		if got.AssociateID != "a9" || got.Status != loupe.StatusTerminated || !got.TerminatedAt.Equal(at) || !got.UpdatedAt.Equal(occurred) {
@@ -157,7 +157,7 @@ var associateCases = []testCase{
 		}
 		older := Associate("a9", "s1")
 		older.UpdatedAt = At(time.Hour)
-		wantErr(t, "older upsert of a tombstone", db.PutAssociate(ctx, older), loupe.ErrStale)
+		must(t, "older upsert of a tombstone", loupe.PutAssociate(ctx, db, older))
 		got, err = db.GetAssociate(ctx, "a9")
 		must(t, "get tombstone", err)
 		if got.Status != loupe.StatusTerminated {
@@ -165,14 +165,14 @@ var associateCases = []testCase{
 		}
 		newer := Associate("a9", "s1")
 		newer.UpdatedAt = At(3 * time.Hour)
-		must(t, "newer upsert of a tombstone", db.PutAssociate(ctx, newer))
+		must(t, "newer upsert of a tombstone", loupe.PutAssociate(ctx, db, newer))
 		got, err = db.GetAssociate(ctx, "a9")
 		must(t, "get rehired", err)
 		sameEntity(t, "rehired associate", got, newer, normAssociate)
 	}},
 	{"ListByStoreAndChain", func(t *testing.T, db loupe.DB) {
 		for _, a := range []loupe.Associate{Associate("a3", "s1"), Associate("a1", "s1"), Associate("a2", "s2"), Associate("a10", "s1")} {
-			must(t, "put associate", db.PutAssociate(ctx, a))
+			must(t, "put associate", loupe.PutAssociate(ctx, db, a))
 		}
 		tests := []struct {
 			name, storeID string
@@ -195,10 +195,10 @@ var associateCases = []testCase{
 		}
 	}},
 	{"ListFollowsStoreChange", func(t *testing.T, db loupe.DB) {
-		must(t, "put associate", db.PutAssociate(ctx, Associate("a1", "s1")))
+		must(t, "put associate", loupe.PutAssociate(ctx, db, Associate("a1", "s1")))
 		moved := Associate("a1", "s2")
 		moved.UpdatedAt = At(time.Hour)
-		must(t, "move associate", db.PutAssociate(ctx, moved))
+		must(t, "move associate", loupe.PutAssociate(ctx, db, moved))
 		for _, tt := range []struct {
 			storeID string
 			want    []string

@@ -1,0 +1,109 @@
+package loupe
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// The whole-record writes: an import row or a seed, every field carried and
+// stamped (UpdatedAt, "") (CONTRACT section 2: import rows without updated_at
+// count as older than any event). Each is one Update* call, so the rules of
+// MergeStore and its siblings hold for them as for a webhook event.
+
+// PutStore writes s as a whole record. Returns the storage error.
+func PutStore(ctx context.Context, db StoreUpdater, s Store) error {
+	return db.UpdateStore(ctx, s.StoreID, func(stored *Store) (Store, bool, error) {
+		out, changed := MergeStore(stored, s, Update{Fields: StoreFields, Stamp: StampOf(s.UpdatedAt, "")})
+		return out, changed, nil
+	})
+}
+
+// AssociateUpdate is the Update of a whole-record associate write: every
+// field, except status and terminated_at when a.Status is "" (the stored
+// status stays; a new associate starts active).
+func AssociateUpdate(a Associate) Update {
+	u := Update{Fields: AssociateFields, Stamp: StampOf(a.UpdatedAt, "")}
+	if a.Status == "" {
+		u = u.Without("status").Without("terminated_at")
+	}
+	return u
+}
+
+// PutAssociate writes a as a whole record (AssociateUpdate). Returns the
+// storage error.
+func PutAssociate(ctx context.Context, db AssociateUpdater, a Associate) error {
+	return db.UpdateAssociate(ctx, a.AssociateID, func(stored *Associate) (Associate, bool, error) {
+		out, changed := MergeAssociate(stored, a, AssociateUpdate(a))
+		return out, changed, nil
+	})
+}
+
+// TerminateAssociate terminates associate id at at (taking effect at once),
+// as an associate.terminated stamped (occurredAt, "") would. An unknown
+// associate becomes a terminated tombstone. Returns the storage error.
+func TerminateAssociate(ctx context.Context, db AssociateUpdater, id string, at, occurredAt time.Time) error {
+	return db.UpdateAssociate(ctx, id, func(stored *Associate) (Associate, bool, error) {
+		out, changed := Terminate(stored, id, at, StampOf(occurredAt, ""), later(at, occurredAt))
+		return out, changed, nil
+	})
+}
+
+// CustomerUpdate is the Update of a whole-record customer write: every
+// field, except an empty email (a POS or file without the address keeps the
+// one Loupe captured).
+func CustomerUpdate(c Customer) Update {
+	u := Update{Fields: CustomerFields, Stamp: StampOf(c.UpdatedAt, "")}
+	if c.Email == "" {
+		u = u.Without("email")
+	}
+	return u
+}
+
+// PutCustomer writes c as a whole record (CustomerUpdate). A customer erased
+// at or after c.UpdatedAt is not written. Returns the storage error.
+func PutCustomer(ctx context.Context, db CustomerUpdater, c Customer) error {
+	return db.UpdateCustomer(ctx, c.CustomerID, func(stored *Customer, erasedAt time.Time) (Customer, bool, error) {
+		if !erasedAt.IsZero() && !c.UpdatedAt.After(erasedAt) {
+			return Customer{}, false, nil
+		}
+		out, changed := MergeCustomer(stored, c, CustomerUpdate(c))
+		return out, changed, nil
+	})
+}
+
+// SetCustomerEmail records an email captured outside the POS by CaptureEmail.
+// It reports whether it wrote; returns an error wrapping ErrNotFound for an
+// unknown customer, or the storage error.
+func SetCustomerEmail(ctx context.Context, db CustomerUpdater, id, email, source string, at time.Time) (bool, error) {
+	var wrote bool
+	err := db.UpdateCustomer(ctx, id, func(stored *Customer, _ time.Time) (Customer, bool, error) {
+		if stored == nil {
+			return Customer{}, false, ErrNotFound
+		}
+		out, changed := CaptureEmail(*stored, email, source, at)
+		wrote = changed
+		return out, changed, nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("set email of customer %s: %w", id, err)
+	}
+	return wrote, nil
+}
+
+// MoveCustomerTo moves customer id from associate from to associate to at
+// at, by MoveCustomer. Moving to the current owner writes nothing. Returns an
+// error wrapping ErrConflict when the owner is neither from nor to, one
+// wrapping ErrNotFound for an unknown customer, or the storage error.
+func MoveCustomerTo(ctx context.Context, db CustomerUpdater, id, from, to string, at time.Time) error {
+	err := db.UpdateCustomer(ctx, id, func(stored *Customer, _ time.Time) (Customer, bool, error) {
+		if stored == nil {
+			return Customer{}, false, ErrNotFound
+		}
+		return MoveCustomer(*stored, from, to, at)
+	})
+	if err != nil {
+		return fmt.Errorf("move customer %s: %w", id, err)
+	}
+	return nil
+}
