@@ -186,8 +186,8 @@ func (a *app) runHour(ctx context.Context, r touch.Run) {
 	if err != nil {
 		a.logger.Error("hourly run", "catch_up", r.CatchUp, "err", err)
 	}
-	if res.Stores > 0 || res.Requeued > 0 || res.Morning > 0 {
-		a.logger.Info("hourly run", "catch_up", r.CatchUp, "stores", res.Stores, "planned", res.Planned,
+	if res.Stores > 0 || res.Requeued > 0 || res.Morning > 0 || res.Terminated > 0 {
+		a.logger.Info("hourly run", "catch_up", r.CatchUp, "terminated", res.Terminated, "stores", res.Stores, "planned", res.Planned,
 			"sent", q.Sent.Sent, "requeued", res.Requeued, "inspection_mails", res.Morning)
 	}
 }

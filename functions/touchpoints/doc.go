@@ -5,7 +5,10 @@
 // on their local today, and queues them, one SQS message an entry, on the send
 // queue, where the sender function renders and sends them; and it queues the
 // inspection morning mails (docs/compliance.md) of stores past 07:00 local.
-// It sends no mail itself and renders no touchpoint. Before planning it requeues
+// It sends no mail itself and renders no touchpoint. First it applies the
+// terminations whose notice ran out (an associate.terminated with a future
+// terminated_at, pos.Service.SettleTerminations): each is a status change on
+// the table, so the staff stream reassigns the book. Before planning it requeues
 // claims older than recoverAfter that were never sent (a lost message, one in
 // the dead-letter queue, a claim whose enqueue failed). Claims are
 // conditional writes in the DynamoDB ledger: a duplicate or retried
@@ -17,9 +20,10 @@
 //	aws lambda invoke --function-name <TouchpointsFunction> \
 //	  --cli-binary-format raw-in-base64-out --payload '{"loupe_date":"2026-12-01"}' out.json
 //
-// It answers {"loupe_date", "requeued", "planned", "deferred", "stores",
-// "morning_mails"} and writes one EMF line (TouchpointsPlanned,
-// TouchpointsDeferred, TouchpointsRequeued, InspectionMails).
+// It answers {"loupe_date", "terminated", "requeued", "planned", "deferred",
+// "stores", "morning_mails"} and writes one EMF line (TouchpointsPlanned,
+// TouchpointsDeferred, TouchpointsRequeued, InspectionMails,
+// AssociatesTerminated).
 //
 // The run is touch.Hourly, the same function `loupe serve` runs each hour, and
 // the rule of which stores are due is touch.Schedule.

@@ -27,17 +27,21 @@ type config struct {
 	Schedule touch.Schedule
 	// Now is the clock of a scheduled run without scheduled_time.
 	Now func() time.Time
+	// Staff applies terminations whose notice ran out (pos.Service); nil
+	// skips that step.
+	Staff touch.StaffSettler
 }
 
 // response is what an invocation answers (visible to a manual `aws lambda
 // invoke`; the schedule ignores it).
 type response struct {
-	Date     string `json:"loupe_date,omitempty"` // the manual day, "" for the scheduled run
-	Requeued int    `json:"requeued"`
-	Planned  int    `json:"planned"`
-	Deferred int    `json:"deferred"`
-	Stores   int    `json:"stores"`        // stores whose day this run planned
-	Morning  int    `json:"morning_mails"` // inspection morning mails queued
+	Date       string `json:"loupe_date,omitempty"` // the manual day, "" for the scheduled run
+	Terminated int    `json:"terminated"`           // associates whose notice ran out this hour
+	Requeued   int    `json:"requeued"`
+	Planned    int    `json:"planned"`
+	Deferred   int    `json:"deferred"`
+	Stores     int    `json:"stores"`        // stores whose day this run planned
+	Morning    int    `json:"morning_mails"` // inspection morning mails queued
 }
 
 // newHandler returns the Lambda handler: it decodes the invocation into a
@@ -63,7 +67,7 @@ func newHandler(p touch.HourPlanner, m touch.MorningMailer, q touch.Queue, mailQ
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	hourly := touch.Hourly{Planner: p, Morning: m, Schedule: cfg.Schedule, Mail: mailQ}
+	hourly := touch.Hourly{Staff: cfg.Staff, Planner: p, Morning: m, Schedule: cfg.Schedule, Mail: mailQ}
 	return func(ctx context.Context, raw json.RawMessage) (response, error) {
 		var resp response
 		req, err := parseRequest(raw)
@@ -83,7 +87,7 @@ func newHandler(p touch.HourPlanner, m touch.MorningMailer, q touch.Queue, mailQ
 			run.At = cfg.Now()
 		}
 		res, err := hourly.Run(ctx, run, q)
-		resp = response{Requeued: res.Requeued, Planned: res.Planned, Deferred: res.Deferred, Stores: res.Stores, Morning: res.Morning}
+		resp = response{Terminated: res.Terminated, Requeued: res.Requeued, Planned: res.Planned, Deferred: res.Deferred, Stores: res.Stores, Morning: res.Morning}
 		props := map[string]string{}
 		if req.manual {
 			resp.Date = req.day.String()
@@ -96,6 +100,7 @@ func newHandler(p touch.HourPlanner, m touch.MorningMailer, q touch.Queue, mailQ
 			emf.Count("TouchpointsDeferred", resp.Deferred),
 			emf.Count("TouchpointsRequeued", resp.Requeued),
 			emf.Count("InspectionMails", resp.Morning),
+			emf.Count("AssociatesTerminated", resp.Terminated),
 		); merr != nil {
 			logger.WarnContext(ctx, "write metrics", "err", merr)
 		}
@@ -104,7 +109,7 @@ func newHandler(p touch.HourPlanner, m touch.MorningMailer, q touch.Queue, mailQ
 				"planned", resp.Planned, "requeued", resp.Requeued, "morning_mails", resp.Morning, "err", err)
 			return resp, err
 		}
-		logger.InfoContext(ctx, "touchpoints run done", "loupe_date", resp.Date, "stores", resp.Stores,
+		logger.InfoContext(ctx, "touchpoints run done", "loupe_date", resp.Date, "terminated", resp.Terminated, "stores", resp.Stores,
 			"planned", resp.Planned, "deferred", resp.Deferred, "requeued", resp.Requeued, "morning_mails", resp.Morning)
 		return resp, nil
 	}

@@ -13,5 +13,5 @@ func main() {
 	f := lambdawire.Boot("touchpoints", wire.EnvSendQueueURL)
 	queue, mailer := f.SendQueue()
 	svc := f.Services(mailer)
-	lambda.Start(newHandler(svc.Planner, svc.Compliance, queue, mailer, config{Schedule: svc.Schedule}, f.Metrics, f.Logger))
+	lambda.Start(newHandler(svc.Planner, svc.Compliance, queue, mailer, config{Schedule: svc.Schedule, Staff: svc.POS}, f.Metrics, f.Logger))
 }

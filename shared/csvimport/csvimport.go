@@ -53,9 +53,6 @@ type Applier interface {
 
 // Options tunes Import. The zero value is usable.
 type Options struct {
-	// Now stamps UpdatedAt on rows without an updated_at column or value.
-	// Default time.Now.
-	Now func() time.Time
 	// Progress, when set, is called every few thousand rows and once at the end
 	// with the bytes read so far and Size.
 	Progress func(done, total int64)
@@ -136,9 +133,6 @@ func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts O
 	if _, ok := columns[kind]; !ok {
 		return res, loupe.Invalidf("kind", "unknown kind %q: want stores, associates, customers or repairs", kind)
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	if opts.MaxErrors == 0 {
 		opts.MaxErrors = 100
 	}
@@ -201,7 +195,7 @@ func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts O
 			continue
 		}
 		row.rec = rec
-		err = row.apply(ctx, kind, apply, opts.Now)
+		err = row.apply(ctx, kind, apply)
 		var rerr rowErr
 		var lerr *loupe.Error
 		switch {
@@ -333,14 +327,14 @@ func (r *rowReader) int(c string) (int, error) {
 	return n, nil
 }
 
-// apply parses the current record as kind and hands it to a.
-func (r *rowReader) apply(ctx context.Context, kind string, a Applier, now func() time.Time) error {
+// apply parses the current record as kind and hands it to a. A row without
+// updated_at carries no date: it counts as older than any POS event
+// (CONTRACT section 2), so it fills fields no event set and never
+// overwrites one.
+func (r *rowReader) apply(ctx context.Context, kind string, a Applier) error {
 	updated, err := r.time("updated_at", time.Time{})
 	if err != nil {
 		return err
-	}
-	if updated.IsZero() && kind != KindRepairs {
-		updated = now()
 	}
 	switch kind {
 	case KindStores:
@@ -366,6 +360,7 @@ func (r *rowReader) apply(ctx context.Context, kind string, a Applier, now func(
 		if err != nil {
 			return err
 		}
+
 		return a.UpsertAssociate(ctx, loupe.Associate{
 			AssociateID:  r.get("associate_id"),
 			StoreID:      r.get("store_id"),

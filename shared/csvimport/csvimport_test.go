@@ -19,7 +19,6 @@ var (
 	t0  = time.Date(2026, time.November, 20, 15, 4, 5, 0, time.UTC)
 )
 
-func now() time.Time { return t0 }
 
 // fakeApplier validates like the domain and keeps what it was given.
 type fakeApplier struct {
@@ -92,7 +91,7 @@ func TestImportCustomers(t *testing.T) {
 		"\n" +
 		"c2,s1,,--02-29,,,,,,2026-01-02T03:04:05Z\n"
 	f := &fakeApplier{}
-	res, err := csvimport.Import(ctx, "customers", strings.NewReader(in), f, csvimport.Options{Now: now})
+	res, err := csvimport.Import(ctx, "customers", strings.NewReader(in), f, csvimport.Options{})
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}
@@ -102,7 +101,7 @@ func TestImportCustomers(t *testing.T) {
 	want := []loupe.Customer{
 		{CustomerID: "c1", HomeStoreID: "s1", Email: "ann@example.com",
 			Birthday: loupe.Date{Year: 1980, Month: 5, Day: 17}, Anniversary: loupe.Date{Month: 6, Day: 21},
-			Preferences: []string{"bridal", "pearls"}, EmailOptOut: true, AssociateID: "a1", UpdatedAt: t0},
+			Preferences: []string{"bridal", "pearls"}, EmailOptOut: true, AssociateID: "a1"},
 		{CustomerID: "c2", HomeStoreID: "s1", Birthday: loupe.Date{Month: 2, Day: 29},
 			UpdatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
 	}
@@ -124,22 +123,21 @@ func TestImportOtherKinds(t *testing.T) {
 			"r1,s1,a1,c1,,Ring resize,2026-11-20T15:04:05-05:00\n"},
 	}
 	for _, fl := range files {
-		res, err := csvimport.Import(ctx, fl.kind, strings.NewReader(fl.in), f, csvimport.Options{Now: now})
+		res, err := csvimport.Import(ctx, fl.kind, strings.NewReader(fl.in), f, csvimport.Options{})
 		if err != nil || res.Failed != 0 {
 			t.Fatalf("import %s: %+v, %v", fl.kind, res, err)
 		}
 	}
 	wantStore := loupe.Store{StoreID: "s1", Name: "Fifth Avenue", Timezone: "America/New_York", Country: "US",
-		FromEmail: "s1@example.com", UpdatedAt: t0}
+		FromEmail: "s1@example.com"}
 	if !reflect.DeepEqual(f.stores, []loupe.Store{wantStore}) {
 		t.Errorf("stores: got %+v", f.stores)
 	}
 	wantAssoc := []loupe.Associate{
-		{AssociateID: "a1", StoreID: "s1", Name: "Ann Lee", Strengths: []string{"bridal", "watches"}, Capacity: 25,
-			UpdatedAt: t0},
+		{AssociateID: "a1", StoreID: "s1", Name: "Ann Lee", Strengths: []string{"bridal", "watches"}, Capacity: 25},
 		{AssociateID: "a2", StoreID: "s1", Name: "Bob Roe", Status: "terminated",
-			TerminatedAt: time.Date(2026, 11, 1, 17, 0, 0, 0, time.UTC), UpdatedAt: t0},
-		{AssociateID: "a3", StoreID: "s1", Name: "Cy Poe", Status: "terminated", UpdatedAt: t0},
+			TerminatedAt: time.Date(2026, 11, 1, 17, 0, 0, 0, time.UTC)},
+		{AssociateID: "a3", StoreID: "s1", Name: "Cy Poe", Status: "terminated"},
 	}
 	if !reflect.DeepEqual(f.associates, wantAssoc) {
 		t.Errorf("associates:\n got %+v\nwant %+v", f.associates, wantAssoc)
@@ -186,7 +184,7 @@ func TestImportBadRows(t *testing.T) {
 			f := &fakeApplier{}
 			var seen []csvimport.RowError
 			res, err := csvimport.Import(ctx, "customers", strings.NewReader(in), f,
-				csvimport.Options{Now: now, OnError: func(e csvimport.RowError) { seen = append(seen, e) }})
+				csvimport.Options{OnError: func(e csvimport.RowError) { seen = append(seen, e) }})
 			if err != nil {
 				t.Fatalf("import: %v", err)
 			}
@@ -208,7 +206,7 @@ func TestImportLineNumbersCountQuotedNewlines(t *testing.T) {
 	in := "store_id,name,timezone,country,postal_address\n" +
 		"s1,One,America/New_York,US,\"1 Main St\nNew York\"\n" +
 		"s2,Two,Mars/Base,US,\n"
-	res, err := csvimport.Import(ctx, "stores", strings.NewReader(in), &fakeApplier{}, csvimport.Options{Now: now})
+	res, err := csvimport.Import(ctx, "stores", strings.NewReader(in), &fakeApplier{}, csvimport.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +296,7 @@ func TestImportMillionRows(t *testing.T) {
 	var calls int
 	f := &fakeApplier{}
 	res, err := csvimport.Import(ctx, "customers", &rowsReader{n: n}, f,
-		csvimport.Options{Now: now, Progress: func(done, total int64) { calls++ }})
+		csvimport.Options{Progress: func(done, total int64) { calls++ }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +310,7 @@ func TestImportMillionRows(t *testing.T) {
 
 func BenchmarkImportCustomers(b *testing.B) {
 	for b.Loop() {
-		if _, err := csvimport.Import(ctx, "customers", &rowsReader{n: 10_000}, &fakeApplier{}, csvimport.Options{Now: now}); err != nil {
+		if _, err := csvimport.Import(ctx, "customers", &rowsReader{n: 10_000}, &fakeApplier{}, csvimport.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -43,12 +43,35 @@ type SuppressionItem struct {
 }
 
 // ErasureItem records that a customer was erased: PK=ERASURE#<ErasureHash>,
-// SK=ERASURE. The first erasure is kept.
+// SK=ERASURE, holding the latest erasure and the first.
 type ErasureItem struct {
 	PK       string `dynamodbav:"PK"`
 	SK       string `dynamodbav:"SK"`
 	Kind     string `dynamodbav:"kind"`
-	ErasedAt string `dynamodbav:"erased_at"`
+	ErasedAt string `dynamodbav:"erased_at"` // the latest erasure
+	// FirstErasedAt is the first erasure of the id.
+	FirstErasedAt string `dynamodbav:"first_erased_at,omitempty"`
+}
+
+// recordErasure writes the erasure record of id: erased_at is the latest
+// erasure (POS events dated before it are ignored), first_erased_at the
+// first. One conditional UpdateItem; an older or equal at changes nothing.
+func (db *DB) recordErasure(ctx context.Context, id string, at time.Time) error {
+	t := formatTime(at)
+	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: db.table,
+		Key:       key(prefixErasure+loupe.ErasureHash(id), skErasure),
+		UpdateExpression: aws.String("SET kind = :kind, erased_at = :t, " +
+			"first_erased_at = if_not_exists(first_erased_at, :t)"),
+		ConditionExpression: aws.String("attribute_not_exists(erased_at) OR erased_at < :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":kind": s(KindErasure), ":t": s(t),
+		},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
+	return err
 }
 
 // putOnce writes item unless its key exists; an existing item is success.
@@ -353,10 +376,7 @@ func (db *DB) eraseCustomer(ctx context.Context, id string, at time.Time) error 
 			}
 		}
 	}
-	err = db.putOnce(ctx, ErasureItem{
-		PK: prefixErasure + loupe.ErasureHash(id), SK: skErasure, Kind: KindErasure, ErasedAt: formatTime(at),
-	})
-	if err != nil {
+	if err := db.recordErasure(ctx, id, at); err != nil {
 		return fmt.Errorf("erasure record: %w", err)
 	}
 	if found {

@@ -30,8 +30,10 @@ type Records interface {
 // implements it.
 type Events interface {
 	// Apply decodes, validates and applies one event body, answering
-	// pos.StatusAccepted or pos.StatusDuplicate. Returns an EINVALID
-	// *loupe.Error naming the field for an invalid event, and a wrapped
+	// pos.StatusAccepted, StatusDuplicate or StatusIgnored, with the
+	// event's id and type set whenever the envelope was read. Returns an
+	// EINVALID *loupe.Error naming the field for an invalid event, an
+	// ECONFLICT one for an id reused with another body, and a wrapped
 	// storage error otherwise.
 	Apply(ctx context.Context, body []byte) (pos.Result, error)
 }

@@ -23,6 +23,7 @@ func (s *server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	c.Stamps = nil // the order of POS writes is the store's business, not the profile's
 	writeJSON(w, http.StatusOK, c)
 	return nil
 }

@@ -22,7 +22,8 @@ type eventAnswer struct {
 
 // posEvents answers POST /pos/events: 503 without a secret, 415 for a non-JSON
 // content type, 413 over MaxBodyBytes, 401 for a bad signature, 400 for an
-// invalid event, 202 accepted, 200 duplicate.
+// invalid event, 409 for an id reused with another body, 202 accepted, 200
+// duplicate or ignored (an erased customer's older event).
 func (s *server) posEvents(w http.ResponseWriter, r *http.Request) error {
 	if len(s.WebhookSecrets) == 0 || s.Events == nil {
 		return loupe.Errorf(loupe.EUNAVAILABLE, "the POS webhook is not configured")
@@ -39,15 +40,36 @@ func (s *server) posEvents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := s.Events.Apply(r.Context(), body)
+	ctx := r.Context()
 	if err != nil {
-		if loupe.ErrorCode(err) == loupe.EINVALID {
-			s.Logger.InfoContext(r.Context(), "pos event rejected", "field", loupe.ErrorField(err))
+		// Ids, type, field and reason only: messages never echo values.
+		switch loupe.ErrorCode(err) {
+		case loupe.EINVALID:
+			s.Logger.InfoContext(ctx, "pos event rejected", "event_id", res.ID, "type", res.Type,
+				"field", loupe.ErrorField(err), "reason", loupe.ErrorMessage(err))
+		case loupe.ECONFLICT:
+			s.Logger.WarnContext(ctx, "pos event rejected", "event_id", res.ID, "type", res.Type,
+				"reason", "id reused with another body")
 		}
 		return err
 	}
-	s.Logger.InfoContext(r.Context(), "pos event", "event_id", res.ID, "type", res.Type, "status", res.Status, "outdated", res.Outdated)
+	what := "pos event field ignored"
+	if res.Status == pos.StatusIgnored {
+		what = "pos event ignored" // the whole event: its note says why
+	}
+	for _, n := range res.Notes {
+		s.Logger.InfoContext(ctx, what, "event_id", res.ID, "type", res.Type, "field", n.Field, "reason", n.Reason)
+	}
+	switch {
+	case res.Status == pos.StatusIgnored:
+	case res.Outdated:
+		s.Logger.InfoContext(ctx, "pos event changed nothing", "event_id", res.ID, "type", res.Type, "status", res.Status,
+			"reason", "newer writes hold every field it carries, or it was applied before")
+	default:
+		s.Logger.InfoContext(ctx, "pos event", "event_id", res.ID, "type", res.Type, "status", res.Status)
+	}
 	status := http.StatusAccepted
-	if res.Status == pos.StatusDuplicate {
+	if res.Status != pos.StatusAccepted {
 		status = http.StatusOK
 	}
 	writeJSON(w, status, eventAnswer{ID: res.ID, Status: res.Status})

@@ -48,13 +48,13 @@ func (s Store) Location() (*time.Location, error) {
 
 // Associate is a sales associate.
 type Associate struct {
-	AssociateID  string    `json:"associate_id"`
-	StoreID      string    `json:"store_id"`
-	Name         string    `json:"name"`
-	Email        string    `json:"email,omitempty"`
-	Strengths    []string  `json:"strengths"`
-	Capacity     int       `json:"capacity"` // 0: no limit
-	Status       string    `json:"status"`   // StatusActive or StatusTerminated
+	AssociateID string   `json:"associate_id"`
+	StoreID     string   `json:"store_id"`
+	Name        string   `json:"name"`
+	Email       string   `json:"email,omitempty"`
+	Strengths   []string `json:"strengths"`
+	Capacity    int      `json:"capacity"` // 0: no limit
+	Status      string   `json:"status"`   // StatusActive or StatusTerminated
 	// TerminatedAt is the last day of work a termination named: in the
 	// future while notice runs (Status still active), until Settle applies it.
 	TerminatedAt time.Time `json:"terminated_at,omitzero"`

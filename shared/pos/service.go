@@ -233,12 +233,16 @@ func (s *Service) applyStore(ctx context.Context, st loupe.Store, u loupe.Update
 
 // UpsertAssociate validates and writes a whole associate record
 // (loupe.AssociateUpdate: a blank status keeps the stored one; status
-// terminated dates the termination at terminated_at, else UpdatedAt). Errors
+// terminated dates the termination at terminated_at, else UpdatedAt, else
+// now). Errors
 // as UpsertStore.
 func (s *Service) UpsertAssociate(ctx context.Context, a loupe.Associate) error {
 	u := loupe.AssociateUpdate(a)
 	if a.Status == loupe.StatusTerminated && a.TerminatedAt.IsZero() {
-		a.TerminatedAt = a.UpdatedAt
+		a.TerminatedAt = a.UpdatedAt // a row without a date: when Loupe learned of it
+		if a.TerminatedAt.IsZero() {
+			a.TerminatedAt = s.now()
+		}
 	}
 	return stale(s.applyAssociate(ctx, a, u))
 }
@@ -336,9 +340,18 @@ func (s *Service) applyCustomer(ctx context.Context, c loupe.Customer, u loupe.U
 		return out, changed, nil
 	})
 	if o.ignored {
-		o.notes = append(o.notes, Note{Field: "data.customer_id", Reason: "customer erased after the event"})
+		o.notes = append(o.notes, erasedOutcome(true).notes...)
 	}
 	return o, err
+}
+
+// erasedOutcome is the outcome of an event left out because its customer
+// was erased after it (zero when gone is false).
+func erasedOutcome(gone bool) outcome {
+	if !gone {
+		return outcome{}
+	}
+	return outcome{ignored: true, notes: []Note{{Field: "data.customer_id", Reason: "customer erased after the event"}}}
 }
 
 // erased reports whether customer id was erased at or after at.
@@ -376,7 +389,7 @@ func (s *Service) CreateRepair(ctx context.Context, r loupe.Repair) error {
 
 func (s *Service) applyRepair(ctx context.Context, r loupe.Repair, at time.Time) (outcome, error) {
 	if gone, err := s.erased(ctx, r.CustomerID, at); err != nil || gone {
-		return outcome{ignored: gone}, err
+		return erasedOutcome(gone), err
 	}
 	err := s.DB.PutRepair(ctx, r)
 	if errors.Is(err, loupe.ErrExists) {
@@ -416,7 +429,7 @@ func (s *Service) CreatePurchase(ctx context.Context, p loupe.Purchase) error {
 
 func (s *Service) applyPurchase(ctx context.Context, p loupe.Purchase, at time.Time) (outcome, error) {
 	if gone, err := s.erased(ctx, p.CustomerID, at); err != nil || gone {
-		return outcome{ignored: gone}, err
+		return erasedOutcome(gone), err
 	}
 	err := s.DB.PutPurchase(ctx, p)
 	if errors.Is(err, loupe.ErrExists) {

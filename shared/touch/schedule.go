@@ -80,11 +80,20 @@ type MorningMailer interface {
 	RunMorningOn(ctx context.Context, today string, sender mail.Sender) (int, error)
 }
 
+// StaffSettler applies terminations whose notice ran out
+// (pos.Service.SettleTerminations).
+type StaffSettler interface {
+	SettleTerminations(ctx context.Context) (int, error)
+}
+
 // Hourly is the hourly run, one function for the touchpoints Lambda and for
-// `loupe serve`'s hourly job: requeue lost claims, plan the stores Schedule
-// says are due onto a Queue (SQS in AWS; in process, a queue that delivers at
-// once), then send the inspection morning mails through Mail.
+// `loupe serve`'s hourly job: apply terminations that are due (Staff, when
+// set: the staff stream then reassigns their books), requeue lost claims,
+// plan the stores Schedule says are due onto a Queue (SQS in AWS; in
+// process, a queue that delivers at once), then send the inspection morning
+// mails through Mail.
 type Hourly struct {
+	Staff    StaffSettler
 	Planner  HourPlanner
 	Morning  MorningMailer
 	Schedule Schedule
@@ -108,14 +117,15 @@ type Run struct {
 
 // HourResult is what one run did.
 type HourResult struct {
-	Requeued int // lost claims handed on again
-	Planned  int // touchpoints claimed and queued
-	Deferred int // touchpoints the fatigue cap moved to a later day
-	Stores   int // stores whose day was planned
-	Morning  int // inspection morning mails sent
+	Terminated int // associates whose notice ran out, now terminated
+	Requeued   int // lost claims handed on again
+	Planned    int // touchpoints claimed and queued
+	Deferred   int // touchpoints the fatigue cap moved to a later day
+	Stores     int // stores whose day was planned
+	Morning    int // inspection morning mails sent
 }
 
-// Run runs r: Requeue, then PlanStores with the rule of r, then the morning
+// Run runs r: SettleTerminations, Requeue, then PlanStores with the rule of r, then the morning
 // mails (the stores whose local time at At is 07:00 or later, each store-day
 // once; for a manual run, the day before Day). Claims are conditional writes,
 // so running the same hour or day twice plans nothing new. A failed step does
@@ -124,6 +134,13 @@ type HourResult struct {
 func (h Hourly) Run(ctx context.Context, r Run, q Queue) (HourResult, error) {
 	var res HourResult
 	var errs []error
+	if h.Staff != nil {
+		n, err := h.Staff.SettleTerminations(ctx)
+		res.Terminated = n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
 	n, err := h.Planner.Requeue(ctx, q)
 	res.Requeued = n
 	if err != nil {

@@ -161,8 +161,8 @@ func (s *Services) HTTP(apiToken string) http.Handler {
 	})
 }
 
-// Hourly returns the hourly run (touch.Hourly) over the services, its
-// morning mails going to Ports.Mail.
+// Hourly returns the hourly run (touch.Hourly) over the services: due
+// terminations (POS), touchpoints, and morning mails going to Ports.Mail.
 func (s *Services) Hourly() touch.Hourly {
-	return touch.Hourly{Planner: s.Planner, Morning: s.Compliance, Schedule: s.Schedule, Mail: s.Ports.Mail}
+	return touch.Hourly{Staff: s.POS, Planner: s.Planner, Morning: s.Compliance, Schedule: s.Schedule, Mail: s.Ports.Mail}
 }
