@@ -19,7 +19,6 @@ var (
 	t0  = time.Date(2026, time.November, 20, 15, 4, 5, 0, time.UTC)
 )
 
-
 // fakeApplier validates like the domain and keeps what it was given.
 type fakeApplier struct {
 	stores     []loupe.Store
