@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -124,40 +125,55 @@ type StoreItem struct {
 	UpdatedAt     string `dynamodbav:"updated_at"`
 	// Stamps orders the writes to each field (loupe.Stamps); Version is the
 	// number a versioned write is conditioned on (update.go).
-	Stamps  map[string]string `dynamodbav:"stamps,omitempty"`
-	Version int64             `dynamodbav:"version"`
+	Stamps    map[string]int `dynamodbav:"stamps,omitempty"`
+	StampList []string       `dynamodbav:"stamp_list,omitempty"`
+	Version   int64          `dynamodbav:"version"`
 }
 
 // NewStoreItem returns the item PutStore writes for s.
 func NewStoreItem(s loupe.Store) StoreItem {
-	return StoreItem{
+	it := StoreItem{
 		PK: storePK(s.StoreID), SK: skStore, Kind: KindStore,
 		GSI1PK: gsiStores, GSI1SK: storePK(s.StoreID),
 		StoreID: s.StoreID, Name: s.Name, Timezone: s.Timezone, Country: s.Country,
 		PostalAddress: s.PostalAddress, FromEmail: s.FromEmail, ManagerEmail: s.ManagerEmail,
-		UpdatedAt: formatTime(s.UpdatedAt), Stamps: stampsAV(s.Stamps),
+		UpdatedAt: formatTime(s.UpdatedAt),
 	}
+	it.Stamps, it.StampList = stampsAV(s.Stamps)
+	return it
 }
 
-// stampsAV and stampsOf convert loupe.Stamps to and from the stamps map.
-func stampsAV(st loupe.Stamps) map[string]string {
+// stampsAV and stampsOf convert loupe.Stamps to and from their stored form:
+// each distinct stamp once, in stamp_list, and per field its index there in
+// the stamps map. One event usually stamps every field it carries, so a
+// record holds one or two stamps: a customer item stays under 1 KB (one
+// write unit) where a stamp per field would double it.
+func stampsAV(st loupe.Stamps) (map[string]int, []string) {
 	if len(st) == 0 {
-		return nil
+		return nil, nil
 	}
-	out := make(map[string]string, len(st))
+	var list []string
+	for _, v := range st {
+		list = append(list, string(v))
+	}
+	slices.Sort(list)
+	list = slices.Compact(list)
+	idx := make(map[string]int, len(st))
 	for k, v := range st {
-		out[k] = string(v)
+		idx[k], _ = slices.BinarySearch(list, string(v))
 	}
-	return out
+	return idx, list
 }
 
-func stampsOf(m map[string]string) loupe.Stamps {
-	if len(m) == 0 {
+func stampsOf(idx map[string]int, list []string) loupe.Stamps {
+	if len(idx) == 0 {
 		return nil
 	}
-	out := make(loupe.Stamps, len(m))
-	for k, v := range m {
-		out[k] = loupe.Stamp(v)
+	out := make(loupe.Stamps, len(idx))
+	for k, i := range idx {
+		if i >= 0 && i < len(list) {
+			out[k] = loupe.Stamp(list[i])
+		}
 	}
 	return out
 }
@@ -171,31 +187,32 @@ func (it StoreItem) Store() (loupe.Store, error) {
 	return loupe.Store{
 		StoreID: it.StoreID, Name: it.Name, Timezone: it.Timezone, Country: it.Country,
 		PostalAddress: it.PostalAddress, FromEmail: it.FromEmail, ManagerEmail: it.ManagerEmail,
-		UpdatedAt: up, Stamps: stampsOf(it.Stamps),
+		UpdatedAt: up, Stamps: stampsOf(it.Stamps, it.StampList),
 	}, nil
 }
 
 // AssociateItem is an associate as stored: PK=ASSOC#<id>, SK=ASSOC; GSI1 by
 // store (STAFF#<store_id>), GSI4 for the whole chain (ASSOCIATES).
 type AssociateItem struct {
-	PK           string            `dynamodbav:"PK"`
-	SK           string            `dynamodbav:"SK"`
-	Kind         string            `dynamodbav:"kind"`
-	GSI1PK       string            `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK       string            `dynamodbav:"GSI1SK,omitempty"`
-	GSI4PK       string            `dynamodbav:"GSI4PK,omitempty"`
-	GSI4SK       string            `dynamodbav:"GSI4SK,omitempty"`
-	AssociateID  string            `dynamodbav:"associate_id"`
-	StoreID      string            `dynamodbav:"store_id,omitempty"`
-	Name         string            `dynamodbav:"name,omitempty"`
-	Email        string            `dynamodbav:"email,omitempty"`
-	Strengths    []string          `dynamodbav:"strengths,omitempty"`
-	Capacity     int               `dynamodbav:"capacity"`
-	Status       string            `dynamodbav:"status"`
-	TerminatedAt string            `dynamodbav:"terminated_at,omitempty"`
-	UpdatedAt    string            `dynamodbav:"updated_at"`
-	Stamps       map[string]string `dynamodbav:"stamps,omitempty"`
-	Version      int64             `dynamodbav:"version"`
+	PK           string         `dynamodbav:"PK"`
+	SK           string         `dynamodbav:"SK"`
+	Kind         string         `dynamodbav:"kind"`
+	GSI1PK       string         `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK       string         `dynamodbav:"GSI1SK,omitempty"`
+	GSI4PK       string         `dynamodbav:"GSI4PK,omitempty"`
+	GSI4SK       string         `dynamodbav:"GSI4SK,omitempty"`
+	AssociateID  string         `dynamodbav:"associate_id"`
+	StoreID      string         `dynamodbav:"store_id,omitempty"`
+	Name         string         `dynamodbav:"name,omitempty"`
+	Email        string         `dynamodbav:"email,omitempty"`
+	Strengths    []string       `dynamodbav:"strengths,omitempty"`
+	Capacity     int            `dynamodbav:"capacity"`
+	Status       string         `dynamodbav:"status"`
+	TerminatedAt string         `dynamodbav:"terminated_at,omitempty"`
+	UpdatedAt    string         `dynamodbav:"updated_at"`
+	Stamps       map[string]int `dynamodbav:"stamps,omitempty"`
+	StampList    []string       `dynamodbav:"stamp_list,omitempty"`
+	Version      int64          `dynamodbav:"version"`
 }
 
 // NewAssociateItem returns the item PutAssociate writes for a. A tombstone
@@ -207,8 +224,8 @@ func NewAssociateItem(a loupe.Associate) AssociateItem {
 		AssociateID: a.AssociateID, StoreID: a.StoreID, Name: a.Name, Email: a.Email,
 		Strengths: a.Strengths, Capacity: a.Capacity, Status: a.Status,
 		TerminatedAt: formatTime(a.TerminatedAt), UpdatedAt: formatTime(a.UpdatedAt),
-		Stamps: stampsAV(a.Stamps),
 	}
+	it.Stamps, it.StampList = stampsAV(a.Stamps)
 	if a.StoreID != "" {
 		it.GSI1PK, it.GSI1SK = staffPK(a.StoreID), associatePK(a.AssociateID)
 	}
@@ -228,7 +245,7 @@ func (it AssociateItem) Associate() (loupe.Associate, error) {
 	return loupe.Associate{
 		AssociateID: it.AssociateID, StoreID: it.StoreID, Name: it.Name, Email: it.Email,
 		Strengths: it.Strengths, Capacity: it.Capacity, Status: it.Status,
-		TerminatedAt: term, UpdatedAt: up, Stamps: stampsOf(it.Stamps),
+		TerminatedAt: term, UpdatedAt: up, Stamps: stampsOf(it.Stamps, it.StampList),
 	}, nil
 }
 
@@ -237,33 +254,34 @@ func (it AssociateItem) Associate() (loupe.Associate, error) {
 // anniversary (ANNIV#<MM-DD>), GSI4 home store (HOME#<store_id>). Each index
 // key is absent when its field is empty.
 type CustomerItem struct {
-	PK              string            `dynamodbav:"PK"`
-	SK              string            `dynamodbav:"SK"`
-	Kind            string            `dynamodbav:"kind"`
-	GSI1PK          string            `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK          string            `dynamodbav:"GSI1SK,omitempty"`
-	GSI2PK          string            `dynamodbav:"GSI2PK,omitempty"`
-	GSI2SK          string            `dynamodbav:"GSI2SK,omitempty"`
-	GSI3PK          string            `dynamodbav:"GSI3PK,omitempty"`
-	GSI3SK          string            `dynamodbav:"GSI3SK,omitempty"`
-	GSI4PK          string            `dynamodbav:"GSI4PK,omitempty"`
-	GSI4SK          string            `dynamodbav:"GSI4SK,omitempty"`
-	CustomerID      string            `dynamodbav:"customer_id"`
-	HomeStoreID     string            `dynamodbav:"home_store_id,omitempty"`
-	FirstName       string            `dynamodbav:"first_name,omitempty"`
-	LastName        string            `dynamodbav:"last_name,omitempty"`
-	Email           string            `dynamodbav:"email,omitempty"`
-	Phone           string            `dynamodbav:"phone,omitempty"`
-	Birthday        string            `dynamodbav:"birthday,omitempty"`
-	Anniversary     string            `dynamodbav:"anniversary,omitempty"`
-	Preferences     []string          `dynamodbav:"preferences,omitempty"`
-	AssociateID     string            `dynamodbav:"associate_id,omitempty"`
-	EmailOptOut     bool              `dynamodbav:"email_opt_out"`
-	EmailSource     string            `dynamodbav:"email_source,omitempty"`
-	EmailCapturedAt string            `dynamodbav:"email_captured_at,omitempty"`
-	EmailStatus     string            `dynamodbav:"email_status,omitempty"`
-	UpdatedAt       string            `dynamodbav:"updated_at"`
-	Stamps          map[string]string `dynamodbav:"stamps,omitempty"`
+	PK              string         `dynamodbav:"PK"`
+	SK              string         `dynamodbav:"SK"`
+	Kind            string         `dynamodbav:"kind"`
+	GSI1PK          string         `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK          string         `dynamodbav:"GSI1SK,omitempty"`
+	GSI2PK          string         `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK          string         `dynamodbav:"GSI2SK,omitempty"`
+	GSI3PK          string         `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK          string         `dynamodbav:"GSI3SK,omitempty"`
+	GSI4PK          string         `dynamodbav:"GSI4PK,omitempty"`
+	GSI4SK          string         `dynamodbav:"GSI4SK,omitempty"`
+	CustomerID      string         `dynamodbav:"customer_id"`
+	HomeStoreID     string         `dynamodbav:"home_store_id,omitempty"`
+	FirstName       string         `dynamodbav:"first_name,omitempty"`
+	LastName        string         `dynamodbav:"last_name,omitempty"`
+	Email           string         `dynamodbav:"email,omitempty"`
+	Phone           string         `dynamodbav:"phone,omitempty"`
+	Birthday        string         `dynamodbav:"birthday,omitempty"`
+	Anniversary     string         `dynamodbav:"anniversary,omitempty"`
+	Preferences     []string       `dynamodbav:"preferences,omitempty"`
+	AssociateID     string         `dynamodbav:"associate_id,omitempty"`
+	EmailOptOut     bool           `dynamodbav:"email_opt_out"`
+	EmailSource     string         `dynamodbav:"email_source,omitempty"`
+	EmailCapturedAt string         `dynamodbav:"email_captured_at,omitempty"`
+	EmailStatus     string         `dynamodbav:"email_status,omitempty"`
+	UpdatedAt       string         `dynamodbav:"updated_at"`
+	Stamps          map[string]int `dynamodbav:"stamps,omitempty"`
+	StampList       []string       `dynamodbav:"stamp_list,omitempty"`
 	// ErasedAt is the last erasure of this id, on a record started again
 	// after it (so POS events dated before it stay ignored).
 	ErasedAt string `dynamodbav:"erased_at,omitempty"`
@@ -280,8 +298,9 @@ func NewCustomerItem(c loupe.Customer) CustomerItem {
 		Birthday: c.Birthday.String(), Anniversary: c.Anniversary.String(),
 		Preferences: c.Preferences, AssociateID: c.AssociateID, EmailOptOut: c.EmailOptOut,
 		EmailSource: c.EmailSource, EmailCapturedAt: formatTime(c.EmailCapturedAt),
-		EmailStatus: c.EmailStatus, UpdatedAt: formatTime(c.UpdatedAt), Stamps: stampsAV(c.Stamps),
+		EmailStatus: c.EmailStatus, UpdatedAt: formatTime(c.UpdatedAt),
 	}
+	it.Stamps, it.StampList = stampsAV(c.Stamps)
 	if c.AssociateID != "" {
 		it.GSI1PK, it.GSI1SK = bookPK(c.AssociateID), id
 	}
@@ -322,7 +341,7 @@ func (it CustomerItem) Customer() (loupe.Customer, error) {
 		Birthday: bday, Anniversary: anniv, Preferences: it.Preferences,
 		AssociateID: it.AssociateID, EmailOptOut: it.EmailOptOut,
 		EmailSource: it.EmailSource, EmailCapturedAt: captured, EmailStatus: it.EmailStatus,
-		UpdatedAt: up, Stamps: stampsOf(it.Stamps),
+		UpdatedAt: up, Stamps: stampsOf(it.Stamps, it.StampList),
 	}, nil
 }
 
