@@ -150,3 +150,26 @@ func TestHourlyRun(t *testing.T) {
 		t.Errorf("Run with a failing plan: err %v, morning calls %q; want the error and the morning mail", err, m.calls)
 	}
 }
+
+type settler struct {
+	n   int
+	err error
+}
+
+func (s *settler) SettleTerminations(context.Context) (int, error) { return s.n, s.err }
+
+// TestHourlySettlesTerminations: the hourly run applies due terminations
+// first, and a failure there does not stop planning.
+func TestHourlySettlesTerminations(t *testing.T) {
+	at := time.Date(2026, 12, 1, 11, 5, 0, 0, time.UTC)
+	p, m := &hourPlanner{}, &morning{}
+	got, err := touch.Hourly{Staff: &settler{n: 2}, Planner: p, Morning: m, Schedule: touch.Schedule{PlanHour: 6}}.Run(context.Background(), touch.Run{At: at}, nil)
+	if err != nil || got.Terminated != 2 || got.Stores != 1 {
+		t.Fatalf("Run = %+v, %v; want 2 terminated and the store planned", got, err)
+	}
+	p = &hourPlanner{}
+	got, err = touch.Hourly{Staff: &settler{err: errors.New("throttled")}, Planner: p, Morning: m, Schedule: touch.Schedule{PlanHour: 6}}.Run(context.Background(), touch.Run{At: at}, nil)
+	if err == nil || got.Stores != 1 {
+		t.Fatalf("Run with a failing settle = %+v, %v; want the error and the store planned", got, err)
+	}
+}
