@@ -7,8 +7,14 @@ import (
 	"unicode"
 )
 
-// MaxIDLength bounds every identifier the POS sends.
-const MaxIDLength = 128
+// Limits every way in (webhook, import) shares, so one event or row cannot
+// bloat a record or stall the engine that reads it.
+const (
+	MaxIDLength   = 128       // characters of an identifier
+	MaxTextLength = 1000      // characters of a name, address, phone or item
+	MaxListLength = 64        // entries of strengths, preferences or categories
+	MaxCapacity   = 1_000_000 // an associate's capacity (CONTRACT section 1)
+)
 
 // ValidCategory reports whether s is a category slug: [a-z0-9_]{1,32}.
 func ValidCategory(s string) bool {
@@ -136,7 +142,21 @@ func optionalEmail(field, v string) error {
 	return nil
 }
 
+// textLimits checks that each (field, value) pair is at most MaxTextLength
+// characters.
+func textLimits(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if n := len(pairs[i+1]); n > MaxTextLength && len([]rune(pairs[i+1])) > MaxTextLength {
+			return Invalidf(pairs[i], "%s is longer than %d characters", pairs[i], MaxTextLength)
+		}
+	}
+	return nil
+}
+
 func validCategories(field string, cs []string) error {
+	if len(cs) > MaxListLength {
+		return Invalidf(field, "%s holds more than %d entries", field, MaxListLength)
+	}
 	for i, c := range cs {
 		if !ValidCategory(c) {
 			return Invalidf(field, "%s[%d] must match [a-z0-9_]{1,32}", field, i)
@@ -155,6 +175,9 @@ func (s Store) Validate() error {
 		return err
 	}
 	if err := cleanLines("postal_address", s.PostalAddress); err != nil {
+		return err
+	}
+	if err := textLimits("name", s.Name, "postal_address", s.PostalAddress); err != nil {
 		return err
 	}
 	if strings.TrimSpace(s.Name) == "" {
@@ -189,6 +212,9 @@ func (a Associate) Validate() error {
 	if err := cleanText("name", a.Name, "email", a.Email, "status", a.Status); err != nil {
 		return err
 	}
+	if err := textLimits("name", a.Name); err != nil {
+		return err
+	}
 	if strings.TrimSpace(a.Name) == "" {
 		return Invalidf("name", "name is required")
 	}
@@ -198,8 +224,8 @@ func (a Associate) Validate() error {
 	if err := validCategories("strengths", a.Strengths); err != nil {
 		return err
 	}
-	if a.Capacity < 0 {
-		return Invalidf("capacity", "capacity must be 0 (no limit) or more")
+	if a.Capacity < 0 || a.Capacity > MaxCapacity {
+		return Invalidf("capacity", "capacity must be 0 (no limit) to %d", MaxCapacity)
 	}
 	if a.Status != StatusActive && a.Status != StatusTerminated {
 		return Invalidf("status", "status must be active or terminated")
@@ -217,6 +243,9 @@ func (c Customer) Validate() error {
 		return err
 	}
 	if err := cleanText("first_name", c.FirstName, "last_name", c.LastName, "email", c.Email, "phone", c.Phone); err != nil {
+		return err
+	}
+	if err := textLimits("first_name", c.FirstName, "last_name", c.LastName, "phone", c.Phone); err != nil {
 		return err
 	}
 	if err := optionalEmail("email", c.Email); err != nil {
@@ -241,6 +270,9 @@ func (r Repair) Validate() error {
 		}
 	}
 	if err := cleanText("customer_email", r.CustomerEmail, "item", r.Item); err != nil {
+		return err
+	}
+	if err := textLimits("item", r.Item); err != nil {
 		return err
 	}
 	if len(r.CustomerEmail) > 320 {

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"context"
 	"math"
 	"slices"
 	"strings"
@@ -12,14 +13,27 @@ import (
 // *loupe.Error when an id is empty or repeated or a capacity or load is
 // negative.
 func Assign(p Problem) (Result, error) {
+	return AssignContext(context.Background(), p)
+}
+
+// AssignContext is Assign, stopping when ctx ends: it then returns ctx's
+// error and no result.
+func AssignContext(ctx context.Context, p Problem) (Result, error) {
 	in, err := prepare(p)
 	if err != nil {
 		return Result{}, err
 	}
+	in.ctx = ctx
 	to := make([]int32, len(in.clients)) // associate index, -1 unassigned
 	extra := make([]int64, len(in.assocs))
 	for _, comp := range in.components() {
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
+		}
 		in.solveComponent(comp, to, extra)
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
 	}
 	return in.result(to), nil
 }
@@ -235,15 +249,18 @@ func (in *instance) solve(groups []*group, targets []int, extra []int64, to []in
 		node[a] = base + i
 	}
 	g := newNetwork(base + len(assocs))
+	g.ctx = in.ctx
 	for i, a := range assocs {
 		ad := in.assocs[a]
 		e := &g.sink[base+i]
 		e.present, e.convex = true, true
 		e.load, e.capEff, e.weight, e.steps = int64(ad.Load)+extra[a], in.capEff[a], in.cfg.LoadWeight, in.cfg.LoadSteps
+		// No associate can take more than the clients being placed: a huge
+		// capacity (or none) is that many, which bounds every loop over a
+		// sink edge by the problem's size.
+		e.limit = supply
 		if ad.Capacity > 0 {
-			e.limit = max(0, int64(ad.Capacity)-e.load)
-		} else {
-			e.limit = supply
+			e.limit = min(max(0, int64(ad.Capacity)-e.load), supply)
 		}
 	}
 	type arcRef struct {

@@ -1,6 +1,9 @@
 package match
 
-import "math"
+import (
+	"context"
+	"math"
+)
 
 // network is a min-cost flow network specialised for assignment: a source
 // (node 0) feeds class nodes, classes feed associates directly or through hub
@@ -17,6 +20,7 @@ import "math"
 // original costs non-negative and convex sink edges this yields a min-cost
 // flow: it is exact for integer costs.
 type network struct {
+	ctx  context.Context // nil: never cancelled
 	head []int32 // first arc of each node, -1 when none
 	next []int32 // next arc of the same tail
 	to   []int32
@@ -291,7 +295,7 @@ func (g *network) dfs(u int32, f int64) int64 {
 
 // solve routes as much of the source's supply as possible at minimum cost.
 func (g *network) solve() {
-	for g.dijkstra() {
+	for (g.ctx == nil || g.ctx.Err() == nil) && g.dijkstra() {
 		for g.bfs() {
 			copy(g.iter, g.head)
 			if g.dfs(0, infCost) == 0 {

@@ -33,6 +33,7 @@
 package match
 
 import (
+	"context"
 	"cmp"
 	"slices"
 	"strings"
@@ -156,6 +157,7 @@ type Result struct {
 
 // instance is a normalised, validated problem with derived figures.
 type instance struct {
+	ctx       context.Context
 	cfg       Config
 	clients   []Client    // sorted by id, categories sorted and unique
 	assocs    []Associate // sorted by id, strengths sorted and unique
@@ -192,7 +194,15 @@ func normCats(in []string) []string {
 
 // prepare validates and normalises p. Returns an EINVALID *loupe.Error for an
 // empty or duplicate id or a negative capacity or load.
+// MaxClients is the most clients one problem may place (and the largest
+// book it accepts): beyond it Assign refuses the problem with EINVALID
+// rather than run for minutes.
+const MaxClients = 10_000_000
+
 func prepare(p Problem) (*instance, error) {
+	if len(p.Clients) > MaxClients {
+		return nil, loupe.Invalidf("clients", "%d clients to place, more than %d", len(p.Clients), MaxClients)
+	}
 	in := &instance{cfg: p.Config.normalised(), stores: map[string]*storeInfo{}}
 	in.clients = make([]Client, len(p.Clients))
 	for i, c := range p.Clients {
@@ -215,6 +225,9 @@ func prepare(p Problem) (*instance, error) {
 		}
 		if a.Capacity < 0 || a.Load < 0 {
 			return nil, loupe.Invalidf("associates.capacity", "associate %s has a negative capacity or load", a.ID)
+		}
+		if a.Capacity > loupe.MaxCapacity || a.Load > MaxClients {
+			return nil, loupe.Invalidf("associates.capacity", "associate %s has a capacity over %d or a book over %d", a.ID, loupe.MaxCapacity, MaxClients)
 		}
 		a.Strengths = normCats(a.Strengths)
 		in.assocs[i] = a

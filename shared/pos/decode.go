@@ -29,8 +29,8 @@ const (
 
 // Limits on free-text fields and lists, so one event cannot bloat a record.
 const (
-	MaxTextLength = 1000 // characters of a name, address, phone or item
-	MaxListLength = 64   // entries of strengths, preferences or categories
+	MaxTextLength = loupe.MaxTextLength // characters of a name, address, phone or item
+	MaxListLength = loupe.MaxListLength // entries of strengths, preferences or categories
 )
 
 // Event is the envelope of one POS event.
@@ -419,8 +419,8 @@ func (f *fields) int64(name string) int64 {
 
 func (f *fields) capacity(name string) int {
 	n := f.int64(name)
-	if n > 1_000_000 {
-		f.fail(name, "%s must be at most 1000000", name)
+	if n > loupe.MaxCapacity {
+		f.fail(name, "%s must be at most %d", name, loupe.MaxCapacity)
 		return 0
 	}
 	return int(n)

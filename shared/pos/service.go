@@ -200,6 +200,15 @@ func (s *Service) SettleTerminations(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// notFuture refuses a whole-record write dated more than MaxFutureSkew
+// ahead (an import row's updated_at), as Apply refuses such an occurred_at.
+func (s *Service) notFuture(at time.Time) error {
+	if at.After(s.now().Add(MaxFutureSkew)) {
+		return loupe.Invalidf("updated_at", "updated_at is more than %s ahead of the server clock", MaxFutureSkew)
+	}
+	return nil
+}
+
 // stale turns an outcome that changed nothing into loupe.ErrStale, the
 // "skipped" of the import's summary.
 func stale(o outcome, err error) error {
@@ -215,6 +224,9 @@ func stale(o outcome, err error) error {
 // wrapping loupe.ErrStale when newer writes left it nothing to change, or a
 // wrapped database error.
 func (s *Service) UpsertStore(ctx context.Context, st loupe.Store) error {
+	if err := s.notFuture(st.UpdatedAt); err != nil {
+		return err
+	}
 	return stale(s.applyStore(ctx, st, loupe.Update{Fields: loupe.StoreFields, Stamp: loupe.StampOf(st.UpdatedAt, "")}))
 }
 
@@ -237,6 +249,9 @@ func (s *Service) applyStore(ctx context.Context, st loupe.Store, u loupe.Update
 // now). Errors
 // as UpsertStore.
 func (s *Service) UpsertAssociate(ctx context.Context, a loupe.Associate) error {
+	if err := s.notFuture(a.UpdatedAt); err != nil {
+		return err
+	}
 	u := loupe.AssociateUpdate(a)
 	if a.Status == loupe.StatusTerminated && a.TerminatedAt.IsZero() {
 		a.TerminatedAt = a.UpdatedAt // a row without a date: when Loupe learned of it
@@ -302,6 +317,9 @@ func (s *Service) applyTermination(ctx context.Context, id string, at time.Time,
 // UpsertStore; a customer erased at or after UpdatedAt is not written
 // (loupe.ErrStale).
 func (s *Service) UpsertCustomer(ctx context.Context, c loupe.Customer) error {
+	if err := s.notFuture(c.UpdatedAt); err != nil {
+		return err
+	}
 	return stale(s.applyCustomer(ctx, c, loupe.CustomerUpdate(c)))
 }
 

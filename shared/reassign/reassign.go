@@ -447,7 +447,7 @@ func (s *Service) plan(ctx context.Context, departed string, clients []loupe.Cus
 		byID[c.CustomerID] = c
 		p.Clients = append(p.Clients, match.Client{ID: c.CustomerID, HomeStoreID: c.HomeStoreID, Categories: cats})
 	}
-	res, err := match.Assign(p)
+	res, err := match.AssignContext(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("match: %w", err)
 	}
