@@ -21,8 +21,8 @@ import (
 // flow: it is exact for integer costs.
 type network struct {
 	ctx  context.Context // nil: never cancelled
-	head []int32 // first arc of each node, -1 when none
-	next []int32 // next arc of the same tail
+	head []int32         // first arc of each node, -1 when none
+	next []int32         // next arc of the same tail
 	to   []int32
 	cap  []int64 // residual capacity
 	cost []int64

@@ -33,8 +33,8 @@
 package match
 
 import (
-	"context"
 	"cmp"
+	"context"
 	"slices"
 	"strings"
 
