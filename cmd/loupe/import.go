@@ -24,8 +24,9 @@ const barMinSize = 1 << 20
 
 // runImport loads a POS export: loupe import KIND FILE.csv [--data DIR].
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("import", stderr, strings.Join(csvimport.Kinds, "|")+" FILE.csv [--data DIR]")
+	fs := newFlagSet("import", stderr, strings.Join(csvimport.Kinds, "|")+" FILE.csv [--data DIR] [--encoding utf-8|latin1|windows-1252]")
 	dataDir := fs.String("data", defaultDataDir, "data directory holding "+dbFile)
+	encoding := fs.String("encoding", "utf-8", "the file's character set: utf-8, latin1 or windows-1252 (converted to UTF-8)")
 	posArgs, err := parseInterspersed(fs, args)
 	if err != nil {
 		return flagStatus(err)
@@ -60,7 +61,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	defer db.Close()
 
 	var bar *progress.Bar
-	opts := csvimport.Options{Size: size}
+	opts := csvimport.Options{Size: size, Encoding: *encoding}
 	if progress.IsTerminal(stderr) && size >= barMinSize {
 		bar = &progress.Bar{W: stderr, Label: name}
 		opts.Progress = bar.Update

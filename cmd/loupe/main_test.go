@@ -169,3 +169,39 @@ func TestImportBadHeader(t *testing.T) {
 }
 
 var _ io.Writer = (*syncBuffer)(nil)
+
+// TestImportDamagedExport: a broken quote and Latin-1 bytes are reported
+// with their lines, every good row is imported, the exit status says rows
+// were refused; with --encoding latin1 the same bytes are converted.
+func TestImportDamagedExport(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	stores := writeFile(t, dir, "stores.csv", "store_id,name,timezone,country\nnyc,Fifth Avenue,America/New_York,US\n")
+	if code, out, errs := runCLI(t, "import", "stores", stores, "--data", data); code != exitOK {
+		t.Fatalf("import stores: exit %d, %s %s", code, out, errs)
+	}
+	customers := writeFile(t, dir, "customers.csv", "customer_id,home_store_id,first_name\n"+
+		"c1,nyc,Ann\n"+
+		"c2,nyc,\"Broken\n"+
+		"c3,nyc,Jos\xe9\n"+
+		"c4,nyc,Dee\n")
+	code, out, errs := runCLI(t, "import", "customers", customers, "--data", data)
+	if code != exitFail || !strings.Contains(errs, customers+":3: broken quote") || !strings.Contains(errs, customers+":4: not UTF-8") {
+		t.Fatalf("damaged export: exit %d, stderr %q", code, errs)
+	}
+	if want := customers + ": 4 rows: 2 imported, 0 unchanged (newer data already stored), 2 bad\n"; out != want {
+		t.Errorf("stdout: got %q, want %q", out, want)
+	}
+	latin := writeFile(t, dir, "latin.csv", "customer_id,home_store_id,first_name\nc5,nyc,Jos\xe9\n")
+	if code, out, errs := runCLI(t, "import", "customers", latin, "--data", data, "--encoding", "latin1"); code != exitOK {
+		t.Fatalf("--encoding latin1: exit %d, %s %s", code, out, errs)
+	}
+	db, err := openDB(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if c, err := db.GetCustomer(context.Background(), "c5"); err != nil || c.FirstName != "José" {
+		t.Fatalf("converted row: %+v, %v", c, err)
+	}
+}

@@ -3,14 +3,14 @@
 // domain path as the POS webhook (an Applier, which pos.Service implements), so
 // an imported row and a webhook event are validated and stored alike.
 //
-// The file is streamed (encoding/csv with ReuseRecord): memory does not grow
-// with the number of rows. A bad row stops nothing else; it is reported with
-// its line in the file (the header is line 1) and the column at fault.
+// The file is streamed line by line (records.go): memory does not grow with
+// the number of rows. A bad row stops nothing else, not even a broken quote
+// or bytes that are not UTF-8; it is reported with its line in the file (the
+// header is line 1) and the column at fault, and every line is accounted for.
 package csvimport
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -63,6 +63,10 @@ type Options struct {
 	// MaxErrors bounds Result.Errors (Failed still counts every bad row).
 	// Default 100.
 	MaxErrors int
+	// Encoding is the file's character set: "" or "utf-8" (the default; a
+	// row that is not valid UTF-8 is refused with its line), "latin1" or
+	// "windows-1252" (converted to UTF-8).
+	Encoding string
 }
 
 // Result counts the rows of one import.
@@ -136,11 +140,11 @@ func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts O
 	if opts.MaxErrors == 0 {
 		opts.MaxErrors = 100
 	}
-	cr := &countingReader{r: r}
-	rd := csv.NewReader(cr)
-	rd.ReuseRecord = true
-	rd.FieldsPerRecord = -1
-	header, err := rd.Read()
+	rd, err := newRecordReader(r, opts.Encoding)
+	if err != nil {
+		return res, err
+	}
+	header, _, err := rd.next()
 	if errors.Is(err, io.EOF) {
 		return res, loupe.Invalidf("header", "empty file: want a header row naming the columns")
 	}
@@ -164,26 +168,25 @@ func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts O
 	}
 	report := func() {
 		if opts.Progress != nil {
-			opts.Progress(cr.n, opts.Size)
+			opts.Progress(rd.bytes, opts.Size)
 		}
 	}
 	for {
-		rec, err := rd.Read()
+		rec, line, err := rd.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				report()
-				return res, fmt.Errorf("read %s: %w", kind, err)
-			}
+		var bad RowError
+		if errors.As(err, &bad) {
 			res.Rows++
-			fail(RowError{Line: pe.StartLine, Message: "malformed CSV: " + pe.Err.Error()})
+			fail(bad)
 			continue
 		}
+		if err != nil {
+			report()
+			return res, fmt.Errorf("read %s: %w", kind, err)
+		}
 		res.Rows++
-		line, _ := rd.FieldPos(0)
 		if res.Rows%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return res, fmt.Errorf("import %s: %w", kind, err)
@@ -410,16 +413,4 @@ func (r *rowReader) apply(ctx context.Context, kind string, a Applier) error {
 		})
 	}
 	return loupe.Invalidf("kind", "unknown kind %q", kind)
-}
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
