@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -19,18 +20,36 @@ func runForget(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return flagStatus(err)
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
+		return usageWhy(fs, stderr, "forget: want one CUSTOMER_ID, got %d arguments", len(pos))
 	}
 	id := pos[0]
 	if !loupe.ValidID(id) {
 		return fail(stderr, "forget: %q is not a customer id", id)
 	}
 	return withApp(ctx, "forget", *dataDir, stderr, func(a *app) int {
+		_, err := a.db.GetCustomer(ctx, id)
+		known := err == nil
+		if err != nil && !errors.Is(err, loupe.ErrNotFound) {
+			return fail(stderr, "forget: %v", err)
+		}
+		erasedAt, err := a.db.ErasedAt(ctx, id)
+		if err != nil {
+			return fail(stderr, "forget: %v", err)
+		}
+		// Erase even an unknown id: repairs may name a customer the POS
+		// never sent, and their addresses go too.
 		if err := loupe.Erase(ctx, a.db, a.svc.Compliance.ForgetRepairs, id, time.Now()); err != nil {
 			return fail(stderr, "forget: %v", err)
 		}
-		fmt.Fprintf(stdout, "customer %s erased; its address stays only as a hashed suppression entry\n", id)
-		return exitOK
+		switch {
+		case known:
+			fmt.Fprintf(stdout, "customer %s erased; its address stays only as a hashed suppression entry\n", id)
+			return exitOK
+		case !erasedAt.IsZero():
+			fmt.Fprintf(stdout, "customer %s was already erased on %s; nothing left to erase\n", id, erasedAt.UTC().Format(time.DateOnly))
+			return exitOK
+		default:
+			return fail(stderr, "forget: no customer %s (check the id; any repair naming it was scrubbed)", id)
+		}
 	})
 }

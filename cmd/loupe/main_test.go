@@ -205,3 +205,39 @@ func TestImportDamagedExport(t *testing.T) {
 		t.Fatalf("converted row: %+v, %v", c, err)
 	}
 }
+
+// TestForgetUnknownAndUsageReasons: forgetting an unknown id fails naming
+// it, an erased one says so, and usage errors name what is wrong first.
+func TestForgetUnknownAndUsageReasons(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	stores := writeFile(t, dir, "stores.csv", "store_id,name,timezone,country\nnyc,Fifth Avenue,America/New_York,US\n")
+	customers := writeFile(t, dir, "customers.csv", "customer_id,home_store_id,first_name\nc1,nyc,Ann\n")
+	for _, f := range []struct{ kind, path string }{{"stores", stores}, {"customers", customers}} {
+		if code, out, errs := runCLI(t, "import", f.kind, f.path, "--data", data); code != exitOK {
+			t.Fatalf("import %s: %d %s %s", f.kind, code, out, errs)
+		}
+	}
+	if code, _, errs := runCLI(t, "forget", "c9", "--data", data); code != exitFail || !strings.Contains(errs, "no customer c9") {
+		t.Errorf("forget unknown: exit %d, stderr %q; want a failure naming c9", code, errs)
+	}
+	if code, out, errs := runCLI(t, "forget", "c1", "--data", data); code != exitOK || !strings.Contains(out, "customer c1 erased") {
+		t.Errorf("forget c1: exit %d, %q %q", code, out, errs)
+	}
+	if code, out, _ := runCLI(t, "forget", "c1", "--data", data); code != exitOK || !strings.Contains(out, "already erased") {
+		t.Errorf("forget c1 again: exit %d, %q; want already erased", code, out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"forget", "--data", data}, "loupe: forget: want one CUSTOMER_ID, got 0 arguments"},
+		{[]string{"tick", "--data", data}, "loupe: tick: --date is required"},
+		{[]string{"orphans", "--format", "xml", "--data", data}, `loupe: orphans: --format "xml": want csv or json`},
+	} {
+		code, _, errs := runCLI(t, tc.args...)
+		if code != exitUsage || !strings.HasPrefix(errs, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d starting %q", tc.args, code, errs, exitUsage, tc.want)
+		}
+	}
+}

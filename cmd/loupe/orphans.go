@@ -19,9 +19,11 @@ func runOrphans(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err := fs.Parse(args); err != nil {
 		return flagStatus(err)
 	}
-	if fs.NArg() > 0 || (*format != "csv" && *format != "json") {
-		fs.Usage()
-		return exitUsage
+	if *format != "csv" && *format != "json" {
+		return usageWhy(fs, stderr, "orphans: --format %q: want csv or json", *format)
+	}
+	if fs.NArg() > 0 {
+		return usageWhy(fs, stderr, "orphans: unexpected argument %q", fs.Arg(0))
 	}
 	return withApp(ctx, "orphans", *dataDir, stderr, func(a *app) int {
 		orphans, err := a.svc.Reassign.Orphans(ctx)

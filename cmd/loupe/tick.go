@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -28,9 +29,11 @@ func runTick(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return flagStatus(err)
 	}
-	if fs.NArg() != 0 || *dateFlag == "" {
-		fs.Usage()
-		return exitUsage
+	switch {
+	case *dateFlag == "":
+		return usageWhy(fs, stderr, "tick: --date is required (the first store-local day to run, YYYY-MM-DD)")
+	case fs.NArg() != 0:
+		return usageWhy(fs, stderr, "tick: unexpected argument %q", fs.Arg(0))
 	}
 	from, err := touch.ParseDay(*dateFlag)
 	if err != nil {
@@ -129,6 +132,14 @@ func tickLine(day touch.Day, res touch.Result, before, after map[string]int) str
 // oneLine returns err's text on one line (joined errors are separated by "; ").
 func oneLine(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
+
+// usageWhy writes "loupe: <reason>", then the command's usage, and returns
+// exitUsage: a usage error names what is wrong first (CONTRACT section 5).
+func usageWhy(fs *flag.FlagSet, stderr io.Writer, format string, args ...any) int {
+	fmt.Fprintf(stderr, "loupe: "+format+"\n", args...)
+	fs.Usage()
+	return exitUsage
 }
 
 // usageError writes "loupe: <reason>" as one line and returns exitUsage.
