@@ -87,6 +87,13 @@ func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o
 		}
 	}
 	a.svc = wire.Build(cfg, localPorts(db, a.mail, logger))
+	// This process holds the directory's lock: a send lease still standing
+	// was left by one that died mid-send, and is ours to finish.
+	if n, err := db.Ledger().TakeOverLeases(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		logger.Info("took over send leases left by an earlier run", "leases", n)
+	}
 	return a, nil
 }
 

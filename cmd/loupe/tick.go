@@ -84,6 +84,13 @@ func runTick(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				return fail(stderr, "tick: %s: %s", day, oneLine(runErr))
 			}
 		}
+		pending, err := a.db.Ledger().Pending(ctx)
+		if err != nil {
+			return fail(stderr, "tick: %v", err)
+		}
+		if len(pending) > 0 {
+			fmt.Fprintf(stdout, "pending=%d (claimed, not sent yet: the next run sends them)\n", len(pending))
+		}
 		return exitOK
 	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/loupehq/loupe/shared/touch"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -261,5 +262,35 @@ func TestTickMailSES(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "tick", "--date", "2026-11-20", "--data", dir, "--mail", "smtp"); code != exitUsage || !strings.Contains(errs, "--mail") {
 		t.Errorf("--mail smtp: exit %d, stderr %q; want usage naming --mail", code, errs)
+	}
+}
+
+// TestTickAfterACrashMidSend: a mail whose send lease a crashed run left
+// standing is sent by the next tick, within the lease's five minutes.
+func TestTickAfterACrashMidSend(t *testing.T) {
+	dir := t.TempDir()
+	seedTick(t, dir)
+	db, err := embedded.Open(filepath.Join(dir, dbFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	k := touch.Key{CustomerID: "c1", Occasion: "birthday", Year: 2026}
+	day, _ := touch.ParseDay("2026-11-20")
+	now := time.Now()
+	if _, err := db.Ledger().Claim(ctx, touch.Entry{Key: k, StoreID: "s1", Planned: day, ClaimedAt: now.Add(-time.Minute), State: touch.StateClaimed}); err != nil {
+		t.Fatal(err)
+	}
+	if won, err := db.Ledger().Lease(ctx, k, now, now.Add(5*time.Minute)); err != nil || !won {
+		t.Fatalf("lease: %v %v", won, err)
+	}
+	db.Close()
+
+	code, out, errs := runCLI(t, "tick", "--date", "2026-11-20", "--data", dir)
+	if code != exitOK {
+		t.Fatalf("tick: exit %d, stderr %q", code, errs)
+	}
+	if outboxMessage(t, outboxFiles(t, dir), "c1") == nil || strings.Contains(out, "pending=") {
+		t.Fatalf("the leased mail was not sent: %s", out)
 	}
 }

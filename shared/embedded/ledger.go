@@ -323,33 +323,41 @@ func (l *Ledger) MarkSkipped(ctx context.Context, k touch.Key, reason string, at
 	return nil
 }
 
+// claimedEntry returns the entry a key of the claimed index points at, nil
+// when it is gone.
+func claimedEntry(tx *bolt.Tx, k []byte) (*touch.Entry, error) {
+	_, ek, _ := bytes.Cut(k, []byte{0})
+	parts := bytes.Split(ek, []byte{0})
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("decode claimed key %q", k)
+	}
+	year, err := strconv.Atoi(string(parts[1]))
+	if err != nil {
+		return nil, fmt.Errorf("decode claimed key %q: %w", k, err)
+	}
+	tk := touch.Key{CustomerID: string(parts[2]), Occasion: string(parts[0]), Year: year}
+	raw := tx.Bucket(bucketEntries).Get(ek)
+	if raw == nil {
+		return nil, nil
+	}
+	e, err := decodeEntry(tk, raw)
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
 // Pending returns claimed-unsent entries ordered by ClaimedAt then key, or
 // the read error.
 func (l *Ledger) Pending(ctx context.Context) ([]touch.Entry, error) {
 	var out []touch.Entry
 	err := l.view(func(tx *bolt.Tx) error {
-		eb := tx.Bucket(bucketEntries)
 		return tx.Bucket(bucketClaimed).ForEach(func(k, _ []byte) error {
-			_, ek, _ := bytes.Cut(k, []byte{0})
-			parts := bytes.Split(ek, []byte{0})
-			if len(parts) != 3 {
-				return fmt.Errorf("decode claimed key %q", k)
+			e, err := claimedEntry(tx, k)
+			if err == nil && e != nil {
+				out = append(out, *e)
 			}
-			year, err := strconv.Atoi(string(parts[1]))
-			if err != nil {
-				return fmt.Errorf("decode claimed key %q: %w", k, err)
-			}
-			tk := touch.Key{CustomerID: string(parts[2]), Occasion: string(parts[0]), Year: year}
-			raw := eb.Get(ek)
-			if raw == nil {
-				return nil
-			}
-			e, err := decodeEntry(tk, raw)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-			return nil
+			return err
 		})
 	})
 	if err != nil {

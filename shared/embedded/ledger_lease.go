@@ -52,3 +52,39 @@ func (l *Ledger) Release(ctx context.Context, k touch.Key, until time.Time) erro
 	}
 	return nil
 }
+
+// TakeOverLeases clears the send lease of every claimed entry, in one
+// transaction, and returns how many it cleared. The local runner calls it
+// when it opens the directory: it holds the directory's lock, so a lease
+// still standing was left by a process that died mid-send, and waiting for
+// it to run out would leave that mail unsent by this run. Returns the
+// storage error.
+func (l *Ledger) TakeOverLeases(ctx context.Context) (int, error) {
+	n := 0
+	err := l.update(func(tx *bolt.Tx) error {
+		n = 0
+		var leased []touch.Entry
+		if err := tx.Bucket(bucketClaimed).ForEach(func(k, _ []byte) error {
+			e, err := claimedEntry(tx, k)
+			if err != nil || e == nil || e.LeaseUntil.IsZero() {
+				return err
+			}
+			leased = append(leased, *e)
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, e := range leased {
+			e.LeaseUntil = time.Time{}
+			if err := putEntry(tx, e); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("take over leases: %w", err)
+	}
+	return n, nil
+}
