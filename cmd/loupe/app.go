@@ -60,6 +60,11 @@ func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o
 		return nil, err
 	}
 	cfg.UnsubscribeSecret = secret
+	if o.mail == mailSES {
+		if err := checkPublicBaseURL(cfg.BaseURL); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = o.serveURL
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -61,4 +62,18 @@ func sesMailer(ctx context.Context, cfg wire.Config, logger *slog.Logger) (mail.
 		MaxRate:          cfg.SenderMaxRate,
 		Logger:           logger.With(slog.String("mail", mailSES)),
 	}), nil
+}
+
+// checkPublicBaseURL refuses --mail ses without a public LOUPE_BASE_URL:
+// mail to real clients must link (unsubscribe, RFC 8058 one-click) to an
+// https address they can reach, never serve's listen address. Against a
+// local SES stand-in (AWS_ENDPOINT_URL_SESV2 set) http is accepted.
+func checkPublicBaseURL(base string) error {
+	if base == "" {
+		return fmt.Errorf("--mail ses: set %s to the public https URL of this Loupe (every link in every mail uses it)", wire.EnvBaseURL)
+	}
+	if !strings.HasPrefix(base, "https://") && os.Getenv("AWS_ENDPOINT_URL_SESV2") == "" {
+		return fmt.Errorf("--mail ses: %s must be an https URL (one-click unsubscribe, RFC 8058, needs https)", wire.EnvBaseURL)
+	}
+	return nil
 }

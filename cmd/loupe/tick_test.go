@@ -294,3 +294,21 @@ func TestTickAfterACrashMidSend(t *testing.T) {
 		t.Fatalf("the leased mail was not sent: %s", out)
 	}
 }
+
+// TestMailSESNeedsAPublicBaseURL: real mail never links to the listen
+// address: --mail ses refuses to start without an https LOUPE_BASE_URL.
+func TestMailSESNeedsAPublicBaseURL(t *testing.T) {
+	dir := t.TempDir()
+	seedTick(t, dir)
+	t.Setenv("AWS_ENDPOINT_URL_SESV2", "")
+	t.Setenv(wire.EnvBaseURL, "")
+	code, _, errs := runCLI(t, "tick", "--date", "2026-11-20", "--data", dir, "--mail", "ses")
+	if code != exitFail || !strings.Contains(errs, "set "+wire.EnvBaseURL) {
+		t.Errorf("no base URL: exit %d, stderr %q", code, errs)
+	}
+	t.Setenv(wire.EnvBaseURL, "http://loupe.example.com")
+	code, _, errs = runCLI(t, "tick", "--date", "2026-11-20", "--data", dir, "--mail", "ses")
+	if code != exitFail || !strings.Contains(errs, "must be an https URL") {
+		t.Errorf("http base URL: exit %d, stderr %q", code, errs)
+	}
+}
