@@ -32,12 +32,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return flagStatus(err)
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
+		return usageWhy(fs, stderr, "serve: unexpected argument %q", fs.Arg(0))
 	}
 	if msg := checkMailMode(*mailMode); msg != "" {
 		return usageError(stderr, "serve: %s", msg)
 	}
+	// Bind before creating anything: a busy port leaves no data directory.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(stderr, "serve: %v", err)
+	}
+	defer ln.Close()
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fail(stderr, "serve: %v", err)
 	}
@@ -53,14 +58,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if len(cfg.WebhookSecrets) == 0 {
 		fmt.Fprintf(stdout, "%s is not set: POST /pos/events answers 503 until it is\n", wire.EnvWebhookSecret)
 	}
-	return serveDB(ctx, db, cfg, serveOptions{addr: *addr, dir: *dataDir, mail: *mailMode}, stdout, stderr)
+	return serveDB(ctx, db, cfg, serveOptions{addr: *addr, ln: ln, dir: *dataDir, mail: *mailMode}, stdout, stderr)
 }
 
 type serveOptions struct {
 	addr    string
-	dir     string   // data directory: outbox and kept secrets live there
-	secrets []string // when set, replace LOUPE_WEBHOOK_SECRET (the demo's kept one)
-	mail    string   // --mail: mailOutbox ("" too) or mailSES
+	ln      net.Listener // when set, serve on it instead of listening on addr
+	dir     string       // data directory: outbox and kept secrets live there
+	secrets []string     // when set, replace LOUPE_WEBHOOK_SECRET (the demo's kept one)
+	mail    string       // --mail: mailOutbox ("" too) or mailSES
 	// ready, when set, is called with the base URL and API token once
 	// listening (demo prints its walkthrough there).
 	ready func(url, token string)
@@ -77,9 +83,12 @@ func serveDB(ctx context.Context, db *embedded.DB, cfg wire.Config, o serveOptio
 	if generated {
 		token = randomHex(24)
 	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return fail(stderr, "serve: %v", err)
+	ln := o.ln
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", o.addr); err != nil {
+			return fail(stderr, "serve: %v", err)
+		}
 	}
 	url := "http://" + ln.Addr().String()
 

@@ -153,9 +153,17 @@ func TestServeWithoutSecretOrToken(t *testing.T) {
 
 func TestServeAddressInUse(t *testing.T) {
 	url, _, _ := startServer(t, "serve", "--data", t.TempDir())
-	code, _, errs := runCLI(t, "serve", "--data", t.TempDir(), "--addr", strings.TrimPrefix(url, "http://"))
+	data := filepath.Join(t.TempDir(), "never")
+	code, _, errs := runCLI(t, "serve", "--data", data, "--addr", strings.TrimPrefix(url, "http://"))
 	if code != exitFail || !strings.HasPrefix(errs, "loupe: serve: listen tcp") {
 		t.Errorf("serve on a busy port: exit %d, stderr %q", code, errs)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("serve that could not bind left its data directory behind (stat: %v)", err)
+	}
+	code, _, errs = runCLI(t, "serve", "--data", data, "stray")
+	if code != exitUsage || !strings.HasPrefix(errs, `loupe: serve: unexpected argument "stray"`) {
+		t.Errorf("serve with a stray argument: exit %d, stderr %q", code, errs)
 	}
 }
 
