@@ -12,6 +12,7 @@ import (
 	"github.com/loupehq/loupe/shared/csvimport"
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/progress"
 	"github.com/loupehq/loupe/shared/wire"
 )
@@ -66,6 +67,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		bar = &progress.Bar{W: stderr, Label: name}
 		opts.Progress = bar.Update
 	}
+	opts.OnWarning = func(w string) { fmt.Fprintf(stderr, "loupe: %s:1: %s\n", name, w) }
 	printed := 0
 	opts.OnError = func(e csvimport.RowError) {
 		if printed++; printed > printedRowErrors {
@@ -80,7 +82,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			fmt.Fprintf(stderr, "loupe: %s:%d: %s\n", name, e.Line, e.Message)
 		}
 	}
-	res, err := csvimport.Import(ctx, kind, f, wire.Build(cfg, localPorts(db, nil, nil)).POS, opts)
+	res, err := csvimport.Import(ctx, kind, f, pos.NewImporter(wire.Build(cfg, localPorts(db, nil, nil)).POS), opts)
+
 	if bar != nil {
 		bar.Done()
 	}

@@ -57,7 +57,7 @@ func TestRunDispatch(t *testing.T) {
 		{"serve bad flag", []string{"serve", "--port", "1"}, exitUsage, "flag provided but not defined: -port"},
 		{"serve help", []string{"serve", "-h"}, exitOK, "-addr"},
 		{"import no file", []string{"import", "customers"}, exitUsage, "usage: loupe import"},
-		{"import unknown kind", []string{"import", "purchases", "p.csv"}, exitUsage, `unknown kind "purchases"`},
+		{"import unknown kind", []string{"import", "gifts", "p.csv"}, exitUsage, `unknown kind "gifts"`},
 		{"import missing file", []string{"import", "customers", "/nonexistent/c.csv"}, exitFail, "loupe: import: open /nonexistent/c.csv"},
 	}
 	for _, tt := range tests {
@@ -126,8 +126,9 @@ func TestImport(t *testing.T) {
 	if code != exitFail {
 		t.Errorf("exit: got %d, want %d", code, exitFail)
 	}
-	wantErr := "loupe: " + customers + ":3: email: email is not a well-formed email address\n" +
-		"loupe: " + customers + ":4: birthday: birthday is not YYYY-MM-DD or --MM-DD\n" +
+	wantErr := "loupe: " + customers + ":1: column notes (5) is not a customers column; ignored\n" +
+		"loupe: " + customers + ":3: email: email is not a well-formed email address\n" +
+		"loupe: " + customers + ":4: birthday: birthday must be a calendar day YYYY-MM-DD or --MM-DD\n" +
 		"loupe: " + customers + ": 2 bad rows not imported\n"
 	if errs != wantErr {
 		t.Errorf("stderr:\n got %q\nwant %q", errs, wantErr)
@@ -184,15 +185,21 @@ func TestImportDamagedExport(t *testing.T) {
 		"c1,nyc,Ann\n"+
 		"c2,nyc,\"Broken\n"+
 		"c3,nyc,Jos\xe9\n"+
-		"c4,nyc,Dee\n")
+		"c4,nyc,Dee\n"+
+		"c5,sfo,Eve\n"+
+		"c6,nyc,"+strings.Repeat("x", 1001)+"\n"+
+		"c7,nyc,Fay\n")
 	code, out, errs := runCLI(t, "import", "customers", customers, "--data", data)
-	if code != exitFail || !strings.Contains(errs, customers+":3: broken quote") || !strings.Contains(errs, customers+":4: not UTF-8") {
-		t.Fatalf("damaged export: exit %d, stderr %q", code, errs)
+	for _, want := range []string{customers + ":3: broken quote", customers + ":4: not UTF-8",
+		customers + ":6: home_store_id: home_store_id names no store", customers + ":7: first_name: first_name is longer than 1000"} {
+		if code != exitFail || !strings.Contains(errs, want) {
+			t.Errorf("damaged export: exit %d, stderr %q lacks %q", code, errs, want)
+		}
 	}
-	if want := customers + ": 4 rows: 2 imported, 0 unchanged (newer data already stored), 2 bad\n"; out != want {
+	if want := customers + ": 7 rows: 3 imported, 0 unchanged (newer data already stored), 4 bad\n"; out != want {
 		t.Errorf("stdout: got %q, want %q", out, want)
 	}
-	latin := writeFile(t, dir, "latin.csv", "customer_id,home_store_id,first_name\nc5,nyc,Jos\xe9\n")
+	latin := writeFile(t, dir, "latin.csv", "customer_id,home_store_id,first_name\nc8,nyc,Jos\xe9\n")
 	if code, out, errs := runCLI(t, "import", "customers", latin, "--data", data, "--encoding", "latin1"); code != exitOK {
 		t.Fatalf("--encoding latin1: exit %d, %s %s", code, out, errs)
 	}
@@ -201,8 +208,13 @@ func TestImportDamagedExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if c, err := db.GetCustomer(context.Background(), "c5"); err != nil || c.FirstName != "José" {
+	if c, err := db.GetCustomer(context.Background(), "c8"); err != nil || c.FirstName != "José" {
 		t.Fatalf("converted row: %+v, %v", c, err)
+	}
+	for _, id := range []string{"c1", "c4", "c7"} {
+		if _, err := db.GetCustomer(context.Background(), id); err != nil {
+			t.Errorf("good row %s lost: %v", id, err)
+		}
 	}
 }
 

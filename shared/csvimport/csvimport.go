@@ -1,7 +1,10 @@
 // Package csvimport bulk-loads POS exports: CSV files of stores, associates,
-// customers or repair take-ins. Rows are applied one by one through the same
-// domain path as the POS webhook (an Applier, which pos.Service implements), so
-// an imported row and a webhook event are validated and stored alike.
+// customers, repair take-ins or purchases. Each row becomes the data of the
+// webhook event of its kind (columns are the webhook's field names, nested
+// ones flattened as postal_address.line1, lists separated by '|') and is
+// applied through an Applier (pos.Importer), which decodes and validates it
+// with the webhook's own code: an imported row and a webhook event are
+// checked and stored alike (CONTRACT section 5).
 //
 // The file is streamed line by line (records.go): memory does not grow with
 // the number of rows. A bad row stops nothing else, not even a broken quote
@@ -11,6 +14,7 @@ package csvimport
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,28 +31,22 @@ const (
 	KindAssociates = "associates"
 	KindCustomers  = "customers"
 	KindRepairs    = "repairs"
+	KindPurchases  = "purchases"
 )
 
-// Kinds lists the kinds Import accepts, in the order a chain is best loaded.
-var Kinds = []string{KindStores, KindAssociates, KindCustomers, KindRepairs}
+// Kinds lists the kinds Import accepts, in the order a chain is best loaded
+// (a row naming a store or associate Loupe does not know is refused).
+var Kinds = []string{KindStores, KindAssociates, KindCustomers, KindRepairs, KindPurchases}
 
-// Applier applies one imported entity through the domain, exactly as the POS
-// webhook would. A row it rejects with an *loupe.Error is reported and skipped;
-// loupe.ErrStale and loupe.ErrExists count as skipped rows (newer data or the
-// same repair already stored); any other error stops the import.
-// *pos.Service implements it (asserted in this package's tests).
+// Applier applies one row through the domain, exactly as the POS webhook
+// would apply an event of type typ carrying data; updatedAt is the row's
+// updated_at, zero when it has none. A row it rejects with a *loupe.Error
+// (other than EINTERNAL) is reported and skipped; loupe.ErrStale and
+// loupe.ErrExists count as skipped rows (newer data or the same record
+// already stored); any other error stops the import. *pos.Importer
+// implements it (asserted in this package's tests).
 type Applier interface {
-	// UpsertStore validates and upserts a store, as pos.Service.UpsertStore.
-	UpsertStore(ctx context.Context, s loupe.Store) error
-	// UpsertAssociate validates and upserts an associate, as
-	// pos.Service.UpsertAssociate.
-	UpsertAssociate(ctx context.Context, a loupe.Associate) error
-	// UpsertCustomer validates and upserts a customer's POS fields, as
-	// pos.Service.UpsertCustomer.
-	UpsertCustomer(ctx context.Context, c loupe.Customer) error
-	// CreateRepair validates and inserts a repair take-in, as
-	// pos.Service.CreateRepair.
-	CreateRepair(ctx context.Context, r loupe.Repair) error
+	ImportRow(ctx context.Context, typ string, data json.RawMessage, updatedAt time.Time) error
 }
 
 // Options tunes Import. The zero value is usable.
@@ -58,6 +56,9 @@ type Options struct {
 	Progress func(done, total int64)
 	// Size is the input's size in bytes when known (0 otherwise), for Progress.
 	Size int64
+	// OnWarning, when set, is called once the header is read for each
+	// column Import does not know (also kept in Result.Warnings).
+	OnWarning func(string)
 	// OnError, when set, is called for every bad row as it is found.
 	OnError func(RowError)
 	// MaxErrors bounds Result.Errors (Failed still counts every bad row).
@@ -77,6 +78,8 @@ type Result struct {
 	Failed   int // bad rows
 	// Errors holds the first Options.MaxErrors bad rows in file order.
 	Errors []RowError
+	// Warnings name the header's columns Import does not know (ignored).
+	Warnings []string
 }
 
 // RowError is one bad row.
@@ -94,38 +97,89 @@ func (e RowError) Error() string {
 	return fmt.Sprintf("line %d: %s: %s", e.Line, e.Field, e.Message)
 }
 
-// columns of each kind; the required ones are those the POS webhook requires.
-var (
-	columns = map[string][]string{
-		KindStores: {"store_id", "name", "timezone", "country", "postal_address", "from_email",
-			"manager_email", "updated_at"},
-		KindAssociates: {"associate_id", "store_id", "name", "email", "strengths", "capacity", "status",
-			"terminated_at", "updated_at"},
-		KindCustomers: {"customer_id", "home_store_id", "first_name", "last_name", "email", "phone",
-			"birthday", "anniversary", "preferences", "associate_id", "email_opt_out", "updated_at"},
-		KindRepairs: {"repair_id", "store_id", "associate_id", "customer_id", "customer_email", "item",
-			"taken_in_at"},
-	}
-	required = map[string][]string{
-		KindStores:     {"store_id", "name", "timezone", "country"},
-		KindAssociates: {"associate_id", "store_id", "name"},
-		KindCustomers:  {"customer_id", "home_store_id"},
-		KindRepairs:    {"repair_id", "store_id", "associate_id", "customer_id", "taken_in_at"},
-	}
+// cell is how a column's text becomes JSON in the row's event data.
+type cell int
+
+const (
+	text   cell = iota // a JSON string, "" when empty (as the webhook's "")
+	number             // a JSON integer, null when empty
+	flag               // a JSON boolean (true/false, yes/no, y/n, 1/0), null when empty
+	list               // a JSON array of strings separated by '|', null when empty
+	stamp              // updated_at: the row's date, not part of the data
 )
+
+// column is one column of a kind of file. A name with a dot is a nested
+// field flattened ("postal_address.line1" is data.postal_address.line1).
+type column struct {
+	name     string
+	cell     cell
+	required bool
+}
+
+// schema is one kind of file: the webhook event type a row becomes, and
+// the columns it understands.
+type schema struct {
+	event   string
+	columns []column
+}
+
+func req(name string) column         { return column{name: name, required: true} }
+func opt(name string, c cell) column { return column{name: name, cell: c} }
+func optText(names ...string) []column {
+	out := make([]column, len(names))
+	for i, n := range names {
+		out[i] = column{name: n}
+	}
+	return out
+}
+
+// schemas are the columns of each kind: the data fields of its webhook
+// event (CONTRACT section 2), required where the webhook requires them
+// (and the dates a row has no occurred_at to stand in for), plus
+// updated_at. docs/configuration.md lists them.
+var schemas = map[string]schema{
+	KindStores: {"store.upserted", append([]column{req("store_id"), req("name"), req("timezone"), req("country")},
+		append(optText("postal_address", "from_email", "manager_email"), opt("updated_at", stamp))...)},
+	KindAssociates: {"associate.upserted", []column{req("associate_id"), req("store_id"), req("name"),
+		opt("email", text), opt("strengths", list), opt("capacity", number), opt("status", text),
+		opt("terminated_at", text), opt("updated_at", stamp)}},
+	KindCustomers: {"customer.upserted", append([]column{req("customer_id"), req("home_store_id")},
+		append(optText("first_name", "last_name", "email", "phone", "birthday", "anniversary"),
+			opt("preferences", list), opt("associate_id", text), opt("email_opt_out", flag), opt("updated_at", stamp))...)},
+	KindRepairs: {"repair.created", []column{req("repair_id"), req("store_id"), req("associate_id"), req("customer_id"),
+		opt("customer_email", text), opt("item", text), req("taken_in_at")}},
+	KindPurchases: {"purchase.created", []column{req("purchase_id"), req("store_id"), req("associate_id"), req("customer_id"),
+		opt("total_cents", number), opt("categories", list), req("purchased_at")}},
+}
 
 // Columns returns the columns a kind understands, required ones first, or nil
 // for an unknown kind.
-func Columns(kind string) []string { return append([]string(nil), columns[kind]...) }
+func Columns(kind string) []string {
+	var out []string
+	for _, c := range schemas[kind].columns {
+		out = append(out, c.name)
+	}
+	return out
+}
 
 // Required returns the columns a kind's header must name.
-func Required(kind string) []string { return append([]string(nil), required[kind]...) }
+func Required(kind string) []string {
+	var out []string
+	for _, c := range schemas[kind].columns {
+		if c.required {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
 
-// Import reads a CSV file of kind (KindStores, KindAssociates, KindCustomers or
-// KindRepairs) from r and applies each row through apply. The first row is
-// the header naming the columns (any order, case and surrounding spaces
-// ignored; unknown columns ignored). Lists (strengths, preferences) are
-// separated by ';' within a cell.
+// Import reads a CSV file of kind (one of Kinds) from r and applies each
+// row through apply. The first row is the header naming the columns (any
+// order, case and surrounding spaces ignored; unknown columns ignored and
+// named in Result.Warnings). The columns in the header are the fields each
+// row carries: an empty cell clears the field (an empty email keeps the one
+// Loupe captured, an empty status the stored one, as on the webhook); a
+// column the header lacks leaves the stored value alone.
 //
 // Bad rows are counted in Result and reported through Options.OnError; they
 // do not stop the import. Import returns an EINVALID *loupe.Error for an
@@ -134,8 +188,9 @@ func Required(kind string) []string { return append([]string(nil), required[kind
 // ctx is done or apply fails with an error that is not a *loupe.Error.
 func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts Options) (Result, error) {
 	var res Result
-	if _, ok := columns[kind]; !ok {
-		return res, loupe.Invalidf("kind", "unknown kind %q: want stores, associates, customers or repairs", kind)
+	sc, ok := schemas[kind]
+	if !ok {
+		return res, loupe.Invalidf("kind", "unknown kind %q: want one of %s", kind, strings.Join(Kinds, ", "))
 	}
 	if opts.MaxErrors == 0 {
 		opts.MaxErrors = 100
@@ -151,11 +206,16 @@ func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts O
 	if err != nil {
 		return res, loupe.Invalidf("header", "read header: %v", err)
 	}
-	idx, err := headerIndex(kind, header)
+	row, warnings, err := newRowReader(kind, sc, header)
 	if err != nil {
 		return res, err
 	}
-	row := rowReader{idx: idx, ncols: len(header)}
+	res.Warnings = warnings
+	if opts.OnWarning != nil {
+		for _, w := range warnings {
+			opts.OnWarning(w)
+		}
+	}
 
 	fail := func(e RowError) {
 		res.Failed++
@@ -197,8 +257,7 @@ func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts O
 			fail(RowError{Line: line, Message: fmt.Sprintf("row has %d cells, the header has %d", len(rec), row.ncols)})
 			continue
 		}
-		row.rec = rec
-		err = row.apply(ctx, kind, apply)
+		err = row.apply(ctx, rec, apply)
 		var rerr rowErr
 		var lerr *loupe.Error
 		switch {
@@ -209,7 +268,7 @@ func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts O
 		case errors.As(err, &rerr):
 			fail(RowError{Line: line, Field: rerr.field, Message: rerr.msg})
 		case errors.As(err, &lerr) && lerr.Code != loupe.EINTERNAL:
-			fail(RowError{Line: line, Field: strings.TrimPrefix(lerr.Field, "data."), Message: lerr.Message})
+			fail(RowError{Line: line, Field: strings.TrimPrefix(lerr.Field, "data."), Message: strings.TrimPrefix(lerr.Message, "data.")})
 		default:
 			report()
 			return res, fmt.Errorf("import %s line %d: %w", kind, line, err)
@@ -219,198 +278,149 @@ func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts O
 	return res, nil
 }
 
-// headerIndex maps each known column to its position in header. Returns an
-// EINVALID *loupe.Error for a missing required column or a repeated one.
-func headerIndex(kind string, header []string) (map[string]int, error) {
-	known := map[string]bool{}
-	for _, c := range columns[kind] {
-		known[c] = true
+// rowErr is a cell that could not be read.
+type rowErr struct{ field, msg string }
+
+func (e rowErr) Error() string { return e.field + ": " + e.msg }
+
+// rowReader turns records of one file into event data.
+type rowReader struct {
+	event string
+	ncols int
+	cols  []headerColumn // in header order, known columns only
+}
+
+type headerColumn struct {
+	column
+	at   int      // position in the record
+	path []string // the name split at its dots
+}
+
+// newRowReader maps the header's columns to the schema's. Returns the
+// warnings for unknown columns, and an EINVALID *loupe.Error for a missing
+// required column or a repeated one.
+func newRowReader(kind string, sc schema, header []string) (*rowReader, []string, error) {
+	byName := map[string]column{}
+	for _, c := range sc.columns {
+		byName[c.name] = c
 	}
-	idx := map[string]int{}
+	r := &rowReader{event: sc.event, ncols: len(header)}
+	seen := map[string]bool{}
+	var warnings []string
 	for i, h := range header {
 		if i == 0 {
 			h = strings.TrimPrefix(h, "\uFEFF") // a byte order mark from spreadsheet exports
 		}
 		h = strings.ToLower(strings.TrimSpace(h))
-		if !known[h] {
+		c, ok := byName[h]
+		if !ok {
+			if h != "" {
+				warnings = append(warnings, fmt.Sprintf("column %s (%d) is not a %s column; ignored", h, i+1, kind))
+			}
 			continue
 		}
-		if _, dup := idx[h]; dup {
-			return nil, loupe.Invalidf(h, "header names column %s twice", h)
+		if seen[h] {
+			return nil, nil, loupe.Invalidf(h, "header names column %s twice", h)
 		}
-		idx[h] = i
+		seen[h] = true
+		r.cols = append(r.cols, headerColumn{column: c, at: i, path: strings.Split(h, ".")})
 	}
-	for _, c := range required[kind] {
-		if _, ok := idx[c]; !ok {
-			return nil, loupe.Invalidf(c, "header lacks required column %s (a %s file needs %s)",
-				c, kind, strings.Join(required[kind], ", "))
-		}
-	}
-	return idx, nil
-}
-
-// rowErr is a cell that could not be parsed.
-type rowErr struct{ field, msg string }
-
-func (e rowErr) Error() string { return e.field + ": " + e.msg }
-
-// rowReader reads the cells of the current record by column name.
-type rowReader struct {
-	idx   map[string]int
-	ncols int
-	rec   []string
-}
-
-// get returns the trimmed cell of column c, or "" when the file lacks it.
-func (r *rowReader) get(c string) string {
-	i, ok := r.idx[c]
-	if !ok {
-		return ""
-	}
-	return strings.TrimSpace(r.rec[i])
-}
-
-func (r *rowReader) list(c string) []string {
-	v := r.get(c)
-	if v == "" {
-		return nil
-	}
-	var out []string
-	for _, s := range strings.Split(v, ";") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
+	var required []string
+	for _, c := range sc.columns {
+		if c.required {
+			required = append(required, c.name)
 		}
 	}
-	return out
+	for _, c := range required {
+		if !seen[c] {
+			return nil, nil, loupe.Invalidf(c, "header lacks required column %s (a %s file needs %s)",
+				c, kind, strings.Join(required, ", "))
+		}
+	}
+	return r, warnings, nil
 }
 
-func (r *rowReader) time(c string, def time.Time) (time.Time, error) {
-	v := r.get(c)
-	if v == "" {
-		return def, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return time.Time{}, rowErr{c, fmt.Sprintf("%s %q is not an RFC 3339 time such as 2026-11-20T15:04:05Z", c, v)}
-	}
-	return t, nil
-}
-
-func (r *rowReader) date(c string) (loupe.Date, error) {
-	v := r.get(c)
-	if v == "" {
-		return loupe.Date{}, nil
-	}
-	d, err := loupe.ParseDate(v)
-	if err != nil {
-		return loupe.Date{}, rowErr{c, fmt.Sprintf("%s is not YYYY-MM-DD or --MM-DD", c)}
-	}
-	return d, nil
-}
-
-func (r *rowReader) bool(c string) (bool, error) {
-	switch strings.ToLower(r.get(c)) {
-	case "", "false", "no", "n", "0":
-		return false, nil
-	case "true", "yes", "y", "1":
-		return true, nil
-	}
-	return false, rowErr{c, c + " must be true or false"}
-}
-
-func (r *rowReader) int(c string) (int, error) {
-	v := r.get(c)
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, rowErr{c, c + " must be a whole number"}
-	}
-	return n, nil
-}
-
-// apply parses the current record as kind and hands it to a. A row without
-// updated_at carries no date: it counts as older than any POS event
-// (CONTRACT section 2), so it fills fields no event set and never
-// overwrites one.
-func (r *rowReader) apply(ctx context.Context, kind string, a Applier) error {
-	updated, err := r.time("updated_at", time.Time{})
+// apply turns rec into the data of the kind's event and hands it to a.
+func (r *rowReader) apply(ctx context.Context, rec []string, a Applier) error {
+	data, updated, err := r.data(rec)
 	if err != nil {
 		return err
 	}
-	switch kind {
-	case KindStores:
-		return a.UpsertStore(ctx, loupe.Store{
-			StoreID:       r.get("store_id"),
-			Name:          r.get("name"),
-			Timezone:      r.get("timezone"),
-			Country:       r.get("country"),
-			PostalAddress: r.get("postal_address"),
-			FromEmail:     r.get("from_email"),
-			ManagerEmail:  r.get("manager_email"),
-			UpdatedAt:     updated,
-		})
-	case KindAssociates:
-		capacity, err := r.int("capacity")
-		if err != nil {
-			return err
-		}
-		// A blank status keeps the stored one (new associates start active),
-		// as on the webhook.
-		status := strings.ToLower(r.get("status"))
-		termAt, err := r.time("terminated_at", time.Time{})
-		if err != nil {
-			return err
-		}
-
-		return a.UpsertAssociate(ctx, loupe.Associate{
-			AssociateID:  r.get("associate_id"),
-			StoreID:      r.get("store_id"),
-			Name:         r.get("name"),
-			Email:        r.get("email"),
-			Strengths:    r.list("strengths"),
-			Capacity:     capacity,
-			Status:       status,
-			TerminatedAt: termAt,
-			UpdatedAt:    updated,
-		})
-	case KindCustomers:
-		c := loupe.Customer{
-			CustomerID:  r.get("customer_id"),
-			HomeStoreID: r.get("home_store_id"),
-			FirstName:   r.get("first_name"),
-			LastName:    r.get("last_name"),
-			Email:       r.get("email"),
-			Phone:       r.get("phone"),
-			Preferences: r.list("preferences"),
-			AssociateID: r.get("associate_id"),
-			UpdatedAt:   updated,
-		}
-		if c.Birthday, err = r.date("birthday"); err != nil {
-			return err
-		}
-		if c.Anniversary, err = r.date("anniversary"); err != nil {
-			return err
-		}
-		if c.EmailOptOut, err = r.bool("email_opt_out"); err != nil {
-			return err
-		}
-		return a.UpsertCustomer(ctx, c)
-	case KindRepairs:
-		at, err := r.time("taken_in_at", time.Time{})
-		if err != nil {
-			return err
-		}
-		return a.CreateRepair(ctx, loupe.Repair{
-			RepairID:      r.get("repair_id"),
-			StoreID:       r.get("store_id"),
-			AssociateID:   r.get("associate_id"),
-			CustomerID:    r.get("customer_id"),
-			CustomerEmail: r.get("customer_email"),
-			Item:          r.get("item"),
-			TakenInAt:     at,
-		})
+	b, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode row: %w", err)
 	}
-	return loupe.Invalidf("kind", "unknown kind %q", kind)
+	return a.ImportRow(ctx, r.event, b, updated)
+}
+
+// data returns the event data of rec and its updated_at (zero when blank
+// or absent).
+func (r *rowReader) data(rec []string) (map[string]any, time.Time, error) {
+	data := map[string]any{}
+	var updated time.Time
+	for _, c := range r.cols {
+		v := strings.TrimSpace(rec[c.at])
+		var val any
+		switch c.cell {
+		case stamp:
+			if v == "" {
+				continue
+			}
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return nil, time.Time{}, rowErr{c.name, c.name + " must be an RFC 3339 time such as 2026-11-20T15:04:05Z"}
+			}
+			updated = t
+			continue
+		case text:
+			val = v
+		case number:
+			if v != "" {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return nil, time.Time{}, rowErr{c.name, c.name + " must be a whole number"}
+				}
+				val = n
+			}
+		case flag:
+			switch strings.ToLower(v) {
+			case "":
+			case "true", "yes", "y", "1":
+				val = true
+			case "false", "no", "n", "0":
+				val = false
+			default:
+				return nil, time.Time{}, rowErr{c.name, c.name + " must be true or false"}
+			}
+		case list:
+			if v == "" {
+				break
+			}
+			if strings.Contains(v, ";") && !strings.Contains(v, "|") {
+				return nil, time.Time{}, rowErr{c.name, c.name + ": entries are separated by | (not ;)"}
+			}
+			items := []string{}
+			for _, s := range strings.Split(v, "|") {
+				if s = strings.TrimSpace(s); s != "" {
+					items = append(items, s)
+				}
+			}
+			val = items
+		}
+		put(data, c.path, val)
+	}
+	return data, updated, nil
+}
+
+// put sets data at path, creating the nested objects on the way.
+func put(data map[string]any, path []string, v any) {
+	for _, p := range path[:len(path)-1] {
+		next, ok := data[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			data[p] = next
+		}
+		data = next
+	}
+	data[path[len(path)-1]] = v
 }

@@ -2,6 +2,7 @@ package csvimport_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/loupehq/loupe/shared/csvimport"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/pos"
+	"github.com/loupehq/loupe/shared/testkit/postest"
 )
 
 var (
@@ -19,82 +22,105 @@ var (
 	t0  = time.Date(2026, time.November, 20, 15, 4, 5, 0, time.UTC)
 )
 
-// fakeApplier validates like the domain and keeps what it was given.
-type fakeApplier struct {
+// chain is a real pos.Importer over an in-memory database that also
+// keeps, in file order, the records each applied row left stored.
+type chain struct {
+	db         *postest.MemDB
+	im         *pos.Importer
 	stores     []loupe.Store
 	associates []loupe.Associate
 	customers  []loupe.Customer
 	repairs    []loupe.Repair
-	n          int
-	err        error // returned for every row when set
+	purchases  []loupe.Purchase
 }
 
-func (f *fakeApplier) UpsertStore(ctx context.Context, s loupe.Store) error {
-	if f.err != nil {
-		return f.err
-	}
-	if err := s.Validate(); err != nil {
-		return err
-	}
-	f.stores = append(f.stores, s)
-	return nil
+// newChain returns an empty chain; seeded ones (seededChain) know the stores
+// s1 and nyc and the associate a1 of s1.
+func newChain() *chain {
+	db := postest.NewMemDB()
+	return &chain{db: db, im: pos.NewImporter(&pos.Service{DB: db, Now: func() time.Time { return t0 }})}
 }
 
-func (f *fakeApplier) UpsertAssociate(ctx context.Context, a loupe.Associate) error {
-	probe := a
-	if probe.Status == "" {
-		probe.Status = loupe.StatusActive
-	}
-	if err := probe.Validate(); err != nil {
-		return err
-	}
-	f.associates = append(f.associates, a)
-	return nil
-}
-
-func (f *fakeApplier) UpsertCustomer(ctx context.Context, c loupe.Customer) error {
-	if f.err != nil {
-		return f.err
-	}
-	if err := c.Validate(); err != nil {
-		// pos.Service names fields as the webhook does.
-		var le *loupe.Error
-		if errors.As(err, &le) {
-			return loupe.Invalidf("data."+le.Field, "%s", le.Message)
-		}
-		return err
-	}
-	if len(f.customers) < 1000 {
-		f.customers = append(f.customers, c)
-	}
-	f.n++
-	return nil
-}
-
-func (f *fakeApplier) CreateRepair(ctx context.Context, r loupe.Repair) error {
-	if err := r.Validate(); err != nil {
-		return err
-	}
-	for _, have := range f.repairs {
-		if have.RepairID == r.RepairID {
-			return fmt.Errorf("put repair %s: %w", r.RepairID, loupe.ErrExists)
+func seededChain(t testing.TB) *chain {
+	c := newChain()
+	for _, id := range []string{"s1", "nyc"} {
+		if err := loupe.PutStore(ctx, c.db, loupe.Store{StoreID: id, Name: id, Timezone: "America/New_York", Country: "US"}); err != nil {
+			t.Fatal(err)
 		}
 	}
-	f.repairs = append(f.repairs, r)
-	return nil
+	if err := loupe.PutAssociate(ctx, c.db, loupe.Associate{AssociateID: "a1", StoreID: "s1", Name: "Ann", Status: loupe.StatusActive}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (c *chain) ImportRow(ctx context.Context, typ string, data json.RawMessage, at time.Time) error {
+	if err := c.im.ImportRow(ctx, typ, data, at); err != nil {
+		return err
+	}
+	var ids map[string]any
+	json.Unmarshal(data, &ids)
+	id := func(k string) string { s, _ := ids[k].(string); return s }
+	var err error
+	switch typ {
+	case pos.TypeStoreUpserted:
+		var v loupe.Store
+		v, err = c.db.GetStore(ctx, id("store_id"))
+		c.stores = append(c.stores, v)
+	case pos.TypeAssociateUpserted:
+		var v loupe.Associate
+		v, err = c.db.GetAssociate(ctx, id("associate_id"))
+		c.associates = append(c.associates, v)
+	case pos.TypeCustomerUpserted:
+		var v loupe.Customer
+		v, err = c.db.GetCustomer(ctx, id("customer_id"))
+		c.customers = append(c.customers, v)
+	case pos.TypeRepairCreated:
+		var v loupe.Repair
+		v, err = c.db.GetRepair(ctx, id("repair_id"))
+		c.repairs = append(c.repairs, v)
+	case pos.TypePurchaseCreated:
+		var ps []loupe.Purchase
+		ps, err = c.db.PurchasesByCustomer(ctx, id("customer_id"))
+		for _, p := range ps {
+			if p.PurchaseID == id("purchase_id") {
+				c.purchases = append(c.purchases, p)
+			}
+		}
+	}
+	return err
+}
+
+// counter counts rows without storing them (for the streaming tests).
+type counter struct {
+	n   int
+	err error
+}
+
+func (c *counter) ImportRow(context.Context, string, json.RawMessage, time.Time) error {
+	c.n++
+	return c.err
+}
+
+// pos keeps only what a POS sent in the fields a test compares.
+func posFields(c loupe.Customer) loupe.Customer {
+	return loupe.Customer{CustomerID: c.CustomerID, HomeStoreID: c.HomeStoreID, FirstName: c.FirstName, LastName: c.LastName,
+		Email: c.Email, Phone: c.Phone, Birthday: c.Birthday, Anniversary: c.Anniversary, Preferences: c.Preferences,
+		AssociateID: c.AssociateID, EmailOptOut: c.EmailOptOut, UpdatedAt: c.UpdatedAt}
 }
 
 func TestImportCustomers(t *testing.T) {
 	in := "\uFEFFCustomer_ID, home_store_id ,email,birthday,anniversary,preferences,email_opt_out,loyalty_tier,associate_id,updated_at\n" +
-		"c1,s1,ann@example.com,1980-05-17,--06-21,bridal; pearls ,yes,gold,a1,\n" +
+		"c1,s1,ann@example.com,1980-05-17,--06-21,bridal| pearls ,yes,gold,a1,\n" +
 		"\n" +
 		"c2,s1,,--02-29,,,,,,2026-01-02T03:04:05Z\n"
-	f := &fakeApplier{}
+	f := seededChain(t)
 	res, err := csvimport.Import(ctx, "customers", strings.NewReader(in), f, csvimport.Options{})
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}
-	if got, want := res, (csvimport.Result{Rows: 2, Imported: 2}); !reflect.DeepEqual(got, want) {
+	if got, want := res, (csvimport.Result{Rows: 2, Imported: 2,
+		Warnings: []string{"column loyalty_tier (8) is not a customers column; ignored"}}); !reflect.DeepEqual(got, want) {
 		t.Fatalf("result: got %+v, want %+v", got, want)
 	}
 	want := []loupe.Customer{
@@ -104,22 +130,51 @@ func TestImportCustomers(t *testing.T) {
 		{CustomerID: "c2", HomeStoreID: "s1", Birthday: loupe.Date{Month: 2, Day: 29},
 			UpdatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
 	}
-	if !reflect.DeepEqual(f.customers, want) {
-		t.Fatalf("customers:\n got %+v\nwant %+v", f.customers, want)
+	var got []loupe.Customer
+	for _, c := range f.customers {
+		got = append(got, posFields(c))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("customers:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestImportColumnsLeaveOthers: the header's columns are the fields a row
+// carries; a column the file lacks leaves the stored value, an empty cell
+// clears it (an empty email or associate_id keeps the stored one).
+func TestImportColumnsLeaveOthers(t *testing.T) {
+	f := seededChain(t)
+	first := "customer_id,home_store_id,first_name,phone,email,preferences,associate_id\nc1,s1,Ann,+12125550100,ann@example.com,bridal|pearls,a1\n"
+	if res, err := csvimport.Import(ctx, "customers", strings.NewReader(first), f, csvimport.Options{}); err != nil || res.Imported != 1 {
+		t.Fatalf("first file: %+v, %v", res, err)
+	}
+	second := "customer_id,home_store_id,phone,email,preferences,associate_id,updated_at\nc1,s1,,,,,2026-11-01T00:00:00Z\n"
+	if res, err := csvimport.Import(ctx, "customers", strings.NewReader(second), f, csvimport.Options{}); err != nil || res.Imported != 1 {
+		t.Fatalf("second file: %+v, %v", res, err)
+	}
+	c, err := f.db.GetCustomer(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FirstName != "Ann" || c.Phone != "" || c.Email != "ann@example.com" || c.Preferences != nil || c.AssociateID != "a1" {
+		t.Fatalf("after the second file: %+v; want the name kept, phone and preferences cleared, email and owner kept", posFields(c))
 	}
 }
 
 func TestImportOtherKinds(t *testing.T) {
-	f := &fakeApplier{}
+	f := newChain()
 	files := []struct{ kind, in string }{
 		{"stores", "store_id,name,timezone,country,from_email\ns1,Fifth Avenue,America/New_York,US,s1@example.com\n"},
 		{"associates", "associate_id,store_id,name,strengths,capacity,status,terminated_at\n" +
-			"a1,s1,Ann Lee,bridal;watches,25,,\n" +
+			"a1,s1,Ann Lee,bridal|watches,25,,\n" +
 			"a2,s1,Bob Roe,,,terminated,2026-11-01T17:00:00Z\n" +
-			"a3,s1,Cy Poe,,,TERMINATED,\n"},
+			"a3,s1,Cy Poe,,,terminated,\n"},
+		{"customers", "customer_id,home_store_id\nc1,s1\n"},
 		{"repairs", "repair_id,store_id,associate_id,customer_id,customer_email,item,taken_in_at\n" +
 			"r1,s1,a1,c1,none@none.com,Ring resize,2026-11-20T15:04:05-05:00\n" +
 			"r1,s1,a1,c1,,Ring resize,2026-11-20T15:04:05-05:00\n"},
+		{"purchases", "purchase_id,store_id,associate_id,customer_id,total_cents,categories,purchased_at\n" +
+			"p1,s1,a1,c1,125000,bridal|rings,2026-11-21T12:00:00Z\n"},
 	}
 	for _, fl := range files {
 		res, err := csvimport.Import(ctx, fl.kind, strings.NewReader(fl.in), f, csvimport.Options{})
@@ -127,28 +182,34 @@ func TestImportOtherKinds(t *testing.T) {
 			t.Fatalf("import %s: %+v, %v", fl.kind, res, err)
 		}
 	}
-	wantStore := loupe.Store{StoreID: "s1", Name: "Fifth Avenue", Timezone: "America/New_York", Country: "US",
-		FromEmail: "s1@example.com"}
-	if !reflect.DeepEqual(f.stores, []loupe.Store{wantStore}) {
+	if len(f.stores) != 1 || f.stores[0].Name != "Fifth Avenue" || f.stores[0].FromEmail != "s1@example.com" {
 		t.Errorf("stores: got %+v", f.stores)
 	}
-	wantAssoc := []loupe.Associate{
-		{AssociateID: "a1", StoreID: "s1", Name: "Ann Lee", Strengths: []string{"bridal", "watches"}, Capacity: 25},
-		{AssociateID: "a2", StoreID: "s1", Name: "Bob Roe", Status: "terminated",
-			TerminatedAt: time.Date(2026, 11, 1, 17, 0, 0, 0, time.UTC)},
-		{AssociateID: "a3", StoreID: "s1", Name: "Cy Poe", Status: "terminated"},
+	if len(f.associates) != 3 {
+		t.Fatalf("associates: got %+v", f.associates)
 	}
-	if !reflect.DeepEqual(f.associates, wantAssoc) {
-		t.Errorf("associates:\n got %+v\nwant %+v", f.associates, wantAssoc)
+	a1, a2, a3 := f.associates[0], f.associates[1], f.associates[2]
+	if a1.Status != loupe.StatusActive || a1.Capacity != 25 || !reflect.DeepEqual(a1.Strengths, []string{"bridal", "watches"}) {
+		t.Errorf("a1: %+v", a1)
 	}
-	if len(f.repairs) != 1 || !f.repairs[0].TakenInAt.Equal(t0.Add(5*time.Hour)) || f.repairs[0].CustomerEmail != "none@none.com" {
+	if a2.Status != loupe.StatusTerminated || !a2.TerminatedAt.Equal(time.Date(2026, 11, 1, 17, 0, 0, 0, time.UTC)) {
+		t.Errorf("a2: %+v", a2)
+	}
+	if a3.Status != loupe.StatusTerminated || !a3.TerminatedAt.Equal(t0) {
+		t.Errorf("a3, terminated without a date, is dated when Loupe learned of it: %+v", a3)
+	}
+	if len(f.repairs) != 1 || !f.repairs[0].TakenInAt.Equal(t0.Add(5*time.Hour)) || f.repairs[0].CustomerEmail != "none@none.com" ||
+		f.repairs[0].LocalDay != "2026-11-20" {
 		t.Errorf("repairs: got %+v", f.repairs)
+	}
+	if len(f.purchases) != 1 || f.purchases[0].TotalCents != 125000 || !reflect.DeepEqual(f.purchases[0].Categories, []string{"bridal", "rings"}) {
+		t.Errorf("purchases: got %+v", f.purchases)
 	}
 }
 
 func TestImportDuplicateRepairIsSkipped(t *testing.T) {
 	in := "repair_id,store_id,associate_id,customer_id,taken_in_at\nr1,s1,a1,c1,2026-11-20T15:04:05Z\nr1,s1,a1,c1,2026-11-20T15:04:05Z\n"
-	res, err := csvimport.Import(ctx, "repairs", strings.NewReader(in), &fakeApplier{}, csvimport.Options{})
+	res, err := csvimport.Import(ctx, "repairs", strings.NewReader(in), seededChain(t), csvimport.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,29 +219,37 @@ func TestImportDuplicateRepairIsSkipped(t *testing.T) {
 }
 
 func TestImportBadRows(t *testing.T) {
-	const header = "customer_id,home_store_id,email,birthday,anniversary,preferences,email_opt_out,associate_id,updated_at\n"
+	const header = "customer_id,home_store_id,email,birthday,anniversary,preferences,email_opt_out,associate_id,updated_at,first_name\n"
 	tests := []struct {
 		name string
 		row  string
 		want csvimport.RowError
 	}{
-		{"missing id", ",s1,,,,,,,", csvimport.RowError{Line: 3, Field: "customer_id", Message: "customer_id is required"}},
-		{"bad email", "c9,s1,ann@,,,,,,", csvimport.RowError{Line: 3, Field: "email", Message: "email is not a well-formed email address"}},
-		{"bad birthday", "c9,s1,,1980-02-30,,,,,", csvimport.RowError{Line: 3, Field: "birthday", Message: "birthday is not YYYY-MM-DD or --MM-DD"}},
-		{"bad anniversary", "c9,s1,,,06/21,,,,", csvimport.RowError{Line: 3, Field: "anniversary", Message: "anniversary is not YYYY-MM-DD or --MM-DD"}},
-		{"bad preference", "c9,s1,,,,bridal;Watches,,,", csvimport.RowError{Line: 3, Field: "preferences", Message: "preferences[1] must match [a-z0-9_]{1,32}"}},
-		{"bad opt out", "c9,s1,,,,,maybe,,", csvimport.RowError{Line: 3, Field: "email_opt_out", Message: "email_opt_out must be true or false"}},
-		{"bad updated at", "c9,s1,,,,,,,yesterday", csvimport.RowError{Line: 3, Field: "updated_at",
-			Message: `updated_at "yesterday" is not an RFC 3339 time such as 2026-11-20T15:04:05Z`}},
-		{"too few cells", "c9,s1", csvimport.RowError{Line: 3, Message: "row has 2 cells, the header has 9"}},
-		{"too many cells", "c9,s1,,,,,,,,x", csvimport.RowError{Line: 3, Message: "row has 10 cells, the header has 9"}},
-		{"bare quote", `c9,s"1,,,,,,,`, csvimport.RowError{Line: 3, Message: `malformed CSV: bare " in non-quoted-field`}},
+		{"missing id", ",s1,,,,,,,,", csvimport.RowError{Line: 3, Field: "customer_id", Message: "customer_id is required"}},
+		{"bad email", "c9,s1,ann@,,,,,,,", csvimport.RowError{Line: 3, Field: "email", Message: "email is not a well-formed email address"}},
+		{"bad birthday", "c9,s1,,1980-02-30,,,,,,", csvimport.RowError{Line: 3, Field: "birthday", Message: "birthday must be a calendar day YYYY-MM-DD or --MM-DD"}},
+		{"bad anniversary", "c9,s1,,,06/21,,,,,", csvimport.RowError{Line: 3, Field: "anniversary", Message: "anniversary must be a calendar day YYYY-MM-DD or --MM-DD"}},
+		{"bad preference", "c9,s1,,,,bridal|Watches,,,,", csvimport.RowError{Line: 3, Field: "preferences[1]", Message: "preferences[1] must match [a-z0-9_]{1,32}"}},
+		{"old list separator", "c9,s1,,,,bridal;watches,,,,", csvimport.RowError{Line: 3, Field: "preferences", Message: "preferences: entries are separated by | (not ;)"}},
+		{"too many preferences", "c9,s1,,,,p" + strings.Repeat("|p", 64) + ",,,,", csvimport.RowError{Line: 3, Field: "preferences", Message: "preferences holds more than 64 entries"}},
+		{"bad opt out", "c9,s1,,,,,maybe,,,", csvimport.RowError{Line: 3, Field: "email_opt_out", Message: "email_opt_out must be true or false"}},
+		{"bad updated at", "c9,s1,,,,,,,yesterday,", csvimport.RowError{Line: 3, Field: "updated_at",
+			Message: "updated_at must be an RFC 3339 time such as 2026-11-20T15:04:05Z"}},
+		{"future updated at", "c9,s1,,,,,,,2026-11-20T17:04:05Z,", csvimport.RowError{Line: 3, Field: "updated_at",
+			Message: "updated_at is more than 1h0m0s ahead of the server clock"}},
+		{"unknown store", "c9,zz,,,,,,,,", csvimport.RowError{Line: 3, Field: "home_store_id", Message: "home_store_id names no store Loupe knows (import the stores first)"}},
+		{"unknown associate", "c9,s1,,,,,,a404,,", csvimport.RowError{Line: 3, Field: "associate_id", Message: "associate_id names no associate Loupe knows (import the associates first)"}},
+		{"control character", "c9,s1,,,,,,,,\"Ann\rBcc: x\"", csvimport.RowError{Line: 3, Field: "first_name", Message: "first_name must not contain control characters such as a line break or tab"}},
+		{"oversize name", "c9,s1,,,,,,,," + strings.Repeat("n", 1001), csvimport.RowError{Line: 3, Field: "first_name", Message: "first_name is longer than 1000 characters"}},
+		{"too few cells", "c9,s1", csvimport.RowError{Line: 3, Message: "row has 2 cells, the header has 10"}},
+		{"too many cells", "c9,s1,,,,,,,,,x", csvimport.RowError{Line: 3, Message: "row has 11 cells, the header has 10"}},
+		{"bare quote", `c9,s"1,,,,,,,,`, csvimport.RowError{Line: 3, Message: `malformed CSV: bare " in non-quoted-field`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// A good row before and after: the bad one stops nothing else.
-			in := header + "c1,s1,,,,,,,\n" + tt.row + "\nc2,s1,,,,,,,\n"
-			f := &fakeApplier{}
+			in := header + "c1,s1,,,,,,,,\n" + tt.row + "\nc2,s1,,,,,,,,\n"
+			f := seededChain(t)
 			var seen []csvimport.RowError
 			res, err := csvimport.Import(ctx, "customers", strings.NewReader(in), f,
 				csvimport.Options{OnError: func(e csvimport.RowError) { seen = append(seen, e) }})
@@ -197,6 +266,9 @@ func TestImportBadRows(t *testing.T) {
 			if got, want := len(f.customers), 2; got != want {
 				t.Fatalf("customers applied: got %d, want %d", got, want)
 			}
+			if _, err := f.db.GetCustomer(ctx, "c9"); !errors.Is(err, loupe.ErrNotFound) {
+				t.Fatalf("the bad row was stored (%v)", err)
+			}
 		})
 	}
 }
@@ -205,7 +277,7 @@ func TestImportLineNumbersCountQuotedNewlines(t *testing.T) {
 	in := "store_id,name,timezone,country,postal_address\n" +
 		"s1,One,America/New_York,US,\"1 Main St\nNew York\"\n" +
 		"s2,Two,Mars/Base,US,\n"
-	res, err := csvimport.Import(ctx, "stores", strings.NewReader(in), &fakeApplier{}, csvimport.Options{})
+	res, err := csvimport.Import(ctx, "stores", strings.NewReader(in), newChain(), csvimport.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,14 +290,14 @@ func TestImportBadFile(t *testing.T) {
 	tests := []struct {
 		name, kind, in, field string
 	}{
-		{"unknown kind", "purchases", "purchase_id\n", "kind"},
+		{"unknown kind", "consent", "customer_id\n", "kind"},
 		{"empty file", "customers", "", "header"},
 		{"missing required column", "repairs", "repair_id,store_id,associate_id,customer_id\n", "taken_in_at"},
 		{"repeated column", "customers", "customer_id,home_store_id,email,EMAIL\n", "email"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := csvimport.Import(ctx, tt.kind, strings.NewReader(tt.in), &fakeApplier{}, csvimport.Options{})
+			_, err := csvimport.Import(ctx, tt.kind, strings.NewReader(tt.in), newChain(), csvimport.Options{})
 			var le *loupe.Error
 			if !errors.As(err, &le) || le.Code != loupe.EINVALID {
 				t.Fatalf("err = %v, want EINVALID", err)
@@ -240,7 +312,9 @@ func TestImportBadFile(t *testing.T) {
 func TestImportStopsOnInternalError(t *testing.T) {
 	boom := errors.New("disk on fire")
 	in := "customer_id,home_store_id\nc1,s1\nc2,s1\n"
-	res, err := csvimport.Import(ctx, "customers", strings.NewReader(in), &fakeApplier{err: boom}, csvimport.Options{})
+	f := seededChain(t)
+	f.db.Fail = boom
+	res, err := csvimport.Import(ctx, "customers", strings.NewReader(in), f, csvimport.Options{})
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want %v", err, boom)
 	}
@@ -255,7 +329,7 @@ func TestImportKeepsBoundedErrors(t *testing.T) {
 	for i := 0; i < 500; i++ {
 		b.WriteString(",s1\n")
 	}
-	res, err := csvimport.Import(ctx, "customers", strings.NewReader(b.String()), &fakeApplier{}, csvimport.Options{MaxErrors: 10})
+	res, err := csvimport.Import(ctx, "customers", strings.NewReader(b.String()), seededChain(t), csvimport.Options{MaxErrors: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +349,7 @@ func (r *rowsReader) Read(p []byte) (int, error) {
 		if r.i == 0 {
 			r.buf = append(r.buf, "customer_id,home_store_id,first_name,email,birthday,preferences\n"...)
 		} else {
-			r.buf = fmt.Appendf(r.buf, "c%07d,s1,Ann,ann.%d@example.com,--06-21,bridal;pearls\n", r.i, r.i)
+			r.buf = fmt.Appendf(r.buf, "c%07d,s1,Ann,ann.%d@example.com,--06-21,bridal|pearls\n", r.i, r.i)
 		}
 		r.i++
 	}
@@ -293,7 +367,7 @@ func TestImportMillionRows(t *testing.T) {
 	}
 	const n = 1_000_000
 	var calls int
-	f := &fakeApplier{}
+	f := &counter{}
 	res, err := csvimport.Import(ctx, "customers", &rowsReader{n: n}, f,
 		csvimport.Options{Progress: func(done, total int64) { calls++ }})
 	if err != nil {
@@ -309,7 +383,7 @@ func TestImportMillionRows(t *testing.T) {
 
 func BenchmarkImportCustomers(b *testing.B) {
 	for b.Loop() {
-		if _, err := csvimport.Import(ctx, "customers", &rowsReader{n: 10_000}, &fakeApplier{}, csvimport.Options{}); err != nil {
+		if _, err := csvimport.Import(ctx, "customers", &rowsReader{n: 10_000}, &counter{}, csvimport.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,5 +5,5 @@ import (
 	"github.com/loupehq/loupe/shared/pos"
 )
 
-// The POS service is the Applier the importer is given in `loupe import`.
-var _ csvimport.Applier = (*pos.Service)(nil)
+// The POS importer is the Applier the importer is given in `loupe import`.
+var _ csvimport.Applier = (*pos.Importer)(nil)

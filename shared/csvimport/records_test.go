@@ -8,7 +8,7 @@ import (
 	"github.com/loupehq/loupe/shared/csvimport"
 )
 
-func customerIDs(f *fakeApplier) []string {
+func customerIDs(f *chain) []string {
 	var ids []string
 	for _, c := range f.customers {
 		ids = append(ids, c.CustomerID)
@@ -29,7 +29,7 @@ func TestImportBrokenQuoteLosesNoOtherRow(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "c%d,nyc,Name%d,c%d@example.com\n", i, i, i)
 	}
-	f := &fakeApplier{}
+	f := seededChain(t)
 	res, err := csvimport.Import(ctx, "customers", strings.NewReader(b.String()), f, csvimport.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +52,7 @@ func TestImportStrayQuotesPairing(t *testing.T) {
 		"s3,Soho,America/New_York,US,\"3 Main\n" + // and this one would close it
 		"s4,Tribeca,America/New_York,US,\"4 Main\nNew York\"\n" + // a real quoted line break
 		"s5,Chelsea,America/New_York,US,5 Main\n"
-	f := &fakeApplier{}
+	f := newChain()
 	res, err := csvimport.Import(ctx, "stores", strings.NewReader(in), f, csvimport.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestImportStrayQuotesPairing(t *testing.T) {
 // byte order mark is dropped.
 func TestImportEncodings(t *testing.T) {
 	in := "\uFEFFcustomer_id,home_store_id,first_name\nc1,nyc,Ana\nc2,nyc,Jos\xe9\nc3,nyc,Zo\x80\n"
-	f := &fakeApplier{}
+	f := seededChain(t)
 	res, err := csvimport.Import(ctx, "customers", strings.NewReader(in), f, csvimport.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestImportEncodings(t *testing.T) {
 	// In Windows-1252 0x80 is the euro sign; in Latin-1 a control character
 	// (refused like any other).
 	for enc, want := range map[string][]string{"latin1": {"Ana", "José"}, "windows-1252": {"Ana", "José", "Zo€"}} {
-		f := &fakeApplier{}
+		f := seededChain(t)
 		res, err := csvimport.Import(ctx, "customers", strings.NewReader(in), f, csvimport.Options{Encoding: enc})
 		if err != nil || res.Imported != len(want) {
 			t.Fatalf("%s: %+v, %v; want %d imported", enc, res, err, len(want))
@@ -96,7 +96,7 @@ func TestImportEncodings(t *testing.T) {
 			}
 		}
 	}
-	if _, err := csvimport.Import(ctx, "customers", strings.NewReader(in), &fakeApplier{}, csvimport.Options{Encoding: "ebcdic"}); err == nil {
+	if _, err := csvimport.Import(ctx, "customers", strings.NewReader(in), seededChain(t), csvimport.Options{Encoding: "ebcdic"}); err == nil {
 		t.Fatal("an unknown encoding was accepted")
 	}
 }

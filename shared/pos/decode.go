@@ -72,6 +72,15 @@ func carried(m map[string]json.RawMessage, names []string) []string {
 	return out
 }
 
+// emptySaysNothing removes name from fs when its value is "" but not a
+// JSON null: for these fields an empty string keeps the stored value.
+func emptySaysNothing(fs []string, m map[string]json.RawMessage, name, value string) []string {
+	if value != "" || string(bytes.TrimSpace(m[name])) == "null" {
+		return fs
+	}
+	return slices.DeleteFunc(fs, func(n string) bool { return n == name })
+}
+
 // canonicalHash returns Event.Hash of body, a JSON object.
 func canonicalHash(body []byte) string {
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -190,6 +199,11 @@ func DecodeData(ev Event) (any, error) {
 			f.fail("status", "status must be active or terminated")
 		}
 		fs := carried(m, associateUpsertFields)
+		if a.Status == "" {
+			// A blank or null status says nothing: status is never cleared
+			// (an associate is active or terminated).
+			fs = slices.DeleteFunc(fs, func(n string) bool { return n == "status" })
+		}
 		if a.Status == loupe.StatusTerminated {
 			// An upsert that terminates dates the termination at occurred_at.
 			a.TerminatedAt = ev.OccurredAt
@@ -228,11 +242,11 @@ func DecodeData(ev Event) (any, error) {
 			UpdatedAt:   ev.OccurredAt,
 		}
 		fs := carried(m, customerUpsertFields)
-		if c.Email == "" && string(bytes.TrimSpace(m["email"])) != "null" {
-			// An empty email is no address, not a clearing: it keeps the one
-			// Loupe captured at a repair. A null clears it.
-			fs = slices.DeleteFunc(fs, func(n string) bool { return n == "email" })
-		}
+		// An empty email is no address, not a clearing: it keeps the one
+		// Loupe captured at a repair; an empty associate_id keeps the owner
+		// Loupe placed the client with. A null clears either.
+		fs = emptySaysNothing(fs, m, "email", c.Email)
+		fs = emptySaysNothing(fs, m, "associate_id", c.AssociateID)
 		p, validate = Upsert[loupe.Customer]{Value: c, Fields: fs}, c.Validate
 	case TypeRepairCreated:
 		r := loupe.Repair{

@@ -157,3 +157,33 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeEmptySaysNothing: an empty email, associate_id or status is not
+// carried (the stored value stays); a null is, and clears.
+func TestDecodeEmptySaysNothing(t *testing.T) {
+	tests := []struct {
+		typ, data string
+		want      []string
+	}{
+		{pos.TypeCustomerUpserted, `{"customer_id":"c1","home_store_id":"s1","email":"","associate_id":"","phone":""}`, []string{"home_store_id", "phone"}},
+		{pos.TypeCustomerUpserted, `{"customer_id":"c1","home_store_id":"s1","email":null,"associate_id":null}`, []string{"home_store_id", "email", "associate_id"}},
+		{pos.TypeAssociateUpserted, `{"associate_id":"a1","store_id":"s1","name":"A","status":""}`, []string{"store_id", "name"}},
+		{pos.TypeAssociateUpserted, `{"associate_id":"a1","store_id":"s1","name":"A","status":null}`, []string{"store_id", "name"}},
+	}
+	for _, tt := range tests {
+		_, p, err := pos.Decode(event("e1", tt.typ, at, tt.data))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.data, err)
+		}
+		var got []string
+		switch v := p.(type) {
+		case pos.Upsert[loupe.Customer]:
+			got = v.Fields
+		case pos.Upsert[loupe.Associate]:
+			got = v.Fields
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("%s: carries %v, want %v", tt.data, got, tt.want)
+		}
+	}
+}
