@@ -15,7 +15,7 @@ func runOrphans(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs := newFlagSet("orphans", stderr, "[--data DIR] [--format csv|json] [--reassign]")
 	dataDir := fs.String("data", defaultDataDir, "data directory")
 	format := fs.String("format", "csv", "output format: csv or json")
-	doReassign := fs.Bool("reassign", false, "reassign the orphaned clients (one review batch per former associate)")
+	doReassign := fs.Bool("reassign", false, "reassign the orphaned clients (one review batch per home store, mailed to its manager)")
 	if err := fs.Parse(args); err != nil {
 		return flagStatus(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/testkit/storetest"
+	"github.com/loupehq/loupe/shared/wire"
 )
 
 // seedOrphans writes a store with two active associates, one terminated
@@ -68,9 +70,30 @@ func TestOrphansListAndReassign(t *testing.T) {
 		t.Fatalf("orphans = %+v, want only c4", got)
 	}
 
+	t.Setenv(wire.EnvBaseURL, "https://loupe.example.com")
 	code, _, errs = runCLI(t, "orphans", "--data", dir, "--reassign")
 	if code != exitOK || !strings.Contains(errs, "1 orphaned clients reassigned in 1 batches") {
 		t.Fatalf("orphans --reassign: exit %d, stderr %q", code, errs)
+	}
+	// The batch is named by its store and day and reviewed by its manager.
+	day := time.Now().In(mustLoc(t, "America/New_York")).Format("2006-01-02")
+	if !strings.Contains(errs, "reassignment orphans-s1-"+day+" recorded") {
+		t.Fatalf("orphans --reassign: stderr %q lacks the batch orphans-s1-%s", errs, day)
+	}
+	emls, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+	reviewed := false
+	for _, p := range emls {
+		b, _ := os.ReadFile(p)
+		if strings.Contains(string(b), "To: <manager-s1@example.com>") && strings.Contains(string(b), "orphaned clients of store s1") {
+			reviewed = true
+			// Its printable link uses the public base URL.
+			if !strings.Contains(string(b), "https://loupe.example.com/reassignments/orphans-s1-") || strings.Contains(string(b), "127.0.0.1") {
+				t.Errorf("review mail does not link the print page under LOUPE_BASE_URL:\n%s", b)
+			}
+		}
+	}
+	if !reviewed {
+		t.Fatalf("no review mail to the manager of s1 among %d outbox files", len(emls))
 	}
 	code, out, _ = runCLI(t, "orphans", "--data", dir)
 	if code != exitOK || strings.TrimSpace(out) != "customer_id,name,home_store_id,associate_id,reason" {
@@ -115,4 +138,13 @@ func TestForget(t *testing.T) {
 	if ok, err := db.Suppressed(context.Background(), c.Email); err != nil || !ok {
 		t.Fatalf("Suppressed(%s's address) = %v, %v; want true", "c2", ok, err)
 	}
+}
+
+func mustLoc(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

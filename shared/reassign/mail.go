@@ -48,7 +48,7 @@ func ReviewMail(r Review, st loupe.Store, from, baseURL string, sendDate string)
 	return mail.Message{
 		From:        from,
 		To:          st.ManagerEmail,
-		Subject:     fmt.Sprintf("%s: %d clients of associate %s reassigned for review", name, r.Clients, r.AssociateID),
+		Subject:     fmt.Sprintf("%s: %d %s reassigned for review", name, r.Clients, r.Subject()),
 		Text:        mailText(r, pageURL),
 		HTML:        html,
 		Headers:     mail.ClientHeaders("", mail.TouchpointReassignmentReview, sendDate, ""),

@@ -2,8 +2,10 @@ package reassign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
 )
@@ -71,13 +73,13 @@ func (s *Service) scanOrphans(ctx context.Context) ([]Orphan, map[string][]loupe
 	return out, groups, loads, nil
 }
 
-// ReassignOrphans reassigns every orphaned client as a termination would: one
-// batch per former associate (id "orphans-<associate id>-<now>") and one for
-// clients without any owner ("unowned-<now>"), planned one after the other
-// with book sizes kept up to date, so capacities hold across batches. It
-// first completes batches an earlier run left pending. It returns the ids of
-// the batches it created, in former-associate order. Returns the first
-// storage error; running it again resumes.
+// ReassignOrphans reassigns every orphaned client as a termination would:
+// one batch per home store (id "orphans-<store id>-<store-local day>", with
+// "-2", "-3" for later runs the same day), whose review goes to that store's
+// manager, planned one after the other with book sizes kept up to date, so
+// capacities hold across batches. It first completes batches an earlier run
+// left pending. It returns the ids of the batches it created, in store
+// order. Returns the first storage error; running it again resumes.
 func (s *Service) ReassignOrphans(ctx context.Context) ([]string, error) {
 	s.norm()
 	return s.reassignOrphans(ctx, &Outcome{})
@@ -112,27 +114,27 @@ func (s *Service) reassignOrphans(ctx context.Context, out *Outcome) ([]string, 
 	if err != nil {
 		return nil, fmt.Errorf("reassign orphans: %w", err)
 	}
-	formers := make([]string, 0, len(groups))
-	for id := range groups {
-		formers = append(formers, id)
+	byStore := map[string][]loupe.Customer{}
+	for _, cs := range groups {
+		for _, c := range cs {
+			byStore[c.HomeStoreID] = append(byStore[c.HomeStoreID], c)
+		}
 	}
-	sort.Strings(formers)
+	stores := make([]string, 0, len(byStore))
+	for id := range byStore {
+		stores = append(stores, id)
+	}
+	sort.Strings(stores)
 	now := s.Now().UTC()
 	var ids []string
-	for _, former := range formers {
-		b := Batch{AssociateID: former, CreatedAt: now, Status: StatusPlanning, Source: SourceBackfill}
-		if former == "" {
-			b.ID = "unowned-" + stamp(now)
-		} else {
-			b.ID = "orphans-" + former + "-" + stamp(now)
-			if a, err := s.DB.GetAssociate(ctx, former); err == nil {
-				b.StoreID = a.StoreID
-			}
+	for _, store := range stores {
+		clients := byStore[store]
+		sort.Slice(clients, func(i, j int) bool { return clients[i].CustomerID < clients[j].CustomerID })
+		b, err := s.createStoreBatch(ctx, store, now)
+		if err != nil {
+			return ids, fmt.Errorf("reassign orphans: %w", err)
 		}
-		if err := s.Batches.CreateReassignment(ctx, b); err != nil {
-			return ids, fmt.Errorf("reassign orphans: create %s: %w", b.ID, err)
-		}
-		done, err := s.planAndApply(ctx, b, groups[former], loads, out)
+		done, err := s.planAndApply(ctx, b, clients, loads, out)
 		if err != nil {
 			return ids, fmt.Errorf("reassign orphans: %w", err)
 		}
@@ -149,4 +151,36 @@ func (s *Service) reassignOrphans(ctx context.Context, out *Outcome) ([]string, 
 		}
 	}
 	return ids, nil
+}
+
+// maxBatchesPerDay bounds the "-N" suffixes createStoreBatch tries.
+const maxBatchesPerDay = 1000
+
+// createStoreBatch creates the backfill batch of store's orphans:
+// "orphans-<store>-<day>" in the store's time zone (UTC when unknown), or
+// the first free "-N" after it.
+func (s *Service) createStoreBatch(ctx context.Context, store string, now time.Time) (Batch, error) {
+	day := now
+	if st, err := s.DB.GetStore(ctx, store); err == nil {
+		if loc, err := st.Location(); err == nil {
+			day = now.In(loc)
+		}
+	} else if !errors.Is(err, loupe.ErrNotFound) {
+		return Batch{}, fmt.Errorf("store %s: %w", store, err)
+	}
+	base := "orphans-" + store + "-" + day.Format("2006-01-02")
+	for n := 1; n <= maxBatchesPerDay; n++ {
+		b := Batch{ID: base, StoreID: store, CreatedAt: now, Status: StatusPlanning, Source: SourceBackfill}
+		if n > 1 {
+			b.ID = fmt.Sprintf("%s-%d", base, n)
+		}
+		err := s.Batches.CreateReassignment(ctx, b)
+		if err == nil {
+			return b, nil
+		}
+		if !errors.Is(err, loupe.ErrExists) {
+			return Batch{}, fmt.Errorf("create %s: %w", b.ID, err)
+		}
+	}
+	return Batch{}, fmt.Errorf("store %s: %d backfill batches today already", store, maxBatchesPerDay)
 }

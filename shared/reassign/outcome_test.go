@@ -162,7 +162,7 @@ func TestReassignOrphansOutcome(t *testing.T) {
 	got, err := f.svc.ReassignOrphansOutcome(ctx)
 	must(t, err)
 	agree(t, got, c)
-	if want := "3 [unowned-20261121T100000Z orphans-ghost-20261121T100000Z orphans-gone-20261121T100000Z]"; fmt.Sprintf("%d %v", got.Moved, got.Batches) != want {
+	if want := "3 [orphans-s1-2026-11-21 orphans-s2-2026-11-21]"; fmt.Sprintf("%d %v", got.Moved, got.Batches) != want {
 		t.Fatalf("backfill = %d %v, want %s", got.Moved, got.Batches, want)
 	}
 	c = f.counted()

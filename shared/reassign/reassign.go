@@ -69,13 +69,22 @@ const (
 // Batch is the header of one reassignment: whose book, when, how many clients.
 type Batch struct {
 	ID          string    `json:"id"`
-	AssociateID string    `json:"associate_id"` // the departed associate; "" for the unowned backfill batch
-	StoreID     string    `json:"store_id"`     // the departed associate's store; "" when unknown
+	AssociateID string    `json:"associate_id"` // the departed associate; "" for a backfill batch (a store's orphans)
+	StoreID     string    `json:"store_id"`     // the departed associate's store, or the backfill's; "" when unknown
 	CreatedAt   time.Time `json:"created_at"`
 	Clients     int       `json:"clients"`
 	Status      string    `json:"status"` // StatusPlanning, StatusPending, StatusDone, StatusAbandoned
 	Source      string    `json:"source"` // SourceTermination or SourceBackfill
 	Mailed      bool      `json:"mailed"` // the review mail was handed to the Sender
+}
+
+// Subject says whose clients b reassigns: "clients of associate X", or for
+// a backfill batch "orphaned clients of store S".
+func (b Batch) Subject() string {
+	if b.AssociateID == "" {
+		return "orphaned clients of store " + b.StoreID
+	}
+	return "clients of associate " + b.AssociateID
 }
 
 // Assignment is one client of a batch: where the engine placed it and why, and
@@ -456,7 +465,7 @@ func (s *Service) plan(ctx context.Context, departed string, clients []loupe.Cus
 		c := byID[m.ClientID]
 		out = append(out, Assignment{
 			CustomerID: c.CustomerID, CustomerName: customerName(c), HomeStoreID: c.HomeStoreID,
-			FromAssociateID: departed, ToAssociateID: m.AssociateID, ToAssociateName: names[m.AssociateID],
+			FromAssociateID: c.AssociateID, ToAssociateID: m.AssociateID, ToAssociateName: names[m.AssociateID],
 			Score: m.Score, Reasons: m.Reasons, State: StatePlanned,
 		})
 	}
@@ -464,7 +473,7 @@ func (s *Service) plan(ctx context.Context, departed string, clients []loupe.Cus
 		c := byID[u.ClientID]
 		out = append(out, Assignment{
 			CustomerID: c.CustomerID, CustomerName: customerName(c), HomeStoreID: c.HomeStoreID,
-			FromAssociateID: departed, Reasons: []string{u.Reason}, State: StateUnassigned,
+			FromAssociateID: c.AssociateID, Reasons: []string{u.Reason}, State: StateUnassigned,
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].CustomerID < out[j].CustomerID })

@@ -400,8 +400,23 @@ func TestOrphansAndBackfill(t *testing.T) {
 	}
 	ids, err := f.svc.ReassignOrphans(ctx)
 	must(t, err)
-	if want := "[unowned-20261121T100000Z orphans-ghost-20261121T100000Z orphans-gone-20261121T100000Z]"; fmt.Sprint(ids) != want {
+	// One batch per home store, named by its local day, reviewed by its manager.
+	if want := "[orphans-s1-2026-11-21 orphans-s2-2026-11-21]"; fmt.Sprint(ids) != want {
 		t.Fatalf("batches = %v, want %s", ids, want)
+	}
+	r, err := f.svc.Get(ctx, "orphans-s1-2026-11-21")
+	must(t, err)
+	if r.StoreID != "s1" || len(r.Assignments) != 1 || r.Assignments[0].FromAssociateID != "gone" {
+		t.Fatalf("s1 batch %+v", r)
+	}
+	var review *mail.Message
+	for _, m := range f.mail.Sent() {
+		if m.Key == reassign.MailKey("orphans-s1-2026-11-21") {
+			review = &m
+		}
+	}
+	if review == nil || review.To != "manager.s1@stores.example.com" || !strings.Contains(review.Subject, "orphaned clients of store s1") {
+		t.Fatalf("review mail of the s1 batch: %+v", review)
 	}
 	owners := f.owners(t)
 	if owners["x1"] != "a3" || owners["x2"] != "a4" || owners["x3"] != "a4" {
@@ -415,6 +430,12 @@ func TestOrphansAndBackfill(t *testing.T) {
 	ids, err = f.svc.ReassignOrphans(ctx)
 	if err != nil || len(ids) != 0 {
 		t.Fatalf("second backfill = %v, %v; want nothing", ids, err)
+	}
+	// A later run the same day names its batch with a suffix.
+	must(t, loupe.PutCustomer(ctx, f.db, loupe.Customer{CustomerID: "x4", HomeStoreID: "s1", AssociateID: "gone", UpdatedAt: t0}))
+	ids, err = f.svc.ReassignOrphans(ctx)
+	if err != nil || fmt.Sprint(ids) != "[orphans-s1-2026-11-21-2]" {
+		t.Fatalf("third backfill = %v, %v; want [orphans-s1-2026-11-21-2]", ids, err)
 	}
 }
 

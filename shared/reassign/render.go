@@ -96,7 +96,7 @@ func mailHTML(r Review, pageURL string) (string, error) {
 // mailText is the plain-text part: one line a client.
 func mailText(r Review, pageURL string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Reassignment %s: %d clients of associate %s were reassigned.\n", r.ID, r.Clients, r.AssociateID)
+	fmt.Fprintf(&b, "Reassignment %s: %d %s were reassigned.\n", r.ID, r.Clients, r.Subject())
 	if pageURL != "" {
 		fmt.Fprintf(&b, "Printable list: %s\n", pageURL)
 	}
