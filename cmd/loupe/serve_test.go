@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loupehq/loupe/shared/embedded"
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/testkit/storetest"
 	"github.com/loupehq/loupe/shared/webhook"
 	"github.com/loupehq/loupe/shared/wire"
 )
@@ -210,5 +213,73 @@ func TestDemo(t *testing.T) {
 	}
 	if code := stop(); code != exitOK {
 		t.Fatalf("demo exit: got %d, want 0", code)
+	}
+}
+
+// Every link in every message serve sends uses LOUPE_BASE_URL, never the
+// listen address: the client's birthday mail (its unsubscribe link and its
+// List-Unsubscribe header) and the manager's review mail (its print link).
+func TestServeLinksUseTheBaseURL(t *testing.T) {
+	const base = "https://loupe.example.com"
+	t.Setenv(wire.EnvBaseURL, base)
+	t.Setenv(wire.EnvPlanHour, "0") // the catch-up at start plans today whatever the hour
+	dir := t.TempDir()
+	seedOrphans(t, dir) // a pending termination: serve reassigns and mails the review
+	db, err := embedded.Open(filepath.Join(dir, dbFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c9 := storetest.Customer("c9", "s1", "a1")
+	ny := mustLoc(t, "America/New_York")
+	soon := time.Now().In(ny).AddDate(0, 0, 7) // birthdays are mailed a week ahead
+	c9.Birthday, c9.Anniversary = loupe.Date{Year: 1980, Month: soon.Month(), Day: soon.Day()}, loupe.Date{}
+	if err := loupe.PutCustomer(context.Background(), db, c9); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	_, _, stop := startServer(t, "serve", "--data", dir)
+	var mails map[string]string
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mails = map[string]string{}
+		for _, f := range outboxFiles(t, dir) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mails[filepath.Base(f)] = strings.ReplaceAll(strings.ReplaceAll(string(b), "=\r\n", ""), "=\n", "")
+		}
+		var birthday, review bool
+		for _, m := range mails {
+			birthday = birthday || strings.Contains(m, "c9@client.example.com")
+			review = review || strings.Contains(m, "manager-s1@example.com")
+		}
+		if birthday && review {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s the outbox holds %d mails, want the birthday mail and the review mail", len(mails))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+
+	link := regexp.MustCompile(`(?i)https?://[^\s"<>]+`)
+	for name, m := range mails {
+		if strings.Contains(m, "127.0.0.1") {
+			t.Errorf("%s names the listen address", name)
+		}
+		links := link.FindAllString(m, -1)
+		ours := 0
+		for _, l := range links {
+			if !strings.HasPrefix(l, base+"/") {
+				t.Errorf("%s links %s, not under %s", name, l, base)
+			}
+			ours++
+		}
+		if ours == 0 {
+			t.Errorf("%s has no link under %s: %s", name, base, m)
+		}
 	}
 }
