@@ -49,6 +49,21 @@ type Applier interface {
 	ImportRow(ctx context.Context, typ string, data json.RawMessage, updatedAt time.Time) error
 }
 
+// A Batcher is an Applier that stores rows in groups (a first load into
+// DynamoDB, *pos.Importer over dynamo.Loader): before a group's rows are
+// applied Import hands it their event data (ReadAhead: bad rows left out),
+// and after, it calls Flush; the group is stored once Flush returns nil.
+// An error from either stops the import.
+type Batcher interface {
+	Applier
+	ReadAhead(ctx context.Context, typ string, rows []json.RawMessage) error
+	Flush(ctx context.Context) error
+}
+
+// DefaultGroup is the number of rows of a group when the Applier is a
+// Batcher and Options.Group is not set.
+const DefaultGroup = 500
+
 // Options tunes Import. The zero value is usable.
 type Options struct {
 	// Progress, when set, is called every few thousand rows and once at the end
@@ -64,6 +79,17 @@ type Options struct {
 	// MaxErrors bounds Result.Errors (Failed still counts every bad row).
 	// Default 100.
 	MaxErrors int
+	// Group is the number of rows applied as one group (default 1, or
+	// DefaultGroup for a Batcher).
+	Group int
+	// Resume, when not 0, is the last line an earlier run applied (from
+	// OnApplied): rows ending at or before it are read and counted in
+	// Rows and Resumed, not applied or checked again.
+	Resume int
+	// OnApplied, when set, is called after each group is applied (a
+	// Batcher: stored) with the last line of the group and the counts so
+	// far: a checkpoint to resume from.
+	OnApplied func(line int, res Result)
 	// Encoding is the file's character set: "" or "utf-8" (the default; a
 	// row that is not valid UTF-8 is refused with its line), "latin1" or
 	// "windows-1252" (converted to UTF-8).
@@ -76,6 +102,7 @@ type Result struct {
 	Imported int // rows applied
 	Skipped  int // rows not applied because the stored data is newer or already there
 	Failed   int // bad rows
+	Resumed  int // rows at or before Options.Resume, not applied again
 	// Errors holds the first Options.MaxErrors bad rows in file order.
 	Errors []RowError
 	// Warnings name the header's columns Import does not know (ignored).
@@ -231,51 +258,130 @@ func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts O
 			opts.Progress(rd.bytes, opts.Size)
 		}
 	}
+	batcher, _ := apply.(Batcher)
+	size := opts.Group
+	if size <= 0 {
+		size = 1
+		if batcher != nil {
+			size = DefaultGroup
+		}
+	}
+
+	// A group is applied as a whole: read ahead (a Batcher), each row in
+	// file order, flushed; a bad row is reported in its place.
+	var group []groupRow
+	lastLine := 0
+	apply1 := func(g groupRow) error {
+		err := g.err
+		if err == nil {
+			err = apply.ImportRow(ctx, row.event, g.data, g.updated)
+		}
+		var bad RowError
+		var rerr rowErr
+		var lerr *loupe.Error
+		switch {
+		case err == nil:
+			res.Imported++
+		case errors.As(err, &bad):
+			fail(bad)
+		case errors.Is(err, loupe.ErrStale), errors.Is(err, loupe.ErrExists):
+			res.Skipped++
+		case errors.As(err, &rerr):
+			fail(RowError{Line: g.line, Field: rerr.field, Message: rerr.msg})
+		case errors.As(err, &lerr) && lerr.Code != loupe.EINTERNAL:
+			fail(RowError{Line: g.line, Field: strings.TrimPrefix(lerr.Field, "data."), Message: strings.TrimPrefix(lerr.Message, "data.")})
+		default:
+			return fmt.Errorf("import %s line %d: %w", kind, g.line, err)
+		}
+		return nil
+	}
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		if batcher != nil {
+			var datas []json.RawMessage
+			for _, g := range group {
+				if g.err == nil {
+					datas = append(datas, g.data)
+				}
+			}
+			if err := batcher.ReadAhead(ctx, row.event, datas); err != nil {
+				return fmt.Errorf("import %s lines %d-%d: %w", kind, group[0].line, lastLine, err)
+			}
+		}
+		for _, g := range group {
+			if err := apply1(g); err != nil {
+				return err
+			}
+		}
+		if batcher != nil {
+			if err := batcher.Flush(ctx); err != nil {
+				return fmt.Errorf("import %s lines %d-%d: %w", kind, group[0].line, lastLine, err)
+			}
+		}
+		group = group[:0]
+		if opts.OnApplied != nil {
+			opts.OnApplied(lastLine, res)
+		}
+		return nil
+	}
 	for {
 		rec, line, err := rd.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		var bad RowError
-		if errors.As(err, &bad) {
-			res.Rows++
-			fail(bad)
-			continue
-		}
-		if err != nil {
+		if err != nil && !errors.As(err, &bad) {
 			report()
 			return res, fmt.Errorf("read %s: %w", kind, err)
 		}
 		res.Rows++
+		if err == nil {
+			lastLine = line
+		} else {
+			lastLine = bad.Line
+		}
 		if res.Rows%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return res, fmt.Errorf("import %s: %w", kind, err)
 			}
 			report()
 		}
-		if len(rec) != row.ncols {
-			fail(RowError{Line: line, Message: fmt.Sprintf("row has %d cells, the header has %d", len(rec), row.ncols)})
+		if lastLine <= opts.Resume {
+			res.Resumed++
 			continue
 		}
-		err = row.apply(ctx, rec, apply)
-		var rerr rowErr
-		var lerr *loupe.Error
+		g := groupRow{line: line, err: err}
 		switch {
-		case err == nil:
-			res.Imported++
-		case errors.Is(err, loupe.ErrStale), errors.Is(err, loupe.ErrExists):
-			res.Skipped++
-		case errors.As(err, &rerr):
-			fail(RowError{Line: line, Field: rerr.field, Message: rerr.msg})
-		case errors.As(err, &lerr) && lerr.Code != loupe.EINTERNAL:
-			fail(RowError{Line: line, Field: strings.TrimPrefix(lerr.Field, "data."), Message: strings.TrimPrefix(lerr.Message, "data.")})
+		case err != nil:
+		case len(rec) != row.ncols:
+			g.err = RowError{Line: line, Message: fmt.Sprintf("row has %d cells, the header has %d", len(rec), row.ncols)}
 		default:
-			report()
-			return res, fmt.Errorf("import %s line %d: %w", kind, line, err)
+			g.data, g.updated, g.err = row.encode(rec)
 		}
+		group = append(group, g)
+		if len(group) >= size {
+			if err := flush(); err != nil {
+				report()
+				return res, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		report()
+		return res, err
 	}
 	report()
 	return res, nil
+}
+
+// groupRow is one row of a group: its event data, or why it is bad.
+type groupRow struct {
+	line    int
+	data    json.RawMessage
+	updated time.Time
+	err     error // a RowError, a rowErr, or nil
 }
 
 // rowErr is a cell that could not be read.
@@ -340,17 +446,17 @@ func newRowReader(kind string, sc schema, header []string) (*rowReader, []string
 	return r, warnings, nil
 }
 
-// apply turns rec into the data of the kind's event and hands it to a.
-func (r *rowReader) apply(ctx context.Context, rec []string, a Applier) error {
+// encode turns rec into the data of the kind's event and its updated_at.
+func (r *rowReader) encode(rec []string) (json.RawMessage, time.Time, error) {
 	data, updated, err := r.data(rec)
 	if err != nil {
-		return err
+		return nil, time.Time{}, err
 	}
 	b, err := json.Marshal(data)
 	if err != nil {
-		return fmt.Errorf("encode row: %w", err)
+		return nil, time.Time{}, fmt.Errorf("encode row: %w", err)
 	}
-	return a.ImportRow(ctx, r.event, b, updated)
+	return b, updated, nil
 }
 
 // data returns the event data of rec and its updated_at (zero when blank

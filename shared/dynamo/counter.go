@@ -96,3 +96,9 @@ func (c *Counter) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteIte
 	c.add("BatchWriteItem")
 	return c.api.BatchWriteItem(ctx, in, optFns...)
 }
+
+// BatchGetItem counts and forwards; it returns what the wrapped API returns.
+func (c *Counter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	c.add("BatchGetItem")
+	return c.api.BatchGetItem(ctx, in, optFns...)
+}

@@ -31,6 +31,7 @@ type API interface {
 	Query(ctx context.Context, params *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	Scan(ctx context.Context, params *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 	BatchWriteItem(ctx context.Context, params *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	BatchGetItem(ctx context.Context, params *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 var _ API = (*dynamodb.Client)(nil)
@@ -39,6 +40,7 @@ var _ API = (*dynamodb.Client)(nil)
 type DB struct {
 	api   API
 	table *string
+	load  *Loader // a Loader's view: read-ahead items answered and buffered there
 }
 
 var _ loupe.DB = (*DB)(nil)
@@ -71,6 +73,15 @@ func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Valu
 // getItem reads one item with a strongly consistent read into out. Returns
 // (false, nil) when the item does not exist.
 func (db *DB) getItem(ctx context.Context, pk, sk string, out any) (bool, error) {
+	if item, ok := db.load.item(pk, sk); ok {
+		if item == nil {
+			return false, nil
+		}
+		if err := attributevalue.UnmarshalMap(item, out); err != nil {
+			return false, fmt.Errorf("decode %s: %w", pk, err)
+		}
+		return true, nil
+	}
 	res, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: db.table, Key: key(pk, sk), ConsistentRead: aws.Bool(true),
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -224,12 +223,17 @@ func (db *DB) PutReassignmentAssignments(ctx context.Context, id string, as []re
 	return nil
 }
 
-// batchWrite sends up to 25 requests, retrying unprocessed ones with backoff.
+// batchWrite sends up to 25 requests, retrying unprocessed ones with
+// backoff (batchBackoff) up to batchAttempts times.
 func (db *DB) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
-	delay := 50 * time.Millisecond
 	for attempt := 0; len(reqs) > 0; attempt++ {
-		if attempt == 8 {
+		if attempt == batchAttempts {
 			return fmt.Errorf("batch write: %d items still unprocessed", len(reqs))
+		}
+		if attempt > 0 {
+			if err := batchBackoff(ctx, attempt); err != nil {
+				return err
+			}
 		}
 		out, err := db.api.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 			RequestItems: map[string][]types.WriteRequest{*db.table: reqs},
@@ -238,15 +242,6 @@ func (db *DB) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
 			return fmt.Errorf("batch write: %w", err)
 		}
 		reqs = out.UnprocessedItems[*db.table]
-		if len(reqs) == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, 2*time.Second)
 	}
 	return nil
 }

@@ -53,6 +53,9 @@ type versioned struct {
 // update runs v until its write succeeds, decide declines, decide fails, or
 // updateAttempts writers in a row won the race.
 func (db *DB) update(ctx context.Context, v versioned) error {
+	if done, err := db.load.update(v); done {
+		return err
+	}
 	for attempt := range updateAttempts {
 		res, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{
 			TableName: db.table, Key: key(v.pk, v.sk), ConsistentRead: aws.Bool(true),

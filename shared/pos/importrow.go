@@ -147,3 +147,81 @@ func (im *Importer) need(ctx context.Context, kind, field, id string) error {
 	im.mu.Unlock()
 	return nil
 }
+
+// Ref names a record the rows of an import read and write.
+type Ref struct {
+	Kind string // RefStore, RefAssociate or RefCustomer
+	ID   string
+}
+
+// Kinds of Ref.
+const (
+	RefStore     = "store"
+	RefAssociate = "associate"
+	RefCustomer  = "customer"
+)
+
+// BatchRecords is Records that reads ahead and writes in groups, for a
+// first load (dynamo.Loader): the Importer hands it the records a group of
+// rows names (ReadAhead), applies the rows one by one, then calls Flush;
+// the group is stored once Flush returns nil. Decisions are the Service's,
+// row by row, whatever the Records.
+type BatchRecords interface {
+	Records
+	ReadAhead(ctx context.Context, refs []Ref) error
+	Flush(ctx context.Context) error
+}
+
+// ReadAhead hands the records the rows (event data of type typ) name to the
+// Service's Records when it is BatchRecords, and does nothing otherwise.
+// Ids that are not valid are left out (their rows fail on their own).
+// Repairs and purchases name nothing to read ahead: they take the per-row
+// path. Returns the database error.
+func (im *Importer) ReadAhead(ctx context.Context, typ string, rows []json.RawMessage) error {
+	b, ok := im.S.DB.(BatchRecords)
+	if !ok {
+		return nil
+	}
+	var refs []Ref
+	add := func(kind, id string) {
+		if loupe.ValidID(id) {
+			refs = append(refs, Ref{Kind: kind, ID: id})
+		}
+	}
+	for _, row := range rows {
+		var ids struct {
+			StoreID     any `json:"store_id"`
+			HomeStoreID any `json:"home_store_id"`
+			AssociateID any `json:"associate_id"`
+			CustomerID  any `json:"customer_id"`
+		}
+		if json.Unmarshal(row, &ids) != nil {
+			continue
+		}
+		str := func(v any) string { s, _ := v.(string); return s }
+		switch typ {
+		case TypeStoreUpserted:
+			add(RefStore, str(ids.StoreID))
+		case TypeAssociateUpserted:
+			add(RefAssociate, str(ids.AssociateID))
+			add(RefStore, str(ids.StoreID))
+		case TypeCustomerUpserted:
+			add(RefCustomer, str(ids.CustomerID))
+			add(RefStore, str(ids.HomeStoreID))
+			add(RefAssociate, str(ids.AssociateID))
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	return b.ReadAhead(ctx, refs)
+}
+
+// Flush stores the group of rows applied since ReadAhead when the Records
+// are BatchRecords, and does nothing otherwise. Returns the database error.
+func (im *Importer) Flush(ctx context.Context) error {
+	if b, ok := im.S.DB.(BatchRecords); ok {
+		return b.Flush(ctx)
+	}
+	return nil
+}

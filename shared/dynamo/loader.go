@@ -1,0 +1,313 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/pos"
+)
+
+// Loader is the DB of a first load into the table (loupe import --table):
+// the same records and the same domain decisions as DB, in batches. Before
+// a group of rows is applied, ReadAhead reads every record they name with
+// consistent BatchGetItem requests of 100 keys; each row's read-decide-write
+// then decides on the item in memory (a later row of the group sees an
+// earlier one's result) and Flush writes the group: items that did not exist
+// with BatchWriteItem requests of 25, retrying unprocessed items with
+// backoff, items that did with the versioned UpdateItem of DB (on a lost
+// race the row is decided again on a fresh read, as DB would). Requests run
+// Workers at a time. Records a group did not read ahead (repairs, purchases)
+// take DB's own per-row path.
+//
+// A BatchWriteItem put has no condition: a record the webhook creates
+// between ReadAhead and Flush would be overwritten. A first load runs before
+// the POS webhook is connected (docs/deploy.md); a record that already
+// exists is never overwritten blindly.
+//
+// The rows of one group are applied one after the other (ReadAhead, the
+// rows, Flush); a Loader is not for concurrent groups.
+type Loader struct {
+	*DB // the view: reads of read-ahead items and their updates stop here
+
+	plain   *DB
+	workers int
+
+	mu    sync.Mutex
+	items map[loadKey]*loadItem
+	order []loadKey // items changed this group, in first-change order
+}
+
+var _ pos.BatchRecords = (*Loader)(nil)
+
+type loadKey struct{ pk, sk string }
+
+// loadItem is one read-ahead item of the current group.
+type loadItem struct {
+	orig  map[string]types.AttributeValue // as read; nil: absent
+	cur   map[string]types.AttributeValue // after this group's decisions
+	steps []versioned                     // the decisions that changed it, in order
+}
+
+// NewLoader returns a Loader writing to db's table with at most workers
+// requests at a time (at least 1).
+func NewLoader(db *DB, workers int) *Loader {
+	l := &Loader{plain: db, workers: max(workers, 1), items: map[loadKey]*loadItem{}}
+	l.DB = &DB{api: db.api, table: db.table, load: l}
+	return l
+}
+
+// item returns the read-ahead item (pk, sk) as the group's decisions left
+// it (nil: absent), and false when it was not read ahead. A nil Loader has
+// none.
+func (l *Loader) item(pk, sk string) (map[string]types.AttributeValue, bool) {
+	if l == nil {
+		return nil, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	it, ok := l.items[loadKey{pk, sk}]
+	if !ok {
+		return nil, false
+	}
+	return it.cur, true
+}
+
+// update decides v on the read-ahead item and buffers the result for Flush.
+// It returns false (nothing done) when the item was not read ahead.
+func (l *Loader) update(v versioned) (bool, error) {
+	if l == nil {
+		return false, nil
+	}
+	k := loadKey{v.pk, v.sk}
+	cur, ok := l.item(k.pk, k.sk)
+	if !ok {
+		return false, nil
+	}
+	next, write, err := v.decide(cur) // may read other read-ahead items
+	if err != nil || !write {
+		return true, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	it := l.items[k]
+	if len(it.steps) == 0 {
+		l.order = append(l.order, k)
+	}
+	it.steps = append(it.steps, v)
+	it.cur = next
+	return true, nil
+}
+
+// refKeys returns the items a record's decisions read: the record, and for
+// a customer its erasure record (read when the customer is new).
+func refKeys(r pos.Ref) []loadKey {
+	switch r.Kind {
+	case pos.RefStore:
+		return []loadKey{{storePK(r.ID), skStore}}
+	case pos.RefAssociate:
+		return []loadKey{{associatePK(r.ID), skAssociate}}
+	case pos.RefCustomer:
+		return []loadKey{{customerPK(r.ID), skCustomer}, {prefixErasure + loupe.ErasureHash(r.ID), skErasure}}
+	}
+	return nil
+}
+
+// batchGetSize is the most keys one BatchGetItem takes.
+const batchGetSize = 100
+
+// ReadAhead implements pos.BatchRecords: it reads the items of refs not
+// already read this group with consistent BatchGetItem requests, retrying
+// unprocessed keys with backoff. Returns the DynamoDB error.
+func (l *Loader) ReadAhead(ctx context.Context, refs []pos.Ref) error {
+	l.mu.Lock()
+	var keys []loadKey
+	seen := map[loadKey]bool{}
+	for _, r := range refs {
+		for _, k := range refKeys(r) {
+			if _, ok := l.items[k]; !ok && !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	l.mu.Unlock()
+	var chunks [][]loadKey
+	for start := 0; start < len(keys); start += batchGetSize {
+		chunks = append(chunks, keys[start:min(start+batchGetSize, len(keys))])
+	}
+	found := make([]map[loadKey]map[string]types.AttributeValue, len(chunks))
+	err := l.each(ctx, len(chunks), func(ctx context.Context, i int) error {
+		var err error
+		found[i], err = l.batchGet(ctx, chunks[i])
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("read ahead: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		var item map[string]types.AttributeValue
+		for _, f := range found {
+			if it, ok := f[k]; ok {
+				item = it
+				break
+			}
+		}
+		l.items[k] = &loadItem{orig: item, cur: item}
+	}
+	return nil
+}
+
+// batchGet reads up to 100 keys, returning the items found by key.
+func (l *Loader) batchGet(ctx context.Context, keys []loadKey) (map[loadKey]map[string]types.AttributeValue, error) {
+	req := make([]map[string]types.AttributeValue, len(keys))
+	for i, k := range keys {
+		req[i] = key(k.pk, k.sk)
+	}
+	out := map[loadKey]map[string]types.AttributeValue{}
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt == batchAttempts {
+			return nil, fmt.Errorf("batch get: %d keys still unprocessed", len(req))
+		}
+		if attempt > 0 {
+			if err := batchBackoff(ctx, attempt); err != nil {
+				return nil, err
+			}
+		}
+		res, err := l.plain.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
+			RequestItems: map[string]types.KeysAndAttributes{*l.table: {Keys: req, ConsistentRead: aws.Bool(true)}},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("batch get: %w", err)
+		}
+		for _, item := range res.Responses[*l.table] {
+			pk, _ := item["PK"].(*types.AttributeValueMemberS)
+			sk, _ := item["SK"].(*types.AttributeValueMemberS)
+			if pk != nil && sk != nil {
+				out[loadKey{pk.Value, sk.Value}] = item
+			}
+		}
+		req = res.UnprocessedKeys[*l.table].Keys
+	}
+	return out, nil
+}
+
+// Flush implements pos.BatchRecords: it writes the items the group changed
+// and forgets the group. New items go in BatchWriteItem requests of 25 (a
+// new item's version is 1); items that existed take the versioned
+// UpdateItem, and when another writer won in between, every decision of
+// the group on that item runs again through DB. Returns the first error;
+// the group must then be applied again (re-applying it changes nothing
+// already written).
+func (l *Loader) Flush(ctx context.Context) error {
+	l.mu.Lock()
+	order, items := l.order, l.items
+	l.order, l.items = nil, map[loadKey]*loadItem{}
+	l.mu.Unlock()
+
+	var puts []types.WriteRequest
+	var updates []*loadItem
+	for _, k := range order {
+		it := items[k]
+		if it.orig != nil {
+			updates = append(updates, it)
+			continue
+		}
+		item := make(map[string]types.AttributeValue, len(it.cur)+1)
+		for a, v := range it.cur {
+			item[a] = v
+		}
+		item["version"] = &types.AttributeValueMemberN{Value: "1"}
+		puts = append(puts, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+	}
+	nPuts := (len(puts) + batchWriteSize - 1) / batchWriteSize
+	err := l.each(ctx, nPuts+len(updates), func(ctx context.Context, i int) error {
+		if i < nPuts {
+			return l.plain.batchWrite(ctx, puts[i*batchWriteSize:min((i+1)*batchWriteSize, len(puts))])
+		}
+		it := updates[i-nPuts]
+		last := it.steps[len(it.steps)-1]
+		err := l.plain.writeVersioned(ctx, last, it.orig, it.cur)
+		if !isConditionFailed(err) {
+			return err
+		}
+		for _, v := range it.steps {
+			if err := l.plain.update(ctx, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("flush: %w", err)
+	}
+	return nil
+}
+
+// each runs fn(0..n-1) on at most l.workers goroutines and returns the
+// first error (the others are cancelled).
+func (l *Loader) each(ctx context.Context, n int, fn func(context.Context, int) error) error {
+	if n == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(l.workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(ctx, i); err != nil {
+					cancel(err)
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return ctx.Err()
+}
+
+const (
+	batchWriteSize = 25 // the most requests one BatchWriteItem takes
+	batchAttempts  = 12 // tries of one batch request before giving up
+)
+
+// batchBackoff sleeps before retry attempt (1, 2, ...) of a batch request:
+// a random half to whole of 50 ms doubled each attempt, at most 5 s.
+func batchBackoff(ctx context.Context, attempt int) error {
+	d := min(50*time.Millisecond<<min(attempt-1, 7), 5*time.Second)
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
