@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -11,6 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/loupehq/loupe/shared/dynamo"
+	"github.com/loupehq/loupe/shared/loupe"
 )
 
 // syncBuffer is a bytes.Buffer safe for a server goroutine writing while the
@@ -175,10 +179,33 @@ var _ io.Writer = (*syncBuffer)(nil)
 // with their lines, every good row is imported, the exit status says rows
 // were refused; with --encoding latin1 the same bytes are converted.
 func TestImportDamagedExport(t *testing.T) {
+	t.Run("embedded", func(t *testing.T) {
+		data := filepath.Join(t.TempDir(), "data")
+		testImportDamagedExport(t, []string{"--data", data}, func(id string) (loupe.Customer, error) {
+			db, err := openDB(data)
+			if err != nil {
+				return loupe.Customer{}, err
+			}
+			defer db.Close()
+			return db.GetCustomer(context.Background(), id)
+		})
+	})
+	t.Run("dynalite", func(t *testing.T) {
+		client, table := dynaliteTable(t)
+		db := dynamo.New(client, table)
+		testImportDamagedExport(t, []string{"--table", table}, func(id string) (loupe.Customer, error) {
+			return db.GetCustomer(context.Background(), id)
+		})
+	})
+}
+
+// testImportDamagedExport imports a damaged export into the place args
+// name: every bad line is reported, every good row is stored (get reads
+// one back).
+func testImportDamagedExport(t *testing.T, place []string, get func(id string) (loupe.Customer, error)) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
 	stores := writeFile(t, dir, "stores.csv", "store_id,name,timezone,country\nnyc,Fifth Avenue,America/New_York,US\n")
-	if code, out, errs := runCLI(t, "import", "stores", stores, "--data", data); code != exitOK {
+	if code, out, errs := runCLI(t, append([]string{"import", "stores", stores}, place...)...); code != exitOK {
 		t.Fatalf("import stores: exit %d, %s %s", code, out, errs)
 	}
 	customers := writeFile(t, dir, "customers.csv", "customer_id,home_store_id,first_name\n"+
@@ -189,7 +216,7 @@ func TestImportDamagedExport(t *testing.T) {
 		"c5,sfo,Eve\n"+
 		"c6,nyc,"+strings.Repeat("x", 1001)+"\n"+
 		"c7,nyc,Fay\n")
-	code, out, errs := runCLI(t, "import", "customers", customers, "--data", data)
+	code, out, errs := runCLI(t, append([]string{"import", "customers", customers}, place...)...)
 	for _, want := range []string{customers + ":3: broken quote", customers + ":4: not UTF-8",
 		customers + ":6: home_store_id: home_store_id names no store", customers + ":7: first_name: first_name is longer than 1000"} {
 		if code != exitFail || !strings.Contains(errs, want) {
@@ -200,20 +227,20 @@ func TestImportDamagedExport(t *testing.T) {
 		t.Errorf("stdout: got %q, want %q", out, want)
 	}
 	latin := writeFile(t, dir, "latin.csv", "customer_id,home_store_id,first_name\nc8,nyc,Jos\xe9\n")
-	if code, out, errs := runCLI(t, "import", "customers", latin, "--data", data, "--encoding", "latin1"); code != exitOK {
+	if code, out, errs := runCLI(t, append([]string{"import", "customers", latin, "--encoding", "latin1"}, place...)...); code != exitOK {
 		t.Fatalf("--encoding latin1: exit %d, %s %s", code, out, errs)
 	}
-	db, err := openDB(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if c, err := db.GetCustomer(context.Background(), "c8"); err != nil || c.FirstName != "José" {
+	if c, err := get("c8"); err != nil || c.FirstName != "José" {
 		t.Fatalf("converted row: %+v, %v", c, err)
 	}
 	for _, id := range []string{"c1", "c4", "c7"} {
-		if _, err := db.GetCustomer(context.Background(), id); err != nil {
+		if _, err := get(id); err != nil {
 			t.Errorf("good row %s lost: %v", id, err)
+		}
+	}
+	for _, id := range []string{"c2", "c3", "c5", "c6"} {
+		if _, err := get(id); !errors.Is(err, loupe.ErrNotFound) {
+			t.Errorf("bad row %s: stored or unreadable (%v)", id, err)
 		}
 	}
 }
@@ -245,6 +272,9 @@ func TestForgetUnknownAndUsageReasons(t *testing.T) {
 	}{
 		{[]string{"forget", "--data", data}, "loupe: forget: want one CUSTOMER_ID, got 0 arguments"},
 		{[]string{"tick", "--data", data}, "loupe: tick: --date is required"},
+		{[]string{"import", "customers", customers, "--data", data, "--table", "t"}, "loupe: import: --data and --table name two places; give one"},
+		{[]string{"import", "customers", customers, "--workers", "4"}, "loupe: import: --workers and --checkpoint go with --table"},
+		{[]string{"import", "customers"}, "loupe: import: want KIND and FILE, got 1 argument(s)"},
 		{[]string{"orphans", "--format", "xml", "--data", data}, `loupe: orphans: --format "xml": want csv or json`},
 	} {
 		code, _, errs := runCLI(t, tc.args...)
