@@ -14,6 +14,7 @@ import (
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/outbox"
+	"github.com/loupehq/loupe/shared/phone"
 	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/wire"
 )
@@ -106,7 +107,7 @@ func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o
 // mail going to m (nil: none) and claims delivered in process (so recovered
 // after touch.DefaultRecoverAfter).
 func localPorts(db *embedded.DB, m mail.Sender, logger *slog.Logger) wire.Ports {
-	return wire.Ports{Records: db, Compliance: db.Compliance(), Ledger: db.Ledger(), Mail: m, Logger: logger}
+	return wire.Ports{Records: db, Compliance: db.Compliance(), Ledger: db.Ledger(), Mail: m, Phones: phone.Normalize, Logger: logger}
 }
 
 // dirSecret returns set when it is not "" (a secret from the environment,

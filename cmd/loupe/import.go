@@ -19,6 +19,7 @@ import (
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/phone"
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/progress"
 	"github.com/loupehq/loupe/shared/wire"
@@ -94,7 +95,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if err != nil {
 			return fail(stderr, "import: %v", err)
 		}
-		ports = wire.Ports{Records: dynamo.NewLoader(db, *workers), Compliance: db.Compliance(), Ledger: db.Ledger()}
+		ports = wire.Ports{Records: dynamo.NewLoader(db, *workers), Compliance: db.Compliance(), Ledger: db.Ledger(), Phones: phone.Normalize}
 		if *checkpointPath == "" {
 			*checkpointPath = name + ".checkpoint"
 		}

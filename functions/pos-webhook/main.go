@@ -5,11 +5,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/loupehq/loupe/shared/phone"
 	"github.com/loupehq/loupe/shared/wire/lambdawire"
 )
 
 func main() {
 	f := lambdawire.Boot("pos-webhook")
+	f.Phones = phone.Normalize // POST /pos/events reads phone numbers
 	if len(f.Config.WebhookSecrets) == 0 {
 		f.Logger.Warn("LOUPE_WEBHOOK_SECRET is not set; POST /pos/events will answer 503")
 	}

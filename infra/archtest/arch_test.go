@@ -61,6 +61,7 @@ var roles = []struct {
 	{"shared/embedded", adapter},   // bbolt file
 	{"shared/sesmail", adapter},    // SES v2
 	{"shared/outbox", adapter},     // local .eml files
+	{"shared/phone", adapter},      // libphonenumber metadata
 	{"shared/sqsqueue", adapter},   // SQS send queue
 	{"shared/emf", adapter},        // CloudWatch embedded metric format
 	{"shared/httpapi", adapter},    // HTTP

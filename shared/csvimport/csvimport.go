@@ -166,15 +166,18 @@ func optText(names ...string) []column {
 // updated_at. docs/configuration.md lists them.
 var schemas = map[string]schema{
 	KindStores: {"store.upserted", append([]column{req("store_id"), req("name"), req("timezone"), req("country")},
-		append(optText("postal_address", "from_email", "manager_email"), opt("updated_at", stamp))...)},
+		append(optText("postal_address", "from_email", "manager_email", "locale", "phone", "logo_url", "accent_color"), opt("updated_at", stamp))...)},
 	KindAssociates: {"associate.upserted", []column{req("associate_id"), req("store_id"), req("name"),
 		opt("email", text), opt("strengths", list), opt("capacity", number), opt("status", text),
 		opt("terminated_at", text), opt("updated_at", stamp)}},
 	KindCustomers: {"customer.upserted", append([]column{req("customer_id"), req("home_store_id")},
 		append(optText("first_name", "last_name", "email", "phone", "birthday", "anniversary"),
-			opt("preferences", list), opt("associate_id", text), opt("email_opt_out", flag), opt("updated_at", stamp))...)},
+			append([]column{opt("preferences", list), opt("associate_id", text), opt("email_opt_out", flag)},
+				append(optText("postal_address.line1", "postal_address.line2", "postal_address.city", "postal_address.region",
+					"postal_address.postal_code", "postal_address.country", "locale", "preferred_channel"),
+					opt("updated_at", stamp))...)...)...)},
 	KindRepairs: {"repair.created", []column{req("repair_id"), req("store_id"), req("associate_id"), req("customer_id"),
-		opt("customer_email", text), opt("item", text), req("taken_in_at")}},
+		opt("customer_email", text), opt("customer_phone", text), opt("item", text), req("taken_in_at")}},
 	KindPurchases: {"purchase.created", []column{req("purchase_id"), req("store_id"), req("associate_id"), req("customer_id"),
 		opt("total_cents", number), opt("categories", list), req("purchased_at")}},
 }

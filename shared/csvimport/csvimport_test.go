@@ -13,6 +13,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/csvimport"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/phone"
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/testkit/postest"
 )
@@ -38,7 +39,7 @@ type chain struct {
 // s1 and nyc and the associate a1 of s1.
 func newChain() *chain {
 	db := postest.NewMemDB()
-	return &chain{db: db, im: pos.NewImporter(&pos.Service{DB: db, Now: func() time.Time { return t0 }})}
+	return &chain{db: db, im: pos.NewImporter(&pos.Service{DB: db, Now: func() time.Time { return t0 }, Phones: phone.Normalize})}
 }
 
 func seededChain(t testing.TB) *chain {
@@ -463,5 +464,34 @@ func TestGroupsAndResume(t *testing.T) {
 	}
 	if res.Rows != 5 || res.Resumed != 4 || res.Imported != 1 || res.Failed != 0 {
 		t.Errorf("resumed result %+v", res)
+	}
+}
+
+// Nested columns become the webhook's nested fields: postal_address.* is
+// the client's address, checked as the webhook checks it, and an empty set
+// of address cells clears the address.
+func TestImportPostalAddress(t *testing.T) {
+	c := seededChain(t)
+	file := "customer_id,home_store_id,postal_address.line1,postal_address.city,postal_address.postal_code,postal_address.country,locale,preferred_channel\n" +
+		"c1,s1,12 Elm St,Springfield,10001,us,en-US,mail\n" +
+		"c2,s1,12 Elm St,,10001,US,,\n" + // no city
+		"c3,s1,,,,,,\n"
+	var errs []csvimport.RowError
+	res, err := csvimport.Import(ctx, csvimport.KindCustomers, strings.NewReader(file), c, csvimport.Options{OnError: func(e csvimport.RowError) { errs = append(errs, e) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Imported != 2 || res.Failed != 1 {
+		t.Fatalf("result %+v, errors %v", res, errs)
+	}
+	if e := errs[0]; e.Line != 3 || e.Field != "postal_address.city" {
+		t.Errorf("error %+v, want line 3, postal_address.city", e)
+	}
+	want := loupe.PostalAddress{Line1: "12 Elm St", City: "Springfield", PostalCode: "10001", Country: "US"}
+	if got := c.customers[0]; got.PostalAddress != want || got.Locale != "en-US" || got.PreferredChannel != "mail" {
+		t.Errorf("c1: address %+v, locale %q, channel %q", got.PostalAddress, got.Locale, got.PreferredChannel)
+	}
+	if got := c.customers[1]; !got.PostalAddress.IsZero() {
+		t.Errorf("c3: address %+v, want none", got.PostalAddress)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/phone"
 	"github.com/loupehq/loupe/shared/pos"
 )
 
@@ -38,7 +39,7 @@ func custRow(id, store, assoc, extra string, at time.Time) loadRow {
 func seedLoad(t testing.TB, db *dynamo.DB) {
 	t.Helper()
 	ctx := context.Background()
-	im := pos.NewImporter(&pos.Service{DB: db, Now: func() time.Time { return loadAt }})
+	im := pos.NewImporter(&pos.Service{DB: db, Now: func() time.Time { return loadAt }, Phones: phone.Normalize})
 	for _, r := range []loadRow{
 		{pos.TypeStoreUpserted, `{"store_id":"s1","name":"S1","timezone":"America/New_York","country":"US"}`, loadAt.Add(-time.Hour)},
 		{pos.TypeAssociateUpserted, `{"associate_id":"a1","store_id":"s1","name":"A1"}`, loadAt.Add(-time.Hour)},
@@ -122,9 +123,9 @@ func TestLoaderStoresWhatTheRowPathStores(t *testing.T) {
 	seedLoad(t, rowDB)
 	seedLoad(t, loadDB)
 	now := func() time.Time { return loadAt }
-	perRow := pos.NewImporter(&pos.Service{DB: rowDB, Now: now})
+	perRow := pos.NewImporter(&pos.Service{DB: rowDB, Now: now, Phones: phone.Normalize})
 	loader := dynamo.NewLoader(loadDB, 4)
-	batched := pos.NewImporter(&pos.Service{DB: loader, Now: now})
+	batched := pos.NewImporter(&pos.Service{DB: loader, Now: now, Phones: phone.Normalize})
 
 	rows := loadRows()
 	var datas []json.RawMessage
@@ -224,13 +225,13 @@ func TestLoaderRetriesAndLosesNoRace(t *testing.T) {
 	f := &flaky{API: client}
 	f.before = func() {
 		// The webhook changes the existing client's phone meanwhile.
-		err := pos.NewImporter(&pos.Service{DB: db, Now: now}).ImportRow(ctx, pos.TypeCustomerUpserted,
+		err := pos.NewImporter(&pos.Service{DB: db, Now: now, Phones: phone.Normalize}).ImportRow(ctx, pos.TypeCustomerUpserted,
 			json.RawMessage(`{"customer_id":"old","home_store_id":"s1","phone":"+12125550199"}`), loadAt.Add(time.Minute))
 		if err != nil {
 			t.Errorf("concurrent write: %v", err)
 		}
 	}
-	im := pos.NewImporter(&pos.Service{DB: dynamo.NewLoader(dynamo.New(f, table), 2), Now: now})
+	im := pos.NewImporter(&pos.Service{DB: dynamo.NewLoader(dynamo.New(f, table), 2), Now: now, Phones: phone.Normalize})
 	rows := loadRows()
 	var datas []json.RawMessage
 	for _, r := range rows {
@@ -292,7 +293,7 @@ func BenchmarkFirstLoad(b *testing.B) {
 			recs = dynamo.NewLoader(db, 8)
 		}
 		counter.Reset()
-		return &side{counter: counter, im: pos.NewImporter(&pos.Service{DB: recs, Now: now})}
+		return &side{counter: counter, im: pos.NewImporter(&pos.Service{DB: recs, Now: now, Phones: phone.Normalize})}
 	}
 	perRow, loader := mk(false), mk(true)
 	n := 0

@@ -341,16 +341,18 @@ func (db *DB) eraseCustomer(ctx context.Context, id string, at time.Time) error 
 		return err
 	}
 	for _, r := range repairs {
-		if r.CustomerEmail == "" {
+		if r.CustomerEmail == "" && r.CustomerPhone == "" {
 			continue
 		}
-		if err := db.suppress(ctx, r.CustomerEmail, loupe.SuppressErased, at); err != nil {
-			return err
+		if r.CustomerEmail != "" {
+			if err := db.suppress(ctx, r.CustomerEmail, loupe.SuppressErased, at); err != nil {
+				return err
+			}
 		}
 		_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:           db.table,
 			Key:                 key(repairPK(r.RepairID), skRepair),
-			UpdateExpression:    aws.String("REMOVE customer_email"),
+			UpdateExpression:    aws.String("REMOVE customer_email, customer_phone"),
 			ConditionExpression: aws.String("attribute_exists(PK)"),
 		})
 		if err != nil && !isConditionFailed(err) {

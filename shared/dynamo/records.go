@@ -122,6 +122,10 @@ type StoreItem struct {
 	PostalAddress string `dynamodbav:"postal_address,omitempty"`
 	FromEmail     string `dynamodbav:"from_email,omitempty"`
 	ManagerEmail  string `dynamodbav:"manager_email,omitempty"`
+	Locale        string `dynamodbav:"locale,omitempty"`
+	Phone         string `dynamodbav:"phone,omitempty"`
+	LogoURL       string `dynamodbav:"logo_url,omitempty"`
+	AccentColor   string `dynamodbav:"accent_color,omitempty"`
 	UpdatedAt     string `dynamodbav:"updated_at"`
 	// Stamps orders the writes to each field (loupe.Stamps); Version is the
 	// number a versioned write is conditioned on (update.go).
@@ -137,6 +141,7 @@ func NewStoreItem(s loupe.Store) StoreItem {
 		GSI1PK: gsiStores, GSI1SK: storePK(s.StoreID),
 		StoreID: s.StoreID, Name: s.Name, Timezone: s.Timezone, Country: s.Country,
 		PostalAddress: s.PostalAddress, FromEmail: s.FromEmail, ManagerEmail: s.ManagerEmail,
+		Locale: s.Locale, Phone: s.Phone, LogoURL: s.LogoURL, AccentColor: s.AccentColor,
 		UpdatedAt: formatTime(s.UpdatedAt),
 	}
 	it.Stamps, it.StampList = stampsAV(s.Stamps)
@@ -187,6 +192,7 @@ func (it StoreItem) Store() (loupe.Store, error) {
 	return loupe.Store{
 		StoreID: it.StoreID, Name: it.Name, Timezone: it.Timezone, Country: it.Country,
 		PostalAddress: it.PostalAddress, FromEmail: it.FromEmail, ManagerEmail: it.ManagerEmail,
+		Locale: it.Locale, Phone: it.Phone, LogoURL: it.LogoURL, AccentColor: it.AccentColor,
 		UpdatedAt: up, Stamps: stampsOf(it.Stamps, it.StampList),
 	}, nil
 }
@@ -254,34 +260,38 @@ func (it AssociateItem) Associate() (loupe.Associate, error) {
 // anniversary (ANNIV#<MM-DD>), GSI4 home store (HOME#<store_id>). Each index
 // key is absent when its field is empty.
 type CustomerItem struct {
-	PK              string         `dynamodbav:"PK"`
-	SK              string         `dynamodbav:"SK"`
-	Kind            string         `dynamodbav:"kind"`
-	GSI1PK          string         `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK          string         `dynamodbav:"GSI1SK,omitempty"`
-	GSI2PK          string         `dynamodbav:"GSI2PK,omitempty"`
-	GSI2SK          string         `dynamodbav:"GSI2SK,omitempty"`
-	GSI3PK          string         `dynamodbav:"GSI3PK,omitempty"`
-	GSI3SK          string         `dynamodbav:"GSI3SK,omitempty"`
-	GSI4PK          string         `dynamodbav:"GSI4PK,omitempty"`
-	GSI4SK          string         `dynamodbav:"GSI4SK,omitempty"`
-	CustomerID      string         `dynamodbav:"customer_id"`
-	HomeStoreID     string         `dynamodbav:"home_store_id,omitempty"`
-	FirstName       string         `dynamodbav:"first_name,omitempty"`
-	LastName        string         `dynamodbav:"last_name,omitempty"`
-	Email           string         `dynamodbav:"email,omitempty"`
-	Phone           string         `dynamodbav:"phone,omitempty"`
-	Birthday        string         `dynamodbav:"birthday,omitempty"`
-	Anniversary     string         `dynamodbav:"anniversary,omitempty"`
-	Preferences     []string       `dynamodbav:"preferences,omitempty"`
-	AssociateID     string         `dynamodbav:"associate_id,omitempty"`
-	EmailOptOut     bool           `dynamodbav:"email_opt_out"`
-	EmailSource     string         `dynamodbav:"email_source,omitempty"`
-	EmailCapturedAt string         `dynamodbav:"email_captured_at,omitempty"`
-	EmailStatus     string         `dynamodbav:"email_status,omitempty"`
-	UpdatedAt       string         `dynamodbav:"updated_at"`
-	Stamps          map[string]int `dynamodbav:"stamps,omitempty"`
-	StampList       []string       `dynamodbav:"stamp_list,omitempty"`
+	PK          string   `dynamodbav:"PK"`
+	SK          string   `dynamodbav:"SK"`
+	Kind        string   `dynamodbav:"kind"`
+	GSI1PK      string   `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK      string   `dynamodbav:"GSI1SK,omitempty"`
+	GSI2PK      string   `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK      string   `dynamodbav:"GSI2SK,omitempty"`
+	GSI3PK      string   `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK      string   `dynamodbav:"GSI3SK,omitempty"`
+	GSI4PK      string   `dynamodbav:"GSI4PK,omitempty"`
+	GSI4SK      string   `dynamodbav:"GSI4SK,omitempty"`
+	CustomerID  string   `dynamodbav:"customer_id"`
+	HomeStoreID string   `dynamodbav:"home_store_id,omitempty"`
+	FirstName   string   `dynamodbav:"first_name,omitempty"`
+	LastName    string   `dynamodbav:"last_name,omitempty"`
+	Email       string   `dynamodbav:"email,omitempty"`
+	Phone       string   `dynamodbav:"phone,omitempty"`
+	Birthday    string   `dynamodbav:"birthday,omitempty"`
+	Anniversary string   `dynamodbav:"anniversary,omitempty"`
+	Preferences []string `dynamodbav:"preferences,omitempty"`
+	AssociateID string   `dynamodbav:"associate_id,omitempty"`
+	EmailOptOut bool     `dynamodbav:"email_opt_out"`
+	// PostalAddress is a map of the address's parts; absent when none.
+	PostalAddress    *AddressAV     `dynamodbav:"postal_address,omitempty"`
+	Locale           string         `dynamodbav:"locale,omitempty"`
+	PreferredChannel string         `dynamodbav:"preferred_channel,omitempty"`
+	EmailSource      string         `dynamodbav:"email_source,omitempty"`
+	EmailCapturedAt  string         `dynamodbav:"email_captured_at,omitempty"`
+	EmailStatus      string         `dynamodbav:"email_status,omitempty"`
+	UpdatedAt        string         `dynamodbav:"updated_at"`
+	Stamps           map[string]int `dynamodbav:"stamps,omitempty"`
+	StampList        []string       `dynamodbav:"stamp_list,omitempty"`
 	// ErasedAt is the last erasure of this id, on a record started again
 	// after it (so POS events dated before it stay ignored).
 	ErasedAt string `dynamodbav:"erased_at,omitempty"`
@@ -299,6 +309,11 @@ func NewCustomerItem(c loupe.Customer) CustomerItem {
 		Preferences: c.Preferences, AssociateID: c.AssociateID, EmailOptOut: c.EmailOptOut,
 		EmailSource: c.EmailSource, EmailCapturedAt: formatTime(c.EmailCapturedAt),
 		EmailStatus: c.EmailStatus, UpdatedAt: formatTime(c.UpdatedAt),
+		Locale: c.Locale, PreferredChannel: c.PreferredChannel,
+	}
+	if !c.PostalAddress.IsZero() {
+		a := AddressAV(c.PostalAddress)
+		it.PostalAddress = &a
 	}
 	it.Stamps, it.StampList = stampsAV(c.Stamps)
 	if c.AssociateID != "" {
@@ -335,14 +350,29 @@ func (it CustomerItem) Customer() (loupe.Customer, error) {
 	if err != nil {
 		return loupe.Customer{}, err
 	}
-	return loupe.Customer{
+	c := loupe.Customer{
 		CustomerID: it.CustomerID, HomeStoreID: it.HomeStoreID,
 		FirstName: it.FirstName, LastName: it.LastName, Email: it.Email, Phone: it.Phone,
 		Birthday: bday, Anniversary: anniv, Preferences: it.Preferences,
 		AssociateID: it.AssociateID, EmailOptOut: it.EmailOptOut,
 		EmailSource: it.EmailSource, EmailCapturedAt: captured, EmailStatus: it.EmailStatus,
+		Locale: it.Locale, PreferredChannel: it.PreferredChannel,
 		UpdatedAt: up, Stamps: stampsOf(it.Stamps, it.StampList),
-	}, nil
+	}
+	if it.PostalAddress != nil {
+		c.PostalAddress = loupe.PostalAddress(*it.PostalAddress)
+	}
+	return c, nil
+}
+
+// AddressAV is a postal address as a map attribute.
+type AddressAV struct {
+	Line1      string `dynamodbav:"line1,omitempty"`
+	Line2      string `dynamodbav:"line2,omitempty"`
+	City       string `dynamodbav:"city,omitempty"`
+	Region     string `dynamodbav:"region,omitempty"`
+	PostalCode string `dynamodbav:"postal_code,omitempty"`
+	Country    string `dynamodbav:"country,omitempty"`
 }
 
 // RepairItem is a repair take-in as stored: PK=REPAIR#<id>, SK=REPAIR; GSI1 by
@@ -359,6 +389,7 @@ type RepairItem struct {
 	AssociateID   string `dynamodbav:"associate_id,omitempty"`
 	CustomerID    string `dynamodbav:"customer_id,omitempty"`
 	CustomerEmail string `dynamodbav:"customer_email,omitempty"`
+	CustomerPhone string `dynamodbav:"customer_phone,omitempty"`
 	Item          string `dynamodbav:"item,omitempty"`
 	TakenInAt     string `dynamodbav:"taken_in_at"`
 	LocalDay      string `dynamodbav:"local_day,omitempty"`
@@ -370,7 +401,7 @@ func NewRepairItem(r loupe.Repair) RepairItem {
 	it := RepairItem{
 		PK: repairPK(r.RepairID), SK: skRepair, Kind: KindRepair,
 		RepairID: r.RepairID, StoreID: r.StoreID, AssociateID: r.AssociateID,
-		CustomerID: r.CustomerID, CustomerEmail: r.CustomerEmail, Item: r.Item,
+		CustomerID: r.CustomerID, CustomerEmail: r.CustomerEmail, CustomerPhone: r.CustomerPhone, Item: r.Item,
 		TakenInAt: taken, LocalDay: r.LocalDay,
 	}
 	if r.StoreID != "" && r.LocalDay != "" {
@@ -387,7 +418,7 @@ func (it RepairItem) Repair() (loupe.Repair, error) {
 	}
 	return loupe.Repair{
 		RepairID: it.RepairID, StoreID: it.StoreID, AssociateID: it.AssociateID,
-		CustomerID: it.CustomerID, CustomerEmail: it.CustomerEmail, Item: it.Item,
+		CustomerID: it.CustomerID, CustomerEmail: it.CustomerEmail, CustomerPhone: it.CustomerPhone, Item: it.Item,
 		TakenInAt: taken, LocalDay: it.LocalDay,
 	}, nil
 }

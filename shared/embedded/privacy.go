@@ -299,13 +299,15 @@ func (db *DB) EraseCustomer(ctx context.Context, customerID string, at time.Time
 		}
 		rb := tx.Bucket(bucketRepairs)
 		for _, r := range repairs {
-			if r.CustomerEmail == "" {
+			if r.CustomerEmail == "" && r.CustomerPhone == "" {
 				continue
 			}
-			if err := suppressTx(tx, r.CustomerEmail, loupe.SuppressErased, at); err != nil {
-				return err
+			if r.CustomerEmail != "" {
+				if err := suppressTx(tx, r.CustomerEmail, loupe.SuppressErased, at); err != nil {
+					return err
+				}
 			}
-			r.CustomerEmail = ""
+			r.CustomerEmail, r.CustomerPhone = "", ""
 			if err := putJSON(rb, r.RepairID, r); err != nil {
 				return err
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/httpapi"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/phone"
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/testkit/postest"
 	"github.com/loupehq/loupe/shared/webhook"
@@ -51,7 +52,9 @@ func newAPI(db loupe.DB) http.Handler {
 }
 
 // posService returns the POS service over db on the test clock.
-func posService(db pos.Records) *pos.Service { return &pos.Service{DB: db, Now: clock} }
+func posService(db pos.Records) *pos.Service {
+	return &pos.Service{DB: db, Now: clock, Phones: phone.Normalize}
+}
 
 // privacyOf returns db's loupe.Privacy side, or a nil interface when it has none.
 func privacyOf(db loupe.DB) loupe.Privacy {

@@ -139,6 +139,10 @@ var storeFields = []field[Store]{
 	{"postal_address", func(s *Store) any { return &s.PostalAddress }},
 	{"from_email", func(s *Store) any { return &s.FromEmail }},
 	{"manager_email", func(s *Store) any { return &s.ManagerEmail }},
+	{"locale", func(s *Store) any { return &s.Locale }},
+	{"phone", func(s *Store) any { return &s.Phone }},
+	{"logo_url", func(s *Store) any { return &s.LogoURL }},
+	{"accent_color", func(s *Store) any { return &s.AccentColor }},
 }
 
 // Associate fields an associate.upserted or associate.terminated carries.
@@ -165,6 +169,9 @@ var customerFields = []field[Customer]{
 	{"preferences", func(c *Customer) any { return &c.Preferences }},
 	{"associate_id", func(c *Customer) any { return &c.AssociateID }},
 	{"email_opt_out", func(c *Customer) any { return &c.EmailOptOut }},
+	{"postal_address", func(c *Customer) any { return &c.PostalAddress }},
+	{"locale", func(c *Customer) any { return &c.Locale }},
+	{"preferred_channel", func(c *Customer) any { return &c.PreferredChannel }},
 }
 
 func names[T any](fs []field[T]) []string {

@@ -31,7 +31,11 @@ type Store struct {
 	PostalAddress string    `json:"postal_address,omitempty"`
 	FromEmail     string    `json:"from_email,omitempty"`
 	ManagerEmail  string    `json:"manager_email,omitempty"`
-	UpdatedAt     time.Time `json:"updated_at"` // occurred_at of the newest write
+	Locale        string    `json:"locale,omitempty"`       // BCP 47 tag of the store's messages, e.g. "en-US"
+	Phone         string    `json:"phone,omitempty"`        // E.164
+	LogoURL       string    `json:"logo_url,omitempty"`     // https URL of the logo shown in messages
+	AccentColor   string    `json:"accent_color,omitempty"` // "#RRGGBB"
+	UpdatedAt     time.Time `json:"updated_at"`             // occurred_at of the newest write
 	// Stamps orders the writes to each field (CONTRACT section 2, "Order").
 	Stamps Stamps `json:"stamps,omitempty"`
 }
@@ -80,6 +84,10 @@ type Customer struct {
 	Preferences []string `json:"preferences"`
 	AssociateID string   `json:"associate_id"`
 	EmailOptOut bool     `json:"email_opt_out"`
+	// PostalAddress is where direct mail goes (zero: none).
+	PostalAddress    PostalAddress `json:"postal_address,omitzero"`
+	Locale           string        `json:"locale,omitempty"`            // BCP 47 tag, e.g. "fr-CA"
+	PreferredChannel string        `json:"preferred_channel,omitempty"` // a MessageChannels entry, or ""
 
 	EmailSource     string    `json:"email_source"`               // EmailSourcePOS or EmailSourceRepair; "" without email
 	EmailCapturedAt time.Time `json:"email_captured_at,omitzero"` // when Email was last set
@@ -88,13 +96,31 @@ type Customer struct {
 	Stamps          Stamps    `json:"stamps,omitempty"`
 }
 
+// PostalAddress is a client's mailing address (CONTRACT section 2, v2).
+// The zero value is no address.
+type PostalAddress struct {
+	Line1      string `json:"line1,omitempty"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city,omitempty"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postal_code,omitempty"`
+	Country    string `json:"country,omitempty"` // ISO 3166 alpha-2, upper case
+}
+
+// IsZero reports whether a is no address.
+func (a PostalAddress) IsZero() bool { return a == PostalAddress{} }
+
+// Channels a client's message may go out on (preferred_channel).
+var MessageChannels = []string{"email", "sms", "voice", "mail"}
+
 // Repair is a repair take-in written up at the counter.
 type Repair struct {
 	RepairID      string    `json:"repair_id"`
 	StoreID       string    `json:"store_id"`
 	AssociateID   string    `json:"associate_id"`
 	CustomerID    string    `json:"customer_id"`
-	CustomerEmail string    `json:"customer_email"` // as typed; may be empty or malformed
+	CustomerEmail string    `json:"customer_email"`           // as typed; may be empty or malformed
+	CustomerPhone string    `json:"customer_phone,omitempty"` // E.164, for service messages
 	Item          string    `json:"item,omitempty"`
 	TakenInAt     time.Time `json:"taken_in_at"`
 	// LocalDay is the store-local day ("YYYY-MM-DD") of TakenInAt, set by the

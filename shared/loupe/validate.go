@@ -2,9 +2,13 @@ package loupe
 
 import (
 	"net/mail"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+
+	"golang.org/x/text/language"
 )
 
 // Limits every way in (webhook, import) shares, so one event or row cannot
@@ -86,6 +90,65 @@ func ValidTimezone(name string) bool {
 // ValidCountry reports whether s looks like an ISO 3166 alpha-2 code (two upper-case letters).
 func ValidCountry(s string) bool {
 	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
+// ValidLocale reports whether s is a well-formed BCP 47 language tag such
+// as "en-US" or "fr" (CONTRACT section 2, v2).
+func ValidLocale(s string) bool {
+	if s == "" || len(s) > 35 {
+		return false
+	}
+	_, err := language.Parse(s)
+	return err == nil
+}
+
+// ValidAccentColor reports whether s is a "#RRGGBB" colour.
+func ValidAccentColor(s string) bool {
+	if len(s) != 7 || s[0] != '#' {
+		return false
+	}
+	for i := 1; i < 7; i++ {
+		c := s[i] | 0x20
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidHTTPSURL reports whether s is an absolute https URL with a host.
+func ValidHTTPSURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != "" && len(s) <= 2048
+}
+
+// Validate checks the address; field is its name ("postal_address").
+// An address holds at least line1, city and country. Returns an EINVALID
+// *Error naming the first bad part ("postal_address.city").
+func (a PostalAddress) Validate(field string) error {
+	if a.IsZero() {
+		return nil
+	}
+	parts := []string{"line1", a.Line1, "line2", a.Line2, "city", a.City, "region", a.Region,
+		"postal_code", a.PostalCode, "country", a.Country}
+	for i := 0; i < len(parts); i += 2 {
+		name := field + "." + parts[i]
+		if err := cleanText(name, parts[i+1]); err != nil {
+			return err
+		}
+		if err := textLimits(name, parts[i+1]); err != nil {
+			return err
+		}
+	}
+	for _, req := range [][2]string{{"line1", a.Line1}, {"city", a.City}, {"country", a.Country}} {
+		if strings.TrimSpace(req[1]) == "" {
+			return Invalidf(field+"."+req[0], "%s.%s is required in an address (line1, city and country)", field, req[0])
+		}
+	}
+	if !ValidCountry(a.Country) {
+		return Invalidf(field+".country", "%s.country must be an ISO 3166 alpha-2 code such as US", field)
+	}
+	return nil
 }
 
 // ValidID reports whether s is a usable identifier: 1 to MaxIDLength printable
@@ -198,7 +261,25 @@ func (s Store) Validate() error {
 	if err := optionalEmail("from_email", s.FromEmail); err != nil {
 		return err
 	}
-	return optionalEmail("manager_email", s.ManagerEmail)
+	if err := optionalEmail("manager_email", s.ManagerEmail); err != nil {
+		return err
+	}
+	if err := cleanText("phone", s.Phone); err != nil {
+		return err
+	}
+	if err := textLimits("phone", s.Phone); err != nil {
+		return err
+	}
+	if s.Locale != "" && !ValidLocale(s.Locale) {
+		return Invalidf("locale", "locale must be a BCP 47 language tag such as en-US")
+	}
+	if s.LogoURL != "" && !ValidHTTPSURL(s.LogoURL) {
+		return Invalidf("logo_url", "logo_url must be an https URL")
+	}
+	if s.AccentColor != "" && !ValidAccentColor(s.AccentColor) {
+		return Invalidf("accent_color", "accent_color must be a colour #RRGGBB")
+	}
+	return nil
 }
 
 // Validate checks the associate. Returns an EINVALID *Error naming the first bad field.
@@ -257,6 +338,15 @@ func (c Customer) Validate() error {
 	if c.AssociateID != "" && !ValidID(c.AssociateID) {
 		return Invalidf("associate_id", "associate_id must be 1-%d printable characters without spaces, '#' or '/'", MaxIDLength)
 	}
+	if err := c.PostalAddress.Validate("postal_address"); err != nil {
+		return err
+	}
+	if c.Locale != "" && !ValidLocale(c.Locale) {
+		return Invalidf("locale", "locale must be a BCP 47 language tag such as en-US")
+	}
+	if c.PreferredChannel != "" && !slices.Contains(MessageChannels, c.PreferredChannel) {
+		return Invalidf("preferred_channel", "preferred_channel must be one of %s", strings.Join(MessageChannels, ", "))
+	}
 	return nil
 }
 
@@ -269,10 +359,10 @@ func (r Repair) Validate() error {
 			return err
 		}
 	}
-	if err := cleanText("customer_email", r.CustomerEmail, "item", r.Item); err != nil {
+	if err := cleanText("customer_email", r.CustomerEmail, "customer_phone", r.CustomerPhone, "item", r.Item); err != nil {
 		return err
 	}
-	if err := textLimits("item", r.Item); err != nil {
+	if err := textLimits("item", r.Item, "customer_phone", r.CustomerPhone); err != nil {
 		return err
 	}
 	if len(r.CustomerEmail) > 320 {
@@ -295,4 +385,11 @@ func (p Purchase) Validate() error {
 		return Invalidf("total_cents", "total_cents must not be negative")
 	}
 	return validCategories("categories", p.Categories)
+}
+
+// NationalPhone reports whether raw is a phone number written without its
+// country code ("+"), so that reading it needs a country.
+func NationalPhone(raw string) bool {
+	raw = strings.TrimSpace(raw)
+	return raw != "" && !strings.HasPrefix(raw, "+")
 }

@@ -181,6 +181,10 @@ func DecodeData(ev Event) (any, error) {
 			PostalAddress: f.text("postal_address", false),
 			FromEmail:     f.email("from_email"),
 			ManagerEmail:  f.email("manager_email"),
+			Locale:        f.str("locale", false),
+			Phone:         f.text("phone", false),
+			LogoURL:       f.str("logo_url", false),
+			AccentColor:   f.str("accent_color", false),
 			UpdatedAt:     ev.OccurredAt,
 		}
 		p, validate = Upsert[loupe.Store]{Value: s, Fields: carried(m, storeUpsertFields)}, s.Validate
@@ -240,6 +244,10 @@ func DecodeData(ev Event) (any, error) {
 			AssociateID: f.id("associate_id", false),
 			EmailOptOut: f.bool("email_opt_out"),
 			UpdatedAt:   ev.OccurredAt,
+
+			PostalAddress:    f.address("postal_address"),
+			Locale:           f.str("locale", false),
+			PreferredChannel: f.str("preferred_channel", false),
 		}
 		fs := carried(m, customerUpsertFields)
 		// An empty email is no address, not a clearing: it keeps the one
@@ -255,6 +263,7 @@ func DecodeData(ev Event) (any, error) {
 			AssociateID:   f.id("associate_id", true),
 			CustomerID:    f.id("customer_id", true),
 			CustomerEmail: f.str("customer_email", false),
+			CustomerPhone: f.text("customer_phone", false),
 			Item:          f.text("item", false),
 			TakenInAt:     f.time("taken_in_at", false),
 		}
@@ -361,6 +370,39 @@ func (f *fields) text(name string, required bool) string {
 		f.fail(name, "%s is longer than %d characters", name, MaxTextLength)
 	}
 	return s
+}
+
+// address reads a postal address object ({line1, line2, city, region,
+// postal_code, country}); null or absent is no address. Unknown keys are
+// refused, so a misspelt part is not silently lost.
+func (f *fields) address(name string) loupe.PostalAddress {
+	v := f.raw(name, false)
+	if v == nil {
+		return loupe.PostalAddress{}
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(v, &m); err != nil || m == nil {
+		f.fail(name, "%s must be an object {line1, line2, city, region, postal_code, country}", name)
+		return loupe.PostalAddress{}
+	}
+	sub := fields{m: m, prefix: f.prefix + name + "."}
+	a := loupe.PostalAddress{
+		Line1:      sub.text("line1", false),
+		Line2:      sub.text("line2", false),
+		City:       sub.text("city", false),
+		Region:     sub.text("region", false),
+		PostalCode: sub.text("postal_code", false),
+		Country:    strings.ToUpper(sub.text("country", false)),
+	}
+	for k := range m {
+		if !slices.Contains([]string{"line1", "line2", "city", "region", "postal_code", "country"}, k) && sub.err == nil {
+			sub.fail(k, "%s is not a part of an address (line1, line2, city, region, postal_code, country)", k)
+		}
+	}
+	if sub.err != nil && f.err == nil {
+		f.err = sub.err
+	}
+	return a
 }
 
 func (f *fields) email(name string) string {

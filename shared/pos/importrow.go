@@ -53,6 +53,9 @@ func (im *Importer) ImportRow(ctx context.Context, typ string, data json.RawMess
 	if err != nil {
 		return err
 	}
+	if p, _, err = s.resolvePhones(ctx, p); err != nil {
+		return prefixField("data.", err)
+	}
 	stamp := loupe.StampOf(updatedAt, "")
 	switch v := p.(type) {
 	case Upsert[loupe.Store]:

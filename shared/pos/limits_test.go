@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/phone"
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/testkit/postest"
 )
@@ -44,7 +45,7 @@ func TestImportRowsHaveTheWebhookLimits(t *testing.T) {
 	}
 	for _, c := range cases {
 		db := postest.NewMemDB()
-		s := &pos.Service{DB: db, Now: func() time.Time { return atTime }}
+		s := &pos.Service{DB: db, Now: func() time.Time { return atTime }, Phones: phone.Normalize}
 		err := c.write(s)
 		if loupe.ErrorCode(err) != loupe.EINVALID || loupe.ErrorField(err) != c.field {
 			t.Errorf("%s: %v, want invalid %s", c.name, err, c.field)

@@ -19,6 +19,7 @@ import (
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/phone"
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/testkit/dynalite"
 	"github.com/loupehq/loupe/shared/testkit/postest"
@@ -443,7 +444,7 @@ func TestRuleControlCharactersRefused(t *testing.T) {
 	for _, c := range cases {
 		for _, v := range bad {
 			db := postest.NewMemDB()
-			s := &pos.Service{DB: db, Now: func() time.Time { return atTime }}
+			s := &pos.Service{DB: db, Now: func() time.Time { return atTime }, Phones: phone.Normalize}
 			_, err := s.Apply(context.Background(), event("e1", c.typ, at, fmt.Sprintf(c.data, `"`+v+`"`)))
 			var le *loupe.Error
 			if !errors.As(err, &le) || le.Code != loupe.EINVALID || le.Field != "data."+c.field {
@@ -487,7 +488,7 @@ func TestRuleFutureTimes(t *testing.T) {
 		if n, err := s.SettleTerminations(ctx); n != 0 || err != nil {
 			t.Fatalf("settle before the date: %d, %v; want 0", n, err)
 		}
-		later := &pos.Service{DB: db, Now: func() time.Time { return leave.Add(time.Minute) }}
+		later := &pos.Service{DB: db, Now: func() time.Time { return leave.Add(time.Minute) }, Phones: phone.Normalize}
 		if n, err := later.SettleTerminations(ctx); n != 1 || err != nil {
 			t.Fatalf("settle on the date: %d, %v; want 1", n, err)
 		}

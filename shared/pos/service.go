@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
@@ -76,7 +77,17 @@ type Records interface {
 type Service struct {
 	DB  Records
 	Now loupe.Clock
+	// Phones reads a phone number into E.164 (phone.Normalize): raw as sent,
+	// country the ISO code a national number belongs to ("" when none is
+	// known). Nil: an event or row carrying a phone number answers
+	// EUNAVAILABLE (a process that does not apply POS events need not link
+	// the phone metadata).
+	Phones PhoneReader
 }
+
+// PhoneReader returns raw in E.164, or an EINVALID *loupe.Error naming
+// field when it is not a valid number (of country, for a national one).
+type PhoneReader func(field, raw, country string) (string, error)
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -128,6 +139,10 @@ func (s *Service) Apply(ctx context.Context, body []byte) (Result, error) {
 			return res, err
 		}
 	}
+	var phoneNotes []Note
+	if p, phoneNotes, err = s.resolvePhones(ctx, p); err != nil {
+		return res, prefixField("data.", err)
+	}
 	first, err := s.DB.ClaimEvent(ctx, ev.ID, ev.Hash, s.now())
 	switch {
 	case errors.Is(err, loupe.ErrConflict):
@@ -159,7 +174,7 @@ func (s *Service) Apply(ctx context.Context, body []byte) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("apply event %s: %w", ev.ID, err)
 	}
-	res.Outdated, res.Notes = !o.changed, o.notes
+	res.Outdated, res.Notes = !o.changed, append(phoneNotes, o.notes...)
 	if o.ignored && first {
 		res.Status = StatusIgnored
 	}
@@ -417,6 +432,72 @@ func (s *Service) applyRepair(ctx context.Context, r loupe.Repair, at time.Time)
 		return outcome{}, fmt.Errorf("put repair %s: %w", r.RepairID, err)
 	}
 	return outcome{changed: true}, nil
+}
+
+// resolvePhones returns p (a decoded payload) with its phone numbers in
+// E.164 (Phones): a store's phone read in the store's country, a customer's
+// phone in the country of its home store, a repair's customer_phone in the
+// country of the repair's store (a number with its country code needs
+// none). A number that is not valid is an EINVALID *loupe.Error naming the
+// field; a national number whose store Loupe does not know yet cannot be
+// read, and is left out with a Note (the rest of the event is applied).
+// Returns an EUNAVAILABLE error without Phones, and a wrapped database
+// error when the store cannot be read.
+func (s *Service) resolvePhones(ctx context.Context, p any) (any, []Note, error) {
+	var storeID, raw, field, country string
+	switch v := p.(type) {
+	case Upsert[loupe.Store]:
+		raw, field, country = v.Value.Phone, "phone", v.Value.Country
+	case Upsert[loupe.Customer]:
+		storeID, raw, field = v.Value.HomeStoreID, v.Value.Phone, "phone"
+	case loupe.Repair:
+		storeID, raw, field = v.StoreID, v.CustomerPhone, "customer_phone"
+	}
+	if raw == "" {
+		return p, nil, nil
+	}
+	if s.Phones == nil {
+		return p, nil, loupe.Errorf(loupe.EUNAVAILABLE, "this process cannot read phone numbers (no phone reader wired)")
+	}
+	var notes []Note
+	known := true
+	if loupe.NationalPhone(raw) && storeID != "" {
+		st, err := s.DB.GetStore(ctx, storeID)
+		switch {
+		case errors.Is(err, loupe.ErrNotFound):
+			known = false
+			notes = append(notes, Note{Field: "data." + field, Reason: "a national number, and the store whose country it belongs to is not known yet; send it with its country code"})
+		case err != nil:
+			return p, nil, fmt.Errorf("get store %s: %w", storeID, err)
+		default:
+			country = st.Country
+		}
+	}
+	e164 := ""
+	if known {
+		var err error
+		if e164, err = s.Phones(field, raw, country); err != nil {
+			return p, nil, err
+		}
+	}
+	drop := func(fs []string) []string {
+		if known {
+			return fs
+		}
+		return slices.DeleteFunc(slices.Clone(fs), func(n string) bool { return n == field })
+	}
+	switch v := p.(type) {
+	case Upsert[loupe.Store]:
+		v.Value.Phone = e164
+		return v, notes, nil
+	case Upsert[loupe.Customer]:
+		v.Value.Phone, v.Fields = e164, drop(v.Fields)
+		return v, notes, nil
+	case loupe.Repair:
+		v.CustomerPhone = e164
+		return v, notes, nil
+	}
+	return p, notes, nil
 }
 
 func (s *Service) withLocalDay(ctx context.Context, r loupe.Repair) (loupe.Repair, error) {

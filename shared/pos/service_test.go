@@ -10,13 +10,14 @@ import (
 
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/phone"
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/testkit/postest"
 )
 
 func newService() (*pos.Service, *postest.MemDB) {
 	db := postest.NewMemDB()
-	return &pos.Service{DB: db, Now: func() time.Time { return atTime }}, db
+	return &pos.Service{DB: db, Now: func() time.Time { return atTime }, Phones: phone.Normalize}, db
 }
 
 // adapters returns a fresh DB of each kind the domain rules are checked on: the
@@ -36,7 +37,7 @@ func adapters(t *testing.T) map[string]func() loupe.DB {
 }
 
 func serviceOn(db loupe.DB) *pos.Service {
-	return &pos.Service{DB: db, Now: func() time.Time { return atTime }}
+	return &pos.Service{DB: db, Now: func() time.Time { return atTime }, Phones: phone.Normalize}
 }
 
 func mustApply(t *testing.T, s *pos.Service, body []byte) pos.Result {
@@ -270,5 +271,62 @@ func TestApplyDBError(t *testing.T) {
 	_, err := s.Apply(context.Background(), event("e1", pos.TypeCustomerUpserted, at, `{"customer_id":"c1","home_store_id":"s1"}`))
 	if err == nil || loupe.ErrorCode(err) != loupe.EINTERNAL {
 		t.Fatalf("Apply err = %v, want an internal error", err)
+	}
+}
+
+// Phones are stored in E.164: a national number is read in the country of
+// the client's home store (or the repair's store), one that is not a
+// valid number there is a 400 naming the field, and one whose store is not
+// known yet is left out with a note while the rest of the event applies.
+func TestApplyPhones(t *testing.T) {
+	for name, open := range adapters(t) {
+		t.Run(name, func(t *testing.T) { testApplyPhones(t, open()) })
+	}
+}
+
+func testApplyPhones(t *testing.T, db loupe.DB) {
+	s := serviceOn(db)
+	ctx := context.Background()
+	mustApply(t, s, event("e0", pos.TypeStoreUpserted, at, `{"store_id":"lyon","name":"Lyon","timezone":"Europe/Paris","country":"FR","phone":"04 78 00 00 00"}`))
+	mustApply(t, s, event("e1", pos.TypeCustomerUpserted, at, `{"customer_id":"c1","home_store_id":"lyon","phone":"06 12 34 56 78"}`))
+	mustApply(t, s, event("e2", pos.TypeCustomerUpserted, at, `{"customer_id":"c2","home_store_id":"lyon","phone":"+1 (212) 555-0147"}`))
+	res := mustApply(t, s, event("e3", pos.TypeCustomerUpserted, at, `{"customer_id":"c3","home_store_id":"paris","first_name":"Zoé","phone":"06 12 34 56 78"}`))
+	if len(res.Notes) != 1 || res.Notes[0].Field != "data.phone" {
+		t.Errorf("national phone of an unknown store: notes %+v, want one on data.phone", res.Notes)
+	}
+	mustApply(t, s, event("e4", pos.TypeRepairCreated, at, `{"repair_id":"r1","store_id":"lyon","associate_id":"a1","customer_id":"c1","customer_phone":"0612345679"}`))
+	st, err := db.GetStore(ctx, "lyon")
+	if err != nil || st.Phone != "+33478000000" {
+		t.Errorf("store phone %q (%v), want +33478000000", st.Phone, err)
+	}
+	for id, want := range map[string]string{"c1": "+33612345678", "c2": "+12125550147", "c3": ""} {
+		c, err := db.GetCustomer(ctx, id)
+		if err != nil || c.Phone != want {
+			t.Errorf("%s phone %q (%v), want %q", id, c.Phone, err, want)
+		}
+	}
+	if c, _ := db.GetCustomer(ctx, "c3"); c.FirstName != "Zoé" {
+		t.Errorf("c3 first name %q: the rest of the event was not applied", c.FirstName)
+	}
+	if r, err := db.GetRepair(ctx, "r1"); err != nil || r.CustomerPhone != "+33612345679" {
+		t.Errorf("repair customer_phone %q (%v), want +33612345679", r.CustomerPhone, err)
+	}
+	for _, tc := range []struct {
+		body  []byte
+		field string
+	}{
+		{event("e5", pos.TypeCustomerUpserted, at, `{"customer_id":"c4","home_store_id":"lyon","phone":"12"}`), "data.phone"},
+		{event("e6", pos.TypeCustomerUpserted, at, `{"customer_id":"c4","home_store_id":"lyon","phone":"+1 555 123 4567"}`), "data.phone"},
+		{event("e7", pos.TypeRepairCreated, at, `{"repair_id":"r2","store_id":"lyon","associate_id":"a1","customer_id":"c1","customer_phone":"call me"}`), "data.customer_phone"},
+		{event("e8", pos.TypeStoreUpserted, at, `{"store_id":"s9","name":"X","timezone":"UTC","country":"US","phone":"555"}`), "data.phone"},
+	} {
+		_, err := s.Apply(ctx, tc.body)
+		var le *loupe.Error
+		if !errors.As(err, &le) || le.Code != loupe.EINVALID || le.Field != tc.field {
+			t.Errorf("%s: got %v, want invalid %s", tc.body, err, tc.field)
+		}
+	}
+	if _, err := db.GetCustomer(ctx, "c4"); !errors.Is(err, loupe.ErrNotFound) {
+		t.Errorf("a rejected phone stored its client (%v)", err)
 	}
 }

@@ -52,6 +52,10 @@ type Ports struct {
 	// sender (RecoverAfterQueued behind the SQS send queue). 0 means
 	// touch.DefaultRecoverAfter, for a runner that delivers in process.
 	RecoverAfter time.Duration
+	// Phones reads phone numbers into E.164 (phone.Normalize) for the POS
+	// service. Nil in a process that applies no POS events: an event
+	// carrying a phone then answers EUNAVAILABLE.
+	Phones pos.PhoneReader
 	// Now is the clock. Nil: time.Now.
 	Now loupe.Clock
 	// Logger receives ids and counts, never customer emails or names. Nil:
@@ -94,7 +98,7 @@ func Build(cfg Config, p Ports) *Services {
 	if len(cfg.UnsubscribeSecret) >= unsub.MinSecretSize {
 		s.Unsubscribe = unsub.New([]byte(cfg.UnsubscribeSecret))
 	}
-	s.POS = &pos.Service{DB: p.Records, Now: p.Now}
+	s.POS = &pos.Service{DB: p.Records, Now: p.Now, Phones: p.Phones}
 	s.Reassign = reassign.New(p.Records, p.Records, p.Mail, p.Now, reassign.Config{BaseURL: cfg.BaseURL, Logger: p.Logger})
 	s.Compliance = &compliance.Service{
 		Store:          p.Compliance,

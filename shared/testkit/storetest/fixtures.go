@@ -23,6 +23,10 @@ func Store(id string) loupe.Store {
 		PostalAddress: "1 Main St, Springfield",
 		FromEmail:     "store-" + id + "@example.com",
 		ManagerEmail:  "manager-" + id + "@example.com",
+		Locale:        "en-US",
+		Phone:         "+12125550100",
+		LogoURL:       "https://cdn.example.com/" + id + "/logo.png",
+		AccentColor:   "#8a6d3b",
 		UpdatedAt:     T0,
 	}
 }
@@ -48,20 +52,25 @@ func Associate(id, storeID string) loupe.Associate {
 // EmailStatus are what PutCustomer would store for a new customer.
 func Customer(id, homeStoreID, associateID string) loupe.Customer {
 	return loupe.Customer{
-		CustomerID:      id,
-		HomeStoreID:     homeStoreID,
-		FirstName:       "First" + id,
-		LastName:        "Last" + id,
-		Email:           id + "@client.example.com",
-		Phone:           "+15551234567",
-		Birthday:        loupe.Date{Year: 1980, Month: time.May, Day: 17},
-		Anniversary:     loupe.Date{Month: time.June, Day: 21},
-		Preferences:     []string{"diamonds", "pearls"},
-		AssociateID:     associateID,
-		EmailSource:     loupe.EmailSourcePOS,
-		EmailCapturedAt: T0,
-		EmailStatus:     loupe.EmailOK,
-		UpdatedAt:       T0,
+		CustomerID:  id,
+		HomeStoreID: homeStoreID,
+		FirstName:   "First" + id,
+		LastName:    "Last" + id,
+		Email:       id + "@client.example.com",
+		Phone:       "+12125550147",
+		Birthday:    loupe.Date{Year: 1980, Month: time.May, Day: 17},
+		Anniversary: loupe.Date{Month: time.June, Day: 21},
+		Preferences: []string{"diamonds", "pearls"},
+		AssociateID: associateID,
+		PostalAddress: loupe.PostalAddress{
+			Line1: "12 Elm St", Line2: "Apt 3", City: "Springfield", Region: "NY", PostalCode: "10001", Country: "US",
+		},
+		Locale:           "en-US",
+		PreferredChannel: "email",
+		EmailSource:      loupe.EmailSourcePOS,
+		EmailCapturedAt:  T0,
+		EmailStatus:      loupe.EmailOK,
+		UpdatedAt:        T0,
 	}
 }
 

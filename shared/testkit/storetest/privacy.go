@@ -173,9 +173,12 @@ func testEraseCustomer(t *testing.T, db PrivacyDB) {
 	must(t, "put other purchase", db.PutPurchase(ctx, Purchase("p3", "c2", At(time.Hour))))
 	typed := Repair("r1", "s1", "c1", At(time.Hour))
 	typed.CustomerEmail = "c1.typo@client.example.com" // typed at the counter, not the profile's
+	typed.CustomerPhone = "+12125550111"
 	must(t, "put repair", db.PutRepair(ctx, typed))
 	must(t, "put repair", db.PutRepair(ctx, Repair("r2", "s1", "c1", At(2*time.Hour))))
-	must(t, "put other repair", db.PutRepair(ctx, Repair("r3", "s1", "c2", At(time.Hour))))
+	other := Repair("r3", "s1", "c2", At(time.Hour))
+	other.CustomerPhone = "+12125550122"
+	must(t, "put other repair", db.PutRepair(ctx, other))
 
 	for i := range 2 { // erasing twice is fine
 		must(t, "erase", db.EraseCustomer(ctx, "c1", At(3*time.Hour+time.Duration(i))))
@@ -217,14 +220,14 @@ func testEraseCustomer(t *testing.T, db PrivacyDB) {
 		for _, id := range []string{"r1", "r2"} {
 			r, err := db.GetRepair(ctx, id)
 			must(t, "get repair", err)
-			if r.CustomerEmail != "" || r.CustomerID != "c1" {
-				t.Errorf("repair %s: got email %q customer %q, want no email, customer c1", id, r.CustomerEmail, r.CustomerID)
+			if r.CustomerEmail != "" || r.CustomerPhone != "" || r.CustomerID != "c1" {
+				t.Errorf("repair %s: got email %q phone %q customer %q, want no email or phone, customer c1", id, r.CustomerEmail, r.CustomerPhone, r.CustomerID)
 			}
 		}
 		r3, err := db.GetRepair(ctx, "r3")
 		must(t, "get other repair", err)
-		if r3.CustomerEmail != keep.Email {
-			t.Errorf("other repair: got email %q, want %q", r3.CustomerEmail, keep.Email)
+		if r3.CustomerEmail != keep.Email || r3.CustomerPhone != other.CustomerPhone {
+			t.Errorf("other repair: got email %q phone %q, want %q %q", r3.CustomerEmail, r3.CustomerPhone, keep.Email, other.CustomerPhone)
 		}
 		rs, err := db.RepairsByCustomer(ctx, "c1")
 		must(t, "repairs by customer", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/sesmail"
 	"github.com/loupehq/loupe/shared/sqsqueue"
 	"github.com/loupehq/loupe/shared/wire"
@@ -37,6 +38,10 @@ type Function struct {
 	DB *dynamo.DB
 	// Metrics writes the function's EMF lines to standard output.
 	Metrics *emf.Writer
+	// Phones, set by a function that applies POS events (phone.Normalize)
+	// before it calls Services, reads phone numbers; the others leave it
+	// nil and do not link the phone metadata.
+	Phones pos.PhoneReader
 }
 
 // Boot installs a logger that writes JSON lines with the request id (with the
@@ -72,13 +77,18 @@ func Boot(name string, needs ...string) *Function {
 // (nil: the function sends no mail of its own) and claims recovered after
 // wire.RecoverAfterQueued (entries wait in the SQS send queue).
 func (f *Function) Services(m mail.Sender) *wire.Services {
-	return ServicesOn(f.DB, f.Config, m, f.Logger)
+	return servicesOn(f.DB, f.Config, m, f.Logger, f.Phones)
 }
 
 // ServicesOn returns the domain services of cfg over db, as a function
 // builds them (Function.Services); tests use it on a dynalite table.
 func ServicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger) *wire.Services {
+	return servicesOn(db, cfg, m, logger, nil)
+}
+
+func servicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger, phones pos.PhoneReader) *wire.Services {
 	return wire.Build(cfg, wire.Ports{
+		Phones:       phones,
 		Records:      db,
 		Compliance:   db.Compliance(),
 		Ledger:       db.Ledger(),
