@@ -1,5 +1,5 @@
 // Package csvimport bulk-loads POS exports: CSV files of stores, associates,
-// customers, repair take-ins or purchases. Each row becomes the data of the
+// customers, consents, repair take-ins or purchases. Each row becomes the data of the
 // webhook event of its kind (columns are the webhook's field names, nested
 // ones flattened as postal_address.line1, lists separated by '|') and is
 // applied through an Applier (pos.Importer), which decodes and validates it
@@ -32,11 +32,12 @@ const (
 	KindCustomers  = "customers"
 	KindRepairs    = "repairs"
 	KindPurchases  = "purchases"
+	KindConsents   = "consents"
 )
 
 // Kinds lists the kinds Import accepts, in the order a chain is best loaded
 // (a row naming a store or associate Loupe does not know is refused).
-var Kinds = []string{KindStores, KindAssociates, KindCustomers, KindRepairs, KindPurchases}
+var Kinds = []string{KindStores, KindAssociates, KindCustomers, KindConsents, KindRepairs, KindPurchases}
 
 // Applier applies one row through the domain, exactly as the POS webhook
 // would apply an event of type typ carrying data; updatedAt is the row's
@@ -178,6 +179,8 @@ var schemas = map[string]schema{
 					opt("updated_at", stamp))...)...)...)},
 	KindRepairs: {"repair.created", []column{req("repair_id"), req("store_id"), req("associate_id"), req("customer_id"),
 		opt("customer_email", text), opt("customer_phone", text), opt("item", text), req("taken_in_at")}},
+	KindConsents: {"consent.changed", []column{req("customer_id"), req("channel"), req("status"), req("at"),
+		opt("source", text), opt("evidence", text)}},
 	KindPurchases: {"purchase.created", []column{req("purchase_id"), req("store_id"), req("associate_id"), req("customer_id"),
 		opt("total_cents", number), opt("categories", list), req("purchased_at")}},
 }

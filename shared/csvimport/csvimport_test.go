@@ -495,3 +495,32 @@ func TestImportPostalAddress(t *testing.T) {
 		t.Errorf("c3: address %+v, want none", got.PostalAddress)
 	}
 }
+
+// The consents kind is consent.changed row by row: a row naming an
+// unknown client, or granting texts without evidence, is a bad row.
+func TestImportConsents(t *testing.T) {
+	c := seededChain(t)
+	if _, err := csvimport.Import(ctx, csvimport.KindCustomers, strings.NewReader("customer_id,home_store_id,phone\nc1,s1,+12125550147\n"), c, csvimport.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	file := "customer_id,channel,status,at,source,evidence\n" +
+		"c1,sms,granted,2026-11-20T10:00:00Z,paper,\"Yes, text me offers\"\n" +
+		"c1,email,denied,2026-11-20T11:00:00Z,web,\n" +
+		"c9,email,granted,2026-11-20T11:00:00Z,,\n" +
+		"c1,voice,granted,2026-11-20T11:00:00Z,,\n"
+	var errs []csvimport.RowError
+	res, err := csvimport.Import(ctx, csvimport.KindConsents, strings.NewReader(file), c, csvimport.Options{OnError: func(e csvimport.RowError) { errs = append(errs, e) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Imported != 2 || res.Failed != 2 || len(errs) != 2 || errs[0].Line != 4 || errs[0].Field != "customer_id" || errs[1].Line != 5 || errs[1].Field != "evidence" {
+		t.Fatalf("result %+v, errors %+v", res, errs)
+	}
+	got, err := c.db.GetCustomer(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ConsentOf("sms").Status != loupe.ConsentGranted || got.ConsentOf("email").Status != loupe.ConsentDenied {
+		t.Errorf("consents %+v", got.Consents)
+	}
+}

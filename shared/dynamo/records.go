@@ -283,15 +283,17 @@ type CustomerItem struct {
 	AssociateID string   `dynamodbav:"associate_id,omitempty"`
 	EmailOptOut bool     `dynamodbav:"email_opt_out"`
 	// PostalAddress is a map of the address's parts; absent when none.
-	PostalAddress    *AddressAV     `dynamodbav:"postal_address,omitempty"`
-	Locale           string         `dynamodbav:"locale,omitempty"`
-	PreferredChannel string         `dynamodbav:"preferred_channel,omitempty"`
-	EmailSource      string         `dynamodbav:"email_source,omitempty"`
-	EmailCapturedAt  string         `dynamodbav:"email_captured_at,omitempty"`
-	EmailStatus      string         `dynamodbav:"email_status,omitempty"`
-	UpdatedAt        string         `dynamodbav:"updated_at"`
-	Stamps           map[string]int `dynamodbav:"stamps,omitempty"`
-	StampList        []string       `dynamodbav:"stamp_list,omitempty"`
+	PostalAddress    *AddressAV `dynamodbav:"postal_address,omitempty"`
+	Locale           string     `dynamodbav:"locale,omitempty"`
+	PreferredChannel string     `dynamodbav:"preferred_channel,omitempty"`
+	// Consents are the answers by channel; absent when none.
+	Consents        map[string]ConsentAV `dynamodbav:"consents,omitempty"`
+	EmailSource     string               `dynamodbav:"email_source,omitempty"`
+	EmailCapturedAt string               `dynamodbav:"email_captured_at,omitempty"`
+	EmailStatus     string               `dynamodbav:"email_status,omitempty"`
+	UpdatedAt       string               `dynamodbav:"updated_at"`
+	Stamps          map[string]int       `dynamodbav:"stamps,omitempty"`
+	StampList       []string             `dynamodbav:"stamp_list,omitempty"`
 	// ErasedAt is the last erasure of this id, on a record started again
 	// after it (so POS events dated before it stay ignored).
 	ErasedAt string `dynamodbav:"erased_at,omitempty"`
@@ -314,6 +316,12 @@ func NewCustomerItem(c loupe.Customer) CustomerItem {
 	if !c.PostalAddress.IsZero() {
 		a := AddressAV(c.PostalAddress)
 		it.PostalAddress = &a
+	}
+	for ch, k := range c.Consents {
+		if it.Consents == nil {
+			it.Consents = map[string]ConsentAV{}
+		}
+		it.Consents[ch] = ConsentAV{Status: k.Status, At: formatTime(k.At), Source: k.Source, Evidence: k.Evidence, Phone: k.Phone}
 	}
 	it.Stamps, it.StampList = stampsAV(c.Stamps)
 	if c.AssociateID != "" {
@@ -362,6 +370,16 @@ func (it CustomerItem) Customer() (loupe.Customer, error) {
 	if it.PostalAddress != nil {
 		c.PostalAddress = loupe.PostalAddress(*it.PostalAddress)
 	}
+	for ch, k := range it.Consents {
+		at, err := parseTime("consents."+ch+".at", k.At)
+		if err != nil {
+			return loupe.Customer{}, err
+		}
+		if c.Consents == nil {
+			c.Consents = map[string]loupe.Consent{}
+		}
+		c.Consents[ch] = loupe.Consent{Status: k.Status, At: at, Source: k.Source, Evidence: k.Evidence, Phone: k.Phone}
+	}
 	return c, nil
 }
 
@@ -373,6 +391,15 @@ type AddressAV struct {
 	Region     string `dynamodbav:"region,omitempty"`
 	PostalCode string `dynamodbav:"postal_code,omitempty"`
 	Country    string `dynamodbav:"country,omitempty"`
+}
+
+// ConsentAV is one channel's consent as a map attribute.
+type ConsentAV struct {
+	Status   string `dynamodbav:"status"`
+	At       string `dynamodbav:"at"`
+	Source   string `dynamodbav:"source,omitempty"`
+	Evidence string `dynamodbav:"evidence,omitempty"`
+	Phone    string `dynamodbav:"phone,omitempty"`
 }
 
 // RepairItem is a repair take-in as stored: PK=REPAIR#<id>, SK=REPAIR; GSI1 by

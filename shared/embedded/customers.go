@@ -37,6 +37,14 @@ func customerIndexKeys(c loupe.Customer) map[string][]byte {
 func putCustomerTx(tx *bolt.Tx, old loupe.Customer, found bool, c loupe.Customer) error {
 	c.EmailCapturedAt = c.EmailCapturedAt.UTC()
 	c.UpdatedAt = c.UpdatedAt.UTC()
+	if len(c.Consents) > 0 {
+		consents := make(map[string]loupe.Consent, len(c.Consents))
+		for ch, k := range c.Consents {
+			k.At = k.At.UTC()
+			consents[ch] = k
+		}
+		c.Consents = consents
+	}
 	if err := putJSON(tx.Bucket(bucketCustomers), c.CustomerID, c); err != nil {
 		return err
 	}

@@ -331,3 +331,47 @@ func BenchmarkWebhookAccept(b *testing.B) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// GET /customers/{id} shows the v2 profile: phone in E.164, the postal
+// address and a consent for every channel, "unknown" where none was given.
+func TestCustomerProfileShowsConsents(t *testing.T) {
+	db := openDB(t)
+	h := newAPI(db)
+	for _, body := range []string{
+		`{"id":"e1","type":"customer.upserted","occurred_at":"` + now.Format(time.RFC3339) + `","data":{"customer_id":"c1","home_store_id":"s1","phone":"+1 212 555 0147","postal_address":{"line1":"12 Elm St","city":"Springfield","country":"US"}}}`,
+		`{"id":"e2","type":"consent.changed","occurred_at":"` + now.Format(time.RFC3339) + `","data":{"customer_id":"c1","channel":"sms","status":"granted","at":"` + now.Format(time.RFC3339) + `","source":"paper","evidence":"Yes, text me"}}`,
+	} {
+		if rec := postEvent(h, body, signed, "application/json"); rec.Code != http.StatusAccepted {
+			t.Fatalf("event: %d %s", rec.Code, rec.Body)
+		}
+	}
+	req := httptest.NewRequest("GET", "/customers/c1", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var got struct {
+		Phone         string `json:"phone"`
+		PostalAddress struct {
+			City string `json:"city"`
+		} `json:"postal_address"`
+		Consents map[string]struct {
+			Status string `json:"status"`
+			Source string `json:"source"`
+		} `json:"consents"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("%d %s (%v)", rec.Code, rec.Body, err)
+	}
+	if got.Phone != "+12125550147" || got.PostalAddress.City != "Springfield" {
+		t.Errorf("profile %s", rec.Body)
+	}
+	for _, ch := range loupe.ConsentChannels {
+		want := "unknown"
+		if ch == "sms" {
+			want = "granted"
+		}
+		if got.Consents[ch].Status != want {
+			t.Errorf("consent %s: %+v, want %s", ch, got.Consents[ch], want)
+		}
+	}
+}

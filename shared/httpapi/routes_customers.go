@@ -24,6 +24,22 @@ func (s *server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c.Stamps = nil // the order of POS writes is the store's business, not the profile's
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, profileOf(c))
 	return nil
+}
+
+// profile is the JSON of GET /customers/{id}: the stored record with a
+// consent for every channel ("unknown" where none was given, or an sms or
+// voice consent given for another phone number).
+type profile struct {
+	loupe.Customer
+	Consents map[string]loupe.Consent `json:"consents"`
+}
+
+func profileOf(c loupe.Customer) profile {
+	p := profile{Customer: c, Consents: make(map[string]loupe.Consent, len(loupe.ConsentChannels))}
+	for _, ch := range loupe.ConsentChannels {
+		p.Consents[ch] = c.ConsentOf(ch)
+	}
+	return p
 }

@@ -1,6 +1,7 @@
 package loupe
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -295,11 +296,42 @@ func MergeCustomer(stored *Customer, in Customer, u Update) (Customer, bool) {
 	if out.EmailStatus == "" {
 		out.EmailStatus = EmailOK
 	}
+	if slices.Contains(changed, "phone") {
+		// Consent to texts and calls belongs to the number it was given for.
+		out.Consents = maps.Clone(out.Consents)
+		maps.DeleteFunc(out.Consents, func(ch string, k Consent) bool { return phoneBound(ch) && k.Phone != out.Phone })
+	}
 	if len(changed) == 0 && stored != nil {
 		return *stored, false
 	}
 	out.UpdatedAt = later(out.UpdatedAt, u.Stamp.Time())
 	return out, true
+}
+
+// ApplyConsent returns c with consent k on channel when it is newer than
+// the stored one (an equal time with the same answer changes nothing; with
+// another answer the denial wins), and whether c changed. An sms or voice
+// consent is bound to c's phone number at the time.
+func ApplyConsent(c Customer, channel string, k Consent) (Customer, bool) {
+	if phoneBound(channel) {
+		k.Phone = c.Phone
+	} else {
+		k.Phone = ""
+	}
+	if old, ok := c.Consents[channel]; ok {
+		switch {
+		case k.At.Before(old.At):
+			return c, false
+		case k.At.Equal(old.At) && (old == k || old.Status == ConsentDenied):
+			return c, false
+		}
+	}
+	c.Consents = maps.Clone(c.Consents)
+	if c.Consents == nil {
+		c.Consents = map[string]Consent{}
+	}
+	c.Consents[channel] = k
+	return c, true
 }
 
 // CaptureEmail records an email captured outside the POS (source, at) on c:

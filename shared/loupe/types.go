@@ -88,6 +88,9 @@ type Customer struct {
 	PostalAddress    PostalAddress `json:"postal_address,omitzero"`
 	Locale           string        `json:"locale,omitempty"`            // BCP 47 tag, e.g. "fr-CA"
 	PreferredChannel string        `json:"preferred_channel,omitempty"` // a MessageChannels entry, or ""
+	// Consents are the client's answers by channel (ConsentChannels); a
+	// channel without one is unknown (ConsentOf).
+	Consents map[string]Consent `json:"consents,omitempty"`
 
 	EmailSource     string    `json:"email_source"`               // EmailSourcePOS or EmailSourceRepair; "" without email
 	EmailCapturedAt time.Time `json:"email_captured_at,omitzero"` // when Email was last set
@@ -112,6 +115,47 @@ func (a PostalAddress) IsZero() bool { return a == PostalAddress{} }
 
 // Channels a client's message may go out on (preferred_channel).
 var MessageChannels = []string{"email", "sms", "voice", "mail"}
+
+// Consent is a client's answer for one channel (CONTRACT sections 1 and 2,
+// v2): granted or denied, when, where it was given and, for sms and voice,
+// the words agreed to and the phone number it was given for.
+type Consent struct {
+	Status   string    `json:"status"` // ConsentGranted, ConsentDenied or ConsentUnknown
+	At       time.Time `json:"at,omitzero"`
+	Source   string    `json:"source,omitempty"`   // a ConsentSources entry
+	Evidence string    `json:"evidence,omitempty"` // the words the client agreed to
+	// Phone is the number an sms or voice consent was given for: a new
+	// phone leaves it unknown.
+	Phone string `json:"phone,omitempty"`
+}
+
+// Consent statuses.
+const (
+	ConsentGranted = "granted"
+	ConsentDenied  = "denied"
+	ConsentUnknown = "unknown" // no answer, or one for another phone number
+)
+
+// ConsentChannels are the channels a consent is given for; ConsentSources
+// where it was given.
+var (
+	ConsentChannels = []string{"email", "sms", "voice", "mail", "ads"}
+	ConsentSources  = []string{"pos", "web", "paper", "staff"}
+)
+
+// phoneBound reports whether consent on channel belongs to a phone number.
+func phoneBound(channel string) bool { return channel == "sms" || channel == "voice" }
+
+// ConsentOf returns the client's consent on channel: ConsentUnknown when
+// none was given, or when an sms or voice consent was given for another
+// phone number than the client's.
+func (c Customer) ConsentOf(channel string) Consent {
+	k, ok := c.Consents[channel]
+	if !ok || (phoneBound(channel) && k.Phone != c.Phone) {
+		return Consent{Status: ConsentUnknown}
+	}
+	return k
+}
 
 // Repair is a repair take-in written up at the counter.
 type Repair struct {

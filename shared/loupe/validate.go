@@ -151,6 +151,33 @@ func (a PostalAddress) Validate(field string) error {
 	return nil
 }
 
+// ValidateConsent checks a consent given on channel. Returns an EINVALID
+// *Error naming the bad field (channel, status, at, source, evidence).
+func ValidateConsent(channel string, k Consent) error {
+	if !slices.Contains(ConsentChannels, channel) {
+		return Invalidf("channel", "channel must be one of %s", strings.Join(ConsentChannels, ", "))
+	}
+	if k.Status != ConsentGranted && k.Status != ConsentDenied {
+		return Invalidf("status", "status must be granted or denied")
+	}
+	if k.At.IsZero() {
+		return Invalidf("at", "at is required")
+	}
+	if k.Source != "" && !slices.Contains(ConsentSources, k.Source) {
+		return Invalidf("source", "source must be one of %s", strings.Join(ConsentSources, ", "))
+	}
+	if err := cleanText("evidence", k.Evidence); err != nil {
+		return err
+	}
+	if err := textLimits("evidence", k.Evidence); err != nil {
+		return err
+	}
+	if k.Status == ConsentGranted && phoneBound(channel) && strings.TrimSpace(k.Evidence) == "" {
+		return Invalidf("evidence", "evidence (the words the client agreed to) is required to grant %s", channel)
+	}
+	return nil
+}
+
 // ValidID reports whether s is a usable identifier: 1 to MaxIDLength printable
 // ASCII characters without spaces, '#' (the table's key separator) or '/'.
 func ValidID(s string) bool {

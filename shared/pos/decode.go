@@ -25,6 +25,7 @@ const (
 	TypeCustomerUpserted    = "customer.upserted"
 	TypeRepairCreated       = "repair.created"
 	TypePurchaseCreated     = "purchase.created"
+	TypeConsentChanged      = "consent.changed"
 )
 
 // Limits on free-text fields and lists, so one event cannot bloat a record.
@@ -92,6 +93,14 @@ func canonicalHash(body []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// ConsentChange is the payload of consent.changed: a client's answer on
+// one channel.
+type ConsentChange struct {
+	CustomerID string
+	Channel    string
+	Consent    loupe.Consent
+}
+
 // Termination is the payload of associate.terminated.
 type Termination struct {
 	AssociateID  string
@@ -149,7 +158,7 @@ func DecodeEnvelope(body []byte) (Event, error) {
 	return ev, nil
 }
 
-var types = []string{TypeStoreUpserted, TypeAssociateUpserted, TypeAssociateTerminated, TypeCustomerUpserted, TypeRepairCreated, TypePurchaseCreated}
+var types = []string{TypeStoreUpserted, TypeAssociateUpserted, TypeAssociateTerminated, TypeCustomerUpserted, TypeRepairCreated, TypePurchaseCreated, TypeConsentChanged}
 
 func knownType(t string) bool {
 	for _, k := range types {
@@ -285,6 +294,18 @@ func DecodeData(ev Event) (any, error) {
 			pu.PurchasedAt = ev.OccurredAt
 		}
 		p, validate = pu, pu.Validate
+	case TypeConsentChanged:
+		cc := ConsentChange{
+			CustomerID: f.id("customer_id", true),
+			Channel:    f.str("channel", true),
+			Consent: loupe.Consent{
+				Status:   f.str("status", true),
+				At:       f.time("at", true),
+				Source:   f.str("source", false),
+				Evidence: f.text("evidence", false),
+			},
+		}
+		p, validate = cc, func() error { return loupe.ValidateConsent(cc.Channel, cc.Consent) }
 	default:
 		return nil, loupe.Invalidf("type", "type must be one of %s", strings.Join(types, ", "))
 	}

@@ -98,6 +98,8 @@ func (im *Importer) ImportRow(ctx context.Context, typ string, data json.RawMess
 			return err
 		}
 		return s.CreatePurchase(ctx, v)
+	case ConsentChange:
+		return stale(s.applyConsent(ctx, v))
 	}
 	return loupe.Invalidf("type", "a %s cannot be imported", typ)
 }
@@ -208,6 +210,8 @@ func (im *Importer) ReadAhead(ctx context.Context, typ string, rows []json.RawMe
 		case TypeAssociateUpserted:
 			add(RefAssociate, str(ids.AssociateID))
 			add(RefStore, str(ids.StoreID))
+		case TypeConsentChanged:
+			add(RefCustomer, str(ids.CustomerID))
 		case TypeCustomerUpserted:
 			add(RefCustomer, str(ids.CustomerID))
 			add(RefStore, str(ids.HomeStoreID))

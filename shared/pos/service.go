@@ -168,6 +168,8 @@ func (s *Service) Apply(ctx context.Context, body []byte) (Result, error) {
 		o, err = s.applyRepair(ctx, v, ev.OccurredAt)
 	case loupe.Purchase:
 		o, err = s.applyPurchase(ctx, v, ev.OccurredAt)
+	case ConsentChange:
+		o, err = s.applyConsent(ctx, v)
 	default:
 		return res, fmt.Errorf("apply event %s: unexpected payload %T", ev.ID, p)
 	}
@@ -372,6 +374,36 @@ func (s *Service) applyCustomer(ctx context.Context, c loupe.Customer, u loupe.U
 		o.changed = changed
 		return out, changed, nil
 	})
+	if o.ignored {
+		o.notes = append(o.notes, erasedOutcome(true).notes...)
+	}
+	return o, err
+}
+
+// applyConsent records a client's consent on one channel
+// (loupe.ApplyConsent: the newest answer wins). A consent dated before the
+// client's erasure is ignored; one naming a client Loupe does not know is
+// an EINVALID error naming customer_id (send the client first: a consent
+// belongs to a profile, and an sms consent to its phone number).
+func (s *Service) applyConsent(ctx context.Context, cc ConsentChange) (outcome, error) {
+	var o outcome
+	err := s.DB.UpdateCustomer(ctx, cc.CustomerID, func(stored *loupe.Customer, erasedAt time.Time) (loupe.Customer, bool, error) {
+		o = outcome{}
+		if !erasedAt.IsZero() && !cc.Consent.At.After(erasedAt) {
+			o.ignored = true
+			return loupe.Customer{}, false, nil
+		}
+		if stored == nil {
+			return loupe.Customer{}, false, loupe.Invalidf("customer_id", "customer_id names no customer Loupe knows (send or import the customer first)")
+		}
+		out, changed := loupe.ApplyConsent(*stored, cc.Channel, cc.Consent)
+		o.changed = changed
+		return out, changed, nil
+	})
+	var le *loupe.Error
+	if errors.As(err, &le) && le.Code == loupe.EINVALID {
+		return o, prefixField("data.", le)
+	}
 	if o.ignored {
 		o.notes = append(o.notes, erasedOutcome(true).notes...)
 	}

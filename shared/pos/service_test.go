@@ -330,3 +330,65 @@ func testApplyPhones(t *testing.T, db loupe.DB) {
 		t.Errorf("a rejected phone stored its client (%v)", err)
 	}
 }
+
+// consent.changed: the newest answer per channel wins, texts and calls
+// need evidence and belong to the phone number they were given for, a
+// consent for an unknown client is refused naming customer_id, and one
+// dated before an erasure is ignored.
+func TestApplyConsent(t *testing.T) {
+	for name, open := range adapters(t) {
+		t.Run(name, func(t *testing.T) { testApplyConsent(t, open()) })
+	}
+}
+
+func testApplyConsent(t *testing.T, db loupe.DB) {
+	s := serviceOn(db)
+	ctx := context.Background()
+	consent := func(id, channel, status, at, extra string) []byte {
+		return event(id, pos.TypeConsentChanged, at, `{"customer_id":"c1","channel":"`+channel+`","status":"`+status+`","at":"`+at+`"`+extra+`}`)
+	}
+	mustApply(t, s, event("e0", pos.TypeCustomerUpserted, at, `{"customer_id":"c1","home_store_id":"s1","phone":"+12125550147"}`))
+	mustApply(t, s, consent("k1", "sms", "granted", "2026-11-20T10:00:00Z", `,"source":"paper","evidence":"Yes, text me offers"`))
+	mustApply(t, s, consent("k2", "email", "denied", "2026-11-20T11:00:00Z", ""))
+	res := mustApply(t, s, consent("k3", "email", "granted", "2026-11-20T09:00:00Z", "")) // older: changes nothing
+	if !res.Outdated {
+		t.Errorf("an older consent: %+v, want outdated", res)
+	}
+	c, err := db.GetCustomer(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := c.ConsentOf("sms"); k.Status != loupe.ConsentGranted || k.Source != "paper" || k.Phone != "+12125550147" {
+		t.Errorf("sms consent %+v", k)
+	}
+	if k := c.ConsentOf("email"); k.Status != loupe.ConsentDenied {
+		t.Errorf("email consent %+v, want denied (the newer answer)", k)
+	}
+	if k := c.ConsentOf("mail"); k.Status != loupe.ConsentUnknown {
+		t.Errorf("mail consent %+v, want unknown", k)
+	}
+	// A new phone number leaves the text consent unknown.
+	mustApply(t, s, event("e1", pos.TypeCustomerUpserted, "2026-11-20T16:00:00Z", `{"customer_id":"c1","home_store_id":"s1","phone":"+12125550148"}`))
+	if c, _ = db.GetCustomer(ctx, "c1"); c.ConsentOf("sms").Status != loupe.ConsentUnknown || c.ConsentOf("email").Status != loupe.ConsentDenied {
+		t.Errorf("after a new phone: sms %+v, email %+v", c.ConsentOf("sms"), c.ConsentOf("email"))
+	}
+	for _, tc := range []struct {
+		body  []byte
+		field string
+	}{
+		{consent("k4", "sms", "granted", "2026-11-20T12:00:00Z", ""), "data.evidence"},
+		{consent("k5", "pigeon", "granted", "2026-11-20T12:00:00Z", ""), "data.channel"},
+		{consent("k6", "email", "maybe", "2026-11-20T12:00:00Z", ""), "data.status"},
+		{event("k7", pos.TypeConsentChanged, at, `{"customer_id":"c1","channel":"email","status":"granted"}`), "data.at"},
+		{event("k8", pos.TypeConsentChanged, at, `{"customer_id":"nobody","channel":"email","status":"granted","at":"2026-11-20T12:00:00Z"}`), "data.customer_id"},
+	} {
+		_, err := s.Apply(ctx, tc.body)
+		var le *loupe.Error
+		if !errors.As(err, &le) || le.Code != loupe.EINVALID || le.Field != tc.field {
+			t.Errorf("%s: got %v, want invalid %s", tc.body, err, tc.field)
+		}
+	}
+	if _, err := db.GetCustomer(ctx, "nobody"); !errors.Is(err, loupe.ErrNotFound) {
+		t.Errorf("a consent for an unknown client created it (%v)", err)
+	}
+}

@@ -128,8 +128,9 @@ func (p *Planner) consent(country string) string {
 
 // Reason returns why a client of store may not get marketing mail (one of the
 // Skip* reasons), or "" when the client may: an email, email_status ok, no
-// opt-out, and consent as the store's country requires (an address captured
-// at a repair counter needs opt-in consent outside opt-out countries).
+// opt-out, no email consent denied (consent.changed), and consent as the
+// store's country requires (an address captured at a repair counter needs
+// opt-in consent outside opt-out countries: an email consent granted).
 func (p *Planner) Reason(store loupe.Store, c loupe.Customer) string {
 	switch {
 	case c.Email == "":
@@ -144,7 +145,10 @@ func (p *Planner) Reason(store loupe.Store, c loupe.Customer) string {
 		return SkipUnsubscribed // an unknown status: the safe side
 	case c.EmailOptOut:
 		return SkipOptedOut
-	case c.EmailSource == loupe.EmailSourceRepair && p.consent(store.Country) != compliance.ConsentOptOut:
+	case c.ConsentOf("email").Status == loupe.ConsentDenied:
+		return SkipNoConsent
+	case c.EmailSource == loupe.EmailSourceRepair && p.consent(store.Country) != compliance.ConsentOptOut &&
+		c.ConsentOf("email").Status != loupe.ConsentGranted:
 		return SkipNoConsent
 	}
 	return ""

@@ -147,6 +147,13 @@ func TestPlanStoreSkipReasons(t *testing.T) {
 		{"repair email in an opt-out country", mk("c7", "nyc", func(c *loupe.Customer) { c.EmailSource = loupe.EmailSourceRepair }), ""},
 		{"repair email in an opt-in country", mk("c8", "lon", func(c *loupe.Customer) { c.EmailSource = loupe.EmailSourceRepair }), touch.SkipNoConsent},
 		{"pos email in an opt-in country", mk("c9", "lon", func(c *loupe.Customer) {}), ""},
+		{"email consent denied", mk("c10", "nyc", func(c *loupe.Customer) {
+			c.Consents = map[string]loupe.Consent{"email": {Status: loupe.ConsentDenied, At: time.Now()}}
+		}), touch.SkipNoConsent},
+		{"repair email in an opt-in country, consent granted", mk("c11", "lon", func(c *loupe.Customer) {
+			c.EmailSource = loupe.EmailSourceRepair
+			c.Consents = map[string]loupe.Consent{"email": {Status: loupe.ConsentGranted, At: time.Now()}}
+		}), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -48,6 +48,41 @@ var customerCases = []testCase{
 			sameEntity(t, tt.name, getCustomer(t, db, put.CustomerID), tt.get, normCustomer)
 		}
 	}},
+	{"ConsentsRoundTrip", func(t *testing.T, db loupe.DB) {
+		// Consents (consent.changed) are kept through later upserts, and a
+		// new phone number drops the text consent given for the old one.
+		c := Customer("c1", "s1", "a1")
+		must(t, "put customer", loupe.PutCustomer(ctx, db, c))
+		consents := map[string]loupe.Consent{
+			"email": {Status: loupe.ConsentDenied, At: At(time.Hour), Source: "web"},
+			"sms":   {Status: loupe.ConsentGranted, At: At(time.Hour), Source: "paper", Evidence: "Yes, text me"},
+		}
+		for _, ch := range []string{"email", "sms"} {
+			must(t, "consent "+ch, db.UpdateCustomer(ctx, "c1", func(stored *loupe.Customer, _ time.Time) (loupe.Customer, bool, error) {
+				out, changed := loupe.ApplyConsent(*stored, ch, consents[ch])
+				return out, changed, nil
+			}))
+		}
+		got := getCustomer(t, db, "c1")
+		if k := got.ConsentOf("sms"); k.Status != loupe.ConsentGranted || !k.At.Equal(At(time.Hour)) || k.Evidence != "Yes, text me" || k.Phone != c.Phone {
+			t.Errorf("sms consent: got %+v", k)
+		}
+		if k := got.ConsentOf("email"); k.Status != loupe.ConsentDenied || k.Source != "web" {
+			t.Errorf("email consent: got %+v", k)
+		}
+		later := c
+		later.FirstName, later.UpdatedAt = "Later", At(2*time.Hour)
+		must(t, "upsert", loupe.PutCustomer(ctx, db, later))
+		if got := getCustomer(t, db, "c1"); len(got.Consents) != 2 {
+			t.Errorf("after an upsert: consents %+v, want both kept", got.Consents)
+		}
+		later.Phone, later.UpdatedAt = "+12125550148", At(3*time.Hour)
+		must(t, "new phone", loupe.PutCustomer(ctx, db, later))
+		got = getCustomer(t, db, "c1")
+		if _, ok := got.Consents["sms"]; ok || got.ConsentOf("email").Status != loupe.ConsentDenied {
+			t.Errorf("after a new phone: consents %+v, want only email", got.Consents)
+		}
+	}},
 	{"GetNotFound", func(t *testing.T, db loupe.DB) {
 		_, err := db.GetCustomer(ctx, "nope")
 		wantErr(t, "get unknown customer", err, loupe.ErrNotFound)
