@@ -101,6 +101,27 @@ func TestTickSendsBirthdayOnce(t *testing.T) {
 	if got := len(outboxFiles(t, dir)); got != 2 {
 		t.Errorf("outbox after second tick: got %d files, want 2", got)
 	}
+
+	// Each mail sent is one entry of its client's contact history, once.
+	db, err := embedded.Open(filepath.Join(dir, dbFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	for id, want := range map[string]int{"c1": 1, "c2": 1, "c3": 0} {
+		cs, err := db.ContactsByCustomer(ctx, id, 0)
+		if err != nil || len(cs) != want {
+			t.Fatalf("contacts of %s: %+v (%v), want %d", id, cs, err, want)
+		}
+		if want == 0 {
+			continue
+		}
+		c, _ := db.GetCustomer(ctx, id)
+		if k := cs[0]; k.Channel != "email" || k.By != "loupe" || k.Status != "sent" || !k.At.Equal(c.LastContactAt) {
+			t.Errorf("contact of %s: %+v, last contact %v", id, k, c.LastContactAt)
+		}
+	}
 }
 
 // outboxMessage returns the message of files addressed to customerID.

@@ -21,15 +21,16 @@ var publicRoutes = map[string]string{
 // staffRoutes need the JWT authorizer. GET /reassignments/{id} also serves
 // {id}.csv: a path parameter matches "abc.csv".
 var staffRoutes = map[string]string{
-	"GET /customers/{customer_id}":    "DashboardApiFunction",
-	"DELETE /customers/{customer_id}": "DashboardApiFunction",
-	"GET /compliance":                 "DashboardApiFunction",
-	"GET /reassignments":              "DashboardApiFunction",
-	"GET /reassignments/{id}":         "DashboardApiFunction",
-	"GET /reassignments/{id}/print":   "DashboardApiFunction",
-	"POST /reassignments/{id}/claims": "DashboardApiFunction",
-	"POST /campaigns":                 "DashboardApiFunction",
-	"GET /coverage":                   "DashboardApiFunction",
+	"GET /customers/{customer_id}":          "DashboardApiFunction",
+	"GET /customers/{customer_id}/contacts": "DashboardApiFunction",
+	"DELETE /customers/{customer_id}":       "DashboardApiFunction",
+	"GET /compliance":                       "DashboardApiFunction",
+	"GET /reassignments":                    "DashboardApiFunction",
+	"GET /reassignments/{id}":               "DashboardApiFunction",
+	"GET /reassignments/{id}/print":         "DashboardApiFunction",
+	"POST /reassignments/{id}/claims":       "DashboardApiFunction",
+	"POST /campaigns":                       "DashboardApiFunction",
+	"GET /coverage":                         "DashboardApiFunction",
 	// Extensions of the contract (docs/compliance.md section 8, docs/touchpoints.md section 5).
 	"GET /customers/{customer_id}/preview": "DashboardApiFunction",
 	"GET /stores/{store_id}/inspection":    "DashboardApiFunction",

@@ -315,7 +315,7 @@ func (db *DB) RepairsByCustomer(ctx context.Context, customerID string) ([]loupe
 // its repairs, suppress their addresses and REMOVE their customer_email; delete
 // each purchase and its id guard; write the erasure record; delete the
 // customer item last (so a failed run is found and finished by the next).
-// Requests: 1 GetItem, 1 Scan of the table, 1 Query, 2 per purchase, 1-2 per
+// Requests: 1 GetItem, 1 Scan of the table, 2 Query, 2 per purchase, 1 per contact, 1-2 per
 // repair with an email, 1-2 PutItem, 1 DeleteItem. Returns the DynamoDB error.
 func (db *DB) EraseCustomer(ctx context.Context, customerID string, at time.Time) error {
 	if err := db.eraseCustomer(ctx, customerID, at); err != nil {
@@ -376,6 +376,21 @@ func (db *DB) eraseCustomer(ctx context.Context, id string, at time.Time) error 
 			if _, err := db.api.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: db.table, Key: key(k[0], k[1])}); err != nil {
 				return fmt.Errorf("delete purchase %s: %w", p.PurchaseID, err)
 			}
+		}
+	}
+	var contacts []string
+	err = db.queryIndex(ctx, "", pk, prefixContact, func(av map[string]types.AttributeValue) error {
+		if sk, ok := av["SK"].(*types.AttributeValueMemberS); ok {
+			contacts = append(contacts, sk.Value)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("contacts: %w", err)
+	}
+	for _, sk := range contacts {
+		if _, err := db.api.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: db.table, Key: key(pk, sk)}); err != nil {
+			return fmt.Errorf("delete contact: %w", err)
 		}
 	}
 	if err := db.recordErasure(ctx, id, at); err != nil {

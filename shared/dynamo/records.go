@@ -287,13 +287,15 @@ type CustomerItem struct {
 	Locale           string     `dynamodbav:"locale,omitempty"`
 	PreferredChannel string     `dynamodbav:"preferred_channel,omitempty"`
 	// Consents are the answers by channel; absent when none.
-	Consents        map[string]ConsentAV `dynamodbav:"consents,omitempty"`
-	EmailSource     string               `dynamodbav:"email_source,omitempty"`
-	EmailCapturedAt string               `dynamodbav:"email_captured_at,omitempty"`
-	EmailStatus     string               `dynamodbav:"email_status,omitempty"`
-	UpdatedAt       string               `dynamodbav:"updated_at"`
-	Stamps          map[string]int       `dynamodbav:"stamps,omitempty"`
-	StampList       []string             `dynamodbav:"stamp_list,omitempty"`
+	Consents              map[string]ConsentAV `dynamodbav:"consents,omitempty"`
+	LastContactAt         string               `dynamodbav:"last_contact_at,omitempty"`
+	LastPersonalContactAt string               `dynamodbav:"last_personal_contact_at,omitempty"`
+	EmailSource           string               `dynamodbav:"email_source,omitempty"`
+	EmailCapturedAt       string               `dynamodbav:"email_captured_at,omitempty"`
+	EmailStatus           string               `dynamodbav:"email_status,omitempty"`
+	UpdatedAt             string               `dynamodbav:"updated_at"`
+	Stamps                map[string]int       `dynamodbav:"stamps,omitempty"`
+	StampList             []string             `dynamodbav:"stamp_list,omitempty"`
 	// ErasedAt is the last erasure of this id, on a record started again
 	// after it (so POS events dated before it stay ignored).
 	ErasedAt string `dynamodbav:"erased_at,omitempty"`
@@ -312,6 +314,7 @@ func NewCustomerItem(c loupe.Customer) CustomerItem {
 		EmailSource: c.EmailSource, EmailCapturedAt: formatTime(c.EmailCapturedAt),
 		EmailStatus: c.EmailStatus, UpdatedAt: formatTime(c.UpdatedAt),
 		Locale: c.Locale, PreferredChannel: c.PreferredChannel,
+		LastContactAt: formatTime(c.LastContactAt), LastPersonalContactAt: formatTime(c.LastPersonalContactAt),
 	}
 	if !c.PostalAddress.IsZero() {
 		a := AddressAV(c.PostalAddress)
@@ -369,6 +372,12 @@ func (it CustomerItem) Customer() (loupe.Customer, error) {
 	}
 	if it.PostalAddress != nil {
 		c.PostalAddress = loupe.PostalAddress(*it.PostalAddress)
+	}
+	if c.LastContactAt, err = parseTime("last_contact_at", it.LastContactAt); err != nil {
+		return loupe.Customer{}, err
+	}
+	if c.LastPersonalContactAt, err = parseTime("last_personal_contact_at", it.LastPersonalContactAt); err != nil {
+		return loupe.Customer{}, err
 	}
 	for ch, k := range it.Consents {
 		at, err := parseTime("consents."+ch+".at", k.At)

@@ -37,6 +37,7 @@ func customerIndexKeys(c loupe.Customer) map[string][]byte {
 func putCustomerTx(tx *bolt.Tx, old loupe.Customer, found bool, c loupe.Customer) error {
 	c.EmailCapturedAt = c.EmailCapturedAt.UTC()
 	c.UpdatedAt = c.UpdatedAt.UTC()
+	c.LastContactAt, c.LastPersonalContactAt = c.LastContactAt.UTC(), c.LastPersonalContactAt.UTC()
 	if len(c.Consents) > 0 {
 		consents := make(map[string]loupe.Consent, len(c.Consents))
 		for ch, k := range c.Consents {
@@ -243,6 +244,9 @@ func hasPrefix(k, p []byte) bool { return len(k) >= len(p) && string(k[:len(p)])
 // customer was not stored. Repairs keep their customer id; scrubbing their
 // CustomerEmail is the caller's job.
 func deleteCustomerTx(tx *bolt.Tx, id string) (bool, error) {
+	if err := deleteContactsTx(tx, id); err != nil {
+		return false, err
+	}
 	c, found, err := getCustomerTx(tx, id)
 	if err != nil || !found {
 		return false, err

@@ -91,6 +91,7 @@ func (s *server) routes() []route {
 		{"GET /healthz", public, s.healthz},
 		{"POST /pos/events", public, s.posEvents},
 		{"GET /customers/{customer_id}", staff, s.getCustomer},
+		{"GET /customers/{customer_id}/contacts", staff, s.getContacts},
 		{"GET /customers/{customer_id}/preview", staff, s.getPreview},
 		{"GET /compliance", staff, s.getCompliance},
 		{"GET /dashboard", public, s.dashboard},

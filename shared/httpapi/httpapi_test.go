@@ -374,4 +374,35 @@ func TestCustomerProfileShowsConsents(t *testing.T) {
 			t.Errorf("consent %s: %+v, want %s", ch, got.Consents[ch], want)
 		}
 	}
+	if !strings.Contains(rec.Body.String(), `"last_contact_at":null`) {
+		t.Errorf("profile before any contact lacks last_contact_at null: %s", rec.Body)
+	}
+
+	// GET /customers/{id}/contacts: the history, newest first.
+	get := func(path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for i, occ := range []string{"birthday", "christmas"} {
+		err := loupe.RecordContact(context.Background(), db, loupe.Contact{CustomerID: "c1", At: now.Add(time.Duration(i) * time.Hour),
+			Channel: "email", Touchpoint: occ, By: loupe.ContactByLoupe, Status: "sent", Ref: occ})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec = get("/customers/c1/contacts")
+	want := `{"contacts":[{"at":"` + now.Add(time.Hour).UTC().Format(time.RFC3339Nano) + `","channel":"email","touchpoint":"christmas","by":"loupe","status":"sent"},` +
+		`{"at":"` + now.UTC().Format(time.RFC3339Nano) + `","channel":"email","touchpoint":"birthday","by":"loupe","status":"sent"}]}`
+	if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != want {
+		t.Errorf("contacts: %d %s\nwant %s", rec.Code, rec.Body, want)
+	}
+	if rec := get("/customers/c1"); !strings.Contains(rec.Body.String(), `"last_contact_at":"`+now.Add(time.Hour).UTC().Format(time.RFC3339Nano)+`"`) {
+		t.Errorf("profile after contacts: %s", rec.Body)
+	}
+	if rec := get("/customers/nobody/contacts"); rec.Code != http.StatusNotFound {
+		t.Errorf("contacts of an unknown client: %d", rec.Code)
+	}
 }

@@ -24,6 +24,8 @@ type Records interface {
 	GetCustomer(ctx context.Context, customerID string) (loupe.Customer, error)
 	// GetStore returns a store or an error wrapping loupe.ErrNotFound.
 	GetStore(ctx context.Context, storeID string) (loupe.Store, error)
+	// ContactsByCustomer returns a client's contact history, newest first.
+	ContactsByCustomer(ctx context.Context, customerID string, limit int) ([]loupe.Contact, error)
 }
 
 // Events applies POS webhook events (POST /pos/events). *pos.Service

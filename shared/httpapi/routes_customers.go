@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
 )
@@ -30,16 +31,52 @@ func (s *server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 
 // profile is the JSON of GET /customers/{id}: the stored record with a
 // consent for every channel ("unknown" where none was given, or an sms or
-// voice consent given for another phone number).
+// voice consent given for another phone number) and last_contact_at (null
+// before the first contact).
 type profile struct {
 	loupe.Customer
-	Consents map[string]loupe.Consent `json:"consents"`
+	Consents      map[string]loupe.Consent `json:"consents"`
+	LastContactAt *time.Time               `json:"last_contact_at"`
 }
 
 func profileOf(c loupe.Customer) profile {
 	p := profile{Customer: c, Consents: make(map[string]loupe.Consent, len(loupe.ConsentChannels))}
+	if !c.LastContactAt.IsZero() {
+		p.LastContactAt = &c.LastContactAt
+	}
 	for _, ch := range loupe.ConsentChannels {
 		p.Consents[ch] = c.ConsentOf(ch)
 	}
 	return p
+}
+
+// maxContacts is the most entries GET /customers/{id}/contacts returns.
+const maxContacts = 500
+
+// getContacts serves GET /customers/{customer_id}/contacts: the client's
+// contact history, newest first, at most maxContacts entries. 404 when the
+// client is unknown.
+func (s *server) getContacts(w http.ResponseWriter, r *http.Request) error {
+	if s.DB == nil {
+		return loupe.Errorf(loupe.EUNAVAILABLE, "no database configured")
+	}
+	id := r.PathValue("customer_id")
+	if !loupe.ValidID(id) {
+		return loupe.Errorf(loupe.ENOTFOUND, "customer not found")
+	}
+	if _, err := s.DB.GetCustomer(r.Context(), id); err != nil {
+		if loupe.ErrorCode(err) == loupe.ENOTFOUND {
+			return loupe.Errorf(loupe.ENOTFOUND, "customer %s not found", id)
+		}
+		return err
+	}
+	cs, err := s.DB.ContactsByCustomer(r.Context(), id, maxContacts)
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []loupe.Contact{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"contacts": cs})
+	return nil
 }

@@ -65,6 +65,13 @@ type DB interface {
 	// PurchasesByCustomer returns a customer's purchases ordered by PurchasedAt.
 	PurchasesByCustomer(ctx context.Context, customerID string) ([]Purchase, error)
 
+	// PutContact inserts an entry of a customer's contact history. Returns
+	// ErrExists (nothing written) when the customer has an entry with the
+	// same Ref. An erasure deletes every entry of the customer.
+	PutContact(ctx context.Context, c Contact) error
+	// ContactsByCustomer returns a customer's contact history, newest first
+	// (then by Ref), at most limit entries (limit <= 0: all).
+	ContactsByCustomer(ctx context.Context, customerID string, limit int) ([]Contact, error)
 	// ClaimEvent binds POS event id to hash (of its body) at its first
 	// delivery, in one conditional write. It returns true when this call made
 	// the claim and false when the id was claimed before with the same hash

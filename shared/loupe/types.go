@@ -1,6 +1,10 @@
 package loupe
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // Associate statuses.
 const (
@@ -91,6 +95,11 @@ type Customer struct {
 	// Consents are the client's answers by channel (ConsentChannels); a
 	// channel without one is unknown (ConsentOf).
 	Consents map[string]Consent `json:"consents,omitempty"`
+	// LastContactAt is the newest contact of the contact history (any
+	// channel, personal included); LastPersonalContactAt the newest on
+	// channel "personal". Zero: none. Loupe's, never the POS's.
+	LastContactAt         time.Time `json:"last_contact_at,omitzero"`
+	LastPersonalContactAt time.Time `json:"last_personal_contact_at,omitzero"`
 
 	EmailSource     string    `json:"email_source"`               // EmailSourcePOS or EmailSourceRepair; "" without email
 	EmailCapturedAt time.Time `json:"email_captured_at,omitzero"` // when Email was last set
@@ -156,6 +165,44 @@ func (c Customer) ConsentOf(channel string) Consent {
 	}
 	return k
 }
+
+// Contact is one entry of a client's contact history (CONTRACT sections 1
+// and 3, v2): a message on a channel, or a personal contact an associate
+// logged.
+type Contact struct {
+	CustomerID string    `json:"-"`
+	At         time.Time `json:"at"`
+	Channel    string    `json:"channel"`              // a MessageChannels entry, or ChannelPersonal
+	Touchpoint string    `json:"touchpoint,omitempty"` // the occasion of a message ("birthday", "event:c1")
+	Outcome    string    `json:"outcome,omitempty"`    // of a logged personal contact
+	By         string    `json:"by"`                   // an associate id, or ContactByLoupe
+	Status     string    `json:"status"`               // "sent", "delivered", "bounced", "logged", ...
+	// Ref makes the entry idempotent: one entry per client and Ref (a
+	// touchpoint's ledger key, a task id).
+	Ref string `json:"-"`
+}
+
+// NewestContacts orders cs newest first (then by Ref), the order of
+// DB.ContactsByCustomer, and keeps at most limit (limit <= 0: all).
+func NewestContacts(cs []Contact, limit int) []Contact {
+	slices.SortFunc(cs, func(a, b Contact) int {
+		if c := b.At.Compare(a.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Ref, b.Ref)
+	})
+	if limit > 0 && len(cs) > limit {
+		cs = cs[:limit]
+	}
+	return cs
+}
+
+// ChannelPersonal is a call, text or visit by an associate, logged in
+// Loupe; ContactByLoupe is the By of an automatic message.
+const (
+	ChannelPersonal = "personal"
+	ContactByLoupe  = "loupe"
+)
 
 // Repair is a repair take-in written up at the counter.
 type Repair struct {

@@ -2,6 +2,7 @@ package loupe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -106,4 +107,47 @@ func MoveCustomerTo(ctx context.Context, db CustomerUpdater, id, from, to string
 		return fmt.Errorf("move customer %s: %w", id, err)
 	}
 	return nil
+}
+
+// ContactWriter is the part of DB RecordContact writes through.
+type ContactWriter interface {
+	CustomerUpdater
+	GetCustomer(ctx context.Context, customerID string) (Customer, error)
+	PutContact(ctx context.Context, c Contact) error
+}
+
+// RecordContact adds c to the customer's contact history and moves the
+// customer's LastContactAt (and, for ChannelPersonal,
+// LastPersonalContactAt) forward to c.At; both steps are idempotent, so a
+// repeated call (same Ref) changes nothing. A customer that does not exist
+// (erased) records nothing and returns nil. Returns the storage error.
+func RecordContact(ctx context.Context, db ContactWriter, c Contact) error {
+	if _, err := db.GetCustomer(ctx, c.CustomerID); errors.Is(err, ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if err := db.PutContact(ctx, c); err != nil && !errors.Is(err, ErrExists) {
+		return err
+	}
+	return db.UpdateCustomer(ctx, c.CustomerID, func(stored *Customer, _ time.Time) (Customer, bool, error) {
+		if stored == nil {
+			return Customer{}, false, nil
+		}
+		out, changed := NoteContact(*stored, c)
+		return out, changed, nil
+	})
+}
+
+// NoteContact returns cu with its last contact times moved forward to c.At,
+// and whether they moved.
+func NoteContact(cu Customer, c Contact) (Customer, bool) {
+	changed := false
+	if c.At.After(cu.LastContactAt) {
+		cu.LastContactAt, changed = c.At, true
+	}
+	if c.Channel == ChannelPersonal && c.At.After(cu.LastPersonalContactAt) {
+		cu.LastPersonalContactAt, changed = c.At, true
+	}
+	return cu, changed
 }

@@ -65,8 +65,11 @@ type Reader interface {
 // Planner plans and delivers touchpoints. Set DB, Ledger, UnsubscribeURL and
 // Now; the other fields have working zero values.
 type Planner struct {
-	DB        Reader
-	Ledger    Ledger
+	DB     Reader
+	Ledger Ledger
+	// History, when set, receives every mail sent as an entry of the
+	// client's contact history (loupe.RecordContact).
+	History   loupe.ContactWriter
 	Campaigns Campaigns // nil: no campaigns
 	Calendar  Calendar  // zero value: DefaultLeads
 	// Cap is the fatigue cap in days: two marketing mails to one client are at

@@ -153,9 +153,11 @@ func (p *Planner) deliverOne(ctx context.Context, rc *renderCache, e Entry, send
 		if msg, err = p.compose(ctx, rc, store, e, c, date); err == nil {
 			var id string
 			if id, err = sender.Send(ctx, msg); err == nil {
-				if err := p.Ledger.MarkSent(ctx, e.Key, id, p.Now()); err != nil {
+				at := p.Now()
+				if err := p.Ledger.MarkSent(ctx, e.Key, id, at); err != nil {
 					return outcomeSent, fmt.Errorf("mark sent: %w", err)
 				}
+				p.recordContact(ctx, e, at)
 				return outcomeSent, nil
 			}
 		}
@@ -168,6 +170,22 @@ func (p *Planner) deliverOne(ctx context.Context, rc *renderCache, e Entry, send
 		return skip(SkipRejected)
 	}
 	return outcomeNone, err
+}
+
+// recordContact writes the mail of e, sent at at, to the client's contact
+// history. The mail is sent and marked: a failure here is a gap in the
+// history, logged with the ids, never a reason to send again.
+func (p *Planner) recordContact(ctx context.Context, e Entry, at time.Time) {
+	if p.History == nil {
+		return
+	}
+	err := loupe.RecordContact(ctx, p.History, loupe.Contact{
+		CustomerID: e.CustomerID, At: at, Channel: "email", Touchpoint: e.Occasion,
+		By: loupe.ContactByLoupe, Status: StateSent, Ref: "touchpoint:" + e.Key.String(),
+	})
+	if err != nil {
+		p.log().Warn("contact history: mail sent but not recorded", "key", e.Key.String(), "customer_id", e.CustomerID, "err", err)
+	}
 }
 
 // Recover delivers ledger entries claimed but neither sent nor skipped whose

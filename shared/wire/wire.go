@@ -113,6 +113,7 @@ func Build(cfg Config, p Ports) *Services {
 	s.Planner = &touch.Planner{
 		DB:             p.Records,
 		Ledger:         p.Ledger,
+		History:        p.Records,
 		Campaigns:      p.Ledger,
 		Cap:            cfg.FatigueCapDays,
 		Consent:        s.Compliance.ConsentFor,

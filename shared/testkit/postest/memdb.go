@@ -26,7 +26,8 @@ type MemDB struct {
 	customers  map[string]loupe.Customer
 	repairs    map[string]loupe.Repair
 	purchases  map[string]loupe.Purchase
-	events     map[string]string // event id -> body hash
+	contacts   map[string]map[string]loupe.Contact // customer -> ref -> entry
+	events     map[string]string                   // event id -> body hash
 
 	// Fail, when set, is returned by every method (to test error paths).
 	Fail error
@@ -42,6 +43,7 @@ func NewMemDB() *MemDB {
 		customers:  map[string]loupe.Customer{},
 		repairs:    map[string]loupe.Repair{},
 		purchases:  map[string]loupe.Purchase{},
+		contacts:   map[string]map[string]loupe.Contact{},
 		events:     map[string]string{},
 	}
 }
@@ -357,4 +359,36 @@ func (m *MemDB) ClaimEvent(_ context.Context, id, hash string, _ time.Time) (boo
 	m.events[id] = hash
 	m.writes++
 	return true, nil
+}
+
+// PutContact implements loupe.DB.
+func (m *MemDB) PutContact(_ context.Context, c loupe.Contact) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	if _, ok := m.contacts[c.CustomerID][c.Ref]; ok {
+		return loupe.ErrExists
+	}
+	if m.contacts[c.CustomerID] == nil {
+		m.contacts[c.CustomerID] = map[string]loupe.Contact{}
+	}
+	m.contacts[c.CustomerID][c.Ref] = c
+	m.writes++
+	return nil
+}
+
+// ContactsByCustomer implements loupe.DB.
+func (m *MemDB) ContactsByCustomer(_ context.Context, customerID string, limit int) ([]loupe.Contact, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return nil, m.Fail
+	}
+	var out []loupe.Contact
+	for _, c := range m.contacts[customerID] {
+		out = append(out, c)
+	}
+	return loupe.NewestContacts(out, limit), nil
 }

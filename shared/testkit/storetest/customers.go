@@ -83,6 +83,47 @@ var customerCases = []testCase{
 			t.Errorf("after a new phone: consents %+v, want only email", got.Consents)
 		}
 	}},
+	{"ContactHistory", func(t *testing.T, db loupe.DB) {
+		// RecordContact: one entry per Ref, newest first, and the last
+		// contact times on the profile (the personal one apart), both
+		// idempotent; POS upserts keep them.
+		must(t, "put customer", loupe.PutCustomer(ctx, db, Customer("c1", "s1", "a1")))
+		contacts := []loupe.Contact{
+			{CustomerID: "c1", At: At(time.Hour), Channel: "email", Touchpoint: "birthday", By: loupe.ContactByLoupe, Status: "sent", Ref: "t1"},
+			{CustomerID: "c1", At: At(3 * time.Hour), Channel: loupe.ChannelPersonal, Outcome: "reached", By: "a1", Status: "logged", Ref: "k1"},
+			{CustomerID: "c1", At: At(2 * time.Hour), Channel: "email", Touchpoint: "christmas", By: loupe.ContactByLoupe, Status: "sent", Ref: "t2"},
+		}
+		for _, c := range append(contacts, contacts[0]) { // the first twice
+			must(t, "record "+c.Ref, loupe.RecordContact(ctx, db, c))
+		}
+		wantErr(t, "put the same ref", db.PutContact(ctx, contacts[0]), loupe.ErrExists)
+		got, err := db.ContactsByCustomer(ctx, "c1", 0)
+		must(t, "contacts", err)
+		if len(got) != 3 || got[0].Ref != "k1" || got[1].Ref != "t2" || got[2].Ref != "t1" {
+			t.Fatalf("contacts: got %+v, want k1, t2, t1", got)
+		}
+		if g := got[0]; !g.At.Equal(At(3*time.Hour)) || g.Channel != loupe.ChannelPersonal || g.Outcome != "reached" || g.By != "a1" || g.Status != "logged" || g.CustomerID != "c1" {
+			t.Errorf("newest contact: got %+v", g)
+		}
+		if top, _ := db.ContactsByCustomer(ctx, "c1", 2); len(top) != 2 || top[1].Ref != "t2" {
+			t.Errorf("limit 2: got %+v", top)
+		}
+		later := Customer("c1", "s1", "a1")
+		later.FirstName, later.UpdatedAt = "Later", At(4*time.Hour)
+		must(t, "upsert", loupe.PutCustomer(ctx, db, later))
+		c := getCustomer(t, db, "c1")
+		if !c.LastContactAt.Equal(At(3*time.Hour)) || !c.LastPersonalContactAt.Equal(At(3*time.Hour)) {
+			t.Errorf("last contact %v, last personal %v; want both at +3h", c.LastContactAt, c.LastPersonalContactAt)
+		}
+		if none, err := db.ContactsByCustomer(ctx, "c2", 0); err != nil || len(none) != 0 {
+			t.Errorf("contacts of an unknown client: %+v, %v", none, err)
+		}
+		// A client that does not exist records nothing.
+		must(t, "record for nobody", loupe.RecordContact(ctx, db, loupe.Contact{CustomerID: "nobody", At: T0, Channel: "email", Ref: "t9"}))
+		if none, _ := db.ContactsByCustomer(ctx, "nobody", 0); len(none) != 0 {
+			t.Errorf("contacts recorded for a client that does not exist: %+v", none)
+		}
+	}},
 	{"GetNotFound", func(t *testing.T, db loupe.DB) {
 		_, err := db.GetCustomer(ctx, "nope")
 		wantErr(t, "get unknown customer", err, loupe.ErrNotFound)

@@ -180,6 +180,9 @@ func testEraseCustomer(t *testing.T, db PrivacyDB) {
 	other.CustomerPhone = "+12125550122"
 	must(t, "put other repair", db.PutRepair(ctx, other))
 
+	must(t, "record contact", loupe.RecordContact(ctx, db, loupe.Contact{CustomerID: "c1", At: At(time.Hour), Channel: "email", Touchpoint: "christmas", By: loupe.ContactByLoupe, Status: "sent", Ref: "t1"}))
+	must(t, "record other contact", loupe.RecordContact(ctx, db, loupe.Contact{CustomerID: "c2", At: At(time.Hour), Channel: "email", Touchpoint: "christmas", By: loupe.ContactByLoupe, Status: "sent", Ref: "t1"}))
+
 	for i := range 2 { // erasing twice is fine
 		must(t, "erase", db.EraseCustomer(ctx, "c1", At(3*time.Hour+time.Duration(i))))
 
@@ -233,6 +236,12 @@ func testEraseCustomer(t *testing.T, db PrivacyDB) {
 		must(t, "repairs by customer", err)
 		if len(rs) != 2 || rs[0].RepairID != "r1" || rs[1].RepairID != "r2" {
 			t.Errorf("repairs by customer: got %+v, want r1, r2", rs)
+		}
+		if cs, err := db.ContactsByCustomer(ctx, "c1", 0); err != nil || len(cs) != 0 {
+			t.Errorf("contact history of the erased client: %+v, %v; want none", cs, err)
+		}
+		if cs, _ := db.ContactsByCustomer(ctx, "c2", 0); len(cs) != 1 {
+			t.Errorf("contact history of the other client: %+v, want one", cs)
 		}
 		wantSuppressed(t, db, c.Email, true)
 		wantSuppressed(t, db, strings.ToUpper(c.Email), true)

@@ -1,0 +1,77 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/loupehq/loupe/shared/loupe"
+	bolt "go.etcd.io/bbolt"
+)
+
+// bucketContacts holds the contact history: key customer NUL ref, value the
+// entry's JSON.
+var bucketContacts = []byte("contacts")
+
+func init() { buckets = append(buckets, bucketContacts) }
+
+// contactRecord is a stored contact: the entry with its Ref.
+type contactRecord struct {
+	loupe.Contact
+	Ref string `json:"ref"`
+}
+
+// PutContact implements loupe.DB: one entry per customer and Ref.
+func (db *DB) PutContact(ctx context.Context, c loupe.Contact) error {
+	c.At = c.At.UTC()
+	err := db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketContacts)
+		k := key(c.CustomerID, c.Ref)
+		if b.Get(k) != nil {
+			return loupe.ErrExists
+		}
+		return putJSON(b, string(k), contactRecord{Contact: c, Ref: c.Ref})
+	})
+	if err != nil {
+		return fmt.Errorf("put contact of %s: %w", c.CustomerID, err)
+	}
+	return nil
+}
+
+// ContactsByCustomer implements loupe.DB with one prefix scan.
+func (db *DB) ContactsByCustomer(ctx context.Context, customerID string, limit int) ([]loupe.Contact, error) {
+	var out []loupe.Contact
+	err := db.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketContacts)
+		return scanPrefix(b, prefix(customerID), func(k, _ []byte) error {
+			var r contactRecord
+			if _, err := getJSON(b, string(k), &r); err != nil {
+				return err
+			}
+			r.Contact.CustomerID, r.Contact.Ref = customerID, r.Ref
+			out = append(out, r.Contact)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("contacts of %s: %w", customerID, err)
+	}
+	return loupe.NewestContacts(out, limit), nil
+}
+
+// deleteContactsTx deletes every contact of customer id.
+func deleteContactsTx(tx *bolt.Tx, id string) error {
+	b := tx.Bucket(bucketContacts)
+	var keys [][]byte
+	if err := scanPrefix(b, prefix(id), func(k, _ []byte) error {
+		keys = append(keys, append([]byte(nil), k...))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
