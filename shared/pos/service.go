@@ -386,6 +386,10 @@ func (s *Service) applyCustomer(ctx context.Context, c loupe.Customer, u loupe.U
 // an EINVALID error naming customer_id (send the client first: a consent
 // belongs to a profile, and an sms consent to its phone number).
 func (s *Service) applyConsent(ctx context.Context, cc ConsentChange) (outcome, error) {
+	if cc.Consent.At.After(s.now().Add(MaxFutureSkew)) {
+		// A consent dated ahead would outrank every real answer until then.
+		return outcome{}, loupe.Invalidf("data.at", "data.at is more than %s ahead of the server clock", MaxFutureSkew)
+	}
 	var o outcome
 	err := s.DB.UpdateCustomer(ctx, cc.CustomerID, func(stored *loupe.Customer, erasedAt time.Time) (loupe.Customer, bool, error) {
 		o = outcome{}

@@ -380,6 +380,7 @@ func testApplyConsent(t *testing.T, db loupe.DB) {
 		{consent("k5", "pigeon", "granted", "2026-11-20T12:00:00Z", ""), "data.channel"},
 		{consent("k6", "email", "maybe", "2026-11-20T12:00:00Z", ""), "data.status"},
 		{event("k7", pos.TypeConsentChanged, at, `{"customer_id":"c1","channel":"email","status":"granted"}`), "data.at"},
+		{event("k9", pos.TypeConsentChanged, at, `{"customer_id":"c1","channel":"email","status":"granted","at":"2026-11-21T12:00:00Z"}`), "data.at"}, // a day ahead of the clock
 		{event("k8", pos.TypeConsentChanged, at, `{"customer_id":"nobody","channel":"email","status":"granted","at":"2026-11-20T12:00:00Z"}`), "data.customer_id"},
 	} {
 		_, err := s.Apply(ctx, tc.body)
