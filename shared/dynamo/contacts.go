@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/loupehq/loupe/shared/loupe"
@@ -42,6 +43,15 @@ func (db *DB) PutContact(ctx context.Context, c loupe.Contact) error {
 	})
 	if err != nil {
 		return fmt.Errorf("put contact of %s: %w", c.CustomerID, err)
+	}
+	return nil
+}
+
+// DeleteContact implements loupe.DB with one DeleteItem.
+func (db *DB) DeleteContact(ctx context.Context, customerID, ref string) error {
+	_, err := db.api.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: db.table, Key: key(customerPK(customerID), prefixContact+ref)})
+	if err != nil {
+		return fmt.Errorf("delete contact of %s: %w", customerID, err)
 	}
 	return nil
 }

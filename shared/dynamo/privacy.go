@@ -378,6 +378,16 @@ func (db *DB) eraseCustomer(ctx context.Context, id string, at time.Time) error 
 			}
 		}
 	}
+	if err := db.recordErasure(ctx, id, at); err != nil {
+		return fmt.Errorf("erasure record: %w", err)
+	}
+	if found {
+		if _, err := db.api.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: db.table, Key: key(pk, skCustomer)}); err != nil {
+			return fmt.Errorf("delete customer: %w", err)
+		}
+	}
+	// The history goes after the profile: an entry put while this runs is
+	// either found here or deleted by its writer (loupe.RecordContact).
 	var contacts []string
 	err = db.queryIndex(ctx, "", pk, prefixContact, func(av map[string]types.AttributeValue) error {
 		if sk, ok := av["SK"].(*types.AttributeValueMemberS); ok {
@@ -391,14 +401,6 @@ func (db *DB) eraseCustomer(ctx context.Context, id string, at time.Time) error 
 	for _, sk := range contacts {
 		if _, err := db.api.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: db.table, Key: key(pk, sk)}); err != nil {
 			return fmt.Errorf("delete contact: %w", err)
-		}
-	}
-	if err := db.recordErasure(ctx, id, at); err != nil {
-		return fmt.Errorf("erasure record: %w", err)
-	}
-	if found {
-		if _, err := db.api.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: db.table, Key: key(pk, skCustomer)}); err != nil {
-			return fmt.Errorf("delete customer: %w", err)
 		}
 	}
 	return nil

@@ -37,6 +37,17 @@ func (db *DB) PutContact(ctx context.Context, c loupe.Contact) error {
 	return nil
 }
 
+// DeleteContact implements loupe.DB.
+func (db *DB) DeleteContact(ctx context.Context, customerID, ref string) error {
+	err := db.update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketContacts).Delete(key(customerID, ref))
+	})
+	if err != nil {
+		return fmt.Errorf("delete contact of %s: %w", customerID, err)
+	}
+	return nil
+}
+
 // ContactsByCustomer implements loupe.DB with one prefix scan.
 func (db *DB) ContactsByCustomer(ctx context.Context, customerID string, limit int) ([]loupe.Contact, error) {
 	var out []loupe.Contact

@@ -67,8 +67,12 @@ type DB interface {
 
 	// PutContact inserts an entry of a customer's contact history. Returns
 	// ErrExists (nothing written) when the customer has an entry with the
-	// same Ref. An erasure deletes every entry of the customer.
+	// same Ref. An erasure deletes the customer's profile, then every entry
+	// of its history (RecordContact relies on that order).
 	PutContact(ctx context.Context, c Contact) error
+	// DeleteContact deletes the entry of a customer's history with Ref ref
+	// (nothing when there is none). Returns the storage error.
+	DeleteContact(ctx context.Context, customerID, ref string) error
 	// ContactsByCustomer returns a customer's contact history, newest first
 	// (then by Ref), at most limit entries (limit <= 0: all).
 	ContactsByCustomer(ctx context.Context, customerID string, limit int) ([]Contact, error)

@@ -114,29 +114,43 @@ type ContactWriter interface {
 	CustomerUpdater
 	GetCustomer(ctx context.Context, customerID string) (Customer, error)
 	PutContact(ctx context.Context, c Contact) error
+	DeleteContact(ctx context.Context, customerID, ref string) error
 }
 
 // RecordContact adds c to the customer's contact history and moves the
 // customer's LastContactAt (and, for ChannelPersonal,
-// LastPersonalContactAt) forward to c.At; both steps are idempotent, so a
+// LastPersonalContactAt) forward to c.At; every step is idempotent, so a
 // repeated call (same Ref) changes nothing. A customer that does not exist
-// (erased) records nothing and returns nil. Returns the storage error.
+// (erased) records nothing and returns nil.
+//
+// Against an erasure running at the same time: the profile is updated
+// first (a customer already gone stops here), the entry is put, and the
+// profile is read again; when it is gone by then the entry is deleted.
+// An erasure deletes the profile before the history (DB.EraseCustomer),
+// so whichever order the steps interleave in, no entry outlives it.
+// Returns the storage error.
 func RecordContact(ctx context.Context, db ContactWriter, c Contact) error {
-	if _, err := db.GetCustomer(ctx, c.CustomerID); errors.Is(err, ErrNotFound) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	if err := db.PutContact(ctx, c); err != nil && !errors.Is(err, ErrExists) {
-		return err
-	}
-	return db.UpdateCustomer(ctx, c.CustomerID, func(stored *Customer, _ time.Time) (Customer, bool, error) {
+	found := false
+	err := db.UpdateCustomer(ctx, c.CustomerID, func(stored *Customer, _ time.Time) (Customer, bool, error) {
+		found = stored != nil
 		if stored == nil {
 			return Customer{}, false, nil
 		}
 		out, changed := NoteContact(*stored, c)
 		return out, changed, nil
 	})
+	if err != nil || !found {
+		return err
+	}
+	if err := db.PutContact(ctx, c); err != nil && !errors.Is(err, ErrExists) {
+		return err
+	}
+	if _, err := db.GetCustomer(ctx, c.CustomerID); errors.Is(err, ErrNotFound) {
+		return db.DeleteContact(ctx, c.CustomerID, c.Ref)
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // NoteContact returns cu with its last contact times moved forward to c.At,

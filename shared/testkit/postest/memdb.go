@@ -392,3 +392,14 @@ func (m *MemDB) ContactsByCustomer(_ context.Context, customerID string, limit i
 	}
 	return loupe.NewestContacts(out, limit), nil
 }
+
+// DeleteContact implements loupe.DB.
+func (m *MemDB) DeleteContact(_ context.Context, customerID, ref string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	delete(m.contacts[customerID], ref)
+	return nil
+}

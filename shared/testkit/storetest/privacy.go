@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +35,7 @@ var privacyCases = []struct {
 	{"SetEmailStatusByAddress", testSetEmailStatusByAddress},
 	{"EraseCustomer", testEraseCustomer},
 	{"EraseUnknownCustomer", testEraseUnknown},
+	{"ContactRacingErasure", testContactRacingErasure},
 	{"PutCustomerKeepsStatus", testPutCustomerKeepsStatus},
 	{"UpsertFollowsMergeCustomer", testUpsertFollowsMergeWithStatus},
 }
@@ -286,4 +289,39 @@ func ids(cs []loupe.Customer) string {
 		out[i] = c.CustomerID
 	}
 	return strings.Join(out, ",")
+}
+
+// erasingWriter erases the customer at one step of loupe.RecordContact.
+type erasingWriter struct {
+	PrivacyDB
+	t      *testing.T
+	before string // "put": before PutContact; "check": before the read after it
+}
+
+func (w erasingWriter) PutContact(ctx context.Context, c loupe.Contact) error {
+	if w.before == "put" {
+		must(w.t, "erase", w.EraseCustomer(ctx, c.CustomerID, At(time.Hour)))
+	}
+	return w.PrivacyDB.PutContact(ctx, c)
+}
+
+func (w erasingWriter) GetCustomer(ctx context.Context, id string) (loupe.Customer, error) {
+	if w.before == "check" {
+		must(w.t, "erase", w.EraseCustomer(ctx, id, At(time.Hour)))
+	}
+	return w.PrivacyDB.GetCustomer(ctx, id)
+}
+
+// An erasure that runs while a contact is recorded leaves no entry behind,
+// whichever step it falls between.
+func testContactRacingErasure(t *testing.T, db PrivacyDB) {
+	for i, step := range []string{"put", "check"} {
+		id := fmt.Sprintf("race%d", i)
+		must(t, "put customer", loupe.PutCustomer(ctx, db, Customer(id, "s1", "a1")))
+		c := loupe.Contact{CustomerID: id, At: At(time.Minute), Channel: "email", Touchpoint: "birthday", By: loupe.ContactByLoupe, Status: "sent", Ref: "t1"}
+		must(t, "record", loupe.RecordContact(ctx, erasingWriter{PrivacyDB: db, t: t, before: step}, c))
+		if cs, err := db.ContactsByCustomer(ctx, id, 0); err != nil || len(cs) != 0 {
+			t.Errorf("erased before %s: history %+v (%v), want none", step, cs, err)
+		}
+	}
 }
