@@ -59,6 +59,8 @@ type Records interface {
 	GetStore(ctx context.Context, storeID string) (loupe.Store, error)
 	// GetAssociate returns an associate or an error wrapping loupe.ErrNotFound.
 	GetAssociate(ctx context.Context, associateID string) (loupe.Associate, error)
+	// GetCustomer returns a customer or an error wrapping loupe.ErrNotFound.
+	GetCustomer(ctx context.Context, customerID string) (loupe.Customer, error)
 	// ListAssociates returns the associates of the chain (storeID "").
 	ListAssociates(ctx context.Context, storeID string) ([]loupe.Associate, error)
 	// ErasedAt returns when a customer was last erased, zero when never.
@@ -142,6 +144,13 @@ func (s *Service) Apply(ctx context.Context, body []byte) (Result, error) {
 	var phoneNotes []Note
 	if p, phoneNotes, err = s.resolvePhones(ctx, p); err != nil {
 		return res, prefixField("data.", err)
+	}
+	if cc, ok := p.(ConsentChange); ok {
+		// Refused before the claim, so a corrected resend under the same id
+		// is applied rather than answered 409.
+		if err := s.checkConsent(ctx, cc); err != nil {
+			return res, err
+		}
 	}
 	first, err := s.DB.ClaimEvent(ctx, ev.ID, ev.Hash, s.now())
 	switch {
@@ -380,15 +389,32 @@ func (s *Service) applyCustomer(ctx context.Context, c loupe.Customer, u loupe.U
 	return o, err
 }
 
+// checkConsent refuses a consent dated more than MaxFutureSkew ahead (it
+// would outrank every real answer until then) and one for a client Loupe
+// does not know and did not erase after it (an EINVALID error naming
+// data.at or data.customer_id). Returns the database error.
+func (s *Service) checkConsent(ctx context.Context, cc ConsentChange) error {
+	if cc.Consent.At.After(s.now().Add(MaxFutureSkew)) {
+		return loupe.Invalidf("data.at", "data.at is more than %s ahead of the server clock", MaxFutureSkew)
+	}
+	_, err := s.DB.GetCustomer(ctx, cc.CustomerID)
+	if !errors.Is(err, loupe.ErrNotFound) {
+		return err
+	}
+	if gone, err := s.erased(ctx, cc.CustomerID, cc.Consent.At); err != nil || gone {
+		return err // dated before the erasure: applied as ignored
+	}
+	return loupe.Invalidf("data.customer_id", "data.customer_id names no customer Loupe knows (send or import the customer first)")
+}
+
 // applyConsent records a client's consent on one channel
 // (loupe.ApplyConsent: the newest answer wins). A consent dated before the
 // client's erasure is ignored; one naming a client Loupe does not know is
 // an EINVALID error naming customer_id (send the client first: a consent
 // belongs to a profile, and an sms consent to its phone number).
 func (s *Service) applyConsent(ctx context.Context, cc ConsentChange) (outcome, error) {
-	if cc.Consent.At.After(s.now().Add(MaxFutureSkew)) {
-		// A consent dated ahead would outrank every real answer until then.
-		return outcome{}, loupe.Invalidf("data.at", "data.at is more than %s ahead of the server clock", MaxFutureSkew)
+	if err := s.checkConsent(ctx, cc); err != nil {
+		return outcome{}, err
 	}
 	var o outcome
 	err := s.DB.UpdateCustomer(ctx, cc.CustomerID, func(stored *loupe.Customer, erasedAt time.Time) (loupe.Customer, bool, error) {

@@ -392,4 +392,10 @@ func testApplyConsent(t *testing.T, db loupe.DB) {
 	if _, err := db.GetCustomer(ctx, "nobody"); !errors.Is(err, loupe.ErrNotFound) {
 		t.Errorf("a consent for an unknown client created it (%v)", err)
 	}
+	// A refused consent claimed nothing: once the client is known, the same
+	// event (same id) is applied.
+	mustApply(t, s, event("e9", pos.TypeCustomerUpserted, at, `{"customer_id":"nobody","home_store_id":"s1"}`))
+	if res := mustApply(t, s, event("k8", pos.TypeConsentChanged, at, `{"customer_id":"nobody","channel":"email","status":"granted","at":"2026-11-20T12:00:00Z"}`)); res.Status != pos.StatusAccepted || res.Outdated {
+		t.Errorf("the resent consent: %+v, want accepted", res)
+	}
 }
