@@ -180,7 +180,7 @@ var schemas = map[string]schema{
 	KindRepairs: {"repair.created", []column{req("repair_id"), req("store_id"), req("associate_id"), req("customer_id"),
 		opt("customer_email", text), opt("customer_phone", text), opt("item", text), req("taken_in_at")}},
 	KindConsents: {"consent.changed", []column{req("customer_id"), req("channel"), req("status"), req("at"),
-		opt("source", text), opt("evidence", text)}},
+		opt("source", text), opt("evidence", text), opt("phone", text)}},
 	KindPurchases: {"purchase.created", []column{req("purchase_id"), req("store_id"), req("associate_id"), req("customer_id"),
 		opt("total_cents", number), opt("categories", list), req("purchased_at")}},
 }

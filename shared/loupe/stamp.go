@@ -311,10 +311,13 @@ func MergeCustomer(stored *Customer, in Customer, u Update) (Customer, bool) {
 // ApplyConsent returns c with consent k on channel when it is newer than
 // the stored one (an equal time with the same answer changes nothing; with
 // another answer the denial wins), and whether c changed. An sms or voice
-// consent is bound to c's phone number at the time.
+// consent belongs to k.Phone, the number it was given for, or, when the
+// event named none, to c's phone number now.
 func ApplyConsent(c Customer, channel string, k Consent) (Customer, bool) {
 	if phoneBound(channel) {
-		k.Phone = c.Phone
+		if k.Phone == "" {
+			k.Phone = c.Phone
+		}
 	} else {
 		k.Phone = ""
 	}

@@ -157,10 +157,10 @@ func phoneBound(channel string) bool { return channel == "sms" || channel == "vo
 
 // ConsentOf returns the client's consent on channel: ConsentUnknown when
 // none was given, or when an sms or voice consent was given for another
-// phone number than the client's.
+// phone number than the client's (or for none).
 func (c Customer) ConsentOf(channel string) Consent {
 	k, ok := c.Consents[channel]
-	if !ok || (phoneBound(channel) && k.Phone != c.Phone) {
+	if !ok || (phoneBound(channel) && (k.Phone == "" || k.Phone != c.Phone)) {
 		return Consent{Status: ConsentUnknown}
 	}
 	return k

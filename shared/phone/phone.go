@@ -1,7 +1,7 @@
 // Package phone reads phone numbers into E.164 with libphonenumber's
 // metadata (github.com/nyaruka/phonenumbers). It is an adapter the POS
 // service is handed (pos.Service.Phones) by the processes that apply POS
-// events (pos-webhook, dashboard-api, loupe), so the other functions do not
+// events (pos-webhook and loupe), so the other functions do not
 // link its metadata (about 5 MB and 7 MB of memory; docs/benchmarks.md).
 package phone
 

@@ -303,6 +303,7 @@ func DecodeData(ev Event) (any, error) {
 				At:       f.time("at", true),
 				Source:   f.str("source", false),
 				Evidence: f.text("evidence", false),
+				Phone:    f.text("phone", false),
 			},
 		}
 		p, validate = cc, func() error { return loupe.ValidateConsent(cc.Channel, cc.Consent) }

@@ -514,6 +514,8 @@ func (s *Service) resolvePhones(ctx context.Context, p any) (any, []Note, error)
 		storeID, raw, field = v.Value.HomeStoreID, v.Value.Phone, "phone"
 	case loupe.Repair:
 		storeID, raw, field = v.StoreID, v.CustomerPhone, "customer_phone"
+	case ConsentChange:
+		raw, field = v.Consent.Phone, "phone" // E.164: no store to read a national number in
 	}
 	if raw == "" {
 		return p, nil, nil
@@ -557,6 +559,9 @@ func (s *Service) resolvePhones(ctx context.Context, p any) (any, []Note, error)
 		return v, notes, nil
 	case loupe.Repair:
 		v.CustomerPhone = e164
+		return v, notes, nil
+	case ConsentChange:
+		v.Consent.Phone = e164
 		return v, notes, nil
 	}
 	return p, notes, nil

@@ -392,6 +392,20 @@ func testApplyConsent(t *testing.T, db loupe.DB) {
 	if _, err := db.GetCustomer(ctx, "nobody"); !errors.Is(err, loupe.ErrNotFound) {
 		t.Errorf("a consent for an unknown client created it (%v)", err)
 	}
+	// A consent naming the number it was given for belongs to that number,
+	// whatever order the events arrive in; one for a client without a phone
+	// is unknown.
+	mustApply(t, s, consent("k10", "sms", "granted", "2026-11-20T13:00:00Z", `,"evidence":"Yes","phone":"+1 212 555 0147"`)) // c1's old number
+	if c, _ = db.GetCustomer(ctx, "c1"); c.ConsentOf("sms").Status != loupe.ConsentUnknown {
+		t.Errorf("a consent for the old number: %+v, want unknown for the new one", c.ConsentOf("sms"))
+	}
+	mustApply(t, s, consent("k11", "sms", "granted", "2026-11-20T13:30:00Z", `,"evidence":"Yes","phone":"+12125550148"`))
+	if c, _ = db.GetCustomer(ctx, "c1"); c.ConsentOf("sms").Status != loupe.ConsentGranted {
+		t.Errorf("a consent for the current number: %+v, want granted", c.ConsentOf("sms"))
+	}
+	if _, err := s.Apply(ctx, consent("k12", "sms", "granted", "2026-11-20T13:30:00Z", `,"evidence":"Yes","phone":"212 555 0148"`)); loupe.ErrorCode(err) != loupe.EINVALID {
+		t.Errorf("a national number in a consent: %v, want invalid (it needs its country code)", err)
+	}
 	// A refused consent claimed nothing: once the client is known, the same
 	// event (same id) is applied.
 	mustApply(t, s, event("e9", pos.TypeCustomerUpserted, at, `{"customer_id":"nobody","home_store_id":"s1"}`))
