@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -99,7 +101,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if *checkpointPath == "" {
 			*checkpointPath = name + ".checkpoint"
 		}
-		cp = &checkpoint{path: *checkpointPath, Kind: kind, Table: *table, Size: size}
+		sum, err := fileSHA256(f)
+		if err != nil {
+			return fail(stderr, "import: %s: %v", name, err)
+		}
+		cp = &checkpoint{path: *checkpointPath, Kind: kind, Table: *table, Size: size, Encoding: *encoding, SHA256: sum}
 	} else {
 		db, err := openDB(*dataDir)
 		if err != nil {
@@ -113,9 +119,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	opts := csvimport.Options{Size: size, Encoding: *encoding}
 	var before csvimport.Result // counted by the interrupted run a checkpoint resumes
 	if cp != nil {
-		resumed, err := cp.load()
+		resumed, other, err := cp.load()
 		if err != nil {
 			return fail(stderr, "import: %v", err)
+		}
+		if other {
+			fmt.Fprintf(stderr, "loupe: %s: checkpoint %s is of another file content, kind, table or encoding; starting from the first line\n", name, cp.path)
 		}
 		if resumed {
 			opts.Resume, before = cp.Line, cp.counts()
@@ -205,14 +214,30 @@ func openTable(ctx context.Context, name string) (*dynamo.DB, error) {
 	return dynamo.New(client, name), nil
 }
 
+// fileSHA256 returns the hex SHA-256 of f's content and rewinds f.
+func fileSHA256(f *os.File) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // checkpoint is the progress of a load into DynamoDB, saved after each
 // group of rows is stored: the last line stored and the counts so far. A
-// load resumes from it when kind, table and file size are the same.
+// load resumes from it only for the same kind, table, encoding and file
+// content (SHA-256): a file fixed since, or read with another encoding,
+// starts over (which stores nothing twice).
 type checkpoint struct {
 	path     string
 	Kind     string `json:"kind"`
 	Table    string `json:"table"`
 	Size     int64  `json:"size"`
+	Encoding string `json:"encoding"`
+	SHA256   string `json:"sha256"`
 	Line     int    `json:"line"`
 	Rows     int    `json:"rows"`
 	Imported int    `json:"imported"`
@@ -221,23 +246,25 @@ type checkpoint struct {
 }
 
 // load reads the checkpoint file, reporting whether it is one of this load
-// (kind, table and size as set). A missing file, or one of another load, is
-// not resumed from. Returns an error when the file cannot be read.
-func (c *checkpoint) load() (bool, error) {
+// (kind, table, encoding and content as set), and whether a file of
+// another load was found (not resumed from). Returns an error when the file
+// cannot be read.
+func (c *checkpoint) load() (resumed, other bool, err error) {
 	b, err := os.ReadFile(c.path)
 	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
+		return false, false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("read checkpoint: %w", err)
+		return false, false, fmt.Errorf("read checkpoint: %w", err)
 	}
 	var saved checkpoint
-	if json.Unmarshal(b, &saved) != nil || saved.Kind != c.Kind || saved.Table != c.Table || saved.Size != c.Size || saved.Line <= 0 {
-		return false, nil
+	if json.Unmarshal(b, &saved) != nil || saved.Kind != c.Kind || saved.Table != c.Table || saved.Size != c.Size ||
+		saved.Encoding != c.Encoding || saved.SHA256 != c.SHA256 || saved.Line <= 0 {
+		return false, true, nil
 	}
 	saved.path = c.path
 	*c = saved
-	return true, nil
+	return true, false, nil
 }
 
 // counts returns the checkpoint's counts.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -202,3 +204,30 @@ func TestImportTableResumesAfterKill(t *testing.T) {
 
 // kindOf returns the import kind a test file is named after.
 func kindOf(path string) string { return strings.TrimSuffix(filepath.Base(path), ".csv") }
+
+// A checkpoint resumes only the load it was saved for: the same file read
+// with another encoding, or a bad row fixed in place (same size), starts
+// over from the first line and stores every row.
+func TestImportTableCheckpointOfAnotherLoad(t *testing.T) {
+	_, table := dynaliteTable(t)
+	dir := t.TempDir()
+	stores := writeFile(t, dir, "stores.csv", "store_id,name,timezone,country\nnyc,New York,America/New_York,US\n")
+	if code, out, errs := runCLI(t, "import", "stores", stores, "--table", table); code != exitOK {
+		t.Fatalf("import stores: exit %d\n%s%s", code, out, errs)
+	}
+	customers := writeFile(t, dir, "customers.csv", "customer_id,home_store_id,first_name\nc1,nyc,Jos\xe9\nc2,nyc,Ren\xe9\nc3,nyc,Ann\n")
+	// What a run without --encoding, interrupted after line 3, would leave.
+	code, _, _ := runCLI(t, "import", "customers", customers, "--table", table)
+	if code != exitFail {
+		t.Fatalf("Latin-1 read as UTF-8: exit %d, want 1", code)
+	}
+	b, _ := os.ReadFile(customers)
+	sum := sha256.Sum256(b)
+	cp := fmt.Sprintf(`{"kind":"customers","table":%q,"size":%d,"encoding":"utf-8","sha256":%q,"line":3,"rows":2,"failed":2}`, table, len(b), hex.EncodeToString(sum[:]))
+	writeFile(t, dir, "customers.csv.checkpoint", cp)
+	code, out, errs := runCLI(t, "import", "customers", customers, "--table", table, "--encoding", "latin1")
+	if code != exitOK || strings.Contains(errs, "resuming") || !strings.Contains(errs, "starting from the first line") ||
+		!strings.Contains(out, "3 rows: 2 imported, 1 unchanged") {
+		t.Errorf("another encoding: exit %d, %q %q; want every row read again", code, out, errs)
+	}
+}
