@@ -316,6 +316,7 @@ func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts O
 				return fmt.Errorf("import %s lines %d-%d: %w", kind, group[0].line, lastLine, err)
 			}
 		}
+		imported, skipped := res.Imported, res.Skipped
 		for _, g := range group {
 			if err := apply1(g); err != nil {
 				return err
@@ -323,6 +324,9 @@ func Import(ctx context.Context, kind string, r io.Reader, apply Applier, opts O
 		}
 		if batcher != nil {
 			if err := batcher.Flush(ctx); err != nil {
+				// The group may be stored in part: none of it counts as imported
+				// (a rerun finds the stored part unchanged).
+				res.Imported, res.Skipped = imported, skipped
 				return fmt.Errorf("import %s lines %d-%d: %w", kind, group[0].line, lastLine, err)
 			}
 		}
