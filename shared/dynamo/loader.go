@@ -301,13 +301,5 @@ const (
 // a random half to whole of 50 ms doubled each attempt, at most 5 s.
 func batchBackoff(ctx context.Context, attempt int) error {
 	d := min(50*time.Millisecond<<min(attempt-1, 7), 5*time.Second)
-	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return sleep(ctx, d/2+time.Duration(rand.Int64N(int64(d/2)+1)))
 }

@@ -80,7 +80,11 @@ func (db *DB) update(ctx context.Context, v versioned) error {
 
 // backoff sleeps a random 0-2^attempt ms, at most 64 ms.
 func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+	return sleep(ctx, time.Duration(rand.Int64N(int64(time.Millisecond)<<min(attempt, 6))))
+}
+
+// sleep waits d, or returns ctx's error when it is done first.
+func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -10,18 +10,8 @@ import (
 // getCustomer answers GET /customers/{customer_id} with the customer's profile
 // (loupe.Customer as JSON), 404 when unknown.
 func (s *server) getCustomer(w http.ResponseWriter, r *http.Request) error {
-	if s.DB == nil {
-		return loupe.Errorf(loupe.EUNAVAILABLE, "no database configured")
-	}
-	id := r.PathValue("customer_id")
-	if !loupe.ValidID(id) {
-		return loupe.Errorf(loupe.ENOTFOUND, "customer not found")
-	}
-	c, err := s.DB.GetCustomer(r.Context(), id)
+	c, err := s.customer(r)
 	if err != nil {
-		if loupe.ErrorCode(err) == loupe.ENOTFOUND {
-			return loupe.Errorf(loupe.ENOTFOUND, "customer %s not found", id)
-		}
 		return err
 	}
 	c.Stamps = nil // the order of POS writes is the store's business, not the profile's
@@ -57,20 +47,11 @@ const maxContacts = 500
 // contact history, newest first, at most maxContacts entries. 404 when the
 // client is unknown.
 func (s *server) getContacts(w http.ResponseWriter, r *http.Request) error {
-	if s.DB == nil {
-		return loupe.Errorf(loupe.EUNAVAILABLE, "no database configured")
-	}
-	id := r.PathValue("customer_id")
-	if !loupe.ValidID(id) {
-		return loupe.Errorf(loupe.ENOTFOUND, "customer not found")
-	}
-	if _, err := s.DB.GetCustomer(r.Context(), id); err != nil {
-		if loupe.ErrorCode(err) == loupe.ENOTFOUND {
-			return loupe.Errorf(loupe.ENOTFOUND, "customer %s not found", id)
-		}
+	c, err := s.customer(r)
+	if err != nil {
 		return err
 	}
-	cs, err := s.DB.ContactsByCustomer(r.Context(), id, maxContacts)
+	cs, err := s.DB.ContactsByCustomer(r.Context(), c.CustomerID, maxContacts)
 	if err != nil {
 		return err
 	}
@@ -79,4 +60,21 @@ func (s *server) getContacts(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"contacts": cs})
 	return nil
+}
+
+// customer reads the customer of the route's {customer_id}: 404 naming it
+// when unknown, 503 without a database.
+func (s *server) customer(r *http.Request) (loupe.Customer, error) {
+	if s.DB == nil {
+		return loupe.Customer{}, loupe.Errorf(loupe.EUNAVAILABLE, "no database configured")
+	}
+	id := r.PathValue("customer_id")
+	if !loupe.ValidID(id) {
+		return loupe.Customer{}, loupe.Errorf(loupe.ENOTFOUND, "customer not found")
+	}
+	c, err := s.DB.GetCustomer(r.Context(), id)
+	if loupe.ErrorCode(err) == loupe.ENOTFOUND {
+		return loupe.Customer{}, loupe.Errorf(loupe.ENOTFOUND, "customer %s not found", id)
+	}
+	return c, err
 }
