@@ -40,6 +40,16 @@ func serviceOn(db loupe.DB) *pos.Service {
 	return &pos.Service{DB: db, Now: func() time.Time { return atTime }, Phones: phone.Normalize}
 }
 
+// wantInvalid applies body and checks it is refused as invalid, naming field.
+func wantInvalid(t *testing.T, s *pos.Service, body []byte, field string) {
+	t.Helper()
+	_, err := s.Apply(context.Background(), body)
+	var le *loupe.Error
+	if !errors.As(err, &le) || le.Code != loupe.EINVALID || le.Field != field {
+		t.Errorf("%s: got %v, want invalid %s", body, err, field)
+	}
+}
+
 func mustApply(t *testing.T, s *pos.Service, body []byte) pos.Result {
 	t.Helper()
 	res, err := s.Apply(context.Background(), body)
@@ -320,11 +330,7 @@ func testApplyPhones(t *testing.T, db loupe.DB) {
 		{event("e7", pos.TypeRepairCreated, at, `{"repair_id":"r2","store_id":"lyon","associate_id":"a1","customer_id":"c1","customer_phone":"call me"}`), "data.customer_phone"},
 		{event("e8", pos.TypeStoreUpserted, at, `{"store_id":"s9","name":"X","timezone":"UTC","country":"US","phone":"555"}`), "data.phone"},
 	} {
-		_, err := s.Apply(ctx, tc.body)
-		var le *loupe.Error
-		if !errors.As(err, &le) || le.Code != loupe.EINVALID || le.Field != tc.field {
-			t.Errorf("%s: got %v, want invalid %s", tc.body, err, tc.field)
-		}
+		wantInvalid(t, s, tc.body, tc.field)
 	}
 	if _, err := db.GetCustomer(ctx, "c4"); !errors.Is(err, loupe.ErrNotFound) {
 		t.Errorf("a rejected phone stored its client (%v)", err)
@@ -383,11 +389,7 @@ func testApplyConsent(t *testing.T, db loupe.DB) {
 		{event("k9", pos.TypeConsentChanged, at, `{"customer_id":"c1","channel":"email","status":"granted","at":"2026-11-21T12:00:00Z"}`), "data.at"}, // a day ahead of the clock
 		{event("k8", pos.TypeConsentChanged, at, `{"customer_id":"nobody","channel":"email","status":"granted","at":"2026-11-20T12:00:00Z"}`), "data.customer_id"},
 	} {
-		_, err := s.Apply(ctx, tc.body)
-		var le *loupe.Error
-		if !errors.As(err, &le) || le.Code != loupe.EINVALID || le.Field != tc.field {
-			t.Errorf("%s: got %v, want invalid %s", tc.body, err, tc.field)
-		}
+		wantInvalid(t, s, tc.body, tc.field)
 	}
 	if _, err := db.GetCustomer(ctx, "nobody"); !errors.Is(err, loupe.ErrNotFound) {
 		t.Errorf("a consent for an unknown client created it (%v)", err)
