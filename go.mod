@@ -8,17 +8,18 @@ require (
 	github.com/aws/aws-sdk-go-v2/config v1.33.15
 	github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue v1.21.19
 	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.73.1
+	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.50.10
 	github.com/aws/aws-sdk-go-v2/service/sesv2 v1.79.7
 	go.etcd.io/bbolt v1.5.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 
-require golang.org/x/text v0.44.0
-
 require (
-	github.com/nyaruka/phonenumbers v1.8.1 // indirect
-	google.golang.org/protobuf v1.36.11 // indirect
+	github.com/nyaruka/phonenumbers v1.8.1
+	golang.org/x/text v0.44.0
 )
+
+require google.golang.org/protobuf v1.36.11 // indirect
 
 require (
 	github.com/aws/aws-sdk-go-v2/credentials v1.20.15

@@ -3,10 +3,14 @@
 // authorizer) with the same handler `loupe serve` uses.
 //
 // Environment (wire.Config, read once by lambdawire.Boot): TABLE_NAME (the
-// DynamoDB table), LOUPE_WEBHOOK_SECRET (one secret, or several separated by
-// commas during a rotation; unset, POST /pos/events answers 503 rather than
-// the function crash-looping), LOUPE_UNSUBSCRIBE_SECRET (verifies the tokens
-// of the unsubscribe routes /u/{token}; unset, they answer 503). Logs are slog
+// DynamoDB table), LOUPE_WEBHOOK_SECRET_ID (the Secrets Manager secret whose
+// current and previous values verify POST /pos/events, read at start-up; the
+// current one may list several secrets separated by commas; unset, POST
+// /pos/events answers 503 rather than the function crash-looping),
+// LOUPE_UNSUBSCRIBE_SECRET_ID (the secret whose current and previous values
+// verify the tokens of the unsubscribe routes /u/{token}; unset, they answer
+// 503). Locally and in tests LOUPE_WEBHOOK_SECRET and LOUPE_UNSUBSCRIBE_SECRET
+// give the values themselves. Logs are slog
 // lines carrying the request id; set the function's LoggingConfig LogFormat to
 // JSON for JSON lines.
 //

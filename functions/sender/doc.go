@@ -19,8 +19,10 @@
 // Environment (wire.Config, read once by lambdawire.Boot): TABLE_NAME (the
 // table and its touchpoint ledger), LOUPE_SES_CONFIGURATION_SET (the
 // configuration set publishing bounce and complaint events), LOUPE_BASE_URL
-// (public base of the /u/{token} links), LOUPE_UNSUBSCRIBE_SECRET (at least 16
-// bytes; signs the links), LOUPE_SENDER_MAX_RATE (optional, messages per
+// (public base of the /u/{token} links), LOUPE_UNSUBSCRIBE_SECRET_ID (the
+// Secrets Manager secret whose current value, at least 16 bytes, signs the
+// links; read at start-up; LOUPE_UNSUBSCRIBE_SECRET gives the value itself in
+// tests), LOUPE_SENDER_MAX_RATE (optional, messages per
 // second for this instance; when unset, the account's MaxSendRate from
 // GetAccount divided by 2, the event source's MaximumConcurrency).
 package main

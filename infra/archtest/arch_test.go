@@ -66,6 +66,7 @@ var roles = []struct {
 	{"shared/emf", adapter},        // CloudWatch embedded metric format
 	{"shared/httpapi", adapter},    // HTTP
 	{"shared/lambdahttp", adapter}, // API Gateway payload 2.0 to http.Handler
+	{"shared/secrets", adapter},    // Secrets Manager
 
 	{"shared/wire/...", wiring},
 

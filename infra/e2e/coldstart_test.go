@@ -22,8 +22,10 @@ const startsPerOp = 5
 // machine, under the harness's Runtime API: median and worst of startsPerOp
 // starts an iteration. Target: under 50 ms.
 //
-// Init needs no AWS endpoint (the SDK clients connect lazily), so the
-// services are not started: the endpoints point at a closed port.
+// Init calls one AWS service, Secrets Manager (pos-webhook and sender read
+// their secrets, current and previous, before they are ready), so its
+// stand-in runs; the other SDK clients connect lazily and their endpoints
+// point at a closed port.
 //
 //	go test ./infra/e2e/ -run '^$' -bench ColdStart -benchtime 5x
 func BenchmarkColdStart(b *testing.B) {
@@ -33,6 +35,7 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 	armDir := b.TempDir()
 	res := (&stack{tmpl: tmpl, table: "loupe-bench", sendURL: "http://127.0.0.1:9/123456789012/loupe-bench"}).resolver()
+	sm := startSecrets(b)
 	ids := make([]string, 0, len(bins))
 	for id := range bins {
 		ids = append(ids, id)
@@ -55,6 +58,7 @@ func BenchmarkColdStart(b *testing.B) {
 		for _, k := range []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_SQS"} {
 			env[k] = "http://127.0.0.1:9"
 		}
+		env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = sm.URL
 		b.Run(f.Dir, func(b *testing.B) {
 			var all []time.Duration
 			for b.Loop() {

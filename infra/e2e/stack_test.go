@@ -21,10 +21,12 @@ import (
 	"github.com/loupehq/loupe/shared/testkit/dynalite"
 	"github.com/loupehq/loupe/shared/testkit/nodeproc"
 	"github.com/loupehq/loupe/shared/testkit/repo"
+	"github.com/loupehq/loupe/shared/testkit/secretstest"
 	"github.com/loupehq/loupe/shared/testkit/sestest"
 )
 
-// Test secrets standing in for the Secrets Manager dynamic references.
+// Test secrets the functions read from the Secrets Manager stand-in, by the
+// names template.yaml gives them (LOUPE_*_SECRET_ID).
 const (
 	webhookSecretName     = "loupe/e2e/webhook"
 	unsubscribeSecretName = "loupe/e2e/unsubscribe"
@@ -125,6 +127,7 @@ type stack struct {
 	sesURL   string           // aws-ses-v2-local, uncounted
 	dyn, ses *lambdahost.Counter
 	queue    *lambdahost.Queue
+	secrets  *secretstest.Server
 	sendURL  string
 	hosts    map[string]*lambdahost.Host
 	ready    map[string]time.Duration
@@ -175,6 +178,7 @@ func newStack(t *testing.T) *stack {
 	}
 	t.Cleanup(s.queue.Close)
 	s.sendURL = s.queue.URL("loupe-e2e-SendQueue")
+	s.secrets = startSecrets(t)
 
 	res := s.resolver()
 	ids := make([]string, 0, len(bins))
@@ -191,6 +195,7 @@ func newStack(t *testing.T) *stack {
 		env["AWS_ENDPOINT_URL_DYNAMODB"] = s.dyn.Endpoint()
 		env["AWS_ENDPOINT_URL_SESV2"] = s.ses.Endpoint()
 		env["AWS_ENDPOINT_URL_SQS"] = s.queue.Endpoint()
+		env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = s.secrets.URL
 		h, err := lambdahost.Start(lambdahost.Config{
 			Name:    "loupe-e2e-" + f.Dir,
 			Binary:  bins[id],
@@ -294,8 +299,15 @@ func (s *stack) resolver() *lambdahost.Resolver {
 		Conditions: map[string]bool{
 			"IsProd": false, "HasAlarmEmail": false, "HasPublicBaseUrl": false, "HasSenderMaxRate": false,
 		},
-		Secrets: map[string]string{webhookSecretName: webhookSecret, unsubscribeSecretName: unsubscribeSecret},
 	}
+}
+
+// startSecrets returns a Secrets Manager stand-in holding the stack's secrets.
+func startSecrets(tb testing.TB) *secretstest.Server {
+	sm := secretstest.Start(tb)
+	sm.Put(webhookSecretName, webhookSecret)
+	sm.Put(unsubscribeSecretName, unsubscribeSecret)
+	return sm
 }
 
 // invoker returns the InvokeFunc of function id, counting invocations per step.

@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // requiredEnv documents what each function needs beyond TABLE_NAME, which
@@ -18,20 +21,24 @@ import (
 // (every function reads all of wire.Config through lambdawire.Boot, so the
 // non-secret settings are in Globals).
 var requiredEnv = map[string][]string{
-	"PosWebhookFunction":   {"LOUPE_WEBHOOK_SECRET", "LOUPE_UNSUBSCRIBE_SECRET"},
+	"PosWebhookFunction":   {"LOUPE_WEBHOOK_SECRET_ID", "LOUPE_UNSUBSCRIBE_SECRET_ID"},
 	"DashboardApiFunction": {"LOUPE_ALLOWED_EMAIL_DOMAINS", "LOUPE_FATIGUE_CAP_DAYS"},
 	"StaffStreamFunction":  {"SEND_QUEUE_URL", "LOUPE_BASE_URL"},
 	"RepairStreamFunction": {"LOUPE_ALLOWED_EMAIL_DOMAINS"},
 	"TouchpointsFunction":  {"SEND_QUEUE_URL", "LOUPE_FATIGUE_CAP_DAYS", "LOUPE_PLAN_HOUR"},
-	"SenderFunction":       {"LOUPE_SES_CONFIGURATION_SET", "LOUPE_BASE_URL", "LOUPE_UNSUBSCRIBE_SECRET", "LOUPE_SENDER_MAX_RATE"},
+	"SenderFunction":       {"LOUPE_SES_CONFIGURATION_SET", "LOUPE_BASE_URL", "LOUPE_UNSUBSCRIBE_SECRET_ID", "LOUPE_SENDER_MAX_RATE"},
 	"SesFeedbackFunction":  nil,
 }
 
-// secretEnv are filled from Secrets Manager dynamic references, and only on
-// the functions that need them.
-var secretEnv = map[string][]string{
-	"LOUPE_WEBHOOK_SECRET":     {"PosWebhookFunction"},
-	"LOUPE_UNSUBSCRIBE_SECRET": {"PosWebhookFunction", "SenderFunction"},
+// secretEnv name Secrets Manager secrets (never hold their values; the
+// function reads them at start-up), and are set only on the functions that
+// need them, with the name parameter of that secret.
+var secretEnv = map[string]struct {
+	param string
+	fns   []string
+}{
+	"LOUPE_WEBHOOK_SECRET_ID":     {"WebhookSecretName", []string{"PosWebhookFunction"}},
+	"LOUPE_UNSUBSCRIBE_SECRET_ID": {"UnsubscribeSecretName", []string{"PosWebhookFunction", "SenderFunction"}},
 }
 
 // notFromTemplate are variables Go code may read that the template must not
@@ -42,6 +49,8 @@ func notFromTemplate(name string) bool {
 		return true // set by Lambda or read by the SDK
 	case name == "LOUPE_API_TOKEN":
 		return true // local bearer token; in AWS the JWT authorizer guards staff routes
+	case name == "LOUPE_WEBHOOK_SECRET", name == "LOUPE_UNSUBSCRIBE_SECRET":
+		return true // local values; in AWS the *_SECRET_ID secrets (TestSecretsAreNotInEnvironment)
 	}
 	return false
 }
@@ -59,13 +68,9 @@ func TestEnvironmentVariables(t *testing.T) {
 					t.Errorf("%s not set", name)
 				}
 			}
-			for name, fns := range secretEnv {
+			for name, sec := range secretEnv {
 				_, set := env[name]
-				allowed := false
-				for _, fn := range fns {
-					allowed = allowed || fn == id
-				}
-				if set && !allowed {
+				if set && !slices.Contains(sec.fns, id) {
 					t.Errorf("%s is set but %s does not need the secret", name, id)
 				}
 			}
@@ -73,30 +78,74 @@ func TestEnvironmentVariables(t *testing.T) {
 	}
 }
 
-var dynamicSecretRef = regexp.MustCompile(`^\{\{resolve:secretsmanager:\$\{([A-Za-z0-9]+)\}:SecretString\}\}$`)
+// secretARN is the only resource a function's GetSecretValue may name: the
+// secret of one name parameter, with the six random characters Secrets
+// Manager appends to its ARN.
+func secretARN(param string) string {
+	return "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${" + param + "}-??????"
+}
 
-func TestSecretsAreDynamicReferences(t *testing.T) {
+// TestSecretsAreNotInEnvironment checks that no secret value reaches a
+// function's configuration (lambda:GetFunctionConfiguration shows every
+// variable): no variable holds a dynamic reference or is named like a secret
+// value (*_SECRET), each secret is passed as its name parameter (*_SECRET_ID:
+// !Ref <Name>SecretName), and the function may read exactly the secrets it
+// is given.
+func TestSecretsAreNotInEnvironment(t *testing.T) {
 	tpl := loadTemplate(t)
 	params := get(tpl.Root, "Parameters")
 	for _, id := range tpl.Functions() {
-		env := tpl.EnvVars(id)
-		for name := range secretEnv {
-			v, ok := env[name]
-			if !ok {
-				continue
+		t.Run(id, func(t *testing.T) {
+			env := tpl.EnvVars(id)
+			var want []string // ARNs the function may read
+			names := make([]string, 0, len(env))
+			for name := range env {
+				names = append(names, name)
 			}
-			m := dynamicSecretRef.FindStringSubmatch(subString(v))
-			if m == nil {
-				t.Errorf("%s %s: want !Sub \"{{resolve:secretsmanager:${<SecretNameParameter>}:SecretString}}\", not a plain value or parameter", id, name)
-				continue
+			sort.Strings(names)
+			for _, name := range names {
+				for _, v := range scalars(env[name]) {
+					if strings.Contains(v, "{{resolve:secretsmanager") || strings.Contains(v, "{{resolve:ssm-secure") {
+						t.Errorf("%s = %q: a dynamic reference puts the secret's value in the function's configuration; pass the secret name (%s_ID) instead", name, v, name)
+					}
+				}
+				if strings.HasSuffix(name, "_SECRET") || strings.HasSuffix(name, "_SECRETS") {
+					t.Errorf("%s is set: a secret value in the environment; pass the Secrets Manager secret name as %s_ID", name, strings.TrimSuffix(name, "S"))
+				}
+				sec, ok := secretEnv[name]
+				if !ok {
+					continue
+				}
+				if got := refTarget(env[name]); got != sec.param {
+					t.Errorf("%s = !Ref %q, want !Ref %s", name, got, sec.param)
+					continue
+				}
+				if p := get(params, sec.param); p == nil {
+					t.Errorf("%s: %s is not a template parameter", name, sec.param)
+				} else if get(p, "Default") != nil {
+					t.Errorf("parameter %s: a secret name parameter should have no default", sec.param)
+				}
+				want = append(want, secretARN(sec.param))
 			}
-			p := get(params, m[1])
-			if p == nil {
-				t.Errorf("%s %s: ${%s} is not a template parameter", id, name, m[1])
-			} else if get(p, "Default") != nil {
-				t.Errorf("parameter %s: a secret name parameter should have no default", m[1])
+			var got []string
+			for _, st := range functionStatements(tpl, id) {
+				actions := seqOrOne(get(st, "Action"))
+				if !slices.ContainsFunc(actions, func(a *yaml.Node) bool { return strings.HasPrefix(str(a), "secretsmanager:") }) {
+					continue
+				}
+				if len(actions) != 1 || str(actions[0]) != "secretsmanager:GetSecretValue" || str(get(st, "Effect")) != "Allow" {
+					t.Errorf("a statement grants %v: allow secretsmanager:GetSecretValue alone", scalars(get(st, "Action")))
+				}
+				for _, r := range seqOrOne(get(st, "Resource")) {
+					got = append(got, subString(r))
+				}
 			}
-		}
+			slices.Sort(want)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("secretsmanager:GetSecretValue on %q, want exactly %q (the secrets its *_SECRET_ID variables name)", got, want)
+			}
+		})
 	}
 	// No parameter may carry a secret value itself.
 	for _, name := range keys(params) {
@@ -105,6 +154,31 @@ func TestSecretsAreDynamicReferences(t *testing.T) {
 			t.Errorf("parameter %s looks like a secret value; pass the Secrets Manager secret name instead", name)
 		}
 	}
+}
+
+// functionStatements returns the inline IAM statements of function id.
+func functionStatements(tpl *samTemplate, id string) []*yaml.Node {
+	var out []*yaml.Node
+	for _, p := range seqOrOne(get(tpl.Resources[id], "Properties", "Policies")) {
+		out = append(out, seqOrOne(get(p, "Statement"))...)
+	}
+	return out
+}
+
+// scalars returns the values of every scalar under n, n included: the
+// strings an intrinsic function (!Sub, !Join, !If ...) is made of.
+func scalars(n *yaml.Node) []string {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode {
+		return []string{n.Value}
+	}
+	var out []string
+	for _, c := range n.Content {
+		out = append(out, scalars(c)...)
+	}
+	return out
 }
 
 // envRead is one os.Getenv / os.LookupEnv call with a constant argument.
@@ -129,7 +203,7 @@ func TestCodeReadsOnlyTemplateEnv(t *testing.T) {
 			env := tpl.EnvVars(id)
 			reads := scanEnvReads(t, root, module, dir)
 			for _, r := range reads {
-				// wire.FromEnv reads every secret in every function; a
+				// wire.FromEnv reads every secret id in every function; a
 				// function gets only the ones it needs (secretEnv, checked
 				// above), and lambdawire.Boot requires those at start.
 				if _, secret := secretEnv[r.name]; notFromTemplate(r.name) || secret {

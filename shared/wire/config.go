@@ -7,7 +7,12 @@
 //
 // A setting that exists locally exists in AWS: each field of Config is one
 // environment variable, and template.yaml sets the non-secret ones for every
-// function (Globals) and each secret on the functions that need it.
+// function (Globals). Secrets differ in how they arrive: locally their values
+// are variables (LOUPE_WEBHOOK_SECRET, LOUPE_UNSUBSCRIBE_SECRET); in AWS the
+// template gives the functions that need one only its Secrets Manager id
+// (LOUPE_WEBHOOK_SECRET_ID, LOUPE_UNSUBSCRIBE_SECRET_ID), and lambdawire.Boot
+// reads the current and previous values once at start-up and hands them to
+// UseWebhookSecret and UseUnsubscribeSecret.
 package wire
 
 import (
@@ -15,6 +20,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +38,8 @@ const (
 	EnvSendQueueURL        = "SEND_QUEUE_URL"
 	EnvWebhookSecret       = "LOUPE_WEBHOOK_SECRET"
 	EnvUnsubscribeSecret   = "LOUPE_UNSUBSCRIBE_SECRET"
+	EnvWebhookSecretID     = "LOUPE_WEBHOOK_SECRET_ID"
+	EnvUnsubscribeSecretID = "LOUPE_UNSUBSCRIBE_SECRET_ID"
 	EnvBaseURL             = "LOUPE_BASE_URL"
 	EnvFatigueCapDays      = "LOUPE_FATIGUE_CAP_DAYS"
 	EnvPlanHour            = "LOUPE_PLAN_HOUR"
@@ -53,14 +61,30 @@ type Config struct {
 	// SendQueueURL is the SQS send queue (SEND_QUEUE_URL; AWS only).
 	SendQueueURL string
 	// WebhookSecrets verify POS events (LOUPE_WEBHOOK_SECRET: one secret, or
-	// several separated by commas during a rotation). Empty: POST /pos/events
+	// several separated by commas during a rotation; in AWS the values of
+	// WebhookSecretID, see UseWebhookSecret). Empty: POST /pos/events
 	// answers 503.
 	WebhookSecrets []string
+	// WebhookSecretID is the Secrets Manager secret (name or ARN) holding
+	// WebhookSecrets (LOUPE_WEBHOOK_SECRET_ID; AWS only, never set together
+	// with LOUPE_WEBHOOK_SECRET). lambdawire.Boot reads it.
+	WebhookSecretID string
 	// UnsubscribeSecret signs and verifies unsubscribe links
-	// (LOUPE_UNSUBSCRIBE_SECRET, at least unsub.MinSecretSize bytes). Empty:
-	// /u/{token} answers 503 and touchpoint mail cannot be sent. Locally the
-	// data directory keeps a generated one when unset.
+	// (LOUPE_UNSUBSCRIBE_SECRET, at least unsub.MinSecretSize bytes; in AWS
+	// the current value of UnsubscribeSecretID). Empty: /u/{token} answers
+	// 503 and touchpoint mail cannot be sent. Locally the data directory
+	// keeps a generated one when unset.
 	UnsubscribeSecret string
+	// UnsubscribeSecretID is the Secrets Manager secret (name or ARN) holding
+	// UnsubscribeSecret (LOUPE_UNSUBSCRIBE_SECRET_ID; AWS only, never set
+	// together with LOUPE_UNSUBSCRIBE_SECRET). lambdawire.Boot reads it.
+	UnsubscribeSecretID string
+	// UnsubscribePrevious are former unsubscribe keys that still verify
+	// links but never sign: in AWS the previous value of
+	// UnsubscribeSecretID, so links mailed before a rotation keep working
+	// until the next one. It has no variable of its own; a key shorter than
+	// unsub.MinSecretSize is left out (it never signed a link).
+	UnsubscribePrevious []string
 	// BaseURL is the public base of the links in mail: unsubscribe links and
 	// the printable review list (LOUPE_BASE_URL, no trailing slash). Locally
 	// `loupe serve` uses its own address when unset.
@@ -95,7 +119,9 @@ func FromEnv() (Config, error) {
 		TableName:           os.Getenv(EnvTableName),
 		SendQueueURL:        os.Getenv(EnvSendQueueURL),
 		WebhookSecrets:      webhook.ParseSecrets(os.Getenv(EnvWebhookSecret)),
+		WebhookSecretID:     os.Getenv(EnvWebhookSecretID),
 		UnsubscribeSecret:   os.Getenv(EnvUnsubscribeSecret),
+		UnsubscribeSecretID: os.Getenv(EnvUnsubscribeSecretID),
 		BaseURL:             strings.TrimRight(os.Getenv(EnvBaseURL), "/"),
 		AllowedEmailDomains: parseDomains(os.Getenv(EnvAllowedEmailDomains)),
 		SESConfigurationSet: os.Getenv(EnvSESConfigurationSet),
@@ -115,7 +141,63 @@ func FromEnv() (Config, error) {
 	if s := cfg.UnsubscribeSecret; s != "" && len(s) < unsub.MinSecretSize {
 		errs = append(errs, fmt.Errorf("%s must be at least %d characters", EnvUnsubscribeSecret, unsub.MinSecretSize))
 	}
+	for _, pair := range [][2]string{{EnvWebhookSecret, EnvWebhookSecretID}, {EnvUnsubscribeSecret, EnvUnsubscribeSecretID}} {
+		if os.Getenv(pair[0]) != "" && os.Getenv(pair[1]) != "" {
+			errs = append(errs, fmt.Errorf("%s and %s are both set: give the value or its Secrets Manager id, not both", pair[0], pair[1]))
+		}
+	}
 	return cfg, errors.Join(errs...)
+}
+
+// UseWebhookSecret sets WebhookSecrets to the secrets in current, then those
+// in previous that current lacks: the AWSCURRENT and AWSPREVIOUS values of
+// WebhookSecretID, each one secret or a comma-separated list
+// (webhook.ParseSecrets). Returns an error naming WebhookSecretID, never a
+// value, when current holds no secret.
+func (cfg *Config) UseWebhookSecret(current, previous string) error {
+	secrets := webhook.ParseSecrets(current)
+	if len(secrets) == 0 {
+		return fmt.Errorf("secret %s (%s) holds no webhook secret", cfg.WebhookSecretID, EnvWebhookSecretID)
+	}
+	for _, p := range webhook.ParseSecrets(previous) {
+		if !slices.Contains(secrets, p) {
+			secrets = append(secrets, p)
+		}
+	}
+	cfg.WebhookSecrets = secrets
+	return nil
+}
+
+// UseUnsubscribeSecret sets UnsubscribeSecret to current, the key that signs,
+// and UnsubscribePrevious to previous when it is another key long enough to
+// have signed links: the AWSCURRENT and AWSPREVIOUS values of
+// UnsubscribeSecretID ("" previous: none). Returns an error naming
+// UnsubscribeSecretID, never a value, when current is shorter than
+// unsub.MinSecretSize.
+func (cfg *Config) UseUnsubscribeSecret(current, previous string) error {
+	if len(current) < unsub.MinSecretSize {
+		return fmt.Errorf("secret %s (%s) must be at least %d characters", cfg.UnsubscribeSecretID, EnvUnsubscribeSecretID, unsub.MinSecretSize)
+	}
+	cfg.UnsubscribeSecret, cfg.UnsubscribePrevious = current, nil
+	if previous != current && len(previous) >= unsub.MinSecretSize {
+		cfg.UnsubscribePrevious = []string{previous}
+	}
+	return nil
+}
+
+// unsubscribeKeys returns the keys of the unsubscribe signer, the signing one
+// first, nil without UnsubscribeSecret (or with one too short to sign).
+func (cfg Config) unsubscribeKeys() [][]byte {
+	if len(cfg.UnsubscribeSecret) < unsub.MinSecretSize {
+		return nil
+	}
+	keys := [][]byte{[]byte(cfg.UnsubscribeSecret)}
+	for _, p := range cfg.UnsubscribePrevious {
+		if len(p) >= unsub.MinSecretSize && p != cfg.UnsubscribeSecret {
+			keys = append(keys, []byte(p))
+		}
+	}
+	return keys
 }
 
 // Require returns an error naming each of the variables in names (Env*
@@ -132,8 +214,10 @@ func (cfg Config) Require(names ...string) error {
 			set = cfg.SendQueueURL != ""
 		case EnvWebhookSecret:
 			set = len(cfg.WebhookSecrets) > 0
+			n += " (or " + EnvWebhookSecretID + ")"
 		case EnvUnsubscribeSecret:
 			set = cfg.UnsubscribeSecret != ""
+			n += " (or " + EnvUnsubscribeSecretID + ")"
 		case EnvBaseURL:
 			set = cfg.BaseURL != ""
 		case EnvSESConfigurationSet:

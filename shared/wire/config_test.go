@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -83,5 +84,113 @@ func TestRequire(t *testing.T) {
 	}
 	if err := cfg.Require(EnvPlanHour); err == nil {
 		t.Errorf("Require(%s) = nil, want an error: it has a default", EnvPlanHour)
+	}
+}
+
+func TestFromEnvValueOrSecretID(t *testing.T) {
+	tests := []struct {
+		name           string
+		value, id      string // variable names
+		valueV, idV    string
+		wantErr        bool
+		wantID, wantVl string
+	}{
+		{"webhook id only", EnvWebhookSecret, EnvWebhookSecretID, "", "loupe/prod/webhook-secret", false, "loupe/prod/webhook-secret", ""},
+		{"webhook both", EnvWebhookSecret, EnvWebhookSecretID, "whsec", "loupe/prod/webhook-secret", true, "", ""},
+		{"unsubscribe id only", EnvUnsubscribeSecret, EnvUnsubscribeSecretID, "", "loupe/prod/unsubscribe-secret", false, "loupe/prod/unsubscribe-secret", ""},
+		{"unsubscribe both", EnvUnsubscribeSecret, EnvUnsubscribeSecretID, "0123456789abcdef", "loupe/prod/unsubscribe-secret", true, "", ""},
+		{"unsubscribe value only", EnvUnsubscribeSecret, EnvUnsubscribeSecretID, "0123456789abcdef", "", false, "", "0123456789abcdef"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{EnvWebhookSecret, EnvWebhookSecretID, EnvUnsubscribeSecret, EnvUnsubscribeSecretID} {
+				t.Setenv(k, "")
+			}
+			t.Setenv(tt.value, tt.valueV)
+			t.Setenv(tt.id, tt.idV)
+			got, err := FromEnv()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("FromEnv() error = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil {
+				if !strings.Contains(err.Error(), tt.value) || !strings.Contains(err.Error(), tt.id) {
+					t.Errorf("error %q does not name %s and %s", err, tt.value, tt.id)
+				}
+				if strings.Contains(err.Error(), tt.valueV) {
+					t.Errorf("error %q holds the value", err)
+				}
+				return
+			}
+			if ids := got.WebhookSecretID + got.UnsubscribeSecretID; ids != tt.wantID {
+				t.Errorf("secret ids %q, want %q", ids, tt.wantID)
+			}
+			if got.UnsubscribeSecret != tt.wantVl {
+				t.Errorf("UnsubscribeSecret = %q, want %q", got.UnsubscribeSecret, tt.wantVl)
+			}
+		})
+	}
+}
+
+func TestUseWebhookSecret(t *testing.T) {
+	tests := []struct {
+		name, current, previous string
+		want                    []string
+		wantErr                 bool
+	}{
+		{"never rotated", "new", "", []string{"new"}, false},
+		{"rotated", "new", "old", []string{"new", "old"}, false},
+		{"lists, current first, no repeats", "new, mid", "mid,old", []string{"new", "mid", "old"}, false},
+		{"empty current", " , ", "whsec_prev", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := Config{WebhookSecretID: "loupe/prod/webhook-secret"}
+			err := cfg.UseWebhookSecret(tt.current, tt.previous)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("UseWebhookSecret error = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil {
+				if !strings.Contains(err.Error(), cfg.WebhookSecretID) || strings.Contains(err.Error(), tt.previous) {
+					t.Errorf("error %q: want the secret id, no value", err)
+				}
+				return
+			}
+			if !slices.Equal(cfg.WebhookSecrets, tt.want) {
+				t.Errorf("WebhookSecrets = %q, want %q", cfg.WebhookSecrets, tt.want)
+			}
+		})
+	}
+}
+
+func TestUseUnsubscribeSecret(t *testing.T) {
+	const cur, prev = "current_0123456789", "previous_0123456789"
+	tests := []struct {
+		name, current, previous string
+		wantPrevious            []string
+		wantErr                 bool
+	}{
+		{"never rotated", cur, "", nil, false},
+		{"rotated", cur, prev, []string{prev}, false},
+		{"previous equals current", cur, cur, nil, false},
+		{"previous too short to have signed", cur, "short", nil, false},
+		{"current too short", "short", prev, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := Config{UnsubscribeSecretID: "loupe/prod/unsubscribe-secret"}
+			err := cfg.UseUnsubscribeSecret(tt.current, tt.previous)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("UseUnsubscribeSecret error = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil {
+				if !strings.Contains(err.Error(), cfg.UnsubscribeSecretID) || strings.Contains(err.Error(), tt.previous) {
+					t.Errorf("error %q: want the secret id, no value", err)
+				}
+				return
+			}
+			if cfg.UnsubscribeSecret != tt.current || !slices.Equal(cfg.UnsubscribePrevious, tt.wantPrevious) {
+				t.Errorf("keys %q then %q, want %q then %q", cfg.UnsubscribeSecret, cfg.UnsubscribePrevious, tt.current, tt.wantPrevious)
+			}
+		})
 	}
 }

@@ -79,7 +79,8 @@ type Services struct {
 	Planner *touch.Planner
 	// Schedule is the rule of the hourly run (Config.PlanHour).
 	Schedule touch.Schedule
-	// Unsubscribe signs and verifies unsubscribe links; nil without
+	// Unsubscribe signs unsubscribe links with Config.UnsubscribeSecret and
+	// verifies them with it and Config.UnsubscribePrevious; nil without
 	// Config.UnsubscribeSecret.
 	Unsubscribe *unsub.Signer
 }
@@ -95,8 +96,8 @@ func Build(cfg Config, p Ports) *Services {
 		p.Logger = slog.Default()
 	}
 	s := &Services{Config: cfg, Ports: p, Schedule: touch.Schedule{PlanHour: cfg.PlanHour}}
-	if len(cfg.UnsubscribeSecret) >= unsub.MinSecretSize {
-		s.Unsubscribe = unsub.New([]byte(cfg.UnsubscribeSecret))
+	if keys := cfg.unsubscribeKeys(); keys != nil {
+		s.Unsubscribe = unsub.New(keys[0], keys[1:]...) // signs with the first, verifies with all
 	}
 	s.POS = &pos.Service{DB: p.Records, Now: p.Now, Phones: p.Phones}
 	s.Reassign = reassign.New(p.Records, p.Records, p.Mail, p.Now, reassign.Config{BaseURL: cfg.BaseURL, Logger: p.Logger})

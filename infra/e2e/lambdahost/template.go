@@ -25,7 +25,7 @@ type Function struct {
 	Timeout    int  // seconds (Globals, then the function)
 	MemorySize int  // MB
 	// Env holds Globals.Function.Environment.Variables and the function's own,
-	// unresolved (intrinsics and dynamic references still in the nodes).
+	// unresolved (intrinsics still in the nodes).
 	Env    map[string]*yaml.Node
 	Events []Event
 }
@@ -125,12 +125,13 @@ func parseEvent(name string, ev *yaml.Node) Event {
 }
 
 // Resolver resolves the intrinsic functions the template's environment
-// variables use: !Ref, !Sub (with ${Name} and ${AWS::...}), !If, !GetAtt, and
-// {{resolve:secretsmanager:NAME:SecretString}} dynamic references.
+// variables use: !Ref, !Sub (with ${Name} and ${AWS::...}), !If and !GetAtt.
+// It refuses {{resolve:...}} dynamic references: the template passes secret
+// names (LOUPE_*_SECRET_ID) and the functions read the values from Secrets
+// Manager, which the harness stands in for (package secretstest).
 type Resolver struct {
 	Refs       map[string]string // !Ref / ${} names: parameters, resources, AWS::Region ...
 	Conditions map[string]bool
-	Secrets    map[string]string // Secrets Manager secret name -> value
 }
 
 // errNoValue marks AWS::NoValue: the variable is left out.
@@ -154,10 +155,7 @@ func (r *Resolver) Env(f *Function) (map[string]string, error) {
 	return out, nil
 }
 
-var (
-	subVar    = regexp.MustCompile(`\$\{([A-Za-z0-9:.]+)\}`)
-	dynRefVar = regexp.MustCompile(`\{\{resolve:secretsmanager:([^:}]+):SecretString\}\}`)
-)
+var subVar = regexp.MustCompile(`\$\{([A-Za-z0-9:.]+)\}`)
 
 func (r *Resolver) resolve(n *yaml.Node) (string, error) {
 	switch n.Tag {
@@ -216,18 +214,10 @@ func (r *Resolver) resolve(n *yaml.Node) (string, error) {
 	return r.dynamic(n.Value)
 }
 
+// dynamic returns s, or an error when it holds a dynamic reference.
 func (r *Resolver) dynamic(s string) (string, error) {
-	var missing []string
-	s = dynRefVar.ReplaceAllStringFunc(s, func(m string) string {
-		name := dynRefVar.FindStringSubmatch(m)[1]
-		v, ok := r.Secrets[name]
-		if !ok {
-			missing = append(missing, name)
-		}
-		return v
-	})
-	if len(missing) > 0 {
-		return "", fmt.Errorf("unknown secrets %v", missing)
+	if strings.Contains(s, "{{resolve:") {
+		return "", fmt.Errorf("dynamic reference %q: pass the secret name, the function reads the value", s)
 	}
 	return s, nil
 }

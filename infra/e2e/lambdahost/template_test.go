@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/loupehq/loupe/shared/testkit/repo"
 )
 
@@ -23,8 +25,7 @@ func TestLoadTemplateResolvesEveryFunction(t *testing.T) {
 	}
 	refs["WebhookSecretName"], refs["UnsubscribeSecretName"] = "wh", "un"
 	r := &Resolver{Refs: refs,
-		Conditions: map[string]bool{"IsProd": false, "HasPublicBaseUrl": false, "HasSenderMaxRate": false, "HasAlarmEmail": false},
-		Secrets:    map[string]string{"wh": "whsec", "un": "unsec"}}
+		Conditions: map[string]bool{"IsProd": false, "HasPublicBaseUrl": false, "HasSenderMaxRate": false, "HasAlarmEmail": false}}
 	if len(tmpl.Functions) == 0 {
 		t.Fatal("no functions in template.yaml")
 	}
@@ -49,8 +50,12 @@ func TestLoadTemplateResolvesEveryFunction(t *testing.T) {
 		t.Fatal("PosWebhookFunction missing")
 	}
 	env, _ := r.Env(wh)
-	if got := env["LOUPE_WEBHOOK_SECRET"]; got != "whsec" {
-		t.Errorf("LOUPE_WEBHOOK_SECRET: got %q, want the secret behind the dynamic reference", got)
+	if got := env["LOUPE_WEBHOOK_SECRET_ID"]; got != "wh" {
+		t.Errorf("LOUPE_WEBHOOK_SECRET_ID: got %q, want the secret's name", got)
+	}
+	if _, err := r.Env(&Function{LogicalID: "F", Env: map[string]*yaml.Node{
+		"X": {Kind: yaml.ScalarNode, Tag: "!Sub", Value: "{{resolve:secretsmanager:${WebhookSecretName}:SecretString}}"}}}); err == nil {
+		t.Error("a dynamic reference resolved: want an error, the functions read secrets themselves")
 	}
 	if wh.Dir != "pos-webhook" || !wh.InMakefile {
 		t.Errorf("PosWebhookFunction folder: got %q (in Makefile %v), want pos-webhook from FUNCTIONS", wh.Dir, wh.InMakefile)

@@ -1,19 +1,23 @@
 // Package lambdawire is the start-up every Loupe Lambda shares, the AWS side
 // of package wire: the JSON logger carrying each request id, the AWS
 // configuration loaded once before lambda.Start, wire.Config read from the
-// environment once, the DynamoDB table, SQS and SES clients, and the domain
-// services built by wire.Build over them. A function's main picks what it
+// environment once with its secrets read from Secrets Manager once, the
+// DynamoDB table, SQS and SES clients, and the domain services built by
+// wire.Build over them. A function's main picks what it
 // needs and starts: on a missing or malformed setting Boot logs one line and
 // exits, so Lambda reports an init error instead of serving half-configured.
 package lambdawire
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -21,6 +25,7 @@ import (
 	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/pos"
+	"github.com/loupehq/loupe/shared/secrets"
 	"github.com/loupehq/loupe/shared/sesmail"
 	"github.com/loupehq/loupe/shared/sqsqueue"
 	"github.com/loupehq/loupe/shared/wire"
@@ -46,9 +51,11 @@ type Function struct {
 
 // Boot installs a logger that writes JSON lines with the request id (with the
 // function's LoggingConfig LogFormat JSON) as slog's default, loads the AWS
-// configuration (AWSConfig) and wire.Config from the environment, checks that
-// TABLE_NAME and every variable in needs (wire.Env* names) are set, and opens
-// the table. It exits when any of that fails.
+// configuration (AWSConfig) and wire.Config from the environment, reads the
+// secrets its LOUPE_*_SECRET_ID settings name from Secrets Manager
+// (Configure), checks that TABLE_NAME and every variable in needs (wire.Env*
+// names) are set, and opens the table. It logs one line and exits when any of
+// that fails.
 func Boot(name string, needs ...string) *Function {
 	logger := slog.New(lambdacontext.NewLogHandler())
 	slog.SetDefault(logger)
@@ -56,10 +63,8 @@ func Boot(name string, needs ...string) *Function {
 	if err != nil {
 		exit(logger, "load aws config", err)
 	}
-	conf, err := wire.FromEnv()
-	if err == nil {
-		err = conf.Require(append([]string{wire.EnvTableName}, needs...)...)
-	}
+	conf, err := Configure(context.Background(), secretsmanager.NewFromConfig(cfg),
+		append([]string{wire.EnvTableName}, needs...)...)
 	if err != nil {
 		exit(logger, "configuration", err)
 	}
@@ -71,6 +76,47 @@ func Boot(name string, needs ...string) *Function {
 		DB:      dynamo.New(dynamodb.NewFromConfig(cfg), conf.TableName),
 		Metrics: emf.New(os.Stdout, name, nil),
 	}
+}
+
+// Configure returns wire.Config from the environment with the secrets named
+// by LOUPE_WEBHOOK_SECRET_ID and LOUPE_UNSUBSCRIBE_SECRET_ID read through sm
+// (their AWSCURRENT and AWSPREVIOUS values, wire.Config.UseWebhookSecret and
+// UseUnsubscribeSecret), and checks that every variable in needs is set. The
+// values are read once, here: an execution environment keeps them for its
+// life. Returns an error naming each malformed or missing setting, and the id
+// of a secret that is missing, too short or cannot be read (secrets.Get);
+// never a value.
+func Configure(ctx context.Context, sm secrets.Client, needs ...string) (wire.Config, error) {
+	conf, err := wire.FromEnv()
+	if err != nil {
+		return wire.Config{}, err
+	}
+	var ids []string
+	for _, id := range []string{conf.WebhookSecretID, conf.UnsubscribeSecretID} {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		got, err := secrets.Get(ctx, sm, ids...)
+		if err != nil {
+			return wire.Config{}, fmt.Errorf("read secrets: %w", err)
+		}
+		if id := conf.WebhookSecretID; id != "" {
+			if err := conf.UseWebhookSecret(got[id].Current, got[id].Previous); err != nil {
+				return wire.Config{}, err
+			}
+		}
+		if id := conf.UnsubscribeSecretID; id != "" {
+			if err := conf.UseUnsubscribeSecret(got[id].Current, got[id].Previous); err != nil {
+				return wire.Config{}, err
+			}
+		}
+	}
+	if err := conf.Require(needs...); err != nil {
+		return wire.Config{}, err
+	}
+	return conf, nil
 }
 
 // Services returns the domain services over the table, with mail going to m
