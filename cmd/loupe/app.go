@@ -12,6 +12,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/demo"
 	"github.com/loupehq/loupe/shared/embedded"
+	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/outbox"
 	"github.com/loupehq/loupe/shared/phone"
@@ -92,7 +93,10 @@ func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o
 			return nil, err
 		}
 	}
-	a.svc = wire.Build(cfg, localPorts(db, a.mail, logger))
+	ports := localPorts(db, a.mail, logger)
+	// An erasure also clears the outbox, then compacts the file (last).
+	ports.Forget = []loupe.Forgetter{ob.Forget, db.Forget}
+	a.svc = wire.Build(cfg, ports)
 	// This process holds the directory's lock: a send lease still standing
 	// was left by one that died mid-send, and is ours to finish.
 	if n, err := db.Ledger().TakeOverLeases(ctx); err != nil {

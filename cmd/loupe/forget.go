@@ -27,29 +27,21 @@ func runForget(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return fail(stderr, "forget: %q is not a customer id", id)
 	}
 	return withApp(ctx, "forget", *dataDir, stderr, func(a *app) int {
-		_, err := a.db.GetCustomer(ctx, id)
-		known := err == nil
-		if err != nil && !errors.Is(err, loupe.ErrNotFound) {
-			return fail(stderr, "forget: %v", err)
-		}
 		erasedAt, err := a.db.ErasedAt(ctx, id)
 		if err != nil {
 			return fail(stderr, "forget: %v", err)
 		}
-		// Erase even an unknown id: repairs may name a customer the POS
-		// never sent, and their addresses go too.
-		if err := loupe.Erase(ctx, a.db, a.svc.Compliance.ForgetRepairs, id, time.Now()); err != nil {
-			return fail(stderr, "forget: %v", err)
-		}
+		err = a.svc.Erase(ctx, id, time.Now())
 		switch {
-		case known:
-			fmt.Fprintf(stdout, "customer %s erased; its address stays only as a hashed suppression entry\n", id)
-			return exitOK
+		case errors.Is(err, loupe.ErrNotFound):
+			return fail(stderr, "forget: no customer %s (check the id)", id)
+		case err != nil:
+			return fail(stderr, "forget: %v", err)
 		case !erasedAt.IsZero():
-			fmt.Fprintf(stdout, "customer %s was already erased on %s; nothing left to erase\n", id, erasedAt.UTC().Format(time.DateOnly))
-			return exitOK
+			fmt.Fprintf(stdout, "customer %s was already erased on %s; erased again, nothing of it is left\n", id, erasedAt.UTC().Format(time.DateOnly))
 		default:
-			return fail(stderr, "forget: no customer %s (check the id; any repair naming it was scrubbed)", id)
+			fmt.Fprintf(stdout, "customer %s erased; its address stays only as a hashed suppression entry\n", id)
 		}
+		return exitOK
 	})
 }

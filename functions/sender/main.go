@@ -16,6 +16,8 @@ const concurrency = 2
 
 func main() {
 	f := lambdawire.Boot("sender", wire.EnvSESConfigurationSet, wire.EnvUnsubscribeSecret, wire.EnvBaseURL)
-	drain := &sqsqueue.Drain{Touchpoints: f.Services(nil).Planner, Sender: f.SES(concurrency), Logger: f.Logger}
+	ses := f.SES(concurrency)
+	svc := f.Services(ses)
+	drain := &sqsqueue.Drain{Touchpoints: svc.Planner, Reviews: svc.Reassign, Sender: ses, Logger: f.Logger}
 	lambda.Start(newHandler(drain, f.Metrics, f.Logger))
 }

@@ -12,6 +12,7 @@ import (
 func main() {
 	f := lambdawire.Boot("staff-stream", wire.EnvSendQueueURL)
 	_, mailer := f.SendQueue()
+	f.Reviews = mailer // the review mail travels as its batch id; the sender builds it
 	fn := &function{reassign: f.Services(mailer).Reassign, logger: f.Logger, metrics: f.Metrics}
 	lambda.Start(fn.invoke)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,12 +135,28 @@ func TestTerminationReassignsAndReplayChangesNothing(t *testing.T) {
 	if len(queue.bodies) != 1 {
 		t.Fatalf("queued %d mails, want 1", len(queue.bodies))
 	}
-	m, err := sqsqueue.DecodeMail(queue.bodies[0])
-	if err != nil {
-		t.Fatal(err)
+	// The queue holds the batch id, no client name; the sender builds the
+	// mail from the table (as functions/sender wires its Drain).
+	it, err := sqsqueue.Decode(queue.bodies[0])
+	if err != nil || it.Kind != sqsqueue.KindReview || it.BatchID != bs[0].ID {
+		t.Fatalf("queued body %s = %+v, %v; want a review of %s", queue.bodies[0], it, err, bs[0].ID)
 	}
-	if m.To != "manager.s1@stores.example.com" || m.Header(mail.HeaderTouchpoint) != mail.TouchpointReassignmentReview || m.Key != "reassign/"+bs[0].ID {
-		t.Fatalf("queued mail to %q touchpoint %q key %q", m.To, m.Header(mail.HeaderTouchpoint), m.Key)
+	for _, a := range r.Assignments[:3] {
+		if strings.Contains(queue.bodies[0], a.CustomerName) {
+			t.Fatalf("queued body holds client name %q", a.CustomerName)
+		}
+	}
+	ses := &mail.Fake{}
+	sender := (&lambdawire.Function{DB: db, Config: wire.Config{BaseURL: "https://loupe.example.com"}, Logger: logger}).Services(ses)
+	drain := &sqsqueue.Drain{Reviews: sender.Reassign, Sender: ses, Logger: logger}
+	dresp, counts := drain.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: queue.bodies[0]}}})
+	if len(dresp.BatchItemFailures) != 0 || counts.MailSent != 1 || len(ses.Sent()) != 1 {
+		t.Fatalf("drain = %+v %+v, sent %d; want the review sent", dresp, counts, len(ses.Sent()))
+	}
+	m := ses.Sent()[0]
+	if m.To != "manager.s1@stores.example.com" || m.Header(mail.HeaderTouchpoint) != mail.TouchpointReassignmentReview || m.Key != "reassign/"+bs[0].ID ||
+		len(m.Attachments) != 1 || !strings.Contains(string(m.Attachments[0].Data), r.Assignments[0].CustomerName) {
+		t.Fatalf("sent mail to %q touchpoint %q key %q, %d attachments", m.To, m.Header(mail.HeaderTouchpoint), m.Key, len(m.Attachments))
 	}
 
 	// Replay: the same record again moves nobody and queues nothing.
@@ -230,8 +247,12 @@ func checkEMF(t *testing.T, out *bytes.Buffer, trigger string, clients, batches 
 }
 
 // newFunction returns the function as main wires it over db, with the review
-// mail going to sender.
-func newFunction(db *dynamo.DB, sender mail.Sender, logger *slog.Logger, m *emf.Writer) *function {
-	cfg := wire.Config{BaseURL: "https://loupe.example.com"}
-	return &function{reassign: lambdawire.ServicesOn(db, cfg, sender, logger).Reassign, logger: logger, metrics: m}
+// mail queued by its batch id through mailer (nil: none).
+func newFunction(db *dynamo.DB, mailer *sqsqueue.Mailer, logger *slog.Logger, m *emf.Writer) *function {
+	f := &lambdawire.Function{DB: db, Config: wire.Config{BaseURL: "https://loupe.example.com"}, Logger: logger}
+	var sender mail.Sender
+	if mailer != nil {
+		f.Reviews, sender = mailer, mailer
+	}
+	return &function{reassign: f.Services(sender).Reassign, logger: logger, metrics: m}
 }

@@ -181,6 +181,12 @@ func isNotFound(err error) bool {
 	return errors.Is(err, loupe.ErrNotFound) || loupe.ErrorCode(err) == loupe.ENOTFOUND
 }
 
+// Forget is compliance's part of a customer's erasure (a loupe.Forgetter):
+// ForgetRepairs of the erased customer's repairs.
+func (s *Service) Forget(ctx context.Context, e loupe.Erasure) error {
+	return s.ForgetRepairs(ctx, e.Repairs)
+}
+
 // ForgetRepairs is compliance's part of a customer's erasure: it scrubs the
 // customer id and any suggested address from the missing-list entries of
 // repairs (the customer's take-ins, read before they are deleted). Counts are

@@ -312,7 +312,8 @@ func (db *DB) RepairsByCustomer(ctx context.Context, customerID string) ([]loupe
 
 // EraseCustomer implements loupe.Privacy without a transaction, in an order
 // that a retry completes: read the customer; suppress its address; Scan for
-// its repairs, suppress their addresses and REMOVE their customer_email; delete
+// its repairs, suppress their addresses and REMOVE their customer_email,
+// customer_phone and item; delete
 // each purchase and its id guard; write the erasure record; delete the
 // customer item last (so a failed run is found and finished by the next).
 // Requests: 1 GetItem, 1 Scan of the table, 2 Query, 2 per purchase, 1 per contact, 1-2 per
@@ -341,7 +342,7 @@ func (db *DB) eraseCustomer(ctx context.Context, id string, at time.Time) error 
 		return err
 	}
 	for _, r := range repairs {
-		if r.CustomerEmail == "" && r.CustomerPhone == "" {
+		if r.CustomerEmail == "" && r.CustomerPhone == "" && r.Item == "" {
 			continue
 		}
 		if r.CustomerEmail != "" {
@@ -350,10 +351,11 @@ func (db *DB) eraseCustomer(ctx context.Context, id string, at time.Time) error 
 			}
 		}
 		_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:           db.table,
-			Key:                 key(repairPK(r.RepairID), skRepair),
-			UpdateExpression:    aws.String("REMOVE customer_email, customer_phone"),
-			ConditionExpression: aws.String("attribute_exists(PK)"),
+			TableName:                db.table,
+			Key:                      key(repairPK(r.RepairID), skRepair),
+			UpdateExpression:         aws.String("REMOVE customer_email, customer_phone, #item"),
+			ExpressionAttributeNames: map[string]string{"#item": "item"},
+			ConditionExpression:      aws.String("attribute_exists(PK)"),
 		})
 		if err != nil && !isConditionFailed(err) {
 			return fmt.Errorf("scrub repair %s: %w", r.RepairID, err)

@@ -247,23 +247,39 @@ func (db *DB) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
 }
 
 // SaveReassignmentAssignment overwrites one existing assignment (a PutItem
-// conditional on the item existing). Returns an error wrapping
-// loupe.ErrNotFound when there is none, or the DynamoDB error.
+// conditional on the item existing and not being erased; when it is erased,
+// a second PutItem writes a with the name and reasons of an erased one, so a
+// claim that read the client before its erasure cannot bring the name back).
+// Returns an error wrapping loupe.ErrNotFound when there is none, or the
+// DynamoDB error.
 func (db *DB) SaveReassignmentAssignment(ctx context.Context, id string, a reassign.Assignment) error {
-	av, err := attributevalue.MarshalMap(newReassignAssignmentItem(id, a))
-	if err != nil {
-		return fmt.Errorf("save assignment %s of %s: encode: %w", a.CustomerID, id, err)
+	for attempt := 0; ; attempt++ {
+		av, err := attributevalue.MarshalMap(newReassignAssignmentItem(id, a))
+		if err != nil {
+			return fmt.Errorf("save assignment %s of %s: encode: %w", a.CustomerID, id, err)
+		}
+		in := &dynamodb.PutItemInput{
+			TableName: db.table, Item: av, ConditionExpression: aws.String("attribute_exists(PK)"),
+		}
+		if a.CustomerName != reassign.ErasedName {
+			in.ConditionExpression = aws.String("attribute_exists(PK) AND customer_name <> :erased")
+			in.ExpressionAttributeValues = map[string]types.AttributeValue{":erased": s(reassign.ErasedName)}
+		}
+		_, err = db.api.PutItem(ctx, in)
+		if isConditionFailed(err) && a.CustomerName != reassign.ErasedName && attempt == 0 {
+			// Missing or erased: tell which, by writing it erased under the
+			// existence condition alone.
+			a.CustomerName, a.Reasons = reassign.ErasedName, nil
+			continue
+		}
+		if isConditionFailed(err) {
+			err = loupe.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("save assignment %s of %s: %w", a.CustomerID, id, err)
+		}
+		return nil
 	}
-	_, err = db.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: db.table, Item: av, ConditionExpression: aws.String("attribute_exists(PK)"),
-	})
-	if isConditionFailed(err) {
-		err = loupe.ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("save assignment %s of %s: %w", a.CustomerID, id, err)
-	}
-	return nil
 }
 
 // ReassignmentAssignments returns batch id's assignments ordered by customer
@@ -289,4 +305,22 @@ func (db *DB) ReassignmentAssignments(ctx context.Context, id string) ([]reassig
 	// Sort keys "A#<id>" already sort by customer id; keep the order explicit.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CustomerID < out[j].CustomerID })
 	return out, nil
+}
+
+// ReassignmentAssignment returns the assignment of customerID in batch id
+// (one consistent GetItem), or an error wrapping loupe.ErrNotFound.
+func (db *DB) ReassignmentAssignment(ctx context.Context, id, customerID string) (reassign.Assignment, error) {
+	var it ReassignAssignmentItem
+	found, err := db.getItem(ctx, reassignPK(id), prefixAssignment+customerID, &it)
+	if err == nil && !found {
+		err = loupe.ErrNotFound
+	}
+	var a reassign.Assignment
+	if err == nil {
+		a, err = it.assignment()
+	}
+	if err != nil {
+		return reassign.Assignment{}, fmt.Errorf("assignment %s of %s: %w", customerID, id, err)
+	}
+	return a, nil
 }

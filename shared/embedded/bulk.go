@@ -9,10 +9,11 @@ import "fmt"
 // goroutine may be writing when BulkLoad starts or ends. Returns fn's error, or
 // the error of the final sync.
 func (db *DB) BulkLoad(fn func() error) error {
-	db.bolt.NoSync = true
+	b := db.cur.Load()
+	b.NoSync = true
 	err := fn()
-	db.bolt.NoSync = false
-	if serr := db.bolt.Sync(); serr != nil && err == nil {
+	b.NoSync = false
+	if serr := b.Sync(); serr != nil && err == nil {
 		err = fmt.Errorf("sync after bulk load: %w", serr)
 	}
 	return err

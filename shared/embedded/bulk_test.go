@@ -23,7 +23,7 @@ func TestBulkLoadPersists(t *testing.T) {
 	if err != nil {
 		t.Fatalf("BulkLoad: %v", err)
 	}
-	if db.bolt.NoSync {
+	if db.cur.Load().NoSync {
 		t.Fatal("NoSync still set after BulkLoad")
 	}
 	db.Close()

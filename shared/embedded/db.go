@@ -46,6 +46,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
@@ -92,8 +93,12 @@ var buckets = [][]byte{
 // DB is the embedded store. It implements loupe.DB and is safe for concurrent
 // use by the goroutines of one process; only one process may open a file.
 type DB struct {
-	bolt *bolt.DB
-	log  *slog.Logger
+	cur  atomic.Pointer[bolt.DB] // the open file; Compact swaps it
+	path string
+	// writeMu serialises writers, as bbolt does, so Compact can hold them
+	// off while it copies the file.
+	writeMu sync.Mutex
+	log     *slog.Logger
 
 	subsMu sync.RWMutex
 	subs   []*subscriber
@@ -130,24 +135,40 @@ func Open(path string) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &DB{bolt: b, log: slog.Default(), retryMin: 100 * time.Millisecond, retryMax: 30 * time.Second}, nil
+	db := &DB{path: path, log: slog.Default(), retryMin: 100 * time.Millisecond, retryMax: 30 * time.Second}
+	db.cur.Store(b)
+	return db, nil
 }
 
 // Close releases the file. Pending feed changes stay stored and are delivered
 // after the next Open. Returns the error of closing the file.
 func (db *DB) Close() error {
-	if err := db.bolt.Close(); err != nil {
+	if err := db.cur.Load().Close(); err != nil {
 		return fmt.Errorf("close embedded db: %w", err)
 	}
 	return nil
 }
 
-// view runs fn in a read-only transaction.
-func (db *DB) view(fn func(tx *bolt.Tx) error) error { return db.bolt.View(fn) }
+// view runs fn in a read-only transaction. A transaction begun on the file
+// Compact just closed is begun again on the new one (fn had not run).
+func (db *DB) view(fn func(tx *bolt.Tx) error) error {
+	for {
+		b := db.cur.Load()
+		err := b.View(fn)
+		if errors.Is(err, berrors.ErrDatabaseNotOpen) && db.cur.Load() != b {
+			continue
+		}
+		return err
+	}
+}
 
 // update runs fn in one read-write transaction, committed (and fsynced) when fn
 // returns nil and rolled back otherwise. Writes are serialised.
-func (db *DB) update(fn func(tx *bolt.Tx) error) error { return db.bolt.Update(fn) }
+func (db *DB) update(fn func(tx *bolt.Tx) error) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	return db.cur.Load().Update(fn)
+}
 
 // key joins parts with NUL bytes.
 func key(parts ...string) []byte { return []byte(strings.Join(parts, "\x00")) }

@@ -68,7 +68,7 @@ func (db *DB) Ledger() *Ledger {
 	if err := migrateLedger(db); err != nil {
 		err = fmt.Errorf("the touchpoint ledger in %s was written by an older Loupe and could not be converted "+
 			"(touchpoints, campaigns and coverage are stopped so nothing is sent twice; restore a backup of the data "+
-			"directory or run the older version): %w", db.bolt.Path(), err)
+			"directory or run the older version): %w", db.path, err)
 		db.log.Error("convert touchpoint ledger", "err", err)
 		return &Ledger{db: db, err: err}
 	}

@@ -278,10 +278,13 @@ func (db *DB) RepairsByCustomer(ctx context.Context, customerID string) ([]loupe
 
 // EraseCustomer implements loupe.Privacy in one transaction: suppression
 // entries for the customer's and its repairs' addresses, the repairs'
-// CustomerEmail blanked (no change is appended to the feed: nothing downstream
-// reacts to a scrubbed repair), deleteCustomerTx (record, indexes, purchases)
-// and the erasure record. Its cost is one read of every repair. Returns the
-// storage error.
+// CustomerEmail, CustomerPhone and Item blanked (no change is appended to the
+// feed: nothing downstream reacts to a scrubbed repair), the same fields
+// blanked in the feed's undelivered changes of those repairs,
+// deleteCustomerTx (record, indexes, purchases, contacts) and the erasure
+// record. Its cost is one read of every repair and of the undelivered feed.
+// Freed pages still hold the old bytes until the file is compacted
+// (Compact). Returns the storage error.
 func (db *DB) EraseCustomer(ctx context.Context, customerID string, at time.Time) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		c, found, err := getCustomerTx(tx, customerID)
@@ -299,7 +302,7 @@ func (db *DB) EraseCustomer(ctx context.Context, customerID string, at time.Time
 		}
 		rb := tx.Bucket(bucketRepairs)
 		for _, r := range repairs {
-			if r.CustomerEmail == "" && r.CustomerPhone == "" {
+			if r.CustomerEmail == "" && r.CustomerPhone == "" && r.Item == "" {
 				continue
 			}
 			if r.CustomerEmail != "" {
@@ -307,10 +310,13 @@ func (db *DB) EraseCustomer(ctx context.Context, customerID string, at time.Time
 					return err
 				}
 			}
-			r.CustomerEmail, r.CustomerPhone = "", ""
+			r.CustomerEmail, r.CustomerPhone, r.Item = "", "", ""
 			if err := putJSON(rb, r.RepairID, r); err != nil {
 				return err
 			}
+		}
+		if err := scrubChangesTx(tx, customerID); err != nil {
+			return err
 		}
 		if _, err := deleteCustomerTx(tx, customerID); err != nil {
 			return err
@@ -348,4 +354,42 @@ func (db *DB) Suppressed(ctx context.Context, email string) (bool, error) {
 		return false, fmt.Errorf("suppressed: %w", err)
 	}
 	return ok, nil
+}
+
+// scrubChangesTx blanks the personal fields of customer id's repairs in the
+// feed's changes not yet pruned (a subscriber may not have taken them yet):
+// the change is still delivered, without the address, phone and item.
+func scrubChangesTx(tx *bolt.Tx, id string) error {
+	b := tx.Bucket(bucketChanges)
+	type edit struct {
+		k []byte
+		c loupe.Change
+	}
+	var edits []edit
+	err := b.ForEach(func(k, v []byte) error {
+		var c loupe.Change
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode change %s: %w", k, err)
+		}
+		changed := false
+		for _, r := range []*loupe.Repair{c.OldRepair, c.NewRepair} {
+			if r != nil && r.CustomerID == id && (r.CustomerEmail != "" || r.CustomerPhone != "" || r.Item != "") {
+				r.CustomerEmail, r.CustomerPhone, r.Item = "", "", ""
+				changed = true
+			}
+		}
+		if changed {
+			edits = append(edits, edit{append([]byte(nil), k...), c})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range edits {
+		if err := putJSON(b, string(e.k), e.c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

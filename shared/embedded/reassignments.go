@@ -136,14 +136,23 @@ func (db *DB) PutReassignmentAssignments(ctx context.Context, id string, as []re
 	return nil
 }
 
-// SaveReassignmentAssignment overwrites one existing assignment. Returns an
-// error wrapping loupe.ErrNotFound when batch id has none for a.CustomerID.
+// SaveReassignmentAssignment overwrites one existing assignment, keeping an
+// erased one erased (reassign.Store). Returns an error wrapping
+// loupe.ErrNotFound when batch id has none for a.CustomerID.
 func (db *DB) SaveReassignmentAssignment(ctx context.Context, id string, a reassign.Assignment) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketReassignAssignments)
 		k := key(id, a.CustomerID)
-		if bk.Get(k) == nil {
+		v := bk.Get(k)
+		if v == nil {
 			return loupe.ErrNotFound
+		}
+		var cur reassign.Assignment
+		if err := json.Unmarshal(v, &cur); err != nil {
+			return fmt.Errorf("decode %s: %w", a.CustomerID, err)
+		}
+		if cur.CustomerName == reassign.ErasedName {
+			a.CustomerName, a.Reasons = reassign.ErasedName, nil
 		}
 		raw, err := json.Marshal(a)
 		if err != nil {
@@ -175,4 +184,21 @@ func (db *DB) ReassignmentAssignments(ctx context.Context, id string) ([]reassig
 		return nil, fmt.Errorf("assignments of %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// ReassignmentAssignment returns the assignment of customerID in batch id
+// (one key read), or an error wrapping loupe.ErrNotFound.
+func (db *DB) ReassignmentAssignment(ctx context.Context, id, customerID string) (reassign.Assignment, error) {
+	var a reassign.Assignment
+	err := db.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketReassignAssignments).Get(key(id, customerID))
+		if v == nil {
+			return loupe.ErrNotFound
+		}
+		return json.Unmarshal(v, &a)
+	})
+	if err != nil {
+		return reassign.Assignment{}, fmt.Errorf("assignment %s of %s: %w", customerID, id, err)
+	}
+	return a, nil
 }

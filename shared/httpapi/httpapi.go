@@ -9,6 +9,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -25,10 +26,14 @@ type Config struct {
 	// DB reads the customer profile of GET /customers/{customer_id} and checks
 	// the stores of POST /campaigns. Nil: those routes answer 503.
 	DB Records
-	// Privacy erases customers (DELETE /customers/{customer_id}) and records
-	// unsubscribes (POST /u/{token}). *embedded.DB and *dynamo.DB implement
-	// it. Nil: those routes answer 503.
+	// Privacy records unsubscribes (POST /u/{token}). *embedded.DB and
+	// *dynamo.DB implement it. Nil: those routes answer 503.
 	Privacy loupe.Privacy
+	// Erase erases a customer completely (wire.Services.Erase: loupe.Erase
+	// with every part's forgetter). It returns an error wrapping
+	// loupe.ErrNotFound for an id never known. Nil: DELETE /customers/{id}
+	// answers 503.
+	Erase func(ctx context.Context, customerID string, at time.Time) error
 	// Events applies POS webhook events. Nil: POST /pos/events answers 503.
 	Events Events
 	// WebhookSecrets verify the Loupe-Signature of POS events; any one of them

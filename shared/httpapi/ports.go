@@ -40,9 +40,8 @@ type Events interface {
 	Apply(ctx context.Context, body []byte) (pos.Result, error)
 }
 
-// Compliance serves GET /compliance, the /stores/{store_id}/inspection
-// routes, and forgets an erased customer's repairs (DELETE
-// /customers/{customer_id}). *compliance.Service implements it.
+// Compliance serves GET /compliance and the /stores/{store_id}/inspection
+// routes. *compliance.Service implements it.
 type Compliance interface {
 	// Report returns the email-capture report of days from..to ("" for the
 	// defaults) for one store, or the chain when storeID is "". Returns an
@@ -62,9 +61,6 @@ type Compliance interface {
 	// Returns an ENOTFOUND *loupe.Error for an unknown store, EUNAVAILABLE
 	// without an inspection store, or the storage error.
 	StopInspection(ctx context.Context, storeID string) error
-	// ForgetRepairs scrubs an erased customer's repairs from the stored
-	// missing lists. Idempotent. Returns the first lookup or storage error.
-	ForgetRepairs(ctx context.Context, repairs []loupe.Repair) error
 }
 
 // Reassignments serves the /reassignments routes. *reassign.Service

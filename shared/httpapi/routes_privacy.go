@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -18,23 +17,22 @@ func (s *server) privacy() (loupe.Privacy, error) {
 }
 
 // deleteCustomer answers DELETE /customers/{customer_id} with 204 after the
-// customer's erasure (loupe.Erase: the store, then compliance's missing lists
-// through Config.Compliance when set). Erasing an unknown or erased customer is 204
-// too; an id that cannot exist is 404. It logs the customer id only.
+// customer's erasure (Config.Erase: loupe.Erase with every forgetter wired).
+// Erasing an erased customer again is 204 (a retry finishes what a failed run
+// left); an id never known is 404. It logs the customer id only.
 func (s *server) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.privacy()
-	if err != nil {
-		return err
+	if s.Erase == nil {
+		return loupe.Errorf(loupe.EUNAVAILABLE, "erasure is not configured")
 	}
 	id := r.PathValue("customer_id")
 	if !loupe.ValidID(id) {
 		return loupe.Errorf(loupe.ENOTFOUND, "customer not found")
 	}
-	var forget func(context.Context, []loupe.Repair) error
-	if s.Compliance != nil {
-		forget = s.Compliance.ForgetRepairs
+	err := s.Erase(r.Context(), id, s.Now())
+	if errors.Is(err, loupe.ErrNotFound) {
+		return loupe.Errorf(loupe.ENOTFOUND, "customer %s not found", id)
 	}
-	if err := loupe.Erase(r.Context(), p, forget, id, s.Now()); err != nil {
+	if err != nil {
 		return err
 	}
 	s.Logger.InfoContext(r.Context(), "customer erased", "customer_id", id)

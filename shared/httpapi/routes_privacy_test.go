@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loupehq/loupe/shared/httpapi"
 	"github.com/loupehq/loupe/shared/loupe"
@@ -35,6 +36,7 @@ func privacyAPI(t *testing.T) (http.Handler, storetest.PrivacyDB, *bytes.Buffer)
 	var logs bytes.Buffer
 	h := httpapi.New(httpapi.Config{
 		DB: db, Privacy: db, APIToken: token, Unsubscribe: signer, Now: clock,
+		Erase:  func(ctx context.Context, id string, at time.Time) error { return loupe.Erase(ctx, db, id, at) },
 		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	return h, db, &logs
@@ -115,9 +117,9 @@ func TestUnsubscribeNotConfigured(t *testing.T) {
 			t.Errorf("%s without signer: got %d, want 503", method, got)
 		}
 	}
-	// No Privacy configured (postest.MemDB does not implement loupe.Privacy).
+	// No erasure configured.
 	if got := do(h, "DELETE", "/customers/c1", "", "", "").Code; got != http.StatusServiceUnavailable {
-		t.Errorf("DELETE without privacy port: got %d, want 503", got)
+		t.Errorf("DELETE without erasure: got %d, want 503", got)
 	}
 }
 
@@ -145,6 +147,9 @@ func TestDeleteCustomer(t *testing.T) {
 	}
 	if got := do(h, "DELETE", "/customers/"+strings.Repeat("x", 300), token, "", "").Code; got != http.StatusNotFound {
 		t.Errorf("invalid id: got %d, want 404", got)
+	}
+	if rec := do(h, "DELETE", "/customers/nobody", token, "", ""); rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "not found") {
+		t.Errorf("unknown id: got %d %s, want 404", rec.Code, rec.Body)
 	}
 	// An erased customer's unsubscribe link still answers, and changes nothing.
 	if got := do(h, "POST", "/u/"+signer.Token("c1"), "", form, oneClick).Code; got != http.StatusOK {

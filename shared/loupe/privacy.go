@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -142,22 +143,107 @@ func SuppressesAddress(status string) bool {
 	return status == EmailBounced || status == EmailComplained
 }
 
+// Erasure is what an erasure knew of a client before the records went: the
+// parts of Loupe that keep copies elsewhere (reassignment lists, compliance's
+// missing lists, the local outbox) find theirs with it. It lives only for the
+// length of the call; nothing stores it.
+type Erasure struct {
+	CustomerID string
+	At         time.Time
+	// Customer is the profile as it was; zero when there was none (a retry,
+	// or an id only repairs named).
+	Customer Customer
+	// Repairs are the repairs naming the customer, as they were (addresses
+	// included: the copies of those are searched for too).
+	Repairs []Repair
+}
+
+// Terms returns the personal values a copy of the client could hold, for an
+// adapter that searches free text (the outbox): the full name, the first
+// line of the postal address, and the addresses and phones of the profile and
+// of its repairs, without duplicates or values of fewer than 4 characters
+// (too short to search for without false matches). A first or last name alone
+// is not a term (too common: it would match other clients' mail); a message to
+// the client is found by its customer id, which is matched as a whole token.
+func (e Erasure) Terms() []string {
+	var out []string
+	add := func(v string) {
+		v = strings.TrimSpace(v)
+		if len(v) < 4 {
+			return
+		}
+		for _, o := range out {
+			if strings.EqualFold(o, v) {
+				return
+			}
+		}
+		out = append(out, v)
+	}
+	add(strings.TrimSpace(e.Customer.FirstName + " " + e.Customer.LastName))
+	add(e.Customer.PostalAddress.Line1)
+	add(e.Customer.Email)
+	add(e.Customer.Phone)
+	for _, r := range e.Repairs {
+		add(r.CustomerEmail)
+		add(r.CustomerPhone)
+	}
+	return out
+}
+
+// Forgetter is one part's share of an erasure: it scrubs or drops that part's
+// copies of the client. Forgetters run after the records are gone (so nothing
+// new can be copied from them) and must be idempotent: a failed erasure is
+// retried whole, and then Erasure.Customer is zero.
+type Forgetter func(ctx context.Context, e Erasure) error
+
+// Eraser is the store side of an erasure: the Privacy port and the reads that
+// decide whether the id is known at all.
+type Eraser interface {
+	Privacy
+	GetCustomer(ctx context.Context, customerID string) (Customer, error)
+	ErasedAt(ctx context.Context, customerID string) (time.Time, error)
+}
+
 // Erase is a customer's complete erasure, the one entry point of
-// DELETE /customers/{id} and `loupe forget`: it reads the customer's repairs,
-// erases the customer in p, then hands the repairs to forget (compliance's
-// part: compliance.Service.ForgetRepairs scrubs the missing lists) when forget
-// is not nil. Repairs keep the customer id, so a retry after a failure finds
-// them again. Returns the first error, wrapped with the customer id.
-func Erase(ctx context.Context, p Privacy, forget func(context.Context, []Repair) error, customerID string, at time.Time) error {
-	repairs, err := p.RepairsByCustomer(ctx, customerID)
-	if err != nil {
+// DELETE /customers/{id} and `loupe forget`: it reads the profile and the
+// repairs naming the id, erases the customer in p (EraseCustomer), then runs
+// each forgetter in order (compliance's missing lists, reassignment lists, the
+// outbox, and last a compaction of the embedded file). Repairs keep the
+// customer id and the erasure record stays, so a retry after a failure finds
+// the id again and runs every forgetter again.
+//
+// It returns an error wrapping ErrNotFound, touching nothing, when the id has
+// no profile, was never erased and no repair names it; otherwise the first
+// error, wrapped with the customer id.
+func Erase(ctx context.Context, p Eraser, customerID string, at time.Time, forget ...Forgetter) error {
+	e := Erasure{CustomerID: customerID, At: at}
+	c, err := p.GetCustomer(ctx, customerID)
+	switch {
+	case err == nil:
+		e.Customer = c
+	case !errors.Is(err, ErrNotFound):
 		return fmt.Errorf("erase customer %s: %w", customerID, err)
+	}
+	if e.Repairs, err = p.RepairsByCustomer(ctx, customerID); err != nil {
+		return fmt.Errorf("erase customer %s: %w", customerID, err)
+	}
+	if e.Customer.CustomerID == "" && len(e.Repairs) == 0 {
+		erased, err := p.ErasedAt(ctx, customerID)
+		if err != nil {
+			return fmt.Errorf("erase customer %s: %w", customerID, err)
+		}
+		if erased.IsZero() {
+			return fmt.Errorf("erase customer %s: %w", customerID, ErrNotFound)
+		}
 	}
 	if err := p.EraseCustomer(ctx, customerID, at); err != nil {
 		return fmt.Errorf("erase customer %s: %w", customerID, err)
 	}
-	if forget != nil && len(repairs) > 0 {
-		if err := forget(ctx, repairs); err != nil {
+	for _, f := range forget {
+		if f == nil {
+			continue
+		}
+		if err := f(ctx, e); err != nil {
 			return fmt.Errorf("erase customer %s: %w", customerID, err)
 		}
 	}

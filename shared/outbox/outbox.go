@@ -6,7 +6,9 @@
 // File names are "<send date>_<hash of Key>.eml": the send date is the
 // X-Loupe-Send-Date header (else the day of Now in UTC) and the hash is 16 hex
 // digits of SHA-256 over the idempotency Key. Sending a Key that already has a
-// file writes nothing and returns the earlier id.
+// file writes nothing and returns the earlier id. A message removed by Forget
+// (a customer's erasure) leaves an empty "<send date>_<key hash>.erased" file
+// in its place, so its Key is still never sent again.
 package outbox
 
 import (
@@ -83,6 +85,9 @@ func (o *Outbox) Send(ctx context.Context, m mail.Message) (string, error) {
 		return "", fmt.Errorf("outbox send %s: %w: %w", h, mail.ErrTemporary, err)
 	}
 	if existing, ok := o.index[h]; ok {
+		if strings.HasSuffix(existing, erasedSuffix) { // removed by Forget
+			return strings.Trim(mail.MessageID(m.Key, idDomain(o.MessageIDDomain, m.From)), "<>"), nil
+		}
 		return readID(existing)
 	}
 	tmp, err := os.CreateTemp(o.Dir, ".tmp-*.eml")
@@ -129,7 +134,8 @@ func (o *Outbox) load() error {
 	idx := make(map[string]string, len(des))
 	for _, de := range des {
 		name := de.Name()
-		if _, h, ok := strings.Cut(strings.TrimSuffix(name, ".eml"), "_"); ok && strings.HasSuffix(name, ".eml") {
+		base := strings.TrimSuffix(strings.TrimSuffix(name, ".eml"), erasedSuffix)
+		if _, h, ok := strings.Cut(base, "_"); ok && base != name && !strings.HasPrefix(name, ".") {
 			idx[h] = filepath.Join(o.Dir, name)
 		}
 	}

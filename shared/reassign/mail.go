@@ -57,58 +57,119 @@ func ReviewMail(r Review, st loupe.Store, from, baseURL string, sendDate string)
 	}, nil
 }
 
-// mailOnce sends b's review mail unless it was sent, then records that it was.
-// A store without a manager or sender address, or a batch without a store,
-// gets none (logged), and so does a mail the Sender refuses for good. Any
-// other Sender error is returned (the batch is redelivered and
-// the mail retried under the same Key).
+// ReviewQueue hands a batch's review mail on by its id, to be built and sent
+// later by SendReview (the AWS send queue: its bodies then hold the batch id,
+// not the clients' names). *sqsqueue.Mailer implements it.
+type ReviewQueue interface {
+	QueueReview(ctx context.Context, batchID string) error
+}
+
+// mailOnce sends b's review mail unless it was sent, then records that it was:
+// through Reviews when set (the mail is built when the sender takes it),
+// else built here and given to Mail. A store without a manager or sender
+// address, or a batch without a store, gets none (logged), and so does a mail
+// the Sender refuses for good. Any other error is returned (the batch is
+// redelivered and the mail retried under the same Key).
 func (s *Service) mailOnce(ctx context.Context, b *Batch) error {
-	if b.Mailed || s.Mail == nil || b.Status != StatusDone {
+	if b.Mailed || (s.Mail == nil && s.Reviews == nil) || b.Status != StatusDone {
 		return nil
 	}
-	skip := func(why string) error {
-		s.Logger.WarnContext(ctx, "no review mail", "batch_id", b.ID, "store_id", b.StoreID, "why", why)
+	mailed := func() error {
 		b.Mailed = true
 		if err := s.Batches.SaveReassignment(ctx, *b); err != nil {
 			return fmt.Errorf("batch %s: %w", b.ID, err)
 		}
 		return nil
 	}
+	if s.Reviews != nil {
+		if err := s.Reviews.QueueReview(ctx, b.ID); err != nil {
+			return fmt.Errorf("batch %s: queue review mail: %w", b.ID, err)
+		}
+		s.Logger.InfoContext(ctx, "review mail queued", "batch_id", b.ID, "store_id", b.StoreID)
+		return mailed()
+	}
+	m, why, err := s.reviewMessage(ctx, *b)
+	if err != nil {
+		return err
+	}
+	if why == "" {
+		_, err := s.Mail.Send(ctx, m)
+		if loupe.ErrorCode(err) == loupe.EINVALID || errors.Is(err, mail.ErrRejected) {
+			why, err = "mail refused: "+loupe.ErrorMessage(err), nil
+		}
+		if err != nil {
+			return fmt.Errorf("batch %s: review mail: %w", b.ID, err)
+		}
+	}
+	if why != "" {
+		s.Logger.WarnContext(ctx, "no review mail", "batch_id", b.ID, "store_id", b.StoreID, "why", why)
+	} else {
+		s.Logger.InfoContext(ctx, "review mail sent", "batch_id", b.ID, "store_id", b.StoreID)
+	}
+	return mailed()
+}
+
+// SendReview builds batch batchID's review mail from the stored batch and
+// sends it through Mail: the sender's side of a review handed on by
+// QueueReview. A batch that is gone, or whose store lacks an address, gets
+// none (logged, nil). Returns the Sender's error (EINVALID and
+// mail.ErrRejected included, for the caller to drop), or the storage error.
+func (s *Service) SendReview(ctx context.Context, batchID string) error {
+	s.norm()
+	if s.Mail == nil {
+		return loupe.Errorf(loupe.EUNAVAILABLE, "review mail: no mail sender configured")
+	}
+	b, err := s.Batches.GetReassignment(ctx, batchID)
+	if errors.Is(err, loupe.ErrNotFound) {
+		s.Logger.WarnContext(ctx, "no review mail", "batch_id", batchID, "why", "batch unknown")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("batch %s: %w", batchID, err)
+	}
+	m, why, err := s.reviewMessage(ctx, b)
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		s.Logger.WarnContext(ctx, "no review mail", "batch_id", b.ID, "store_id", b.StoreID, "why", why)
+		return nil
+	}
+	if _, err := s.Mail.Send(ctx, m); err != nil {
+		return fmt.Errorf("batch %s: review mail: %w", b.ID, err)
+	}
+	s.Logger.InfoContext(ctx, "review mail sent", "batch_id", b.ID, "store_id", b.StoreID)
+	return nil
+}
+
+// reviewMessage builds b's review mail from the stored assignments, or says
+// why there is none (no store, unknown store, a store without the addresses).
+// Returns the storage error.
+func (s *Service) reviewMessage(ctx context.Context, b Batch) (mail.Message, string, error) {
 	if b.StoreID == "" {
-		return skip("batch has no store")
+		return mail.Message{}, "batch has no store", nil
 	}
 	st, err := s.DB.GetStore(ctx, b.StoreID)
 	if errors.Is(err, loupe.ErrNotFound) {
-		return skip("store unknown")
+		return mail.Message{}, "store unknown", nil
 	}
 	if err != nil {
-		return fmt.Errorf("batch %s: %w", b.ID, err)
+		return mail.Message{}, "", fmt.Errorf("batch %s: %w", b.ID, err)
 	}
 	as, err := s.Batches.ReassignmentAssignments(ctx, b.ID)
 	if err != nil {
-		return fmt.Errorf("batch %s: %w", b.ID, err)
+		return mail.Message{}, "", fmt.Errorf("batch %s: %w", b.ID, err)
 	}
 	day := s.Now().UTC()
 	if loc, err := st.Location(); err == nil {
 		day = day.In(loc)
 	}
-	m, err := ReviewMail(Review{Batch: *b, Assignments: as}, st, s.From, s.BaseURL, day.Format("2006-01-02"))
+	m, err := ReviewMail(Review{Batch: b, Assignments: as}, st, s.From, s.BaseURL, day.Format("2006-01-02"))
 	if loupe.ErrorCode(err) == loupe.EINVALID {
-		return skip(loupe.ErrorMessage(err))
+		return mail.Message{}, loupe.ErrorMessage(err), nil
 	}
 	if err != nil {
-		return fmt.Errorf("batch %s: %w", b.ID, err)
+		return mail.Message{}, "", fmt.Errorf("batch %s: %w", b.ID, err)
 	}
-	if _, err := s.Mail.Send(ctx, m); err != nil {
-		if loupe.ErrorCode(err) == loupe.EINVALID || errors.Is(err, mail.ErrRejected) {
-			return skip("mail refused: " + loupe.ErrorMessage(err))
-		}
-		return fmt.Errorf("batch %s: review mail: %w", b.ID, err)
-	}
-	b.Mailed = true
-	if err := s.Batches.SaveReassignment(ctx, *b); err != nil {
-		return fmt.Errorf("batch %s: %w", b.ID, err)
-	}
-	s.Logger.InfoContext(ctx, "review mail sent", "batch_id", b.ID, "store_id", b.StoreID)
-	return nil
+	return m, "", nil
 }

@@ -130,11 +130,16 @@ type Store interface {
 	PutReassignmentAssignments(ctx context.Context, id string, as []Assignment) error
 	// SaveReassignmentAssignment overwrites one existing assignment. Returns an
 	// error wrapping loupe.ErrNotFound when the batch has no assignment for
-	// a.CustomerID.
+	// a.CustomerID. An assignment stored with CustomerName ErasedName stays
+	// erased: the write keeps ErasedName and no reasons (a claim or an apply
+	// that read the client before its erasure cannot bring the name back).
 	SaveReassignmentAssignment(ctx context.Context, id string, a Assignment) error
 	// ReassignmentAssignments returns the assignments of batch id ordered by
 	// CustomerID (empty for an unknown batch).
 	ReassignmentAssignments(ctx context.Context, id string) ([]Assignment, error)
+	// ReassignmentAssignment returns the assignment of customerID in batch
+	// id, or an error wrapping loupe.ErrNotFound when there is none.
+	ReassignmentAssignment(ctx context.Context, id, customerID string) (Assignment, error)
 }
 
 // Records is the part of the data port (loupe.DB) reassign uses: the
@@ -212,6 +217,9 @@ type Service struct {
 	DB      Records
 	Batches Store
 	Mail    mail.Sender
+	// Reviews, when set, takes each review mail by its batch id instead of
+	// Mail (ReviewQueue); the process that drains it calls SendReview.
+	Reviews ReviewQueue
 	Now     loupe.Clock
 	Config
 }
@@ -402,7 +410,9 @@ func (s *Service) apply(ctx context.Context, b Batch, out *Outcome) (Batch, erro
 			a.State = StateOwnerChanged
 			skipped++
 		case errors.Is(err, loupe.ErrNotFound):
-			a.State = StateGone
+			// Erased since the plan was written: its name goes too (Forget
+			// may have run before the plan was stored).
+			a.State, a.CustomerName, a.Reasons = StateGone, ErasedName, nil
 			skipped++
 		default:
 			return b, fmt.Errorf("batch %s: %w", b.ID, err)

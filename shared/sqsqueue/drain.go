@@ -42,8 +42,11 @@ type Counts struct {
 // handled one after the other: Sender paces them at the SES rate.
 type Drain struct {
 	Touchpoints Deliverer // nil: touchpoint records are retried, never dropped
-	Sender      mail.Sender
-	Logger      *slog.Logger // nil: slog.Default()
+	// Reviews builds and sends the review mail of a queued batch
+	// (*reassign.Service). Nil: review records are retried, never dropped.
+	Reviews ReviewSender
+	Sender  mail.Sender
+	Logger  *slog.Logger // nil: slog.Default()
 }
 
 // Handle handles one SQS batch and returns the partial batch response and
@@ -102,6 +105,10 @@ func (d *Drain) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 		}
 		if ctx.Err() != nil {
 			retry(r) // out of time: not attempted
+			continue
+		}
+		if it.Kind == KindReview {
+			d.review(ctx, log, r, it.BatchID, &c, retry)
 			continue
 		}
 		m := it.Message
@@ -180,4 +187,32 @@ func ErrorCode(err error) string {
 		return "not_found"
 	}
 	return loupe.ErrorCode(err)
+}
+
+// ReviewSender builds and sends a reassignment batch's review mail
+// (*reassign.Service implements it).
+type ReviewSender interface {
+	SendReview(ctx context.Context, batchID string) error
+}
+
+// review sends the review mail of one queued batch: a refusal for good
+// (EINVALID, mail.ErrRejected) is dropped, anything else retried.
+func (d *Drain) review(ctx context.Context, log *slog.Logger, r events.SQSMessage, batchID string, c *Counts, retry func(events.SQSMessage)) {
+	if d.Reviews == nil {
+		log.ErrorContext(ctx, "review mail not sent: no reassignment service configured, will retry", "sqs_message_id", r.MessageId, "batch_id", batchID)
+		retry(r)
+		return
+	}
+	err := d.Reviews.SendReview(ctx, batchID)
+	switch {
+	case err == nil:
+		c.MailSent++
+		log.InfoContext(ctx, "review mail sent", "sqs_message_id", r.MessageId, "batch_id", batchID)
+	case errors.Is(err, mail.ErrRejected) || loupe.ErrorCode(err) == loupe.EINVALID:
+		log.ErrorContext(ctx, "review mail dropped: rejected", "sqs_message_id", r.MessageId, "batch_id", batchID, "code", ErrorCode(err))
+		c.Dropped++
+	default:
+		log.WarnContext(ctx, "review mail not sent, will retry", "sqs_message_id", r.MessageId, "batch_id", batchID, "code", ErrorCode(err))
+		retry(r)
+	}
 }

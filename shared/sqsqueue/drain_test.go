@@ -2,6 +2,7 @@ package sqsqueue_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -78,5 +79,49 @@ func TestDrainKeepsUnknownFormats(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"v2", "sms"}) || c.Dropped != 0 || c.Retried != 2 {
 		t.Errorf("failures %q, counts %+v; want both failed back, none dropped", got, c)
+	}
+}
+
+type reviewFunc func(ctx context.Context, batchID string) error
+
+func (f reviewFunc) SendReview(ctx context.Context, batchID string) error { return f(ctx, batchID) }
+
+// TestDrainReviews: a queued review is handed to Reviews by its batch id; a
+// refusal for good is dropped, a temporary failure and a missing Reviews are
+// retried.
+func TestDrainReviews(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	body := func(id string) string {
+		b, err := sqsqueue.EncodeReview(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	var got []string
+	d := &sqsqueue.Drain{Logger: quiet, Reviews: reviewFunc(func(ctx context.Context, id string) error {
+		got = append(got, id)
+		switch id {
+		case "refused":
+			return fmt.Errorf("send: %w", mail.ErrRejected)
+		case "later":
+			return fmt.Errorf("send: %w", mail.ErrTemporary)
+		}
+		return nil
+	})}
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "m1", Body: body("b1")}, {MessageId: "m2", Body: body("refused")}, {MessageId: "m3", Body: body("later")},
+	}}
+	resp, c := d.Handle(context.Background(), ev)
+	if !slices.Equal(got, []string{"b1", "refused", "later"}) || c.MailSent != 1 || c.Dropped != 1 ||
+		len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "m3" {
+		t.Fatalf("reviews %v, counts %+v, failures %+v", got, c, resp.BatchItemFailures)
+	}
+	d.Reviews = nil
+	if resp, _ := d.Handle(context.Background(), events.SQSEvent{Records: ev.Records[:1]}); len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("without Reviews: failures %+v, want the record retried", resp.BatchItemFailures)
+	}
+	if _, err := sqsqueue.Decode(`{"v":1,"kind":"review","batch_id":""}`); err == nil {
+		t.Fatal("Decode of a review without batch_id: nil error")
 	}
 }

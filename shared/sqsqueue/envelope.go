@@ -8,7 +8,13 @@
 // A body is a JSON envelope with a version and a kind:
 //
 //	{"v":1,"kind":"touchpoint","entry":{"customer_id":"c1","occasion":"birthday","year":2026,...}}
-//	{"v":1,"kind":"mail","message":{"From":"...","Key":"rr/...",...}}
+//	{"v":1,"kind":"review","batch_id":"a7-20261121T150405Z"}
+//	{"v":1,"kind":"mail","message":{"From":"...","Key":"...",...}}
+//
+// A review is the reassignment review mail by its batch id: the sender builds
+// it from the table when it sends (reassign.Service.SendReview), so the queue
+// holds no client names. A mail is a fully built message (the inspection
+// morning mail).
 //
 // A body without kind is a mail message: that is what the Mailer wrote before
 // touchpoints were queued, so messages already in the queue during a deploy
@@ -27,12 +33,16 @@ import (
 
 // Kinds of queue bodies.
 const (
-	// KindMail is a fully built mail.Message (the reassignment review mail a
-	// stream handler queues through the Mailer).
+	// KindMail is a fully built mail.Message (staff mail queued through the
+	// Mailer: the inspection morning mail; the reassignment review before
+	// KindReview).
 	KindMail = "mail"
 	// KindTouchpoint is a claimed, unrendered touch.Entry: the sender renders
 	// it from the current records (touch.Planner.Deliver).
 	KindTouchpoint = "touchpoint"
+	// KindReview is a reassignment batch whose review mail the sender builds
+	// and sends (reassign.Service.SendReview).
+	KindReview = "review"
 )
 
 // Version is the envelope version Encode writes and Decode accepts.
@@ -47,6 +57,7 @@ type Item struct {
 	Kind    string
 	Message mail.Message
 	Entry   touch.Entry
+	BatchID string // KindReview
 }
 
 // envelope is the queue body.
@@ -55,6 +66,7 @@ type envelope struct {
 	Kind    string        `json:"kind,omitempty"`
 	Message *mail.Message `json:"message,omitempty"`
 	Entry   *touch.Entry  `json:"entry,omitempty"`
+	BatchID string        `json:"batch_id,omitempty"`
 }
 
 // EncodeMail returns the queue body of m. It fails only when m cannot be
@@ -77,10 +89,20 @@ func EncodeEntry(e touch.Entry) ([]byte, error) {
 	return b, nil
 }
 
-// Decode returns the Item of a queue body written by EncodeMail, EncodeEntry
+// EncodeReview returns the queue body of batch batchID's review mail.
+func EncodeReview(batchID string) ([]byte, error) {
+	b, err := json.Marshal(envelope{V: Version, Kind: KindReview, BatchID: batchID})
+	if err != nil {
+		return nil, fmt.Errorf("encode review %s: %w", batchID, err)
+	}
+	return b, nil
+}
+
+// Decode returns the Item of a queue body written by EncodeMail, EncodeEntry,
+// EncodeReview
 // or an older Mailer (no kind). Returns an EINVALID *loupe.Error when body is
-// not JSON, has another version or an unknown kind, or lacks the mail's Key
-// or the entry's customer, occasion, year or store. Messages never quote the
+// not JSON, has another version or an unknown kind, or lacks the mail's Key,
+// the entry's customer, occasion, year or store, or the review's batch id. Messages never quote the
 // body (it holds addresses).
 func Decode(body string) (Item, error) {
 	var e envelope
@@ -104,6 +126,11 @@ func Decode(body string) (Item, error) {
 			return Item{}, loupe.Errorf(loupe.EINVALID, "queued touchpoint lacks customer_id, occasion, year or store_id")
 		}
 		return Item{Kind: KindTouchpoint, Entry: *e.Entry}, nil
+	case KindReview:
+		if !loupe.ValidID(e.BatchID) {
+			return Item{}, loupe.Errorf(loupe.EINVALID, "queued review lacks a valid batch_id")
+		}
+		return Item{Kind: KindReview, BatchID: e.BatchID}, nil
 	}
 	return Item{}, unknownFormat{loupe.Errorf(loupe.EINVALID, "queued body has an unknown kind")}
 }

@@ -71,6 +71,30 @@ func (s *Mailer) Send(ctx context.Context, m mail.Message) (string, error) {
 	return aws.ToString(out.MessageId), nil
 }
 
+// QueueReview enqueues batch batchID's review mail by its id
+// (EncodeReview; message attributes "kind" "review" and "key"
+// reassign.MailKey's "reassign/<id>"), for the sender to build and send. It
+// implements reassign.ReviewQueue. Returns an error wrapping
+// mail.ErrTemporary when SQS fails.
+func (s *Mailer) QueueReview(ctx context.Context, batchID string) error {
+	body, err := EncodeReview(batchID)
+	if err != nil {
+		return err
+	}
+	_, err = s.api.SendMessage(ctx, &sqs.SendMessageInput{
+		QueueUrl:    aws.String(s.queueURL),
+		MessageBody: aws.String(string(body)),
+		MessageAttributes: map[string]types.MessageAttributeValue{
+			"kind": {DataType: aws.String("String"), StringValue: aws.String(KindReview)},
+			"key":  {DataType: aws.String("String"), StringValue: aws.String("reassign/" + batchID)},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("enqueue review %s: %w: %w", batchID, mail.ErrTemporary, err)
+	}
+	return nil
+}
+
 // DecodeMail returns the mail.Message of a queue body written by Send (or by an
 // older Send, without a kind). Returns an EINVALID *loupe.Error when body is
 // not such a message (a touchpoint entry included: use Decode to

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -56,6 +57,15 @@ type Ports struct {
 	// service. Nil in a process that applies no POS events: an event
 	// carrying a phone then answers EUNAVAILABLE.
 	Phones pos.PhoneReader
+	// Reviews, when set, takes each reassignment review mail by its batch id
+	// instead of Mail (the AWS send queue, so its bodies hold no client
+	// names); the sender builds it (Reassign.SendReview). Nil: the review is
+	// built and given to Mail at once (`loupe serve`).
+	Reviews reassign.ReviewQueue
+	// Forget are the runtime's own parts of an erasure, run after the
+	// domain's (Services.Erase): `loupe serve` passes the outbox's and the
+	// embedded file's compaction. Nil in AWS, which keeps no such copies.
+	Forget []loupe.Forgetter
 	// Now is the clock. Nil: time.Now.
 	Now loupe.Clock
 	// Logger receives ids and counts, never customer emails or names. Nil:
@@ -101,6 +111,7 @@ func Build(cfg Config, p Ports) *Services {
 	}
 	s.POS = &pos.Service{DB: p.Records, Now: p.Now, Phones: p.Phones}
 	s.Reassign = reassign.New(p.Records, p.Records, p.Mail, p.Now, reassign.Config{BaseURL: cfg.BaseURL, Logger: p.Logger})
+	s.Reassign.Reviews = p.Reviews
 	s.Compliance = &compliance.Service{
 		Store:          p.Compliance,
 		Inspections:    p.Compliance,
@@ -137,6 +148,15 @@ func (s *Services) unsubscribeURL(customerID string) string {
 	return s.Unsubscribe.URL(s.Config.BaseURL, customerID)
 }
 
+// Erase is a customer's complete erasure, the one behind DELETE
+// /customers/{id} and `loupe forget`: loupe.Erase over Ports.Records with
+// compliance's and reassignment's forgetters, then Ports.Forget. Returns an
+// error wrapping loupe.ErrNotFound for an id never known.
+func (s *Services) Erase(ctx context.Context, customerID string, at time.Time) error {
+	forget := append([]loupe.Forgetter{s.Compliance.Forget, s.Reassign.Forget}, s.Ports.Forget...)
+	return loupe.Erase(ctx, s.Ports.Records, customerID, at, forget...)
+}
+
 // Subscribe registers the change handlers on a local change feed: the
 // in-process stand-ins for the staff-stream and repair-stream functions, the
 // same domain calls the stream decoders end in.
@@ -154,6 +174,7 @@ func (s *Services) HTTP(apiToken string) http.Handler {
 	return httpapi.New(httpapi.Config{
 		DB:             s.Ports.Records,
 		Privacy:        s.Ports.Records,
+		Erase:          s.Erase,
 		Events:         s.POS,
 		WebhookSecrets: s.Config.WebhookSecrets,
 		APIToken:       apiToken,

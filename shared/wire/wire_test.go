@@ -6,6 +6,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/embedded"
+	"github.com/loupehq/loupe/shared/unsub"
 	"github.com/loupehq/loupe/shared/wire"
 )
 
@@ -46,6 +47,17 @@ func TestBuildCarriesEverySetting(t *testing.T) {
 	}
 	if s.Reassign.BaseURL != cfg.BaseURL {
 		t.Errorf("review list links under %q, want %q", s.Reassign.BaseURL, cfg.BaseURL)
+	}
+	// During a rotation the previous key verifies links already mailed; new
+	// links are signed with the current key.
+	rotated := cfg
+	rotated.UnsubscribeSecret, rotated.UnsubscribePrevious = "fedcba9876543210", []string{cfg.UnsubscribeSecret}
+	s = wire.Build(rotated, wire.Ports{Records: db, Compliance: db.Compliance(), Ledger: db.Ledger()})
+	if id, err := s.Unsubscribe.Verify(unsub.New([]byte(cfg.UnsubscribeSecret)).Token("c1")); err != nil || id != "c1" {
+		t.Errorf("link signed with the previous key: Verify = %q, %v; want c1", id, err)
+	}
+	if got, want := s.Unsubscribe.Token("c1"), unsub.New([]byte(rotated.UnsubscribeSecret)).Token("c1"); got != want {
+		t.Errorf("new link %q, want one signed with the current key %q", got, want)
 	}
 	// Without the secret there is no signer, and links are empty rather than forged.
 	s = wire.Build(wire.Config{}, wire.Ports{Records: db, Compliance: db.Compliance(), Ledger: db.Ledger()})

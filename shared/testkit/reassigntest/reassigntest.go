@@ -151,6 +151,15 @@ func Run(t *testing.T, open func(t *testing.T) reassign.Store) {
 			t.Fatalf("c2 = %+v, want unassigned", as[2])
 		}
 
+		if one, err := st.ReassignmentAssignment(ctx, "b1", "c1"); err != nil || fmt.Sprint(one) != fmt.Sprint(c1) {
+			t.Fatalf("ReassignmentAssignment(b1, c1) = %+v, %v; want %+v", one, err, c1)
+		}
+		for _, k := range [][2]string{{"b1", "c9"}, {"b10", "c1"}, {"nope", "c1"}, {"b1", "c"}} {
+			if _, err := st.ReassignmentAssignment(ctx, k[0], k[1]); !errors.Is(err, loupe.ErrNotFound) {
+				t.Fatalf("ReassignmentAssignment(%s, %s) = %v, want ErrNotFound", k[0], k[1], err)
+			}
+		}
+
 		c1.State, c1.Claimed, c1.ClaimedBy, c1.ClaimedByName, c1.ClaimedAt = reassign.StateMoved, true, "a9", "Zoe", t0
 		if err := st.SaveReassignmentAssignment(ctx, "b1", c1); err != nil {
 			t.Fatal(err)
@@ -164,6 +173,21 @@ func Run(t *testing.T, open func(t *testing.T) reassign.Store) {
 		}
 		if g := as[0]; !g.Claimed || g.ClaimedBy != "a9" || g.ClaimedByName != "Zoe" || !g.ClaimedAt.Equal(t0) || g.State != reassign.StateMoved {
 			t.Fatalf("after save = %+v", g)
+		}
+
+		// An erased assignment stays erased whatever a later save carries.
+		erased := as[1]
+		erased.CustomerName, erased.Reasons = reassign.ErasedName, nil
+		if err := st.SaveReassignmentAssignment(ctx, "b1", erased); err != nil {
+			t.Fatal(err)
+		}
+		late := as[1]
+		late.Claimed, late.ClaimedBy = true, "a9"
+		if err := st.SaveReassignmentAssignment(ctx, "b1", late); err != nil {
+			t.Fatal(err)
+		}
+		if g, err := st.ReassignmentAssignment(ctx, "b1", late.CustomerID); err != nil || g.CustomerName != reassign.ErasedName || len(g.Reasons) != 0 || !g.Claimed || g.ClaimedBy != "a9" {
+			t.Fatalf("save over an erased assignment = %+v, %v; want erased name and no reasons, claim kept", g, err)
 		}
 
 		// Overwrite with a new plan: same customers are replaced, not duplicated.

@@ -25,6 +25,7 @@ import (
 	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/pos"
+	"github.com/loupehq/loupe/shared/reassign"
 	"github.com/loupehq/loupe/shared/secrets"
 	"github.com/loupehq/loupe/shared/sesmail"
 	"github.com/loupehq/loupe/shared/sqsqueue"
@@ -47,6 +48,10 @@ type Function struct {
 	// before it calls Services, reads phone numbers; the others leave it
 	// nil and do not link the phone metadata.
 	Phones pos.PhoneReader
+	// Reviews, set by a function that reassigns (the send queue's
+	// Mailer) before it calls Services, hands each review mail on by its
+	// batch id, for the sender to build (wire.Ports.Reviews).
+	Reviews reassign.ReviewQueue
 }
 
 // Boot installs a logger that writes JSON lines with the request id (with the
@@ -123,18 +128,19 @@ func Configure(ctx context.Context, sm secrets.Client, needs ...string) (wire.Co
 // (nil: the function sends no mail of its own) and claims recovered after
 // wire.RecoverAfterQueued (entries wait in the SQS send queue).
 func (f *Function) Services(m mail.Sender) *wire.Services {
-	return servicesOn(f.DB, f.Config, m, f.Logger, f.Phones)
+	return servicesOn(f.DB, f.Config, m, f.Logger, f.Phones, f.Reviews)
 }
 
 // ServicesOn returns the domain services of cfg over db, as a function
 // builds them (Function.Services); tests use it on a dynalite table.
 func ServicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger) *wire.Services {
-	return servicesOn(db, cfg, m, logger, nil)
+	return servicesOn(db, cfg, m, logger, nil, nil)
 }
 
-func servicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger, phones pos.PhoneReader) *wire.Services {
+func servicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger, phones pos.PhoneReader, reviews reassign.ReviewQueue) *wire.Services {
 	return wire.Build(cfg, wire.Ports{
 		Phones:       phones,
+		Reviews:      reviews,
 		Records:      db,
 		Compliance:   db.Compliance(),
 		Ledger:       db.Ledger(),
