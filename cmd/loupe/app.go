@@ -51,11 +51,18 @@ type appOptions struct {
 // the environment once by the command): the unsubscribe secret falls back to
 // the one the directory keeps, links in mail to o.serveURL then
 // defaultBaseURL, and a demo directory accepts the demo chain's reserved
-// email domains. Returns an error when a secret cannot be read or created or
-// the mail choice cannot be set up.
+// email domains. Returns an error when a secret cannot be read or created, a
+// Secrets Manager id (LOUPE_*_SECRET_ID, AWS only) is set, or the mail choice
+// cannot be set up.
 func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o appOptions, logger *slog.Logger) (*app, error) {
 	if logger == nil {
 		logger = slog.Default()
+	}
+	for name, id := range map[string]string{wire.EnvWebhookSecretID: cfg.WebhookSecretID, wire.EnvUnsubscribeSecretID: cfg.UnsubscribeSecretID} {
+		if id != "" {
+			return nil, fmt.Errorf("%s names a Secrets Manager secret, which only the Lambda functions read; "+
+				"on one machine set the value in %s instead", name, strings.TrimSuffix(name, "_ID"))
+		}
 	}
 	secret, err := dirSecret(dir, cfg.UnsubscribeSecret, "unsubscribe-secret")
 	if err != nil {

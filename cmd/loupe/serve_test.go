@@ -154,6 +154,17 @@ func TestServeWithoutSecretOrToken(t *testing.T) {
 	}
 }
 
+// TestServeRefusesSecretIDs: a Secrets Manager id is for the Lambda
+// functions; on one machine it would leave the webhook quietly off, so serve
+// refuses it and names the variable to set instead.
+func TestServeRefusesSecretIDs(t *testing.T) {
+	t.Setenv(wire.EnvWebhookSecretID, "loupe/webhook")
+	code, _, errs := runCLI(t, "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0")
+	if code == exitOK || !strings.Contains(errs, "LOUPE_WEBHOOK_SECRET_ID names a Secrets Manager secret") || !strings.Contains(errs, "set the value in LOUPE_WEBHOOK_SECRET") {
+		t.Fatalf("serve with %s: exit %d, stderr %q", wire.EnvWebhookSecretID, code, errs)
+	}
+}
+
 func TestServeAddressInUse(t *testing.T) {
 	url, _, _ := startServer(t, "serve", "--data", t.TempDir())
 	data := filepath.Join(t.TempDir(), "never")
