@@ -47,6 +47,20 @@ func CheckWith(raw string, allowed map[string]bool, storeEmails ...string) Resul
 	if s == "" {
 		return Result{Reason: ReasonEmpty}
 	}
+	if !ascii(s) {
+		// SES v2 refuses a non-ASCII local part (no SMTPUTF8), and a domain
+		// must be written in its ASCII (punycode, xn--) form. Invisible
+		// characters and full-width letters have an obvious fix.
+		fix := ""
+		if c := foldASCII(s); c != s && ascii(c) {
+			if r := CheckWith(c, allowed, storeEmails...); r.Captured {
+				fix = r.Email
+			} else if r.Reason == ReasonTypo || r.Reason == ReasonMalformed {
+				fix = r.Suggestion
+			}
+		}
+		return Result{Reason: ReasonMalformed, Suggestion: fix}
+	}
 	if !loupe.ValidEmail(s) {
 		if isPlaceholderWord(s) {
 			return Result{Reason: ReasonPlaceholder}
@@ -62,7 +76,7 @@ func CheckWith(raw string, allowed map[string]bool, storeEmails ...string) Resul
 	}
 	at := strings.LastIndexByte(lower, '@')
 	local, domain := lower[:at], lower[at+1:]
-	if allowed[domain] {
+	if allowed[domain] || known(domain) {
 		if placeholderLocal(local) {
 			return Result{Reason: ReasonPlaceholder}
 		}
@@ -87,7 +101,7 @@ var placeholderLocals = map[string]bool{
 	"test": true, "testing": true, "tester": true, "unknown": true, "unk": true, "notgiven": true,
 	"noreply": true, "donotreply": true, "dontreply": true, "donotemail": true, "dontemail": true,
 	"noone": true, "nobody": true, "nothing": true, "noname": true, "customer": true, "client": true,
-	"email": true, "mail": true, "fake": true, "asdf": true, "asdfg": true, "qwerty": true,
+	"email": true, "mail": true, "fake": true, "asdf": true, "asdfg": true, "qwerty": true, "x": true, "xx": true,
 	"abc": true, "abc123": true, "123": true, "1234": true, "12345": true, "123456": true,
 	"notprovided": true, "notavailable": true, "noneprovided": true, "nonegiven": true,
 	"doesnothave": true, "doesnthave": true, "hasnone": true, "noemailprovided": true, "noemailgiven": true,
@@ -115,7 +129,7 @@ func isPlaceholderWord(s string) bool {
 		return false
 	}
 	w := squash(s)
-	return placeholderLocals[w] || placeholderLabels[w] || repeated(w)
+	return placeholderLocals[w] || placeholderLabels[w] || repeated(w) && (len(w) >= 3 || w == "x")
 }
 
 // placeholderLocal reports whether a lower-cased local part is one people type
@@ -125,7 +139,7 @@ func placeholderLocal(local string) bool {
 		local = local[:i]
 	}
 	l := squash(local)
-	return l == "" || placeholderLocals[l] || repeated(l)
+	return l == "" || placeholderLocals[l] || repeated(l) && len(l) >= 3
 }
 
 // isPlaceholder judges a well-formed, lower-cased address.
@@ -145,7 +159,9 @@ func isPlaceholder(local, domain string) bool {
 		return true
 	}
 	name := registrableLabel(labels)
-	if placeholderLabels[squash(name)] || repeated(squash(name)) {
+	// xxx.com, aaaa.net: a name of three or more of one character. Shorter
+	// ones are real (rr.com is Spectrum's, q.com CenturyLink's) and known.
+	if n := squash(name); placeholderLabels[n] || repeated(n) && len(n) >= 3 {
 		return true
 	}
 	// none@none.com, a@a.com, xx@xx.net: the local part repeating a short domain name.
@@ -173,6 +189,7 @@ func squash(s string) string {
 }
 
 // repeated reports whether s is one character repeated: "x", "xxx", "0000".
+// Callers want three or more ("j" and "rr" are real).
 func repeated(s string) bool {
 	if s == "" {
 		return false
@@ -204,4 +221,34 @@ func registrableLabel(labels []string) string {
 		return labels[n-2]
 	}
 	return labels[0]
+}
+
+// ascii reports whether s is printable ASCII.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// foldASCII removes the invisible characters a copy and paste brings along
+// (zero-width space, joiner and non-joiner, word joiner, byte-order mark, soft
+// hyphen, no-break spaces) and turns full-width ASCII (an East Asian input
+// method's "ａｎｎ＠ｇｍａｉｌ．ｃｏｍ") into ASCII. Other characters are left.
+func foldASCII(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u2060' || r == '\ufeff' || r == '\u00ad' ||
+			r == '\u00a0' || r == '\u202f' || r == '\u2007':
+		case r >= '\uff01' && r <= '\uff5e':
+			b.WriteRune(r - 0xff01 + '!')
+		case r == '\u3000':
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

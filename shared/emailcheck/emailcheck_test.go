@@ -120,6 +120,25 @@ func TestCheck(t *testing.T) {
 		{"protonmial", "ann@protonmial.com", false, "", "typo", "ann@protonmail.com"},
 		{"me.con", "ann@me.con", false, "", "typo", "ann@me.com"},
 		{"upper-case typo keeps local", "Ann.Lee@Hotmial.com", false, "", "typo", "Ann.Lee@hotmail.com"},
+
+		// Issue 14: real domains are never typos, short real addresses are
+		// not placeholders, short provider names catch a finger's slip.
+		{"one-letter local", "j@gmail.com", true, "j@gmail.com", "", ""},
+		{"spectrum subdomain", "ann@nc.rr.com", true, "ann@nc.rr.com", "", ""},
+		{"centurylink q.com", "ann@q.com", true, "ann@q.com", "", ""},
+		{"yahoo argentina", "ann@yahoo.com.ar", true, "ann@yahoo.com.ar", "", ""},
+		{"hotmail belgium", "ann@hotmail.be", true, "ann@hotmail.be", "", ""},
+		{"live norway", "ann@live.no", true, "ann@live.no", "", ""},
+		{"cloud.com is a company", "ann@cloud.com", true, "ann@cloud.com", "", ""},
+		{"liev", "ann@liev.com", false, "", "typo", "ann@live.com"},
+		{"gmmx", "ann@gmmx.de", false, "", "typo", "ann@gmx.de"},
+		{"aoo", "ann@aoo.com", false, "", "typo", "ann@aol.com"},
+		{"coox", "ann@coox.net", false, "", "typo", "ann@cox.net"},
+		{"missing dot", "ann@gmailcom", false, "", "malformed", "ann@gmail.com"},
+		{"zero-width space", "ann\u200b@gmail.com", false, "", "malformed", "ann@gmail.com"},
+		{"accented local part", "jos\u00e9@gmail.com", false, "", "malformed", ""},
+		{"unicode domain", "ann@b\u00fccher.de", false, "", "malformed", ""},
+		{"punycode domain", "ann@xn--bcher-kva.de", true, "ann@xn--bcher-kva.de", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,6 +207,18 @@ func TestCheckWithAllowedDomains(t *testing.T) {
 			got := emailcheck.CheckWith(tt.raw, allowed)
 			if got.Captured != tt.captured || got.Reason != tt.wantReason {
 				t.Fatalf("CheckWith(%q) = %+v, want captured %v reason %q", tt.raw, got, tt.captured, tt.wantReason)
+			}
+		})
+	}
+}
+
+// BenchmarkCheck is the cost of judging one take-in's address: a real one on a
+// company domain (every provider compared) and a typo.
+func BenchmarkCheck(b *testing.B) {
+	for _, in := range []string{"bob@smithjewellers.co.uk", "ann@gmial.com", "ann@nc.rr.com"} {
+		b.Run(in, func(b *testing.B) {
+			for range b.N {
+				emailcheck.Check(in)
 			}
 		})
 	}

@@ -1,10 +1,49 @@
 package emailcheck
 
 import (
+	_ "embed"
 	"strings"
 
 	"github.com/loupehq/loupe/shared/loupe"
 )
+
+// knownText is the list of mail domains known to be real, with its sources
+// (domains.txt).
+//
+//go:embed domains.txt
+var knownText string
+
+// knownSet holds domains.txt and Providers.
+var knownSet = func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range strings.Split(knownText, "\n") {
+		if line, _, _ = strings.Cut(line, "#"); strings.TrimSpace(line) != "" {
+			m[strings.ToLower(strings.TrimSpace(line))] = true
+		}
+	}
+	for _, p := range Providers {
+		m[p] = true
+	}
+	return m
+}()
+
+// known reports whether domain (lower case), or a parent domain of two labels
+// or more (nc.rr.com under rr.com), is a mail domain known to be real: such a
+// domain is never a typo, and never "corrected" into another.
+func known(domain string) bool {
+	for d := domain; strings.Count(d, ".") >= 1; {
+		if knownSet[d] {
+			return true
+		}
+		_, rest, _ := strings.Cut(d, ".")
+		d = rest
+	}
+	return false
+}
+
+// Known reports whether domain is a mail domain known to be real (domains.txt
+// or Providers), case aside.
+func Known(domain string) bool { return known(strings.ToLower(domain)) }
 
 // Providers is the table of common consumer mail domains, most used first. A
 // domain in it is never flagged; a domain a keystroke or two away from one of
@@ -49,7 +88,7 @@ const maxDomainLen = 40
 // (gmai.lcom, yahoo.couk). Edits are Damerau-Levenshtein (optimal string
 // alignment): insert, delete, substitute, swap two neighbours.
 func suggestDomain(domain string) (string, bool) {
-	if providerSet[domain] || len(domain) > maxDomainLen {
+	if known(domain) || len(domain) > maxDomainLen {
 		return "", false
 	}
 	labels := strings.Split(domain, ".")
@@ -61,8 +100,12 @@ func suggestDomain(domain string) (string, bool) {
 		dist := -1
 		if len(labels) == len(pLabels) {
 			ld := distance(labels[0], name, lmax)
+			ok, shortSlip := ld <= lmax, false
+			if !ok && lmax == 0 && slip(labels[0], name, strings.Join(pLabels[1:], ".") != "com") {
+				ld, ok, shortSlip = 1, true, true // a short name's slip: liev, gmmx, aoo
+			}
 			sd := distance(strings.Join(labels[1:], "."), strings.Join(pLabels[1:], "."), 1)
-			if ld <= lmax && sd <= 1 && ld+sd <= max(2, lmax) {
+			if ok && sd <= 1 && ld+sd <= max(2, lmax) && (!shortSlip || sd == 0) {
 				dist = ld + sd
 			}
 		}
@@ -77,6 +120,63 @@ func suggestDomain(domain string) (string, bool) {
 	}
 	return best, best != ""
 }
+
+// slip reports whether typed is name with one of the slips a finger makes on
+// a short name (4 letters or fewer), those that seldom make another real name:
+//
+//   - two neighbours swapped: liev for live;
+//   - a letter doubled (gmmx, coox), or struck again in place of the next (aoo
+//     for aol);
+//   - a key beside one of the name's letters struck too, inserted next to it:
+//     aoil, cdox, mailp;
+//   - in a name of 4 letters, or of 3 under a suffix other than .com (wide:
+//     att.net, gmx.de), a letter replaced by a key beside it, unless both are
+//     vowels (livr, mzil, aty.net; love is not a typo of live).
+//
+// A letter dropped (ao, liv) or replaced in a 3-letter .com name (gmc, fox,
+// sol) is not one: every 2- and 3-letter .com is someone's.
+func slip(typed, name string, wide bool) bool {
+	switch len(typed) - len(name) {
+	case 0:
+		for i := 0; i+1 < len(name); i++ {
+			if typed[i] == name[i+1] && typed[i+1] == name[i] && typed[i] != typed[i+1] && typed[:i]+typed[i+2:] == name[:i]+name[i+2:] {
+				return true
+			}
+		}
+		for i := range len(name) {
+			if typed[:i] != name[:i] || typed[i+1:] != name[i+1:] || typed[i] == name[i] {
+				continue
+			}
+			if i > 0 && typed[i] == typed[i-1] {
+				return true
+			}
+			return (len(name) == 4 || wide) && beside(name[i], typed[i]) && !(vowel(name[i]) && vowel(typed[i]))
+		}
+	case 1:
+		for i := range len(typed) {
+			if typed[:i]+typed[i+1:] != name {
+				continue
+			}
+			c := typed[i]
+			if i > 0 && (c == typed[i-1] || beside(typed[i-1], c)) || i+1 < len(typed) && beside(typed[i+1], c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// keys are the letters around each letter on a QWERTY keyboard.
+var keys = map[byte]string{
+	'q': "wa", 'w': "qeas", 'e': "wrsd", 'r': "etdf", 't': "ryfg", 'y': "tugh", 'u': "yihj", 'i': "uojk", 'o': "ipkl", 'p': "ol",
+	'a': "qwsz", 's': "weadzx", 'd': "ersfxc", 'f': "rtdgcv", 'g': "tyfhvb", 'h': "yugjbn", 'j': "uihknm", 'k': "iojlm", 'l': "opk",
+	'z': "asx", 'x': "zsdc", 'c': "xdfv", 'v': "cfgb", 'b': "vghn", 'n': "bhjm", 'm': "njk",
+}
+
+// beside reports whether keys a and b are neighbours on a QWERTY keyboard.
+func beside(a, b byte) bool { return strings.IndexByte(keys[a], b) >= 0 }
+
+func vowel(c byte) bool { return strings.IndexByte("aeiouy", c) >= 0 }
 
 // labelMax is how many edits a provider's name tolerates.
 func labelMax(name string) int {
@@ -130,7 +230,8 @@ func distance(a, b string, limit int) int {
 
 // suggestMissingSuffix proposes an address for a malformed one that is a
 // provider's address with a slip of punctuation: "ann@gmail" (no suffix),
-// "ann@gmail.com." (trailing dot), "ann@gmail,com" (comma for dot). It returns
+// "ann@gmailcom" (no dot), "ann@gmail.com." (trailing dot), "ann@gmail,com"
+// (comma for dot). It returns
 // "" when no such repair gives a well-formed provider address.
 func suggestMissingSuffix(s string) string {
 	at := strings.LastIndexByte(s, '@')
@@ -144,9 +245,17 @@ func suggestMissingSuffix(s string) string {
 		candidates = append(candidates, domain)
 	} else {
 		for _, p := range Providers {
-			if strings.HasPrefix(p, domain+".") {
-				candidates = append(candidates, p)
+			if strings.HasPrefix(p, domain+".") || strings.ReplaceAll(p, ".", "") == domain {
+				candidates = append(candidates, p) // gmail, gmailcom
 				break
+			}
+		}
+		if len(candidates) == 0 {
+			for _, p := range Providers { // gmailcm, hotmailcom with a slip
+				if q := strings.ReplaceAll(p, ".", ""); len(p) >= 9 && distance(domain, q, 1) <= 1 {
+					candidates = append(candidates, p)
+					break
+				}
 			}
 		}
 	}

@@ -61,9 +61,10 @@ func TestDateJSON(t *testing.T) {
 }
 
 func TestValidEmail(t *testing.T) {
-	good := []string{"ann@example.com", "a.b+tag@mail.example.co.uk", "X_Y@EXAMPLE.COM"}
+	good := []string{"ann@example.com", "a.b+tag@mail.example.co.uk", "X_Y@EXAMPLE.COM", "ann@xn--bcher-kva.de"}
 	bad := []string{"", "ann", "ann@", "@example.com", "ann@example", "ann@@example.com", "Ann <ann@example.com>",
-		"ann@example..com", "ann @example.com", "ann@example.com, bob@example.com", "ann@-x.com", "ann@x.c-"}
+		"ann@example..com", "ann @example.com", "ann@example.com, bob@example.com", "ann@-x.com", "ann@x.c-",
+		"jos\u00e9@example.com", "ann\u200b@example.com", "ann\u00a0lee@example.com", "ann@b\u00fccher.de"}
 	for _, s := range good {
 		if !loupe.ValidEmail(s) {
 			t.Errorf("ValidEmail(%q) = false, want true", s)

@@ -35,10 +35,17 @@ func ValidCategory(s string) bool {
 }
 
 // ValidEmail reports whether s is one well-formed address "local@domain.tld",
-// with no display name, no spaces and a dotted domain.
+// with no display name, no spaces, a dotted domain and only printable ASCII
+// (SES v2 refuses a non-ASCII local part; a domain is written in its punycode
+// form).
 func ValidEmail(s string) bool {
 	if len(s) < 6 || len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>,;\"") {
 		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s {
