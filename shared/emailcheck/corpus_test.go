@@ -195,4 +195,12 @@ func TestAccuracyOnCorpora(t *testing.T) {
 		}
 	}
 	t.Logf("non-ASCII: %d addresses SES refuses, none captured", len(refused))
+
+	invalid := readLines(t, "validatorjs_invalid.txt")
+	for _, tc := range invalid {
+		if r := emailcheck.Check(tc[0]); r.Captured {
+			t.Errorf("validator.js's invalid %q counts as captured", tc[0])
+		}
+	}
+	t.Logf("validator.js: %d invalid addresses, none captured", len(invalid))
 }

@@ -3,6 +3,7 @@ package loupe_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,7 +65,8 @@ func TestValidEmail(t *testing.T) {
 	good := []string{"ann@example.com", "a.b+tag@mail.example.co.uk", "X_Y@EXAMPLE.COM", "ann@xn--bcher-kva.de"}
 	bad := []string{"", "ann", "ann@", "@example.com", "ann@example", "ann@@example.com", "Ann <ann@example.com>",
 		"ann@example..com", "ann @example.com", "ann@example.com, bob@example.com", "ann@-x.com", "ann@x.c-",
-		"jos\u00e9@example.com", "ann\u200b@example.com", "ann\u00a0lee@example.com", "ann@b\u00fccher.de"}
+		"jos\u00e9@example.com", "ann\u200b@example.com", "ann\u00a0lee@example.com", "ann@b\u00fccher.de",
+		"z@co.c", "ann@10.0.0.1", "ann@" + strings.Repeat("a", 64) + ".com"}
 	for _, s := range good {
 		if !loupe.ValidEmail(s) {
 			t.Errorf("ValidEmail(%q) = false, want true", s)

@@ -60,8 +60,11 @@ func ValidEmail(s string) bool {
 	if dot <= 0 || dot == len(domain)-1 || strings.Contains(domain, "..") {
 		return false
 	}
+	if tld := domain[dot+1:]; len(tld) < 2 || strings.Trim(tld, "0123456789") == "" {
+		return false // a top-level domain has two letters or more (z@co.c, a@1.2)
+	}
 	for _, label := range strings.Split(domain, ".") {
-		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
 		}
 		for i := 0; i < len(label); i++ {
