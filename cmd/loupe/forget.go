@@ -33,7 +33,7 @@ func runForget(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		err = a.svc.Erase(ctx, id, time.Now())
 		switch {
-		case errors.Is(err, loupe.ErrNotFound):
+		case errors.Is(err, loupe.ErrUnknownCustomer):
 			return fail(stderr, "forget: no customer %s (check the id)", id)
 		case err != nil:
 			return fail(stderr, "forget: %v", err)

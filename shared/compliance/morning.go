@@ -207,6 +207,21 @@ type AssociateMissing struct {
 	Listed      []Missing // oldest first; fewer than TakeIns-WithEmail when past MaxMissingPerDay
 }
 
+// customers returns the customer ids the mail lists, once each.
+func (dm DayMissing) customers() []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, a := range dm.Associates {
+		for _, m := range a.Listed {
+			if m.CustomerID != "" && !seen[m.CustomerID] {
+				seen[m.CustomerID] = true
+				ids = append(ids, m.CustomerID)
+			}
+		}
+	}
+	return ids
+}
+
 // Missed returns the number of take-ins without email (listed or not).
 func (a AssociateMissing) Missed() int { return a.TakeIns - a.WithEmail }
 
@@ -306,13 +321,14 @@ func InspectionMail(dm DayMissing, st loupe.Store, from, sendDate string) (mail.
 		return mail.Message{}, fmt.Errorf("inspection mail of store %s: %w", st.StoreID, err)
 	}
 	return mail.Message{
-		From:    from,
-		To:      st.ManagerEmail,
-		Subject: subject,
-		Text:    inspectionText(v),
-		HTML:    html.String(),
-		Headers: mail.ClientHeaders("", TouchpointInspection, sendDate, ""),
-		Key:     InspectionMailKey(st.StoreID, dm.Date),
+		From:      from,
+		To:        st.ManagerEmail,
+		Subject:   subject,
+		Text:      inspectionText(v),
+		HTML:      html.String(),
+		Headers:   mail.ClientHeaders("", TouchpointInspection, sendDate, ""),
+		Customers: dm.customers(),
+		Key:       InspectionMailKey(st.StoreID, dm.Date),
 	}, nil
 }
 

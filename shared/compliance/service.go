@@ -45,7 +45,14 @@ type Service struct {
 	Stores     StoreDirectory     // store names, zones, countries, own addresses
 	Associates AssociateDirectory // associate names and addresses
 	Customers  CustomerEmails     // profile fill; nil disables it
-	Now        loupe.Clock        // the current time
+	// Erased says when a customer was erased (loupe.DB's ErasedAt): a
+	// take-in dated before its customer's erasure and delivered after it (a
+	// late stream record) is recorded without the customer id and
+	// suggestion. nil: not checked.
+	Erased interface {
+		ErasedAt(ctx context.Context, customerID string) (time.Time, error)
+	}
+	Now loupe.Clock // the current time
 	// Consent overrides ConsentRule per country (ISO 3166 alpha-2, upper case),
 	// e.g. {"CA": ConsentOptOut} once implied consent is recorded. nil: defaults.
 	// It does not gate the profile fill; senders read it through ConsentFor to
@@ -154,6 +161,16 @@ func (s *Service) ApplyChange(ctx context.Context, c loupe.Change) (Outcome, err
 	res := emailcheck.CheckWith(r.CustomerEmail, s.AllowedDomains, own...)
 	t := TakeIn{RepairID: r.RepairID, StoreID: r.StoreID, AssociateID: r.AssociateID, CustomerID: r.CustomerID,
 		Day: day, TakenInAt: r.TakenInAt, Captured: res.Captured, Reason: res.Reason, Suggestion: res.Suggestion}
+	if !res.Captured && r.CustomerID != "" && s.Erased != nil {
+		// Only a missing entry names the customer: one read, for misses only.
+		at, err := s.Erased.ErasedAt(ctx, r.CustomerID)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("compliance of repair %s: erasure of %s: %w", r.RepairID, r.CustomerID, err)
+		}
+		if !at.IsZero() && !r.TakenInAt.After(at) {
+			t.CustomerID, t.Suggestion = "", ""
+		}
+	}
 	if err := s.Store.Record(ctx, t); err != nil {
 		return Outcome{}, fmt.Errorf("compliance of repair %s: %w", r.RepairID, err)
 	}

@@ -262,7 +262,7 @@ func (db *DB) SaveReassignmentAssignment(ctx context.Context, id string, a reass
 			TableName: db.table, Item: av, ConditionExpression: aws.String("attribute_exists(PK)"),
 		}
 		if a.CustomerName != reassign.ErasedName {
-			in.ConditionExpression = aws.String("attribute_exists(PK) AND customer_name <> :erased")
+			in.ConditionExpression = aws.String("attribute_exists(PK) AND (attribute_not_exists(customer_name) OR customer_name <> :erased)")
 			in.ExpressionAttributeValues = map[string]types.AttributeValue{":erased": s(reassign.ErasedName)}
 		}
 		_, err = db.api.PutItem(ctx, in)

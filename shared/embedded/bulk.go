@@ -9,11 +9,15 @@ import "fmt"
 // goroutine may be writing when BulkLoad starts or ends. Returns fn's error, or
 // the error of the final sync.
 func (db *DB) BulkLoad(fn func() error) error {
-	b := db.cur.Load()
-	b.NoSync = true
+	db.noSync.Store(true)
 	err := fn()
+	db.noSync.Store(false)
+	db.writeMu.Lock()
+	b := db.cur.Load()
 	b.NoSync = false
-	if serr := b.Sync(); serr != nil && err == nil {
+	serr := b.Sync()
+	db.writeMu.Unlock()
+	if serr != nil && err == nil {
 		err = fmt.Errorf("sync after bulk load: %w", serr)
 	}
 	return err

@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,18 +18,23 @@ const compactTxSize = 64 << 20
 // keeps a copy of an erased customer: bbolt is copy-on-write and frees pages
 // without zeroing them, so an erased record stays readable in the file (grep
 // -a finds it) until the pages are reused. Compact copies every bucket into
-// "<path>.compact" (fsynced), renames it over the file, opens it, and closes
-// the old one; writers wait meanwhile, readers go on with the old file and
-// then move to the new one. The old file's blocks are released by the file
-// system (they are not overwritten on the disk). Cost: one copy of the live
-// data. Returns the copy, rename or open error; on an error before the
-// rename the file in use is unchanged.
+// "<path>.compact" (fsynced), renames it over the file while it is still
+// open, switches to it and closes the old one; writers wait meanwhile,
+// readers go on with the old file and then move to the new one. Another
+// process cannot slip in: the directory's lock ("<path>.lock") is held
+// throughout. The old file's blocks are released by the file system (they are
+// not overwritten on the disk). Cost: one copy of the live data. Returns the
+// copy or rename error (the file in use is then unchanged), or an error
+// after Close.
 func (db *DB) Compact(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("compact: %w", err)
 	}
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
+	if db.closed {
+		return fmt.Errorf("compact: %w", berrors.ErrDatabaseNotOpen)
+	}
 	old := db.cur.Load()
 	tmp := db.path + ".compact"
 	_ = os.Remove(tmp)
@@ -38,38 +42,26 @@ func (db *DB) Compact(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("compact: %w", err)
 	}
-	if err := bolt.Compact(dst, old, compactTxSize); err != nil {
+	fail := func(err error) error {
 		dst.Close()
 		os.Remove(tmp)
 		return fmt.Errorf("compact: %w", err)
+	}
+	if err := bolt.Compact(dst, old, compactTxSize); err != nil {
+		return fail(err)
 	}
 	if err := dst.Sync(); err != nil {
-		dst.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("compact: %w", err)
+		return fail(err)
 	}
-	if err := dst.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("compact: %w", err)
-	}
+	// The copy stays open (and locked) while it is renamed into place, so
+	// nothing can open the path between the rename and the switch.
 	if err := os.Rename(tmp, db.path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("compact: %w", err)
+		return fail(err)
 	}
 	if err := syncDir(db.path); err != nil {
-		return fmt.Errorf("compact: %w", err)
+		db.log.Warn("compact: sync the directory", "err", err)
 	}
-	b, err := bolt.Open(db.path, 0o600, &bolt.Options{Timeout: openTimeout})
-	if errors.Is(err, berrors.ErrTimeout) {
-		err = ErrInUse
-	}
-	if err != nil {
-		// The old file stays open and in use (unlinked, and lost at Close);
-		// the compacted one holds the same data.
-		return fmt.Errorf("compact: reopen %s: %w", db.path, err)
-	}
-	b.NoSync = old.NoSync
-	db.cur.Store(b)
+	db.cur.Store(dst)
 	if err := old.Close(); err != nil {
 		db.log.Warn("compact: close the old file", "err", err)
 	}

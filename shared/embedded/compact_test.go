@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -81,8 +82,21 @@ func TestCompactUnderLoad(t *testing.T) {
 	}
 	n := writes.Load()
 	t.Logf("during 5 compactions: %d reads, %d writes", reads.Load(), n)
+	// The compacted file is still this process's: another Open is refused.
+	saved := openTimeout
+	openTimeout = 100 * time.Millisecond
+	defer func() { openTimeout = saved }()
+	if other, err := Open(path); !errors.Is(err, ErrInUse) {
+		if other != nil {
+			other.Close()
+		}
+		t.Fatalf("Open of a compacted file in use = %v, want ErrInUse", err)
+	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if err := db.Compact(ctx); err == nil {
+		t.Fatal("Compact after Close: nil error")
 	}
 	db, err = Open(path)
 	if err != nil {

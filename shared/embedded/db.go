@@ -98,6 +98,9 @@ type DB struct {
 	// writeMu serialises writers, as bbolt does, so Compact can hold them
 	// off while it copies the file.
 	writeMu sync.Mutex
+	closed  bool        // under writeMu: Close ran
+	noSync  atomic.Bool // BulkLoad: commits skip fsync
+	lock    *os.File    // "<path>.lock", locked for the life of the DB
 	log     *slog.Logger
 
 	subsMu sync.RWMutex
@@ -109,18 +112,24 @@ type DB struct {
 var _ loupe.DB = (*DB)(nil)
 
 // Open opens or creates the bbolt file at path (mode 0600, parent directory
-// created 0700 if missing) and its buckets. It waits at most 2 s for
-// the file lock and then returns an error wrapping ErrInUse; any other failure
-// is returned wrapped with the path.
+// created 0700 if missing) and its buckets, holding "<path>.lock" for the
+// life of the DB (the data file itself is replaced by Compact). It waits at
+// most 2 s for the locks and then returns an error wrapping ErrInUse; any
+// other failure is returned wrapped with the path.
 func Open(path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	lock, err := lockFile(path+".lock", openTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: openTimeout})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("open %s: %w", path, ErrInUse)
+		err = ErrInUse
 	}
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = b.Update(func(tx *bolt.Tx) error {
@@ -133,9 +142,10 @@ func Open(path string) (*DB, error) {
 	})
 	if err != nil {
 		b.Close()
+		lock.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{path: path, log: slog.Default(), retryMin: 100 * time.Millisecond, retryMax: 30 * time.Second}
+	db := &DB{path: path, lock: lock, log: slog.Default(), retryMin: 100 * time.Millisecond, retryMax: 30 * time.Second}
 	db.cur.Store(b)
 	return db, nil
 }
@@ -143,7 +153,15 @@ func Open(path string) (*DB, error) {
 // Close releases the file. Pending feed changes stay stored and are delivered
 // after the next Open. Returns the error of closing the file.
 func (db *DB) Close() error {
-	if err := db.cur.Load().Close(); err != nil {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	if db.closed {
+		return nil
+	}
+	db.closed = true
+	err := db.cur.Load().Close()
+	db.lock.Close() // releases the directory's lock
+	if err != nil {
 		return fmt.Errorf("close embedded db: %w", err)
 	}
 	return nil
@@ -167,7 +185,9 @@ func (db *DB) view(fn func(tx *bolt.Tx) error) error {
 func (db *DB) update(fn func(tx *bolt.Tx) error) error {
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
-	return db.cur.Load().Update(fn)
+	b := db.cur.Load()
+	b.NoSync = db.noSync.Load()
+	return b.Update(fn)
 }
 
 // key joins parts with NUL bytes.

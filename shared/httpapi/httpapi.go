@@ -31,7 +31,7 @@ type Config struct {
 	Privacy loupe.Privacy
 	// Erase erases a customer completely (wire.Services.Erase: loupe.Erase
 	// with every part's forgetter). It returns an error wrapping
-	// loupe.ErrNotFound for an id never known. Nil: DELETE /customers/{id}
+	// loupe.ErrUnknownCustomer for an id never known. Nil: DELETE /customers/{id}
 	// answers 503.
 	Erase func(ctx context.Context, customerID string, at time.Time) error
 	// Events applies POS webhook events. Nil: POST /pos/events answers 503.

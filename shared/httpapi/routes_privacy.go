@@ -29,7 +29,7 @@ func (s *server) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
 		return loupe.Errorf(loupe.ENOTFOUND, "customer not found")
 	}
 	err := s.Erase(r.Context(), id, s.Now())
-	if errors.Is(err, loupe.ErrNotFound) {
+	if errors.Is(err, loupe.ErrUnknownCustomer) {
 		return loupe.Errorf(loupe.ENOTFOUND, "customer %s not found", id)
 	}
 	if err != nil {
@@ -85,7 +85,7 @@ func (s *server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = p.SetEmailStatus(r.Context(), id, loupe.EmailUnsubscribed, s.Now())
 	switch {
-	case errors.Is(err, loupe.ErrNotFound) || loupe.ErrorCode(err) == loupe.ENOTFOUND:
+	case errors.Is(err, loupe.ErrUnknownCustomer) || loupe.ErrorCode(err) == loupe.ENOTFOUND:
 		s.Logger.InfoContext(r.Context(), "unsubscribe of unknown customer", "customer_id", id)
 	case err != nil:
 		return err

@@ -204,6 +204,12 @@ type Eraser interface {
 	ErasedAt(ctx context.Context, customerID string) (time.Time, error)
 }
 
+// ErrUnknownCustomer is returned (wrapped) by Erase for an id that has no
+// profile, was never erased and that no repair names. It wraps ErrNotFound;
+// callers that answer "unknown id" test for it, not for ErrNotFound (a
+// forgetter's not-found would be something else).
+var ErrUnknownCustomer = fmt.Errorf("no such customer: %w", ErrNotFound)
+
 // Erase is a customer's complete erasure, the one entry point of
 // DELETE /customers/{id} and `loupe forget`: it reads the profile and the
 // repairs naming the id, erases the customer in p (EraseCustomer), then runs
@@ -212,9 +218,9 @@ type Eraser interface {
 // customer id and the erasure record stays, so a retry after a failure finds
 // the id again and runs every forgetter again.
 //
-// It returns an error wrapping ErrNotFound, touching nothing, when the id has
-// no profile, was never erased and no repair names it; otherwise the first
-// error, wrapped with the customer id.
+// It returns an error wrapping ErrUnknownCustomer, touching nothing, when the
+// id has no profile, was never erased and no repair names it; otherwise the
+// first error, wrapped with the customer id.
 func Erase(ctx context.Context, p Eraser, customerID string, at time.Time, forget ...Forgetter) error {
 	e := Erasure{CustomerID: customerID, At: at}
 	c, err := p.GetCustomer(ctx, customerID)
@@ -233,7 +239,7 @@ func Erase(ctx context.Context, p Eraser, customerID string, at time.Time, forge
 			return fmt.Errorf("erase customer %s: %w", customerID, err)
 		}
 		if erased.IsZero() {
-			return fmt.Errorf("erase customer %s: %w", customerID, ErrNotFound)
+			return fmt.Errorf("erase customer %s: %w", customerID, ErrUnknownCustomer)
 		}
 	}
 	if err := p.EraseCustomer(ctx, customerID, at); err != nil {

@@ -40,6 +40,11 @@ type Message struct {
 	// cannot be set here.
 	Headers     []Header
 	Attachments []Attachment
+	// Customers are the ids of the clients a staff mail lists (a
+	// reassignment review, an inspection's missing list). Not rendered: an
+	// adapter that keeps a copy (the outbox) records them, so an erasure
+	// finds the copy by id (docs/privacy.md).
+	Customers []string
 	// Key is the idempotency key, required: the same logical mail always carries
 	// the same Key ("tp/<customer_id>/<occasion>/<year>", "rr/<reassignment_id>/<manager>").
 	// The Message-ID is derived from it, and adapters that can remember (outbox)

@@ -13,11 +13,14 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	netmail "net/mail"
+	"net/textproto"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/mail"
 )
 
 // erasedSuffix names the empty file that stands for a message removed by
@@ -25,17 +28,31 @@ import (
 // delivered twice) and nothing else.
 const erasedSuffix = ".erased"
 
+// HeaderCustomers is the header the outbox adds to its copy of a staff mail:
+// the ids of mail.Message.Customers, space separated (folded). It is in the
+// file only, never in mail sent through SES.
+const HeaderCustomers = "X-Loupe-Outbox-Customers"
+
 // Forget is the outbox's part of a customer's erasure (a loupe.Forgetter):
 // every message that names the client is removed, the client's own mail and
 // the staff mail listing it alike (a reassignment review and its CSV, an
-// inspection's missing list). A message names the client when its headers or
-// any decoded part (quoted-printable, base64 and HTML entities undone, so an
-// attachment is searched too) hold the customer id as a whole token or, case
-// aside, one of e.Terms() (the full name, addresses, phones). A removed
-// message leaves an empty "<send date>_<key hash>.erased" file so its Key is
-// still never sent twice. Cost: one read of every message in the outbox.
+// inspection's missing list). A message names the client when its
+// X-Loupe-Customer-Id or X-Loupe-Outbox-Customers header holds the customer
+// id (compared whole), or when its headers or any decoded part
+// (quoted-printable, base64 and HTML entities undone, so an attachment is
+// searched too) hold, case aside, one of e.Terms() (the full name, addresses,
+// phones). A removed message leaves an empty "<send date>_<key hash>.erased"
+// file so its Key is still never sent twice; and a message naming the id sent
+// later by this Outbox (one built before the erasure) is not written either.
+// It holds the outbox's lock for the scan. Cost: one read of every message.
 // Idempotent. Returns the first error reading or removing a file.
 func (o *Outbox) Forget(ctx context.Context, e loupe.Erasure) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.erased == nil {
+		o.erased = map[string]bool{}
+	}
+	o.erased[e.CustomerID] = true
 	des, err := os.ReadDir(o.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -60,7 +77,7 @@ func (o *Outbox) Forget(ctx context.Context, e loupe.Erasure) error {
 		if err != nil {
 			return fmt.Errorf("outbox forget: %w", err)
 		}
-		if !names(Text(raw), e.CustomerID, terms) {
+		if !names(raw, e.CustomerID, terms) {
 			continue
 		}
 		if err := o.tombstone(p); err != nil {
@@ -70,7 +87,8 @@ func (o *Outbox) Forget(ctx context.Context, e loupe.Erasure) error {
 	return nil
 }
 
-// tombstone replaces message file p by its empty .erased marker.
+// tombstone replaces message file p by its empty .erased marker. Call with
+// o.mu held.
 func (o *Outbox) tombstone(p string) error {
 	marker := strings.TrimSuffix(p, ".eml") + erasedSuffix
 	if err := os.WriteFile(marker, nil, 0o600); err != nil {
@@ -79,8 +97,6 @@ func (o *Outbox) tombstone(p string) error {
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	if o.index != nil {
 		_, h, _ := strings.Cut(filepath.Base(strings.TrimSuffix(p, ".eml")), "_")
 		o.index[h] = marker
@@ -88,31 +104,49 @@ func (o *Outbox) tombstone(p string) error {
 	return nil
 }
 
-// names reports whether text holds id as a whole token or any term, case
-// insensitively.
-func names(text []byte, id string, terms []string) bool {
-	lower := bytes.ToLower(text)
+// names reports whether raw message names id in its customer headers, or
+// holds a term, case aside, in its decoded text.
+func names(raw []byte, id string, terms []string) bool {
+	if msg, err := netmail.ReadMessage(bytes.NewReader(raw)); err == nil {
+		for _, h := range []string{mail.HeaderCustomerID, HeaderCustomers} {
+			for _, v := range msg.Header[textproto.CanonicalMIMEHeaderKey(h)] {
+				if slices.Contains(strings.Fields(v), id) {
+					return true
+				}
+			}
+		}
+	}
+	if len(terms) == 0 {
+		return false
+	}
+	lower := bytes.ToLower(Text(raw))
 	for _, t := range terms {
 		if bytes.Contains(lower, []byte(strings.ToLower(t))) {
 			return true
 		}
 	}
-	for rest, off := text, 0; ; {
-		i := bytes.Index(rest, []byte(id))
-		if i < 0 {
-			return false
-		}
-		start, end := off+i, off+i+len(id)
-		if (start == 0 || !tokenByte(text[start-1])) && (end == len(text) || !tokenByte(text[end])) {
-			return true
-		}
-		rest, off = text[end:], end
-	}
+	return false
 }
 
-// tokenByte reports whether c continues an id-like token.
-func tokenByte(c byte) bool {
-	return c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+// customersHeader returns the HeaderCustomers line of ids, folded below 998
+// characters a line, or nil without ids.
+func customersHeader(ids []string) []byte {
+	if len(ids) == 0 {
+		return nil
+	}
+	var b bytes.Buffer
+	b.WriteString(HeaderCustomers + ":")
+	line := len(HeaderCustomers) + 1
+	for _, id := range ids {
+		if line+1+len(id) > 900 {
+			b.WriteString("\r\n")
+			line = 0
+		}
+		b.WriteString(" " + id)
+		line += 1 + len(id)
+	}
+	b.WriteString("\r\n")
+	return b.Bytes()
 }
 
 // Text returns the searchable text of an RFC 5322 message: its headers

@@ -42,8 +42,9 @@ type Outbox struct {
 	// MessageIDDomain is the Message-ID domain; the From domain when "".
 	MessageIDDomain string
 
-	mu    sync.Mutex        // serialises the check-then-link of one process
-	index map[string]string // key hash -> file path, loaded on the first Send
+	mu     sync.Mutex        // serialises the check-then-link of one process, and Forget
+	index  map[string]string // key hash -> file path, loaded on the first Send
+	erased map[string]bool   // customer ids erased by Forget in this process
 }
 
 var _ mail.Sender = (*Outbox)(nil)
@@ -84,6 +85,14 @@ func (o *Outbox) Send(ctx context.Context, m mail.Message) (string, error) {
 	if err := o.load(); err != nil {
 		return "", fmt.Errorf("outbox send %s: %w: %w", h, mail.ErrTemporary, err)
 	}
+	if o.namesErased(m) { // built before its client's erasure: keep the key only
+		final := filepath.Join(o.Dir, day+"_"+h+erasedSuffix)
+		if err := os.WriteFile(final, nil, 0o600); err != nil {
+			return "", fmt.Errorf("outbox send %s: %w: %w", h, mail.ErrTemporary, err)
+		}
+		o.index[h] = final
+		return strings.Trim(mail.MessageID(m.Key, idDomain(o.MessageIDDomain, m.From)), "<>"), nil
+	}
 	if existing, ok := o.index[h]; ok {
 		if strings.HasSuffix(existing, erasedSuffix) { // removed by Forget
 			return strings.Trim(mail.MessageID(m.Key, idDomain(o.MessageIDDomain, m.From)), "<>"), nil
@@ -95,7 +104,7 @@ func (o *Outbox) Send(ctx context.Context, m mail.Message) (string, error) {
 		return "", fmt.Errorf("outbox send %s: %w: %w", h, mail.ErrTemporary, err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(raw); err != nil {
+	if _, err := tmp.Write(append(customersHeader(m.Customers), raw...)); err != nil {
 		tmp.Close()
 		return "", fmt.Errorf("outbox write %s: %w: %w", h, mail.ErrTemporary, err)
 	}
@@ -115,6 +124,23 @@ func (o *Outbox) Send(ctx context.Context, m mail.Message) (string, error) {
 	}
 	o.index[h] = final
 	return strings.Trim(mail.MessageID(m.Key, idDomain(o.MessageIDDomain, m.From)), "<>"), nil
+}
+
+// namesErased reports whether m names a customer Forget erased in this
+// process (its X-Loupe-Customer-Id or Customers). Call with o.mu held.
+func (o *Outbox) namesErased(m mail.Message) bool {
+	if len(o.erased) == 0 {
+		return false
+	}
+	if id := m.Header(mail.HeaderCustomerID); id != "" && o.erased[id] {
+		return true
+	}
+	for _, id := range m.Customers {
+		if o.erased[id] {
+			return true
+		}
+	}
+	return false
 }
 
 // load creates Dir and indexes the files already in it by key hash, once.

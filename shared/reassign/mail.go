@@ -53,8 +53,18 @@ func ReviewMail(r Review, st loupe.Store, from, baseURL string, sendDate string)
 		HTML:        html,
 		Headers:     mail.ClientHeaders("", mail.TouchpointReassignmentReview, sendDate, ""),
 		Attachments: []mail.Attachment{{Filename: CSVFilename(r.ID), ContentType: "text/csv", Data: csvBuf.Bytes()}},
+		Customers:   customerIDs(r.Assignments),
 		Key:         MailKey(r.ID),
 	}, nil
+}
+
+// customerIDs returns the clients of as, in order.
+func customerIDs(as []Assignment) []string {
+	ids := make([]string, len(as))
+	for i, a := range as {
+		ids[i] = a.CustomerID
+	}
+	return ids
 }
 
 // ReviewQueue hands a batch's review mail on by its id, to be built and sent

@@ -118,6 +118,7 @@ func Build(cfg Config, p Ports) *Services {
 		Stores:         p.Records,
 		Associates:     p.Records,
 		Customers:      p.Records,
+		Erased:         p.Records,
 		AllowedDomains: cfg.AllowedEmailDomains,
 		Now:            p.Now,
 		Log:            p.Logger,
@@ -151,7 +152,7 @@ func (s *Services) unsubscribeURL(customerID string) string {
 // Erase is a customer's complete erasure, the one behind DELETE
 // /customers/{id} and `loupe forget`: loupe.Erase over Ports.Records with
 // compliance's and reassignment's forgetters, then Ports.Forget. Returns an
-// error wrapping loupe.ErrNotFound for an id never known.
+// error wrapping loupe.ErrUnknownCustomer for an id never known.
 func (s *Services) Erase(ctx context.Context, customerID string, at time.Time) error {
 	forget := append([]loupe.Forgetter{s.Compliance.Forget, s.Reassign.Forget}, s.Ports.Forget...)
 	return loupe.Erase(ctx, s.Ports.Records, customerID, at, forget...)
