@@ -53,6 +53,7 @@ var roles = []struct {
 	{"shared/pos", domain},
 	{"shared/reassign", domain},
 	{"shared/touch", domain},
+	{"shared/contact", domain},
 	{"shared/unsub", domain},
 	{"shared/webhook", domain},
 	{"shared/progress", domain},

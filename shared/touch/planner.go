@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/compliance"
+	"github.com/loupehq/loupe/shared/contact"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
 )
@@ -130,31 +131,14 @@ func (p *Planner) consent(country string) string {
 }
 
 // Reason returns why a client of store may not get marketing mail (one of the
-// Skip* reasons), or "" when the client may: an email, email_status ok, no
-// opt-out, no email consent denied (consent.changed), and consent as the
-// store's country requires (an address captured at a repair counter needs
-// opt-in consent outside opt-out countries: an email consent granted).
+// Skip* reasons, which are contact's reasons), or "" when the client may: the
+// one contact policy, contact.Reach for email and marketing (an email,
+// email_status ok, no opt-out, no email consent denied, and consent as the
+// store's country requires: an address captured at a repair counter needs an
+// email consent granted outside opt-out countries).
 func (p *Planner) Reason(store loupe.Store, c loupe.Customer) string {
-	switch {
-	case c.Email == "":
-		return SkipNoEmail
-	case c.EmailStatus == loupe.EmailUnsubscribed:
-		return SkipUnsubscribed
-	case c.EmailStatus == loupe.EmailBounced:
-		return SkipBounced
-	case c.EmailStatus == loupe.EmailComplained:
-		return SkipComplained
-	case c.EmailStatus != loupe.EmailOK && c.EmailStatus != "":
-		return SkipUnsubscribed // an unknown status: the safe side
-	case c.EmailOptOut:
-		return SkipOptedOut
-	case c.ConsentOf("email").Status == loupe.ConsentDenied:
-		return SkipNoConsent
-	case c.EmailSource == loupe.EmailSourceRepair && p.consent(store.Country) != compliance.ConsentOptOut &&
-		c.ConsentOf("email").Status != loupe.ConsentGranted:
-		return SkipNoConsent
-	}
-	return ""
+	return contact.Reach(contact.Client{Customer: c, Country: store.Country, EmailRule: p.consent(store.Country)},
+		contact.Email, contact.Marketing)
 }
 
 // CampaignWindow returns the window of a campaign: from send_date to

@@ -1,0 +1,242 @@
+// Package contact is the one contact policy every channel shares (issue 15,
+// CONTRACT section 4 "Rules a client can count on"): whether a client may be
+// reached on a channel for a purpose (consent by channel and country), when a
+// text or call may go (quiet hours), and the fatigue cap across channels. The
+// touchpoint planner decides email through it today; the text, direct mail and
+// Today list issues use the same functions. The rules and their sources are
+// in docs/channels.md. It is a domain package: no I/O, every input passed in.
+package contact
+
+import (
+	"strings"
+	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
+)
+
+// Channels.
+const (
+	Email    = "email"
+	SMS      = "sms"
+	Voice    = "voice"
+	Mail     = "mail"
+	Ads      = "ads"
+	Personal = "personal" // the associate's own call or visit: a Today task
+)
+
+// Purpose is why a message goes: marketing (occasions, holidays, events,
+// follow-ups) or service (repair ready, repair reminder).
+type Purpose string
+
+// Purposes.
+const (
+	Marketing Purpose = "marketing"
+	Service   Purpose = "service"
+)
+
+// Reasons a client may not be reached on a channel.
+const (
+	ReasonNoAddress      = "no_email"          // no email address (the planner's no_email)
+	ReasonUnsubscribed   = "unsubscribed"      // email unsubscribe
+	ReasonBounced        = "bounced"           // email hard bounce
+	ReasonComplained     = "complained"        // spam complaint
+	ReasonOptedOut       = "opted_out"         // the POS's email_opt_out
+	ReasonNoConsent      = "no_consent"        // the channel's consent is missing or denied
+	ReasonNoPhone        = "no_phone"          // no E.164 phone
+	ReasonNoPostal       = "no_postal_address" // no postal address for direct mail
+	ReasonNoMarketing    = "no_marketing_call" // Loupe never places a marketing call
+	ReasonUnknownChannel = "unknown_channel"
+)
+
+// Client is what the policy needs to know of a client beyond the profile.
+type Client struct {
+	loupe.Customer
+	// Country is the ISO 3166 alpha-2 country whose rules apply: the home
+	// store's.
+	Country string
+	// EmailRule is the country's email consent rule for an address captured
+	// at a repair counter (compliance.ConsentOptOut or ConsentOptIn).
+	EmailRule string
+	// Bought: the client has bought from the chain (the EU/UK soft opt-in for
+	// email and texts rests on an earlier sale).
+	Bought bool
+	// RepairPhone is the phone given for the repair a service message is
+	// about, in E.164 ("" for other messages).
+	RepairPhone string
+}
+
+// optOut is compliance.ConsentOptOut, repeated to keep this package free of
+// compliance (a domain package of its own).
+const optOut = "opt_out"
+
+// softOptIn are the countries where a client who bought may get marketing
+// email and texts about similar goods until they object (UK PECR reg. 22(3),
+// the EU ePrivacy Directive art. 13(2) as each member state applies it).
+var softOptIn = map[string]bool{
+	"GB": true, "IE": true, "FR": true, "DE": true, "ES": true, "IT": true, "NL": true, "BE": true, "AT": true,
+	"PT": true, "SE": true, "DK": true, "FI": true, "PL": true, "CZ": true, "GR": true, "LU": true,
+}
+
+// Reach returns "" when c may get a message on channel for purpose, or the
+// reason it may not. The rules (docs/channels.md):
+//
+//   - email: an address; no unsubscribe, bounce or complaint; no POS opt-out;
+//     email consent not denied; an address captured at a repair counter needs
+//     a granted consent where the country is opt-in, unless the soft opt-in
+//     applies (the client bought). Service mail needs only the address and no
+//     bounce or complaint.
+//   - sms: a phone, and consent not denied. Marketing needs consent granted
+//     (US TCPA prior express written consent, with evidence), or in a soft
+//     opt-in country a client who bought and never said no. Service texts
+//     need only the phone given for that repair.
+//   - voice: service calls only, to the phone given for that repair and not
+//     denied; never marketing.
+//   - mail: a postal address and mail consent not denied.
+//   - ads: consent granted.
+//   - personal: the associate's own call, allowed unless the client denied
+//     voice (calls). A person dialling by hand is not an autodialer (TCPA),
+//     but a client who said "do not call" is not called.
+func Reach(c Client, channel string, purpose Purpose) string {
+	consent := c.ConsentOf(channel)
+	switch channel {
+	case Email:
+		return emailReason(c, purpose)
+	case SMS:
+		if c.Phone == "" {
+			return ReasonNoPhone
+		}
+		if consent.Status == loupe.ConsentDenied {
+			return ReasonNoConsent
+		}
+		if purpose == Service {
+			if c.RepairPhone == "" || c.RepairPhone != c.Phone && consent.Status != loupe.ConsentGranted {
+				return ReasonNoConsent
+			}
+			return ""
+		}
+		if consent.Status == loupe.ConsentGranted || softOptIn[upper(c.Country)] && c.Bought {
+			return ""
+		}
+		return ReasonNoConsent
+	case Voice:
+		if purpose != Service {
+			return ReasonNoMarketing
+		}
+		if c.Phone == "" {
+			return ReasonNoPhone
+		}
+		if consent.Status == loupe.ConsentDenied || c.RepairPhone == "" {
+			return ReasonNoConsent
+		}
+		return ""
+	case Mail:
+		if c.PostalAddress.Line1 == "" {
+			return ReasonNoPostal
+		}
+		if consent.Status == loupe.ConsentDenied {
+			return ReasonNoConsent
+		}
+		return ""
+	case Ads:
+		if consent.Status != loupe.ConsentGranted {
+			return ReasonNoConsent
+		}
+		return ""
+	case Personal:
+		if c.ConsentOf(Voice).Status == loupe.ConsentDenied {
+			return ReasonNoConsent
+		}
+		return ""
+	}
+	return ReasonUnknownChannel
+}
+
+// emailReason is Reach for email.
+func emailReason(c Client, purpose Purpose) string {
+	switch {
+	case c.Email == "":
+		return ReasonNoAddress
+	case c.EmailStatus == loupe.EmailBounced:
+		return ReasonBounced
+	case c.EmailStatus == loupe.EmailComplained:
+		return ReasonComplained
+	case purpose == Service:
+		return ""
+	case c.EmailStatus == loupe.EmailUnsubscribed:
+		return ReasonUnsubscribed
+	case c.EmailStatus != loupe.EmailOK && c.EmailStatus != "":
+		return ReasonUnsubscribed // an unknown status: the safe side
+	case c.EmailOptOut:
+		return ReasonOptedOut
+	case c.ConsentOf(Email).Status == loupe.ConsentDenied:
+		return ReasonNoConsent
+	case c.EmailSource == loupe.EmailSourceRepair && c.EmailRule != optOut &&
+		c.ConsentOf(Email).Status != loupe.ConsentGranted && !(softOptIn[upper(c.Country)] && c.Bought):
+		return ReasonNoConsent
+	}
+	return ""
+}
+
+func upper(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
+// Hours are the local hours texts and calls may go in: [From, To).
+type Hours struct{ From, To int }
+
+// DefaultHours is 08:00 to 21:00 (TCPA's calling hours).
+var DefaultHours = Hours{8, 21}
+
+// strictRegions have shorter hours than DefaultHours: Florida (Telephone
+// Solicitation Act, Fla. Stat. 501.059) and Oklahoma (Telephone Solicitation
+// Act of 2022), 08:00 to 20:00 and at most 3 messages in 24 hours.
+var strictRegions = map[string]Hours{"US-FL": {8, 20}, "US-OK": {8, 20}}
+
+// HoursFor returns the hours of a recipient in country and region (the
+// postal address's, ISO 3166-2 subdivision code without the country, "FL").
+func HoursFor(country, region string) Hours {
+	if h, ok := strictRegions[upper(country)+"-"+upper(region)]; ok {
+		return h
+	}
+	return DefaultHours
+}
+
+// NextQuiet returns the earliest time at or after at when a text or call may
+// go: inside h in every one of zones (the strictest of the phone number's
+// zones, the postal address's and the store's). With no zone it is UTC. A
+// time already inside the hours is returned as it is.
+func NextQuiet(at time.Time, h Hours, zones ...*time.Location) time.Time {
+	if len(zones) == 0 {
+		zones = []*time.Location{time.UTC}
+	}
+	t := at
+	for range 4 * 24 * 3 { // at most three days, in quarter hours
+		ok := true
+		for _, z := range zones {
+			if hr := t.In(z).Hour(); hr < h.From || hr >= h.To {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return t
+		}
+		t = t.Add(15 * time.Minute).Truncate(15 * time.Minute)
+	}
+	return t // zones with no common hour: never reached for real zones
+}
+
+// DefaultCapDays is the fatigue cap: one marketing contact in any 7 days,
+// across every channel, personal contacts included.
+const DefaultCapDays = 7
+
+// CapOpen returns when the next marketing contact may go after the last one
+// (any channel, personal included; zero: none): last plus capDays. Service
+// messages do not count and are not held (callers do not ask).
+func CapOpen(last time.Time, capDays int) time.Time {
+	if last.IsZero() {
+		return time.Time{}
+	}
+	if capDays <= 0 {
+		capDays = DefaultCapDays
+	}
+	return last.AddDate(0, 0, capDays)
+}
