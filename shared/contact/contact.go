@@ -151,8 +151,15 @@ func Reach(c Client, channel string, purpose Purpose) string {
 	return ReasonUnknownChannel
 }
 
-// emailReason is Reach for email.
+// emailReason is Reach for email. An unsubscribe, bounce or complaint is
+// lifted by an email consent granted after it (the client asked again, with
+// evidence); a bounce or complaint also put the address on the suppression
+// list, which senders still check.
 func emailReason(c Client, purpose Purpose) string {
+	if k := c.ConsentOf(Email); k.Status == loupe.ConsentGranted && c.EmailStatus != loupe.EmailOK && c.EmailStatus != "" &&
+		!c.EmailStatusAt.IsZero() && k.At.After(c.EmailStatusAt) {
+		c.EmailStatus = loupe.EmailOK
+	}
 	switch {
 	case c.Email == "":
 		return ReasonNoAddress

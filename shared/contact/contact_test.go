@@ -57,6 +57,15 @@ func TestReach(t *testing.T) {
 		{"unsubscribed still gets service", client("US", func(c *contact.Client) { c.EmailStatus = loupe.EmailUnsubscribed }), contact.Email, contact.Service, ""},
 		{"bounced gets nothing", client("US", func(c *contact.Client) { c.EmailStatus = loupe.EmailBounced }), contact.Email, contact.Service, contact.ReasonBounced},
 		{"no email", client("US", func(c *contact.Client) { c.Email = "" }), contact.Email, contact.Marketing, contact.ReasonNoAddress},
+		{"a grant after the unsubscribe lifts it", client("US", both(consent("email", loupe.ConsentGranted), func(c *contact.Client) {
+			c.EmailStatus, c.EmailStatusAt = loupe.EmailUnsubscribed, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+		})), contact.Email, contact.Marketing, ""},
+		{"a grant before the unsubscribe does not", client("US", both(consent("email", loupe.ConsentGranted), func(c *contact.Client) {
+			c.EmailStatus, c.EmailStatusAt = loupe.EmailUnsubscribed, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+		})), contact.Email, contact.Marketing, contact.ReasonUnsubscribed},
+		{"a newer grant lifts a complaint on the profile", client("US", both(consent("email", loupe.ConsentGranted), func(c *contact.Client) {
+			c.EmailStatus, c.EmailStatusAt = loupe.EmailComplained, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+		})), contact.Email, contact.Marketing, ""},
 
 		{"US sms marketing needs a grant", client("US", nil), contact.SMS, contact.Marketing, contact.ReasonNoConsent},
 		{"US sms marketing granted", client("US", consent("sms", loupe.ConsentGranted)), contact.SMS, contact.Marketing, ""},

@@ -133,8 +133,8 @@ func (db *DB) setStatus(ctx context.Context, id, status, wantEmail string, at ti
 		in := &dynamodb.UpdateItemInput{
 			TableName:                 db.table,
 			Key:                       key(pk, skCustomer),
-			UpdateExpression:          aws.String("SET email_status = :n"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":n": s(next)},
+			UpdateExpression:          aws.String("SET email_status = :n, email_status_at = :at"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":n": s(next), ":at": s(formatTime(at))},
 		}
 		if it.EmailStatus == "" {
 			in.ConditionExpression = aws.String("attribute_exists(PK) AND attribute_not_exists(email_status)")

@@ -293,6 +293,7 @@ type CustomerItem struct {
 	EmailSource           string               `dynamodbav:"email_source,omitempty"`
 	EmailCapturedAt       string               `dynamodbav:"email_captured_at,omitempty"`
 	EmailStatus           string               `dynamodbav:"email_status,omitempty"`
+	EmailStatusAt         string               `dynamodbav:"email_status_at,omitempty"`
 	UpdatedAt             string               `dynamodbav:"updated_at"`
 	Stamps                map[string]int       `dynamodbav:"stamps,omitempty"`
 	StampList             []string             `dynamodbav:"stamp_list,omitempty"`
@@ -312,7 +313,7 @@ func NewCustomerItem(c loupe.Customer) CustomerItem {
 		Birthday: c.Birthday.String(), Anniversary: c.Anniversary.String(),
 		Preferences: c.Preferences, AssociateID: c.AssociateID, EmailOptOut: c.EmailOptOut,
 		EmailSource: c.EmailSource, EmailCapturedAt: formatTime(c.EmailCapturedAt),
-		EmailStatus: c.EmailStatus, UpdatedAt: formatTime(c.UpdatedAt),
+		EmailStatus: c.EmailStatus, EmailStatusAt: formatTime(c.EmailStatusAt), UpdatedAt: formatTime(c.UpdatedAt),
 		Locale: c.Locale, PreferredChannel: c.PreferredChannel,
 		LastContactAt: formatTime(c.LastContactAt), LastPersonalContactAt: formatTime(c.LastPersonalContactAt),
 	}
@@ -372,6 +373,9 @@ func (it CustomerItem) Customer() (loupe.Customer, error) {
 	}
 	if it.PostalAddress != nil {
 		c.PostalAddress = loupe.PostalAddress(*it.PostalAddress)
+	}
+	if c.EmailStatusAt, err = parseTime("email_status_at", it.EmailStatusAt); err != nil {
+		return loupe.Customer{}, err
 	}
 	if c.LastContactAt, err = parseTime("last_contact_at", it.LastContactAt); err != nil {
 		return loupe.Customer{}, err

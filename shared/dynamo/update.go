@@ -248,7 +248,7 @@ func (db *DB) UpdateAssociate(ctx context.Context, associateID string, fn func(s
 // before the erasure fails its condition and decides again.
 func (db *DB) UpdateCustomer(ctx context.Context, customerID string, fn func(stored *loupe.Customer, erasedAt time.Time) (loupe.Customer, bool, error)) error {
 	err := db.update(ctx, versioned{
-		pk: customerPK(customerID), sk: skCustomer, owned: customerAttrs, keep: []string{"email_status"},
+		pk: customerPK(customerID), sk: skCustomer, owned: customerAttrs, keep: []string{"email_status", "email_status_at"},
 		decide: func(old map[string]types.AttributeValue) (map[string]types.AttributeValue, bool, error) {
 			var stored *loupe.Customer
 			var erased string

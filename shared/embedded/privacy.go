@@ -106,7 +106,7 @@ func setStatusTx(tx *bolt.Tx, id, status string, at time.Time) (bool, error) {
 		return false, nil
 	}
 	old := c
-	c.EmailStatus = next
+	c.EmailStatus, c.EmailStatusAt = next, at.UTC()
 	return true, putCustomerTx(tx, old, true, c)
 }
 

@@ -104,8 +104,12 @@ type Customer struct {
 	EmailSource     string    `json:"email_source"`               // EmailSourcePOS or EmailSourceRepair; "" without email
 	EmailCapturedAt time.Time `json:"email_captured_at,omitzero"` // when Email was last set
 	EmailStatus     string    `json:"email_status"`               // EmailOK, EmailUnsubscribed, ...
-	UpdatedAt       time.Time `json:"updated_at"`                 // occurred_at of the newest POS write
-	Stamps          Stamps    `json:"stamps,omitempty"`
+	// EmailStatusAt is when EmailStatus last changed (an unsubscribe,
+	// bounce or complaint; zero before any): an email consent granted after
+	// it lifts it (contact.Reach).
+	EmailStatusAt time.Time `json:"email_status_at,omitzero"`
+	UpdatedAt     time.Time `json:"updated_at"` // occurred_at of the newest POS write
+	Stamps        Stamps    `json:"stamps,omitempty"`
 }
 
 // PostalAddress is a client's mailing address (CONTRACT section 2, v2).

@@ -91,6 +91,22 @@ func testSetEmailStatusTransitions(t *testing.T, db PrivacyDB) {
 		if c.EmailStatus != tc.want {
 			t.Errorf("%s: got email status %q, want %q", tc.name, c.EmailStatus, tc.want)
 		}
+		// EmailStatusAt is the time of the last step that changed the status.
+		var wantAt time.Time
+		cur := ok
+		for j, st := range tc.steps {
+			if next, _ := loupe.NextEmailStatus(cur, st); next != cur {
+				cur, wantAt = next, At(time.Duration(j)*time.Minute)
+			}
+		}
+		if !c.EmailStatusAt.Equal(wantAt) {
+			t.Errorf("%s: got email_status_at %v, want %v", tc.name, c.EmailStatusAt, wantAt)
+		}
+		// A POS upsert keeps it.
+		must(t, "upsert again", loupe.PutCustomer(ctx, db, Customer(id, "s1", "a1")))
+		if again, _ := db.GetCustomer(ctx, id); !again.EmailStatusAt.Equal(wantAt) || again.EmailStatus != tc.want {
+			t.Errorf("%s: after an upsert email status %q at %v, want %q at %v", tc.name, again.EmailStatus, again.EmailStatusAt, tc.want, wantAt)
+		}
 		// A bounce or complaint suppresses the address; an unsubscribe does not.
 		gotSup, err := db.Suppressed(ctx, c.Email)
 		must(t, "suppressed", err)
