@@ -502,7 +502,7 @@ func (p *Planner) planDeferrable(dp *dayPlan, it audienceItem, keys []Key, seen,
 		}
 		// Each client is decided once a run: a mail claimed for an earlier
 		// window of this loop or a personal mail today blocks the rest.
-		blocked := mailed || dp.mailed[c.CustomerID]
+		blocked := mailed || dp.mailed[c.CustomerID] || p.personalCapped(sp, c)
 		if !blocked {
 			if blocked, err = capped(j); err != nil {
 				return fmt.Errorf("plan %s: %w", e.Key, err)
@@ -526,6 +526,22 @@ func (p *Planner) planDeferrable(dp *dayPlan, it audienceItem, keys []Key, seen,
 		mailed = true
 	}
 	return nil
+}
+
+// personalCapped reports whether c's newest personal contact (an associate's
+// logged call, counted by the one contact policy like any marketing contact)
+// falls within the cap before the store's day: the marketing mail then waits
+// (contact.CapOpen), as after a mail.
+func (p *Planner) personalCapped(sp *storePlan, c loupe.Customer) bool {
+	if c.LastPersonalContactAt.IsZero() {
+		return false
+	}
+	loc, err := sp.store.Location()
+	if err != nil || loc == nil {
+		loc = time.UTC
+	}
+	open := DayOf(contact.CapOpen(c.LastPersonalContactAt, p.cap()).In(loc))
+	return sp.day.Before(open)
 }
 
 // soonTable marks, for Birthday (0) and Anniversary (1), the month-days

@@ -425,3 +425,31 @@ func TestCrashRecovery(t *testing.T) {
 		t.Errorf("unsubscribed pending entry = %+v, want skipped unsubscribed", e)
 	}
 }
+
+// TestFatigueCountsPersonalContacts: an associate's logged call is a
+// marketing contact for the one cap (contact.CapOpen): Christmas, open from
+// 11-27, waits until 7 days after a call on 11-25 (12-02).
+func TestFatigueCountsPersonalContacts(t *testing.T) {
+	ctx := context.Background()
+	db := chainDB()
+	c := customer("called", "nyc", loupe.Date{}, loupe.Date{})
+	ny, _ := time.LoadLocation("America/New_York")
+	c.LastPersonalContactAt = time.Date(2026, 11, 25, 16, 0, 0, 0, ny)
+	db.put(c)
+	ledger := &touch.MemLedger{}
+	p := newPlanner(db, ledger, nil)
+	var got []string
+	for d := day("2026-11-20"); !day("2026-12-20").Before(d); d = d.AddDays(1) {
+		sends, err := planStore(ctx, p, db.stores["nyc"], d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, p, sends)
+		for _, e := range sends {
+			got = append(got, e.Occasion+"@"+d.String())
+		}
+	}
+	if want := []string{"christmas@2026-12-02"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sent %v, want %v", got, want)
+	}
+}
