@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,6 +29,12 @@ import (
 // Workers at a time. Records a group did not read ahead (repairs, purchases)
 // take DB's own per-row path.
 //
+// The purchases of a client a row may create (pos.RefPurchases) are read
+// ahead too, one consistent Query per client not in the table, Workers at
+// a time: the row counts them on the new profile (purchases imported
+// before their clients). PurchasesByCustomer answers from them until
+// Flush; PutPurchase forgets the client's.
+//
 // A BatchWriteItem put has no condition: a record the webhook creates
 // between ReadAhead and Flush would be overwritten. A first load runs before
 // the POS webhook is connected (docs/deploy.md); a record that already
@@ -41,9 +48,10 @@ type Loader struct {
 	plain   *DB
 	workers int
 
-	mu    sync.Mutex
-	items map[loadKey]*loadItem
-	order []loadKey // items changed this group, in first-change order
+	mu        sync.Mutex
+	items     map[loadKey]*loadItem
+	order     []loadKey                   // items changed this group, in first-change order
+	purchases map[string][]loupe.Purchase // read ahead this group, by customer id
 }
 
 var _ pos.BatchRecords = (*Loader)(nil)
@@ -60,7 +68,7 @@ type loadItem struct {
 // NewLoader returns a Loader writing to db's table with at most workers
 // requests at a time (at least 1).
 func NewLoader(db *DB, workers int) *Loader {
-	l := &Loader{plain: db, workers: max(workers, 1), items: map[loadKey]*loadItem{}}
+	l := &Loader{plain: db, workers: max(workers, 1), items: map[loadKey]*loadItem{}, purchases: map[string][]loupe.Purchase{}}
 	l.DB = &DB{api: db.api, table: db.table, load: l}
 	return l
 }
@@ -126,12 +134,18 @@ const batchGetSize = 100
 
 // ReadAhead implements pos.BatchRecords: it reads the items of refs not
 // already read this group with consistent BatchGetItem requests, retrying
-// unprocessed keys with backoff. Returns the DynamoDB error.
+// unprocessed keys with backoff, then the purchases of each
+// pos.RefPurchases client not in the table (readPurchases). Returns the
+// DynamoDB error.
 func (l *Loader) ReadAhead(ctx context.Context, refs []pos.Ref) error {
 	l.mu.Lock()
 	var keys []loadKey
+	var buyers []string
 	seen := map[loadKey]bool{}
 	for _, r := range refs {
+		if r.Kind == pos.RefPurchases {
+			buyers = append(buyers, r.ID)
+		}
 		for _, k := range refKeys(r) {
 			if _, ok := l.items[k]; !ok && !seen[k] {
 				seen[k] = true
@@ -140,6 +154,15 @@ func (l *Loader) ReadAhead(ctx context.Context, refs []pos.Ref) error {
 		}
 	}
 	l.mu.Unlock()
+	if err := l.readItems(ctx, keys); err != nil {
+		return err
+	}
+	return l.readPurchases(ctx, buyers)
+}
+
+// readItems reads keys into the group with consistent BatchGetItem
+// requests. Returns the DynamoDB error.
+func (l *Loader) readItems(ctx context.Context, keys []loadKey) error {
 	var chunks [][]loadKey
 	for start := 0; start < len(keys); start += batchGetSize {
 		chunks = append(chunks, keys[start:min(start+batchGetSize, len(keys))])
@@ -166,6 +189,62 @@ func (l *Loader) ReadAhead(ctx context.Context, refs []pos.Ref) error {
 		l.items[k] = &loadItem{orig: item, cur: item}
 	}
 	return nil
+}
+
+// readPurchases reads the purchases of the customers ids names that the
+// table does not hold (read ahead as absent) and this group has not read,
+// one consistent Query each (PurchasesByCustomer), Workers at a time. An
+// existing customer's row never counts its purchases (the purchase rows
+// do), so it costs no Query. Returns the DynamoDB error.
+func (l *Loader) readPurchases(ctx context.Context, ids []string) error {
+	l.mu.Lock()
+	var todo []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		it, read := l.items[loadKey{customerPK(id), skCustomer}]
+		if _, done := l.purchases[id]; done || seen[id] || !read || it.orig != nil {
+			continue
+		}
+		seen[id] = true
+		todo = append(todo, id)
+	}
+	l.mu.Unlock()
+	found := make([][]loupe.Purchase, len(todo))
+	err := l.each(ctx, len(todo), func(ctx context.Context, i int) error {
+		var err error
+		found[i], err = l.plain.PurchasesByCustomer(ctx, todo[i])
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("read ahead: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, id := range todo {
+		l.purchases[id] = found[i]
+	}
+	return nil
+}
+
+// PurchasesByCustomer is DB.PurchasesByCustomer, answered from the
+// purchases read ahead this group when the customer's were.
+func (l *Loader) PurchasesByCustomer(ctx context.Context, customerID string) ([]loupe.Purchase, error) {
+	l.mu.Lock()
+	ps, ok := l.purchases[customerID]
+	l.mu.Unlock()
+	if ok {
+		return slices.Clone(ps), nil
+	}
+	return l.plain.PurchasesByCustomer(ctx, customerID)
+}
+
+// PutPurchase is DB.PutPurchase; the customer's purchases read ahead are
+// forgotten (the next PurchasesByCustomer reads the table).
+func (l *Loader) PutPurchase(ctx context.Context, p loupe.Purchase) error {
+	l.mu.Lock()
+	delete(l.purchases, p.CustomerID)
+	l.mu.Unlock()
+	return l.DB.PutPurchase(ctx, p)
 }
 
 // batchGet reads up to 100 keys, returning the items found by key.
@@ -212,7 +291,7 @@ func (l *Loader) batchGet(ctx context.Context, keys []loadKey) (map[loadKey]map[
 func (l *Loader) Flush(ctx context.Context) error {
 	l.mu.Lock()
 	order, items := l.order, l.items
-	l.order, l.items = nil, map[loadKey]*loadItem{}
+	l.order, l.items, l.purchases = nil, map[loadKey]*loadItem{}, map[string][]loupe.Purchase{}
 	l.mu.Unlock()
 
 	var puts []types.WriteRequest

@@ -175,10 +175,90 @@ func TestLoaderStoresWhatTheRowPathStores(t *testing.T) {
 		t.Fatalf("the loader left %d items, the per-row path %d", len(got), len(want))
 	}
 	// 303 clients and their erasure records, one store, two associates:
-	// 611 keys in 7 reads; 302 new clients in 13 writes; one update.
-	wantReqs := map[string]int64{"BatchGetItem": 7, "BatchWriteItem": 13, "UpdateItem": 1}
+	// 611 keys in 7 reads; the purchases of the 303 clients not in the
+	// table (the rows name "nobody" too) in one Query each; 302 new
+	// clients in 13 writes; one update.
+	wantReqs := map[string]int64{"BatchGetItem": 7, "Query": 303, "BatchWriteItem": 13, "UpdateItem": 1}
 	if got := counter.Counts(); !reflect.DeepEqual(got, wantReqs) {
 		t.Errorf("requests %v, want %v", got, wantReqs)
+	}
+}
+
+// Purchases imported before their clients (the purchase rows count no
+// profile then) are counted when a group of the Loader creates the
+// clients, from the purchases read ahead: one Query per client the table
+// does not hold, none while the rows are applied. A client that exists is
+// not counted again by its row, and a purchase row through the Loader
+// counts its client on the table.
+func TestLoaderCountsEarlierPurchases(t *testing.T) {
+	ctx := context.Background()
+	client, table := newTable(t)
+	counter := dynamo.NewCounter(client)
+	db := dynamo.New(counter, table)
+	seedLoad(t, db)
+	now := func() time.Time { return loadAt }
+	perRow := pos.NewImporter(&pos.Service{DB: db, Now: now, Phones: phone.Normalize})
+	purchase := func(id, customer string, cents int) loadRow {
+		return loadRow{pos.TypePurchaseCreated, fmt.Sprintf(`{"purchase_id":%q,"store_id":"s1","associate_id":"a1","customer_id":%q,"total_cents":%d}`, id, customer, cents), loadAt.Add(-time.Hour)}
+	}
+	for _, r := range []loadRow{purchase("p1", "n1", 100), purchase("p2", "n1", 20), purchase("p3", "n2", 3), purchase("p4", "old", 9)} {
+		if err := perRow.ImportRow(ctx, r.typ, json.RawMessage(r.data), r.at); err != nil {
+			t.Fatalf("purchase %s: %v", r.data, err)
+		}
+	}
+
+	loader := dynamo.NewLoader(db, 4)
+	im := pos.NewImporter(&pos.Service{DB: loader, Now: now, Phones: phone.Normalize})
+	rows := []loadRow{custRow("n1", "s1", "a1", "", loadAt), custRow("n2", "s1", "a1", "", loadAt), custRow("n3", "s1", "a1", "", loadAt), custRow("old", "s1", "a1", `,"last_name":"Later"`, loadAt)}
+	var datas []json.RawMessage
+	for _, r := range rows {
+		datas = append(datas, json.RawMessage(r.data))
+	}
+	counter.Reset()
+	if err := im.ReadAhead(ctx, pos.TypeCustomerUpserted, datas); err != nil {
+		t.Fatal(err)
+	}
+	if got := counter.Counts()["Query"]; got != 3 {
+		t.Errorf("read ahead: %d Query requests, want 3 (n1, n2, n3)", got)
+	}
+	for _, r := range rows {
+		if err := im.ImportRow(ctx, r.typ, json.RawMessage(r.data), r.at); err != nil {
+			t.Fatalf("row %s: %v", r.data, err)
+		}
+	}
+	if got := counter.Counts()["Query"]; got != 3 {
+		t.Errorf("after the rows: %d Query requests, want the 3 of the read-ahead", got)
+	}
+	if err := im.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []struct {
+		id    string
+		n     int
+		cents int64
+	}{{"n1", 2, 120}, {"n2", 1, 3}, {"n3", 0, 0}, {"old", 1, 9}} {
+		c, err := db.GetCustomer(ctx, w.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Purchases != w.n || c.PurchaseCents != w.cents {
+			t.Errorf("%s: %d purchases, %d cents; want %d, %d", w.id, c.Purchases, c.PurchaseCents, w.n, w.cents)
+		}
+	}
+
+	// A purchase row through the Loader (purchases are not read ahead).
+	p := purchase("p5", "n3", 50)
+	if err := im.ReadAhead(ctx, p.typ, []json.RawMessage{json.RawMessage(p.data)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.ImportRow(ctx, p.typ, json.RawMessage(p.data), p.at); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := db.GetCustomer(ctx, "n3"); c.Purchases != 1 || c.PurchaseCents != 50 {
+		t.Errorf("n3 after a purchase row: %d purchases, %d cents; want 1, 50", c.Purchases, c.PurchaseCents)
 	}
 }
 

@@ -290,6 +290,8 @@ type CustomerItem struct {
 	Consents              map[string]ConsentAV `dynamodbav:"consents,omitempty"`
 	LastContactAt         string               `dynamodbav:"last_contact_at,omitempty"`
 	LastPersonalContactAt string               `dynamodbav:"last_personal_contact_at,omitempty"`
+	Purchases             int                  `dynamodbav:"purchases,omitempty"`
+	PurchaseCents         int64                `dynamodbav:"purchase_cents,omitempty"`
 	EmailSource           string               `dynamodbav:"email_source,omitempty"`
 	EmailCapturedAt       string               `dynamodbav:"email_captured_at,omitempty"`
 	EmailStatus           string               `dynamodbav:"email_status,omitempty"`
@@ -316,6 +318,7 @@ func NewCustomerItem(c loupe.Customer) CustomerItem {
 		EmailStatus: c.EmailStatus, EmailStatusAt: formatTime(c.EmailStatusAt), UpdatedAt: formatTime(c.UpdatedAt),
 		Locale: c.Locale, PreferredChannel: c.PreferredChannel,
 		LastContactAt: formatTime(c.LastContactAt), LastPersonalContactAt: formatTime(c.LastPersonalContactAt),
+		Purchases: c.Purchases, PurchaseCents: c.PurchaseCents,
 	}
 	if !c.PostalAddress.IsZero() {
 		a := AddressAV(c.PostalAddress)
@@ -369,6 +372,7 @@ func (it CustomerItem) Customer() (loupe.Customer, error) {
 		AssociateID: it.AssociateID, EmailOptOut: it.EmailOptOut,
 		EmailSource: it.EmailSource, EmailCapturedAt: captured, EmailStatus: it.EmailStatus,
 		Locale: it.Locale, PreferredChannel: it.PreferredChannel,
+		Purchases: it.Purchases, PurchaseCents: it.PurchaseCents,
 		UpdatedAt: up, Stamps: stampsOf(it.Stamps, it.StampList),
 	}
 	if it.PostalAddress != nil {

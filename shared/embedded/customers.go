@@ -76,7 +76,11 @@ func getCustomerTx(tx *bolt.Tx, id string) (c loupe.Customer, found bool, err er
 }
 
 // UpdateCustomer implements loupe.DB: the customer, its erasure record and
-// fn's write in one transaction.
+// fn's write in one transaction. fn may read the DB (loupe.CountPurchases
+// reads the purchases): such a read is a read transaction of its own,
+// begun and ended inside fn, before this transaction writes anything, so
+// it cannot hold up a remap of the file; writes are serialised, so it sees
+// every write committed before this one.
 func (db *DB) UpdateCustomer(ctx context.Context, customerID string, fn func(stored *loupe.Customer, erasedAt time.Time) (loupe.Customer, bool, error)) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		old, found, err := getCustomerTx(tx, customerID)

@@ -96,6 +96,12 @@ func BenchmarkEventRequestsDynamo(b *testing.B) {
 		}, func(i int) string {
 			return typedEvent("tt"+strconv.Itoa(i), "associate.terminated", "2026-11-20T15:00:00Z", `{"associate_id":"t`+strconv.Itoa(i)+`"}`)
 		}, http.StatusAccepted},
+		{"purchase", func(i int) string {
+			return customerEvent("pc"+strconv.Itoa(i), "2026-11-20T14:00:00Z", `"first_name":"Bea"`)
+		}, func(i int) string {
+			return typedEvent("pp"+strconv.Itoa(i), "purchase.created", "2026-11-20T15:00:00Z",
+				`{"purchase_id":"pp`+strconv.Itoa(i)+`","store_id":"s1","associate_id":"a1","customer_id":"pc`+strconv.Itoa(i)+`","total_cents":129900}`)
+		}, http.StatusAccepted},
 		{"repair", nil, func(i int) string {
 			return typedEvent("rp"+strconv.Itoa(i), "repair.created", "2026-11-20T15:00:00Z",
 				`{"repair_id":"rp`+strconv.Itoa(i)+`","store_id":"s1","associate_id":"a1","customer_id":"c1","customer_email":"c1@example.com"}`)

@@ -14,8 +14,10 @@ import (
 // step (a transaction on one machine, a write conditioned on the version read
 // in DynamoDB, retried under contention), so a decision made on the record
 // read is never applied over a record that changed in between. fn may be
-// called more than once and must not have effects of its own; when it reports
-// false nothing is written, and its error is returned as is. The domain's
+// called more than once and must not have effects of its own; it may read
+// other records through the DB (CountPurchases reads the purchases), and
+// then sees what was committed before it was called. When it reports false
+// nothing is written, and its error is returned as is. The domain's
 // rules (per-field order, moves, captures) are functions over these: see
 // MergeCustomer, PutCustomer, MoveCustomer and their siblings. Get* return an
 // error wrapping ErrNotFound for a missing record. All methods are safe for
@@ -62,7 +64,9 @@ type DB interface {
 
 	// PutPurchase inserts a purchase. Returns ErrExists when already stored.
 	PutPurchase(ctx context.Context, p Purchase) error
-	// PurchasesByCustomer returns a customer's purchases ordered by PurchasedAt.
+	// PurchasesByCustomer returns a customer's purchases ordered by
+	// PurchasedAt, every purchase put before the call included (a
+	// consistent read: CountPurchases relies on it).
 	PurchasesByCustomer(ctx context.Context, customerID string) ([]Purchase, error)
 
 	// PutContact inserts an entry of a customer's contact history. Returns

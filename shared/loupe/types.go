@@ -74,8 +74,8 @@ type Associate struct {
 func (a Associate) Active() bool { return a.Status == StatusActive }
 
 // Customer is a client of the chain. The POS owns the upserted fields; Loupe owns
-// EmailSource, EmailCapturedAt and EmailStatus, and moves AssociateID when it
-// reassigns an orphaned client.
+// EmailSource, EmailCapturedAt and EmailStatus, the contact times and the
+// purchase totals, and moves AssociateID when it reassigns an orphaned client.
 type Customer struct {
 	CustomerID  string   `json:"customer_id"`
 	HomeStoreID string   `json:"home_store_id"`
@@ -100,6 +100,14 @@ type Customer struct {
 	// channel "personal". Zero: none. Loupe's, never the POS's.
 	LastContactAt         time.Time `json:"last_contact_at,omitzero"`
 	LastPersonalContactAt time.Time `json:"last_personal_contact_at,omitzero"`
+	// Purchases is how many purchases Loupe stores for the client and
+	// PurchaseCents the sum of their TotalCents (lifetime totals, read by
+	// the contact policy without reading the purchases). Zero: none.
+	// Loupe's, never the POS's (MergeCustomer keeps them): counted from the
+	// stored purchases after each purchase (CountPurchases) and when the
+	// client is created (TallyPurchases, CountPurchasesOfNew).
+	Purchases     int   `json:"purchases,omitempty"`
+	PurchaseCents int64 `json:"purchase_cents,omitempty"`
 
 	EmailSource     string    `json:"email_source"`               // EmailSourcePOS or EmailSourceRepair; "" without email
 	EmailCapturedAt time.Time `json:"email_captured_at,omitzero"` // when Email was last set

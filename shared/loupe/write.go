@@ -62,7 +62,11 @@ func CustomerUpdate(c Customer) Update {
 }
 
 // PutCustomer writes c as a whole record (CustomerUpdate). A customer erased
-// at or after c.UpdatedAt is not written. Returns the storage error.
+// at or after c.UpdatedAt is not written. It keeps the stored purchase
+// totals and does not count purchases: its callers (the demo seed, tests)
+// store none before the customer; the POS's events and import rows create
+// customers through pos.Service, which counts them. Returns the storage
+// error.
 func PutCustomer(ctx context.Context, db CustomerUpdater, c Customer) error {
 	return db.UpdateCustomer(ctx, c.CustomerID, func(stored *Customer, erasedAt time.Time) (Customer, bool, error) {
 		if !erasedAt.IsZero() && !c.UpdatedAt.After(erasedAt) {
@@ -164,4 +168,77 @@ func NoteContact(cu Customer, c Contact) (Customer, bool) {
 		cu.LastPersonalContactAt, changed = c.At, true
 	}
 	return cu, changed
+}
+
+// PurchaseCounter is the part of DB CountPurchases reads and writes through.
+type PurchaseCounter interface {
+	CustomerUpdater
+	PurchasesByCustomer(ctx context.Context, customerID string) ([]Purchase, error)
+}
+
+// CountPurchases sets the purchase totals of customer id (Purchases,
+// PurchaseCents) to the count and the sum of the purchases stored for it,
+// in one UpdateCustomer that writes only when they changed. The purchases
+// are read inside the update, after the customer: a write that lost to
+// another writer decides again on a fresh read of both, so two purchases of
+// one client counted at the same time both end up counted, and counting
+// again (a replay) changes nothing. A customer that does not exist (not yet
+// created, or erased) writes nothing and returns nil.
+//
+// It is called after every purchase is put (inserted or already there: the
+// delivery that inserted it may have stopped before counting). A customer
+// is created with the totals of the purchases already stored
+// (TallyPurchases inside the creating write, then CountPurchasesOfNew):
+// purchases may arrive before their client; see pos.Service. Returns the
+// storage error.
+func CountPurchases(ctx context.Context, db PurchaseCounter, customerID string) error {
+	err := db.UpdateCustomer(ctx, customerID, func(stored *Customer, _ time.Time) (Customer, bool, error) {
+		if stored == nil {
+			return Customer{}, false, nil
+		}
+		ps, err := db.PurchasesByCustomer(ctx, customerID)
+		if err != nil {
+			return Customer{}, false, err
+		}
+		out, changed := TallyPurchases(*stored, ps)
+		return out, changed, nil
+	})
+	if err != nil {
+		return fmt.Errorf("count purchases of customer %s: %w", customerID, err)
+	}
+	return nil
+}
+
+// CountPurchasesOfNew finishes the totals of a customer just created:
+// created is the customer as the creating write stored it, its totals
+// taken by TallyPurchases from the purchases read inside that write. A
+// purchase put between that read and the write found no customer to
+// count on; so the purchases are read again, and when they no longer
+// match created's totals, CountPurchases runs. One read when nothing
+// arrived meanwhile (purchases are only ever added, or erased with the
+// customer). Returns the storage error.
+func CountPurchasesOfNew(ctx context.Context, db PurchaseCounter, created Customer) error {
+	ps, err := db.PurchasesByCustomer(ctx, created.CustomerID)
+	if err != nil {
+		return fmt.Errorf("count purchases of customer %s: %w", created.CustomerID, err)
+	}
+	if _, changed := TallyPurchases(created, ps); !changed {
+		return nil
+	}
+	return CountPurchases(ctx, db, created.CustomerID)
+}
+
+// TallyPurchases returns c with Purchases and PurchaseCents set to the
+// count and the sum of TotalCents of ps (the client's stored purchases),
+// and whether they changed.
+func TallyPurchases(c Customer, ps []Purchase) (Customer, bool) {
+	var cents int64
+	for _, p := range ps {
+		cents += p.TotalCents
+	}
+	if c.Purchases == len(ps) && c.PurchaseCents == cents {
+		return c, false
+	}
+	c.Purchases, c.PurchaseCents = len(ps), cents
+	return c, true
 }

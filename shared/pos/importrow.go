@@ -155,15 +155,18 @@ func (im *Importer) need(ctx context.Context, kind, field, id string) error {
 
 // Ref names a record the rows of an import read and write.
 type Ref struct {
-	Kind string // RefStore, RefAssociate or RefCustomer
+	Kind string // RefStore, RefAssociate, RefCustomer or RefPurchases
 	ID   string
 }
 
-// Kinds of Ref.
+// Kinds of Ref. RefPurchases names the purchases of customer ID: a row
+// that creates the customer reads them (Service.applyCustomer counts the
+// purchases that arrived before their client).
 const (
 	RefStore     = "store"
 	RefAssociate = "associate"
 	RefCustomer  = "customer"
+	RefPurchases = "purchases"
 )
 
 // BatchRecords is Records that reads ahead and writes in groups, for a
@@ -214,6 +217,7 @@ func (im *Importer) ReadAhead(ctx context.Context, typ string, rows []json.RawMe
 			add(RefCustomer, str(ids.CustomerID))
 		case TypeCustomerUpserted:
 			add(RefCustomer, str(ids.CustomerID))
+			add(RefPurchases, str(ids.CustomerID))
 			add(RefStore, str(ids.HomeStoreID))
 			add(RefAssociate, str(ids.AssociateID))
 		}

@@ -71,6 +71,9 @@ type Records interface {
 	// PutPurchase inserts a purchase. Returns an error wrapping
 	// loupe.ErrExists when it is already stored.
 	PutPurchase(ctx context.Context, p loupe.Purchase) error
+	// PurchasesByCustomer returns a customer's purchases, every one put
+	// before the call included (loupe.CountPurchases counts them).
+	PurchasesByCustomer(ctx context.Context, customerID string) ([]loupe.Purchase, error)
 	// ClaimEvent binds an event id to its body's hash (see loupe.DB).
 	ClaimEvent(ctx context.Context, eventID, hash string, at time.Time) (bool, error)
 }
@@ -353,6 +356,13 @@ func (s *Service) UpsertCustomer(ctx context.Context, c loupe.Customer) error {
 // terminated associate is left out (the client stays where Loupe placed
 // it); the merge, and the decision on the owner, happen in one atomic
 // update, so a reassignment or claim racing it is never undone.
+//
+// Purchases may arrive before their client. A customer this call creates
+// is written with the totals of the purchases already stored
+// (loupe.TallyPurchases, in the same write: a delivery that stops after
+// it leaves nothing to finish), then checked once more
+// (loupe.CountPurchasesOfNew) for a purchase put while it was being
+// created, whose own count found no customer yet.
 func (s *Service) applyCustomer(ctx context.Context, c loupe.Customer, u loupe.Update) (outcome, error) {
 	if c.Email != "" {
 		c.Email = loupe.NormalizeEmail(c.Email)
@@ -373,18 +383,30 @@ func (s *Service) applyCustomer(ctx context.Context, c loupe.Customer, u loupe.U
 		}
 	}
 	at := u.Stamp.Time()
+	var created *loupe.Customer
 	err := s.DB.UpdateCustomer(ctx, c.CustomerID, func(stored *loupe.Customer, erasedAt time.Time) (loupe.Customer, bool, error) {
-		o.changed, o.ignored = false, false
+		o.changed, o.ignored, created = false, false, nil
 		if !erasedAt.IsZero() && !at.After(erasedAt) {
 			o.ignored = true
 			return loupe.Customer{}, false, nil
 		}
 		out, changed := loupe.MergeCustomer(stored, c, u)
 		o.changed = changed
+		if changed && stored == nil {
+			ps, err := s.DB.PurchasesByCustomer(ctx, c.CustomerID)
+			if err != nil {
+				return loupe.Customer{}, false, err
+			}
+			out, _ = loupe.TallyPurchases(out, ps)
+			created = &out
+		}
 		return out, changed, nil
 	})
 	if o.ignored {
 		o.notes = append(o.notes, erasedOutcome(true).notes...)
+	}
+	if err == nil && created != nil {
+		err = loupe.CountPurchasesOfNew(ctx, s.DB, *created)
 	}
 	return o, err
 }
@@ -593,16 +615,23 @@ func (s *Service) CreatePurchase(ctx context.Context, p loupe.Purchase) error {
 	return err
 }
 
+// applyPurchase inserts p, then counts the client's purchase totals
+// (loupe.CountPurchases), also when p was already stored: the delivery
+// that inserted it may have stopped before counting.
 func (s *Service) applyPurchase(ctx context.Context, p loupe.Purchase, at time.Time) (outcome, error) {
 	if gone, err := s.erased(ctx, p.CustomerID, at); err != nil || gone {
 		return erasedOutcome(gone), err
 	}
+	o := outcome{changed: true}
 	err := s.DB.PutPurchase(ctx, p)
 	if errors.Is(err, loupe.ErrExists) {
-		return outcome{}, nil
+		o.changed, err = false, nil
 	}
 	if err != nil {
 		return outcome{}, fmt.Errorf("put purchase %s: %w", p.PurchaseID, err)
 	}
-	return outcome{changed: true}, nil
+	if err := loupe.CountPurchases(ctx, s.DB, p.CustomerID); err != nil {
+		return outcome{}, err
+	}
+	return o, nil
 }

@@ -24,6 +24,7 @@ type MemDB struct {
 	stores     map[string]loupe.Store
 	associates map[string]loupe.Associate
 	customers  map[string]loupe.Customer
+	versions   map[string]int // customer id -> writes, for UpdateCustomer
 	repairs    map[string]loupe.Repair
 	purchases  map[string]loupe.Purchase
 	contacts   map[string]map[string]loupe.Contact // customer -> ref -> entry
@@ -41,6 +42,7 @@ func NewMemDB() *MemDB {
 		stores:     map[string]loupe.Store{},
 		associates: map[string]loupe.Associate{},
 		customers:  map[string]loupe.Customer{},
+		versions:   map[string]int{},
 		repairs:    map[string]loupe.Repair{},
 		purchases:  map[string]loupe.Purchase{},
 		contacts:   map[string]map[string]loupe.Contact{},
@@ -159,26 +161,40 @@ func (m *MemDB) ListAssociates(_ context.Context, storeID string) ([]loupe.Assoc
 	return out, nil
 }
 
-// UpdateCustomer implements loupe.DB under the MemDB's lock (no customer
-// is ever erased).
+// UpdateCustomer implements loupe.DB as the DynamoDB adapter does: it
+// reads the customer and its version under the MemDB's lock, calls fn
+// without it (fn may read the MemDB, as loupe.CountPurchases does), and
+// writes only when the version is still the one read, else decides again
+// on a fresh read. No customer is ever erased.
 func (m *MemDB) UpdateCustomer(_ context.Context, id string, fn func(*loupe.Customer, time.Time) (loupe.Customer, bool, error)) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.Fail != nil {
-		return m.Fail
+	for {
+		m.mu.Lock()
+		if m.Fail != nil {
+			m.mu.Unlock()
+			return m.Fail
+		}
+		var stored *loupe.Customer
+		if old, ok := m.customers[id]; ok {
+			stored = &old
+		}
+		version := m.versions[id]
+		m.mu.Unlock()
+		c, write, err := fn(stored, time.Time{})
+		if err != nil || !write {
+			return err
+		}
+		m.mu.Lock()
+		if m.versions[id] != version {
+			m.mu.Unlock()
+			continue // another writer won: decide again
+		}
+		c.CustomerID = id
+		m.customers[id] = c
+		m.versions[id]++
+		m.writes++
+		m.mu.Unlock()
+		return nil
 	}
-	var stored *loupe.Customer
-	if old, ok := m.customers[id]; ok {
-		stored = &old
-	}
-	c, write, err := fn(stored, time.Time{})
-	if err != nil || !write {
-		return err
-	}
-	c.CustomerID = id
-	m.customers[id] = c
-	m.writes++
-	return nil
 }
 
 // ErasedAt implements loupe.DB: a MemDB erases nobody.

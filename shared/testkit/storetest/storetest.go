@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) loupe.DB) {
 		{"Customers", customerCases},
 		{"Repairs", repairCases},
 		{"Purchases", purchaseCases},
+		{"PurchaseTotals", totalCases},
 		{"Events", eventCases},
 		{"Concurrency", concurrencyCases},
 	}
