@@ -118,7 +118,8 @@ func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o
 // mail going to m (nil: none) and claims delivered in process (so recovered
 // after touch.DefaultRecoverAfter).
 func localPorts(db *embedded.DB, m mail.Sender, logger *slog.Logger) wire.Ports {
-	return wire.Ports{Records: db, Compliance: db.Compliance(), Ledger: db.Ledger(), Mail: m, Phones: phone.Normalize, Logger: logger}
+	return wire.Ports{Records: db, Compliance: db.Compliance(), Ledger: db.Ledger(), Mail: m, Phones: phone.Normalize,
+		Places: phone.Places{}, Logger: logger}
 }
 
 // dirSecret returns set when it is not "" (a secret from the environment,

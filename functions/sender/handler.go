@@ -29,6 +29,7 @@ func newHandler(drain *sqsqueue.Drain, mw *emf.Writer, logger *slog.Logger) func
 		err := mw.Put(nil,
 			emf.Count("TouchpointsSent", c.TouchpointsSent),
 			emf.Count("TouchpointsSkipped", c.TouchpointsSkipped),
+			emf.Count("TouchpointsWaiting", c.TouchpointsWaiting),
 			emf.Count("MailSent", c.MailSent),
 			emf.Count("SendRetried", c.Retried),
 			emf.Count("SendDropped", c.Dropped),

@@ -8,6 +8,8 @@
 package contact
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,14 +38,20 @@ const (
 
 // Reasons a client may not be reached on a channel.
 const (
-	ReasonNoAddress      = "no_email"          // no email address (the planner's no_email)
-	ReasonUnsubscribed   = "unsubscribed"      // email unsubscribe
-	ReasonBounced        = "bounced"           // email hard bounce
-	ReasonComplained     = "complained"        // spam complaint
-	ReasonOptedOut       = "opted_out"         // the POS's email_opt_out
-	ReasonNoConsent      = "no_consent"        // the channel's consent is missing or denied
-	ReasonNoPhone        = "no_phone"          // no E.164 phone
-	ReasonNoPostal       = "no_postal_address" // no postal address for direct mail
+	ReasonNoAddress    = "no_email"           // no email address (the planner's no_email)
+	ReasonUnsubscribed = "unsubscribed"       // email unsubscribe
+	ReasonBounced      = "bounced"            // email hard bounce
+	ReasonComplained   = "complained"         // spam complaint
+	ReasonOptedOut     = "opted_out"          // the POS's email_opt_out
+	ReasonNoConsent    = "no_consent"         // the channel's consent is missing or denied
+	ReasonNoPhone      = "no_phone"           // no E.164 phone
+	ReasonNoPostal     = "no_mailing_address" // the client has no postal address for direct mail
+	// ReasonStoreNoAddress: the store has no postal address, which every
+	// marketing message must carry (CONTRACT section 4, CAN-SPAM).
+	ReasonStoreNoAddress = "no_postal_address"
+	// ReasonNoHours: the zones of the recipient share no allowed hour (a
+	// toll-free number spanning every US zone, texted from London).
+	ReasonNoHours        = "no_allowed_hours"
 	ReasonNoMarketing    = "no_marketing_call" // Loupe never places a marketing call
 	ReasonUnknownChannel = "unknown_channel"
 )
@@ -64,6 +72,10 @@ type Client struct {
 	// about, in E.164 ("" for other messages).
 	RepairPhone string
 }
+
+// bought reports whether the client has bought from the chain: Bought, or
+// a purchase counted on the profile.
+func (c Client) bought() bool { return c.Bought || c.Purchases > 0 }
 
 // optOut is compliance.ConsentOptOut, repeated to keep this package free of
 // compliance (a domain package of its own).
@@ -114,7 +126,7 @@ func Reach(c Client, channel string, purpose Purpose) string {
 			}
 			return ""
 		}
-		if consent.Status == loupe.ConsentGranted || softOptIn[upper(c.Country)] && c.Bought {
+		if consent.Status == loupe.ConsentGranted || softOptIn[upper(c.Country)] && c.bought() {
 			return ""
 		}
 		return ReasonNoConsent
@@ -178,7 +190,7 @@ func emailReason(c Client, purpose Purpose) string {
 	case c.ConsentOf(Email).Status == loupe.ConsentDenied:
 		return ReasonNoConsent
 	case c.EmailSource == loupe.EmailSourceRepair && c.EmailRule != optOut &&
-		c.ConsentOf(Email).Status != loupe.ConsentGranted && !(softOptIn[upper(c.Country)] && c.Bought):
+		c.ConsentOf(Email).Status != loupe.ConsentGranted && !(softOptIn[upper(c.Country)] && c.bought()):
 		return ReasonNoConsent
 	}
 	return ""
@@ -209,8 +221,10 @@ func HoursFor(country, region string) Hours {
 // NextQuiet returns the earliest time at or after at when a text or call may
 // go: inside h in every one of zones (the strictest of the phone number's
 // zones, the postal address's and the store's). With no zone it is UTC. A
-// time already inside the hours is returned as it is.
-func NextQuiet(at time.Time, h Hours, zones ...*time.Location) time.Time {
+// time already inside the hours is returned as it is. ok is false when the
+// zones share no allowed quarter hour in the next three days: the message
+// can never go at a lawful hour (ReasonNoHours).
+func NextQuiet(at time.Time, h Hours, zones ...*time.Location) (next time.Time, ok bool) {
 	if len(zones) == 0 {
 		zones = []*time.Location{time.UTC}
 	}
@@ -224,11 +238,11 @@ func NextQuiet(at time.Time, h Hours, zones ...*time.Location) time.Time {
 			}
 		}
 		if ok {
-			return t
+			return t, true
 		}
 		t = t.Add(15 * time.Minute).Truncate(15 * time.Minute)
 	}
-	return t // zones with no common hour: never reached for real zones
+	return time.Time{}, false
 }
 
 // DefaultCapDays is the fatigue cap: one marketing contact in any 7 days,
@@ -247,3 +261,165 @@ func CapOpen(last time.Time, capDays int) time.Time {
 	}
 	return last.AddDate(0, 0, capDays)
 }
+
+// ReasonNoChannel: no channel of the touchpoint's list can be used in this
+// deployment (none of its senders is configured).
+const ReasonNoChannel = "no_channel"
+
+// Marketing channel lists (Lists): the channels a touchpoint may go on.
+var listChannels = map[string]bool{Email: true, SMS: true, Mail: true, Personal: true}
+
+// Occasions a channel list is set for besides each occasion's own name.
+const (
+	// AnyHoliday is the list of every holiday without one of its own.
+	AnyHoliday = "holiday"
+	// christmas is touch.Christmas, repeated to keep this package free of
+	// touch: the occasion whose mail entry has the purchase threshold.
+	christmas = "christmas"
+)
+
+// DefaultMailOverCents is the default Christmas direct-mail threshold: the
+// card goes on paper to clients whose lifetime purchases exceed 1,000.00 in
+// the chain's currency.
+const DefaultMailOverCents = 100_000
+
+// Lists is the per-chain channel choice (LOUPE_CHANNELS, docs/channels.md):
+// an ordered channel list per occasion. A touchpoint goes out once, on the
+// first channel of its list the client can be reached on. The zero value is
+// the defaults: birthday and anniversary email then sms; every holiday
+// email; Christmas mail for clients whose lifetime purchases exceed
+// MailOverCents, else email. A campaign carries its own list.
+type Lists struct {
+	// By maps an occasion (birthday, anniversary, valentines, mothers_day,
+	// christmas) or AnyHoliday to its list; an occasion missing here takes
+	// its default.
+	By map[string][]string
+	// MailOverCents: the christmas list's "mail" entry applies only to
+	// clients whose lifetime purchases exceed it (0: DefaultMailOverCents).
+	MailOverCents int64
+}
+
+var defaultLists = map[string][]string{
+	"birthday":    {Email, SMS},
+	"anniversary": {Email, SMS},
+	christmas:     {Mail, Email},
+	AnyHoliday:    {Email},
+}
+
+// listOccasions are the occasions LOUPE_CHANNELS may set (touch's occasion
+// names, repeated to keep this package free of touch) and AnyHoliday;
+// holidays are the ones AnyHoliday covers.
+var (
+	listOccasions = map[string]bool{"birthday": true, "anniversary": true, "valentines": true, "mothers_day": true,
+		christmas: true, AnyHoliday: true}
+	holidays = map[string]bool{"valentines": true, "mothers_day": true, christmas: true}
+)
+
+// For returns the list of occasion: its own, else for a holiday the
+// AnyHoliday list when one is set, else the default; any other occasion
+// (a follow-up, an event without a list) is email only.
+func (l Lists) For(occasion string) []string {
+	if list, ok := l.By[occasion]; ok {
+		return list
+	}
+	if list, ok := l.By[AnyHoliday]; ok && holidays[occasion] && occasion != christmas {
+		return list
+	}
+	if list, ok := defaultLists[occasion]; ok {
+		return list
+	}
+	return defaultLists[AnyHoliday]
+}
+
+func (l Lists) mailOver() int64 {
+	if l.MailOverCents > 0 {
+		return l.MailOverCents
+	}
+	return DefaultMailOverCents
+}
+
+// Choose returns the channel a marketing touchpoint of occasion goes on for
+// c: the first channel of list (nil: l.For(occasion)) that open allows (a
+// channel this deployment can send on) and c can be reached on (Reach).
+// Christmas "mail" is passed over for clients whose lifetime purchases do
+// not exceed MailOverCents. When there is none it returns "" and the reason
+// the first open channel gave (ReasonNoChannel when no channel is open), the
+// reason the touchpoint is skipped with.
+func (l Lists) Choose(c Client, occasion string, list []string, open func(string) bool) (channel, reason string) {
+	if list == nil {
+		list = l.For(occasion)
+	}
+	for _, ch := range list {
+		if !open(ch) || ch == Mail && occasion == christmas && c.PurchaseCents <= l.mailOver() {
+			continue
+		}
+		r := Reach(c, ch, Marketing)
+		if r == "" {
+			return ch, ""
+		}
+		if reason == "" {
+			reason = r
+		}
+	}
+	if reason == "" {
+		reason = ReasonNoChannel
+	}
+	return "", reason
+}
+
+// ParseLists reads LOUPE_CHANNELS: "occasion=channel,channel;..." (for
+// example "birthday=email,sms;christmas=mail,email;holiday=email"). Blank is
+// the defaults. Returns an error naming the occasion or channel that is
+// wrong: an empty list, a channel other than email, sms, mail and personal
+// (Loupe never places a marketing call; an ad audience is not a contact), a
+// channel twice, or an occasion given twice.
+func ParseLists(s string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for part := range strings.SplitSeq(s, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		occ, chans, ok := strings.Cut(part, "=")
+		occ = strings.ToLower(strings.TrimSpace(occ))
+		if !ok || occ == "" {
+			return nil, fmt.Errorf("%q: want occasion=channel,channel", part)
+		}
+		if !listOccasions[occ] {
+			return nil, fmt.Errorf("occasion %q is not one of birthday, anniversary, valentines, mothers_day, christmas, holiday", occ)
+		}
+		if _, dup := out[occ]; dup {
+			return nil, fmt.Errorf("occasion %s is given twice", occ)
+		}
+		var list []string
+		for ch := range strings.SplitSeq(chans, ",") {
+			ch = strings.ToLower(strings.TrimSpace(ch))
+			if !listChannels[ch] {
+				return nil, fmt.Errorf("occasion %s: channel %q is not one of email, sms, mail, personal", occ, ch)
+			}
+			if slices.Contains(list, ch) {
+				return nil, fmt.Errorf("occasion %s: channel %s is listed twice", occ, ch)
+			}
+			list = append(list, ch)
+		}
+		out[occ] = list
+	}
+	return out, nil
+}
+
+// CheckList returns an error naming the first channel of a campaign's list
+// that a marketing touchpoint may not go on (as ParseLists).
+func CheckList(list []string) error {
+	for i, ch := range list {
+		if !listChannels[ch] {
+			return fmt.Errorf("channel %q is not one of email, sms, mail, personal", ch)
+		}
+		if slices.Contains(list[:i], ch) {
+			return fmt.Errorf("channel %s is listed twice", ch)
+		}
+	}
+	return nil
+}
+
+// Timed reports whether channel has quiet hours (texts and calls).
+func Timed(channel string) bool { return channel == SMS || channel == Voice }

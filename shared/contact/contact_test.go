@@ -1,6 +1,7 @@
 package contact_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -117,10 +118,19 @@ func TestNextQuiet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := contact.NextQuiet(tt.from, tt.h, tt.zones...); !got.Equal(tt.want) {
-				t.Fatalf("NextQuiet = %v, want %v", got.In(ny), tt.want)
+			if got, ok := contact.NextQuiet(tt.from, tt.h, tt.zones...); !ok || !got.Equal(tt.want) {
+				t.Fatalf("NextQuiet = %v, %v; want %v", got.In(ny), ok, tt.want)
 			}
 		})
+	}
+	// London, Honolulu and Tokyo share no hour of 08:00-21:00: never.
+	var zones []*time.Location
+	for _, z := range []string{"Europe/London", "Pacific/Honolulu", "Asia/Tokyo"} {
+		loc, _ := time.LoadLocation(z)
+		zones = append(zones, loc)
+	}
+	if got, ok := contact.NextQuiet(at(10, 0), contact.DefaultHours, zones...); ok {
+		t.Errorf("London, Honolulu and Tokyo: %v, want no allowed hour", got)
 	}
 	if h := contact.HoursFor("US", "NY"); h != contact.DefaultHours {
 		t.Fatalf("HoursFor(US, NY) = %v", h)
@@ -137,5 +147,63 @@ func TestCapOpen(t *testing.T) {
 	}
 	if got := contact.CapOpen(time.Time{}, 7); !got.IsZero() {
 		t.Fatalf("CapOpen of no contact = %v, want zero", got)
+	}
+}
+
+func TestLists(t *testing.T) {
+	by, err := contact.ParseLists(" birthday = email, sms ; holiday=sms,email;christmas=mail,email ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := contact.Lists{By: by, MailOverCents: 50_000}
+	for occ, want := range map[string][]string{
+		"birthday": {"email", "sms"}, "anniversary": {"email", "sms"}, "valentines": {"sms", "email"},
+		"mothers_day": {"sms", "email"}, "christmas": {"mail", "email"},
+	} {
+		if got := l.For(occ); !slices.Equal(got, want) {
+			t.Errorf("For(%s) = %v, want %v", occ, got, want)
+		}
+	}
+	if got := (contact.Lists{}).For("valentines"); !slices.Equal(got, []string{"email"}) {
+		t.Errorf("default holiday list = %v", got)
+	}
+	// The holiday list is the holidays': a follow-up or an event stays email.
+	holiday := contact.Lists{By: map[string][]string{"holiday": {"sms"}}}
+	for occ, want := range map[string]string{"valentines": "sms", "mothers_day": "sms", "christmas": "mail", "thank_you": "email", "event:x": "email"} {
+		if got := holiday.For(occ); got[0] != want {
+			t.Errorf("holiday=sms: For(%s) = %v, want %s first", occ, got, want)
+		}
+	}
+	for _, bad := range []string{"birthdya=sms", "thank_you=sms", "birthday=voice", "birthday=ads", "birthday=", "birthday=email,email", "birthday=email;birthday=sms", "=email", "birthday"} {
+		if _, err := contact.ParseLists(bad); err == nil {
+			t.Errorf("ParseLists(%q) accepted", bad)
+		}
+	}
+	open := func(string) bool { return true }
+	mailable := contact.Client{Customer: loupe.Customer{Email: "a@b.example", EmailStatus: loupe.EmailOK, EmailSource: loupe.EmailSourcePOS,
+		PostalAddress: loupe.PostalAddress{Line1: "1 Main St", City: "Town", Country: "US"}, PurchaseCents: 60_000, Purchases: 2}, Country: "US", EmailRule: "opt_out"}
+	if ch, r := l.Choose(mailable, "christmas", nil, open); ch != "mail" || r != "" {
+		t.Errorf("christmas above the threshold = %q %q, want mail", ch, r)
+	}
+	small := mailable
+	small.PurchaseCents = 50_000
+	if ch, _ := l.Choose(small, "christmas", nil, open); ch != "email" {
+		t.Errorf("christmas at the threshold = %q, want email", ch)
+	}
+	if ch, _ := l.Choose(mailable, "christmas", nil, func(ch string) bool { return ch == "email" }); ch != "email" {
+		t.Errorf("christmas without a mail sender = %q, want email", ch)
+	}
+	none := contact.Client{Country: "US"}
+	if ch, r := l.Choose(none, "birthday", nil, open); ch != "" || r != contact.ReasonNoAddress {
+		t.Errorf("nobody = %q %q, want the first channel's reason", ch, r)
+	}
+	if _, r := l.Choose(none, "birthday", nil, func(string) bool { return false }); r != contact.ReasonNoChannel {
+		t.Errorf("no open channel = %q", r)
+	}
+	if ch, _ := l.Choose(mailable, "event:gala", []string{"personal", "email"}, open); ch != "personal" {
+		t.Errorf("campaign list = %q, want personal", ch)
+	}
+	if err := contact.CheckList([]string{"email", "voice"}); err == nil {
+		t.Error("CheckList accepted voice")
 	}
 }

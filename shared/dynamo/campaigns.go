@@ -38,6 +38,7 @@ type CampaignItem struct {
 	StoreIDs   []string `dynamodbav:"store_ids"`
 	Subject    string   `dynamodbav:"subject"`
 	BodyHTML   string   `dynamodbav:"body_html"`
+	Channels   []string `dynamodbav:"channels,omitempty"`
 }
 
 func campaignPK(id string) string { return prefixCampaign + id }
@@ -47,14 +48,14 @@ func newCampaignItem(c touch.Campaign) CampaignItem {
 		PK: campaignPK(c.CampaignID), SK: skCampaign, Kind: KindCampaign,
 		GSI1PK: gsiCampaigns, GSI1SK: c.CampaignID,
 		CampaignID: c.CampaignID, Name: c.Name, EventDate: c.EventDate.String(), SendDate: c.SendDate.String(),
-		StoreIDs: c.StoreIDs, Subject: c.Subject, BodyHTML: c.BodyHTML,
+		StoreIDs: c.StoreIDs, Subject: c.Subject, BodyHTML: c.BodyHTML, Channels: c.Channels,
 	}
 }
 
 // Campaign returns the domain campaign. Returns an error for a malformed date.
 func (it CampaignItem) Campaign() (touch.Campaign, error) {
 	c := touch.Campaign{CampaignID: it.CampaignID, Name: it.Name, StoreIDs: it.StoreIDs,
-		Subject: it.Subject, BodyHTML: it.BodyHTML}
+		Subject: it.Subject, BodyHTML: it.BodyHTML, Channels: it.Channels}
 	if err := c.EventDate.UnmarshalText([]byte(it.EventDate)); err != nil {
 		return touch.Campaign{}, fmt.Errorf("attribute event_date: %w", err)
 	}

@@ -25,7 +25,7 @@ import (
 //
 //	entry    PK=LEDGER#<customer>  SK=<occasion>#<year>
 //	         GSI1PK=TPPENDING#<shard> GSI1SK=<claimed_at>#<customer>#<occasion>#<year> (state claimed only)
-//	counter  PK=TPCOUNT#<store>    SK=<planned day>   sent (N), skipped_<reason> (N)
+//	counter  PK=TPCOUNT#<store>    SK=<planned day>   sent (N), sent_on_<channel> (N), skipped_<reason> (N)
 //	sent     PK=TPSENT#<store>     SK=<planned day>#<customer>#<occasion>#<year> (one a mail sent)
 //
 // No item holds personal data: ids, days, states and the provider's message id.
@@ -40,6 +40,7 @@ const (
 	prefixTouchCnt  = "TPCOUNT#"
 	prefixTouchSent = "TPSENT#"
 	attrSkipped     = "skipped_" // + reason: N on a counter item
+	attrSentOn      = "sent_on_" // + channel: N on a counter item (part of sent)
 
 	// pendingShards spreads the claimed entries of the pending index over
 	// this many GSI1 partitions, so a blast of claims is not limited by the
@@ -87,6 +88,7 @@ type LedgerItem struct {
 	SentAt     string `dynamodbav:"sent_at,omitempty"`
 	Reason     string `dynamodbav:"reason,omitempty"`
 	LeaseUntil string `dynamodbav:"lease_until,omitempty"`
+	Channel    string `dynamodbav:"channel,omitempty"` // "" is email
 }
 
 func ledgerPK(customerID string) string { return prefixLedger + customerID }
@@ -112,7 +114,7 @@ func newLedgerItem(e touch.Entry) LedgerItem {
 		PK: ledgerPK(e.CustomerID), SK: ledgerSK(e.Key), Kind: KindTouchpoint,
 		CustomerID: e.CustomerID, Occasion: e.Occasion, Year: e.Year,
 		StoreID: e.StoreID, Planned: e.Planned.String(), ClaimedAt: formatTime(e.ClaimedAt),
-		State: e.State, Reason: e.Reason,
+		State: e.State, Reason: e.Reason, Channel: e.Channel,
 	}
 	if e.State == touch.StateClaimed {
 		it.GSI1PK, it.GSI1SK = pendingPK(e.Key), it.ClaimedAt+"#"+keyTail(e.Key)
@@ -124,7 +126,7 @@ func newLedgerItem(e touch.Entry) LedgerItem {
 func (it LedgerItem) Entry() (touch.Entry, error) {
 	e := touch.Entry{
 		Key:     touch.Key{CustomerID: it.CustomerID, Occasion: it.Occasion, Year: it.Year},
-		StoreID: it.StoreID, State: it.State, MessageID: it.MessageID, Reason: it.Reason,
+		StoreID: it.StoreID, State: it.State, MessageID: it.MessageID, Reason: it.Reason, Channel: it.Channel,
 	}
 	if err := e.Planned.UnmarshalText([]byte(it.Planned)); err != nil {
 		return touch.Entry{}, fmt.Errorf("attribute planned: %w", err)
@@ -284,13 +286,20 @@ func (l *Ledger) countSkips(ctx context.Context, entries []touch.Entry, won []bo
 	return nil
 }
 
-// bump ADDs n to attribute attr of the store's counter item of day.
-func (l *Ledger) bump(ctx context.Context, storeID string, day touch.Day, attr string, n int) error {
+// bump ADDs n to attribute attr (and to also, when given) of the store's
+// counter item of day, in one UpdateItem.
+func (l *Ledger) bump(ctx context.Context, storeID string, day touch.Day, attr string, n int, also ...string) error {
+	names := map[string]string{"#c": attr, "#day": "day"}
+	add := "ADD #c :n"
+	for i, a := range also {
+		names["#a"+strconv.Itoa(i)] = a
+		add += ", #a" + strconv.Itoa(i) + " :n"
+	}
 	_, err := l.db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                l.db.table,
 		Key:                      key(touchCountPK(storeID), day.String()),
-		UpdateExpression:         aws.String("ADD #c :n SET kind = :kind, store_id = :s, #day = :d"),
-		ExpressionAttributeNames: map[string]string{"#c": attr, "#day": "day"},
+		UpdateExpression:         aws.String(add + " SET kind = :kind, store_id = :s, #day = :d"),
+		ExpressionAttributeNames: names,
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":n":    &types.AttributeValueMemberN{Value: strconv.Itoa(n)},
 			":kind": s(KindTouchCount), ":s": s(storeID), ":d": s(day.String()),
@@ -414,7 +423,7 @@ func (l *Ledger) recordSent(ctx context.Context, e touch.Entry) error {
 	if err != nil {
 		return fmt.Errorf("sent index: %w", err)
 	}
-	return l.bump(ctx, e.StoreID, e.Planned, "sent", 1)
+	return l.bump(ctx, e.StoreID, e.Planned, "sent", 1, attrSentOn+e.On())
 }
 
 // MarkSkipped moves a claimed entry to skipped with reason: one UpdateItem
@@ -605,7 +614,7 @@ func (l *Ledger) Counts(ctx context.Context, storeID string, from, to touch.Day)
 			return err
 		}
 		for name, v := range av {
-			if name != "sent" && !strings.HasPrefix(name, attrSkipped) {
+			if name != "sent" && !strings.HasPrefix(name, attrSkipped) && !strings.HasPrefix(name, attrSentOn) {
 				continue
 			}
 			var n int
@@ -614,6 +623,13 @@ func (l *Ledger) Counts(ctx context.Context, storeID string, from, to touch.Day)
 			}
 			if name == "sent" {
 				dc.Sent = n
+				continue
+			}
+			if ch, ok := strings.CutPrefix(name, attrSentOn); ok {
+				if dc.ByChannel == nil {
+					dc.ByChannel = map[string]int{}
+				}
+				dc.ByChannel[ch] = n
 				continue
 			}
 			if n == 0 {

@@ -294,6 +294,10 @@ func bumpDay(tx *bolt.Tx, e touch.Entry) error {
 	}
 	if e.State == touch.StateSent {
 		c.Sent++
+		if c.ByChannel == nil {
+			c.ByChannel = map[string]int{}
+		}
+		c.ByChannel[e.On()]++
 	} else {
 		if c.Skipped == nil {
 			c.Skipped = map[string]int{}

@@ -13,8 +13,13 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// entryVersion is the first byte of a binary ledger entry.
-const entryVersion = 1
+// entryVersion is the first byte of a binary ledger entry: 2 adds the
+// channel at the end. An email entry (Channel "") is still written as
+// version 1, so a binary from before channels reads it.
+const (
+	entryVersion   = 2
+	entryVersionV1 = 1
+)
 
 var errCorrupt = errors.New("corrupt ledger value")
 
@@ -23,7 +28,11 @@ var errCorrupt = errors.New("corrupt ledger value")
 // and claimed, sent and lease times (the key holds the rest). JSON took a
 // quarter of the time of a blast's claims.
 func encodeEntry(buf []byte, e touch.Entry) []byte {
-	buf = append(buf, entryVersion)
+	if e.Channel == "" {
+		buf = append(buf, entryVersionV1)
+	} else {
+		buf = append(buf, entryVersion)
+	}
 	for _, s := range []string{e.StoreID, e.State, e.Reason, e.MessageID} {
 		buf = binary.AppendUvarint(buf, uint64(len(s)))
 		buf = append(buf, s...)
@@ -32,7 +41,11 @@ func encodeEntry(buf []byte, e touch.Entry) []byte {
 	for _, t := range []time.Time{e.ClaimedAt, e.SentAt, e.LeaseUntil} {
 		buf = appendTime(buf, t)
 	}
-	return buf
+	if e.Channel == "" {
+		return buf
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(e.Channel)))
+	return append(buf, e.Channel...)
 }
 
 func appendDay(buf []byte, d touch.Day) []byte {
@@ -132,7 +145,7 @@ func (d *decoder) time() time.Time {
 
 // decodeEntry returns the entry of k stored as raw.
 func decodeEntry(k touch.Key, raw []byte) (touch.Entry, error) {
-	if len(raw) == 0 || raw[0] != entryVersion {
+	if len(raw) == 0 || raw[0] != entryVersion && raw[0] != entryVersionV1 {
 		return touch.Entry{}, fmt.Errorf("decode %s: %w", k, errCorrupt)
 	}
 	d := decoder{b: raw[1:]}
@@ -140,6 +153,9 @@ func decodeEntry(k touch.Key, raw []byte) (touch.Entry, error) {
 	e.StoreID, e.State, e.Reason, e.MessageID = d.string(), d.string(), d.string(), d.string()
 	e.Planned = d.day()
 	e.ClaimedAt, e.SentAt, e.LeaseUntil = d.time(), d.time(), d.time()
+	if raw[0] >= entryVersion {
+		e.Channel = d.string()
+	}
 	if d.err != nil {
 		return touch.Entry{}, fmt.Errorf("decode %s: %w", k, d.err)
 	}

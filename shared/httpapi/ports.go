@@ -90,6 +90,9 @@ type Touchpoints interface {
 	// when storeID is "". Returns an error wrapping loupe.ErrNotFound for an
 	// unknown store, or the storage error.
 	Coverage(ctx context.Context, storeID string) ([]touch.StoreCoverage, error)
+	// Open reports whether the deployment can send on channel (a campaign
+	// whose channels it can send on none of is refused).
+	Open(channel string) bool
 }
 
 // Campaigns stores the campaigns of POST /campaigns. touch.Campaigns

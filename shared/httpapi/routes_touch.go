@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/touch"
@@ -35,6 +36,9 @@ func (s *server) postCampaign(w http.ResponseWriter, r *http.Request) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	if len(c.Channels) > 0 && s.Touch != nil && !slices.ContainsFunc(c.Channels, s.Touch.Open) {
+		return loupe.Invalidf("channels", "no channel of channels can be sent on in this deployment (email always can)")
+	}
 	for _, id := range c.StoreIDs {
 		if !loupe.ValidID(id) {
 			return loupe.Invalidf("store_ids", "store_ids holds a malformed id")
@@ -66,12 +70,14 @@ type campaignRequest struct {
 	StoreIDs   []string `json:"store_ids"`
 	Subject    string   `json:"subject"`
 	BodyHTML   string   `json:"body_html"`
+	Channels   []string `json:"channels"`
 }
 
 // campaign returns the request as a touch.Campaign, or an EINVALID
 // *loupe.Error naming a date that is not "" or YYYY-MM-DD.
 func (q campaignRequest) campaign() (touch.Campaign, error) {
-	c := touch.Campaign{CampaignID: q.CampaignID, Name: q.Name, StoreIDs: q.StoreIDs, Subject: q.Subject, BodyHTML: q.BodyHTML}
+	c := touch.Campaign{CampaignID: q.CampaignID, Name: q.Name, StoreIDs: q.StoreIDs, Subject: q.Subject, BodyHTML: q.BodyHTML,
+		Channels: q.Channels}
 	for _, d := range []struct {
 		field, text string
 		day         *touch.Day

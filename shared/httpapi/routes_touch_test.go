@@ -66,6 +66,9 @@ func TestPostCampaign(t *testing.T) {
 		{"bad id", token, strings.Replace(campaignJSON, "gala-2026", "gala 2026", 1), http.StatusBadRequest, "campaign_id"},
 		{"unknown store", token, strings.Replace(campaignJSON, `["s1"]`, `["s1","nowhere"]`, 1), http.StatusBadRequest, "store_ids"},
 		{"unknown field", token, strings.Replace(campaignJSON, `"name"`, `"title":"x","name"`, 1), http.StatusBadRequest, ""},
+		{"marketing call", token, strings.Replace(campaignJSON, `"name"`, `"channels":["voice","email"],"name"`, 1), http.StatusBadRequest, "channels"},
+		{"no sender for any channel", token, strings.Replace(campaignJSON, `"name"`, `"channels":["sms","mail"],"name"`, 1), http.StatusBadRequest, "channels"},
+		{"no channel", token, strings.Replace(campaignJSON, `"name"`, `"channels":[],"name"`, 1), http.StatusBadRequest, "channels"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,6 +137,9 @@ func TestGetCoverage(t *testing.T) {
 			s := got.Stores[0]
 			if s.StoreID != "s1" || s.Emailable != 1 || s.Sent != 1 || s.TouchedFiveOrMore != 0 {
 				t.Errorf("coverage: got %+v, want s1 with 1 emailable and 1 sent in 30 days", s)
+			}
+			if len(s.ByChannel) != 4 || s.ByChannel["email"] != (touch.ChannelCoverage{Reachable: 1, Sent: 1}) || s.ByChannel["personal"].Reachable != 2 {
+				t.Errorf("by_channel: got %+v, want email 1 reachable and 1 sent, personal 2 reachable", s.ByChannel)
 			}
 		})
 	}

@@ -41,3 +41,18 @@ func Normalize(field, raw, country string) (string, error) {
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
+
+// Zones returns the IANA time zones libphonenumber gives an E.164 number (a
+// country's or an area code's), nil when it knows none: quiet hours are
+// taken in every one of them (touch.Planner.PhoneZones).
+func Zones(e164 string) []string {
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return nil
+	}
+	zones, err := phonenumbers.GetTimezonesForNumber(n)
+	if err != nil {
+		return nil
+	}
+	return known(zones)
+}

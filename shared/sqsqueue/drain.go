@@ -27,6 +27,9 @@ type Counts struct {
 	// and TouchpointsDuplicate (already sent or skipped, or being sent by
 	// another sender: nothing sent) count touchpoint records.
 	TouchpointsSent, TouchpointsSkipped, TouchpointsDuplicate int
+	// TouchpointsWaiting counts texts outside the recipient's allowed
+	// hours: leased until then; the hourly Requeue hands them on again.
+	TouchpointsWaiting int
 	// MailSent counts mail records sent.
 	MailSent int
 	// Retried counts records reported in BatchItemFailures (SQS delivers them
@@ -129,7 +132,7 @@ func (d *Drain) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 		d.deliver(ctx, log, tpRecords, entries, &c, retry)
 	}
 	log.InfoContext(ctx, "batch done", "records", c.Records, "touchpoints_sent", c.TouchpointsSent,
-		"touchpoints_skipped", c.TouchpointsSkipped, "touchpoints_duplicate", c.TouchpointsDuplicate,
+		"touchpoints_skipped", c.TouchpointsSkipped, "touchpoints_duplicate", c.TouchpointsDuplicate, "touchpoints_waiting", c.TouchpointsWaiting,
 		"mail_sent", c.MailSent, "retry", c.Retried, "dropped", c.Dropped)
 	return resp, c
 }
@@ -154,12 +157,13 @@ func (d *Drain) deliver(ctx context.Context, log *slog.Logger, records []events.
 	c.TouchpointsSent += res.Sent
 	c.TouchpointsSkipped += res.Skipped
 	c.TouchpointsDuplicate += res.Duplicate
+	c.TouchpointsWaiting += res.Waiting
 	if err == nil {
 		return
 	}
 	// Deliver handles entries in order and stops at the first error: the
 	// entries it counted are done, the rest stay claimed.
-	done := min(max(res.Sent+res.Skipped+res.Duplicate, 0), len(records))
+	done := min(max(res.Sent+res.Skipped+res.Duplicate+res.Waiting, 0), len(records))
 	log.WarnContext(ctx, "touchpoint not sent, will retry", "sqs_message_id", records[done%len(records)].MessageId,
 		"key", entries[done%len(entries)].Key.String(), "code", ErrorCode(err), "retried", len(records)-done)
 	for _, r := range records[done:] {

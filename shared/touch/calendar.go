@@ -162,6 +162,9 @@ type Window struct {
 	Date     Day // the occasion itself
 	Start    Day
 	End      Day
+	// Channels is a campaign's channel list (nil: the chain's list of the
+	// occasion, contact.Lists.For).
+	Channels []string
 }
 
 // Contains reports whether d is inside the window.

@@ -3,9 +3,11 @@ package touch
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/loupehq/loupe/shared/contact"
 	"github.com/loupehq/loupe/shared/loupe"
 )
 
@@ -42,6 +44,20 @@ type Key struct {
 	Year       int    `json:"year"`     // the occasion's year (the campaign's send_date year)
 }
 
+// PurchaseKey returns the key of a touchpoint that goes once per purchase
+// (thank_you, bridal_30, bridal_60, bridal_90): the occasion names the
+// purchase, "<touchpoint>:<purchase_id>", and Year is 0. Whatever the
+// channel, the purchase's touchpoint is claimed once.
+func PurchaseKey(customerID, touchpoint, purchaseID string) Key {
+	return Key{CustomerID: customerID, Occasion: touchpoint + ":" + purchaseID}
+}
+
+// RepairKey returns the key of a touchpoint that goes once per repair
+// (repair_ready, repair_reminder), as PurchaseKey does for a purchase.
+func RepairKey(customerID, touchpoint, repairID string) Key {
+	return Key{CustomerID: customerID, Occasion: touchpoint + ":" + repairID}
+}
+
 // MailKey returns the mail idempotency key "tp/<customer>/<occasion>/<year>".
 func (k Key) MailKey() string {
 	return fmt.Sprintf("tp/%s/%s/%d", k.CustomerID, k.Occasion, k.Year)
@@ -62,7 +78,20 @@ type Entry struct {
 	Reason    string    `json:"reason,omitempty"` // skip reason
 	// LeaseUntil: while a sender holds the send lease of a claimed entry
 	// (see Ledger.Lease), the time the lease runs out; zero without a lease.
+	// A text waiting for the recipient's allowed hours is leased until then.
 	LeaseUntil time.Time `json:"lease_until,omitzero"`
+	// Channel is the channel the touchpoint goes on, chosen when it was
+	// claimed (contact.Lists.Choose): contact.Email, SMS, Mail or Personal
+	// (a Today task). "" is email (entries written before channels).
+	Channel string `json:"channel,omitempty"`
+}
+
+// On returns the entry's channel, contact.Email for "".
+func (e Entry) On() string {
+	if e.Channel == "" {
+		return contact.Email
+	}
+	return e.Channel
 }
 
 // Marketing reports whether the entry counts against the fatigue cap: it was
@@ -76,6 +105,23 @@ type DayCount struct {
 	Day     Day            `json:"date"`
 	Sent    int            `json:"sent"`
 	Skipped map[string]int `json:"skipped,omitempty"`
+	// ByChannel splits Sent by channel (Entry.On). Counters written before
+	// channels have none: their Sent is email.
+	ByChannel map[string]int `json:"by_channel,omitempty"`
+}
+
+// SentOn returns dc's sent count of channel, counting what ByChannel does
+// not split as email.
+func (dc DayCount) SentOn(channel string) int {
+	n := dc.ByChannel[channel]
+	if channel == contact.Email {
+		rest := dc.Sent
+		for _, m := range dc.ByChannel {
+			rest -= m
+		}
+		n += max(rest, 0)
+	}
+	return n
 }
 
 // Ledger is the touchpoint log: the conditional claim that makes each
@@ -207,6 +253,8 @@ type Campaign struct {
 	StoreIDs   []string `json:"store_ids"`
 	Subject    string   `json:"subject"`
 	BodyHTML   string   `json:"body_html"` // staff-written HTML, inserted as is (trusted, authenticated input)
+	// Channels is the campaign's ordered channel list (nil: email only).
+	Channels []string `json:"channels,omitempty"`
 }
 
 // Occasion returns the campaign's touchpoint name "event:<campaign_id>".
@@ -249,6 +297,12 @@ func (c Campaign) Validate() error {
 	}
 	if strings.TrimSpace(c.BodyHTML) == "" {
 		return loupe.Invalidf("body_html", "body_html is required")
+	}
+	if c.Channels != nil && len(c.Channels) == 0 {
+		return loupe.Invalidf("channels", "channels must name at least one channel")
+	}
+	if err := contact.CheckList(c.Channels); err != nil {
+		return loupe.Invalidf("channels", "channels: %v", err)
 	}
 	return nil
 }
@@ -305,7 +359,7 @@ func (d *Day) UnmarshalText(b []byte) error {
 func SameCampaign(a, b Campaign) bool {
 	if a.CampaignID != b.CampaignID || a.Name != b.Name || a.EventDate != b.EventDate ||
 		a.SendDate != b.SendDate || a.Subject != b.Subject || a.BodyHTML != b.BodyHTML ||
-		len(a.StoreIDs) != len(b.StoreIDs) {
+		len(a.StoreIDs) != len(b.StoreIDs) || !slices.Equal(a.Channels, b.Channels) {
 		return false
 	}
 	for i := range a.StoreIDs {

@@ -178,6 +178,10 @@ func (l *MemLedger) Counts(ctx context.Context, storeID string, from, to Day) ([
 		}
 		if e.State == StateSent {
 			c.Sent++
+			if c.ByChannel == nil {
+				c.ByChannel = map[string]int{}
+			}
+			c.ByChannel[e.On()]++
 		} else {
 			if c.Skipped == nil {
 				c.Skipped = map[string]int{}

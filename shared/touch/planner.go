@@ -73,6 +73,17 @@ type Planner struct {
 	History   loupe.ContactWriter
 	Campaigns Campaigns // nil: no campaigns
 	Calendar  Calendar  // zero value: DefaultLeads
+	// Lists is the chain's channel list per occasion (zero value: the
+	// defaults of contact.Lists); a campaign carries its own.
+	Lists contact.Lists
+	// Channels sends touchpoints on the channels other than email
+	// (contact.SMS, Mail, Personal). A channel without a sender here is not
+	// used: the lists pass over it. Email goes to the mail.Sender Deliver
+	// is given.
+	Channels map[string]Channel
+	// Places says where phones and postal addresses are, for the quiet
+	// hours of texts (phone.Places); nil: the store's zone only.
+	Places Places
 	// Cap is the fatigue cap in days: two marketing mails to one client are at
 	// least Cap days apart, except where a personal occasion overrides (see
 	// docs/touchpoints.md). 0 means DefaultCap.
@@ -155,8 +166,20 @@ func (p *Planner) CampaignWindow(c Campaign) Window {
 	if end.Before(c.SendDate) {
 		end = c.SendDate
 	}
-	return Window{Occasion: c.Occasion(), Year: c.SendDate.Year, Date: c.EventDate, Start: c.SendDate, End: end}
+	return Window{Occasion: c.Occasion(), Year: c.SendDate.Year, Date: c.EventDate, Start: c.SendDate, End: end,
+		Channels: campaignChannels(c.Channels)}
 }
+
+// campaignChannels returns a campaign's channel list: email when it names
+// none.
+func campaignChannels(list []string) []string {
+	if len(list) == 0 {
+		return emailOnly
+	}
+	return list
+}
+
+var emailOnly = []string{contact.Email}
 
 // storePlan is one store's day in a planning run.
 type storePlan struct {
@@ -317,10 +340,12 @@ func (p *Planner) planPersonal(ctx context.Context, dp *dayPlan, sp *storePlan, 
 	slices.SortFunc(due, func(a, b loupe.Customer) int { return cmp.Compare(a.CustomerID, b.CustomerID) })
 	for _, c := range due {
 		e := Entry{Key: Key{c.CustomerID, occ, w.Year}, StoreID: sp.store.StoreID, Planned: sp.day}
-		if r := p.Reason(sp.store, c); r != "" {
+		ch, r := p.choose(sp.store, c, w)
+		if r != "" {
 			p.skip(dp, e, r)
 			continue
 		}
+		e.Channel = entryChannel(ch)
 		p.claim(dp, e)
 		dp.mailed[c.CustomerID] = true
 	}
@@ -481,7 +506,6 @@ func (p *Planner) decide(ctx context.Context, dp *dayPlan) error {
 
 func (p *Planner) planDeferrable(dp *dayPlan, it audienceItem, keys []Key, seen, capped func(int) (bool, error)) error {
 	c, sp := it.c, it.sp
-	reason := p.Reason(sp.store, c)
 	mailed := false
 	for j, w := range sp.windows {
 		e := Entry{Key: keys[j], StoreID: sp.store.StoreID, Planned: sp.day}
@@ -492,6 +516,8 @@ func (p *Planner) planDeferrable(dp *dayPlan, it audienceItem, keys []Key, seen,
 		if ok {
 			continue // claimed, sent or skipped on an earlier day (or run)
 		}
+		ch, reason := p.choose(sp.store, c, w)
+		e.Channel = entryChannel(ch)
 		lastChance := !sp.day.Before(w.End)
 		if reason != "" {
 			// Wait: an email or consent may still arrive inside the window.
@@ -636,13 +662,16 @@ type renderCache struct {
 	stores     map[string]loupe.Store
 	associates map[string]*loupe.Associate
 	campaigns  map[string]*Campaign
+	waitUntil  time.Time // set with outcomeWaiting: when the entry may go
 }
 
 func newRenderCache() *renderCache {
 	return &renderCache{stores: map[string]loupe.Store{}, associates: map[string]*loupe.Associate{}, campaigns: map[string]*Campaign{}}
 }
 
-func (p *Planner) compose(ctx context.Context, rc *renderCache, store loupe.Store, e Entry, c loupe.Customer, date Day) (mail.Message, error) {
+// associate returns c's associate when active (nil: none, terminated or
+// unknown; the message is signed by the store), read once per call.
+func (p *Planner) associate(ctx context.Context, rc *renderCache, c loupe.Customer) (*loupe.Associate, error) {
 	a, ok := rc.associates[c.AssociateID]
 	if !ok && c.AssociateID != "" {
 		got, err := p.DB.GetAssociate(ctx, c.AssociateID)
@@ -650,11 +679,18 @@ func (p *Planner) compose(ctx context.Context, rc *renderCache, store loupe.Stor
 		case err == nil && got.Active():
 			a = &got
 		case err == nil || errors.Is(err, loupe.ErrNotFound):
-			// terminated or unknown: signed by the store
 		default:
-			return mail.Message{}, fmt.Errorf("compose %s: %w", e.Key, err)
+			return nil, err
 		}
 		rc.associates[c.AssociateID] = a
+	}
+	return a, nil
+}
+
+func (p *Planner) compose(ctx context.Context, rc *renderCache, store loupe.Store, e Entry, c loupe.Customer, date Day) (mail.Message, error) {
+	a, err := p.associate(ctx, rc, c)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("compose %s: %w", e.Key, err)
 	}
 	var campaign *Campaign
 	if strings.HasPrefix(e.Occasion, EventPrefix) {

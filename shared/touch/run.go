@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loupehq/loupe/shared/contact"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
 )
@@ -19,6 +20,7 @@ type Result struct {
 	Recovered int // claimed-unsent entries of earlier runs sent now
 	Skipped   int // claimed entries skipped at send time (unsubscribed or erased meanwhile, rejected, unrenderable)
 	Duplicate int // entries Deliver left alone: already sent or skipped, unknown, or leased by another sender
+	Waiting   int // texts outside the recipient's allowed hours: leased until the hours open, then sent by Recover
 }
 
 func (r *Result) add(o Result) {
@@ -28,6 +30,7 @@ func (r *Result) add(o Result) {
 	r.Recovered += o.Recovered
 	r.Skipped += o.Skipped
 	r.Duplicate += o.Duplicate
+	r.Waiting += o.Waiting
 }
 
 func (p *Planner) leaseFor() time.Duration {
@@ -67,6 +70,13 @@ func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Send
 			continue
 		}
 		outcome, err := p.deliverOne(ctx, rc, e, sender)
+		if outcome == outcomeWaiting {
+			if err := p.wait(ctx, e.Key, until, rc.waitUntil); err != nil {
+				return res, fmt.Errorf("deliver %s: %w", e.Key, err)
+			}
+			res.Waiting++
+			continue
+		}
 		switch {
 		case err != nil:
 			if outcome != outcomeSent {
@@ -98,12 +108,25 @@ func (p *Planner) take(ctx context.Context, k Key) (bool, time.Time, error) {
 	return ok, until, err
 }
 
+// wait moves the send lease of k that ends at until to next: the time a
+// text may go. Until then no sender takes it (Lease, Recover), and the first
+// Recover after it sends it. A sender that takes the entry in the moment
+// between the two writes finds the same hours and waits too.
+func (p *Planner) wait(ctx context.Context, k Key, until, next time.Time) error {
+	if err := p.Ledger.Release(ctx, k, until); err != nil {
+		return err
+	}
+	_, err := p.Ledger.Lease(ctx, k, p.Now(), next)
+	return err
+}
+
 type outcome int
 
 const (
 	outcomeNone outcome = iota
 	outcomeSent
 	outcomeSkipped
+	outcomeWaiting // outside the allowed hours: renderCache.waitUntil says until when
 )
 
 // deliverOne sends one claimed (and leased) entry, or marks it skipped.
@@ -135,8 +158,18 @@ func (p *Planner) deliverOne(ctx context.Context, rc *renderCache, e Entry, send
 		}
 		rc.stores[e.StoreID] = store
 	}
-	if r := p.Reason(store, c); r != "" {
+	channel := e.On()
+	if strings.TrimSpace(store.PostalAddress) == "" {
+		return skip(contact.ReasonStoreNoAddress)
+	}
+	// The channel chosen at the claim: a client who withdrew consent on it
+	// meanwhile is skipped, not moved to another channel (someone who just
+	// replied STOP is not emailed instead).
+	if r := contact.Reach(p.client(store, c), channel, contact.Marketing); r != "" {
 		return skip(r)
+	}
+	if channel != contact.Email {
+		return p.deliverOn(ctx, rc, e, channel, store, c, skip)
 	}
 	if p.Suppression != nil {
 		suppressed, err := p.Suppression.Suppressed(ctx, c.Email)
@@ -172,6 +205,54 @@ func (p *Planner) deliverOne(ctx context.Context, rc *renderCache, e Entry, send
 	return outcomeNone, err
 }
 
+// deliverOn sends e on a channel other than email, or waits for the
+// allowed hours of a text, or skips it (no sender, rejected).
+func (p *Planner) deliverOn(ctx context.Context, rc *renderCache, e Entry, channel string, store loupe.Store, c loupe.Customer,
+	skip func(string) (outcome, error)) (outcome, error) {
+	snd := p.Channels[channel]
+	if snd == nil {
+		p.log().Warn("touchpoint skipped: no sender for its channel", "key", e.Key.String(), "channel", channel)
+		return skip(SkipNoSender)
+	}
+	now := p.Now()
+	if contact.Timed(channel) {
+		next, ok := p.allowedAt(now, store, c)
+		if !ok {
+			p.log().Warn("touchpoint skipped: no allowed hour in the recipient's zones", "key", e.Key.String(), "channel", channel)
+			return skip(contact.ReasonNoHours)
+		}
+		if next.After(now) {
+			rc.waitUntil = next
+			return outcomeWaiting, nil
+		}
+	}
+	date, err := p.occasionDate(ctx, rc, e.Occasion, e.Year, store, c)
+	if err == nil {
+		t := Touch{Entry: e, Customer: c, Store: store, Date: date}
+		if t.Associate, err = p.associate(ctx, rc, c); err == nil {
+			t.Campaign = rc.campaigns[e.Occasion]
+			var id string
+			if id, err = snd.Send(ctx, t); err == nil {
+				at := p.Now()
+				if err := p.Ledger.MarkSent(ctx, e.Key, id, at); err != nil {
+					return outcomeSent, fmt.Errorf("mark sent: %w", err)
+				}
+				if channel != contact.Personal {
+					// A Today task becomes a contact when its outcome is logged.
+					p.recordContact(ctx, e, at)
+				}
+				return outcomeSent, nil
+			}
+		}
+	}
+	if errors.Is(err, mail.ErrRejected) || loupe.ErrorCode(err) == loupe.EINVALID {
+		p.log().Warn("touchpoint rejected", "key", e.Key.String(), "channel", channel,
+			"by_provider", errors.Is(err, mail.ErrRejected), "code", loupe.ErrorCode(err))
+		return skip(SkipRejected)
+	}
+	return outcomeNone, err
+}
+
 // recordContact writes the mail of e, sent at at, to the client's contact
 // history. The mail is sent and marked: a failure here is a gap in the
 // history, logged with the ids, never a reason to send again.
@@ -180,7 +261,7 @@ func (p *Planner) recordContact(ctx context.Context, e Entry, at time.Time) {
 		return
 	}
 	err := loupe.RecordContact(ctx, p.History, loupe.Contact{
-		CustomerID: e.CustomerID, At: at, Channel: "email", Touchpoint: e.Occasion,
+		CustomerID: e.CustomerID, At: at, Channel: e.On(), Touchpoint: e.Occasion,
 		By: loupe.ContactByLoupe, Status: StateSent, Ref: "touchpoint:" + e.Key.String(),
 	})
 	if err != nil {
@@ -480,7 +561,25 @@ type StoreCoverage struct {
 	// Sent and Skipped (by reason) over the last 30 days, by planned day.
 	Sent    int            `json:"sent_30d"`
 	Skipped map[string]int `json:"skipped_30d"`
+	// ByChannel: for every channel (email, sms, mail, personal), the
+	// clients the contact policy lets Loupe reach on it for marketing now,
+	// and the touchpoints sent on it over the last 30 days (a personal one
+	// is a Today task handed to the associate).
+	ByChannel map[string]ChannelCoverage `json:"by_channel"`
+	// Unreachable counts the clients no message channel (email, sms, mail)
+	// may carry marketing to: only the associate's own contact is left.
+	Unreachable int `json:"unreachable"`
 }
+
+// ChannelCoverage is one channel's entry in StoreCoverage.ByChannel.
+type ChannelCoverage struct {
+	Reachable int `json:"reachable"`
+	Sent      int `json:"sent_30d"`
+}
+
+// coverageChannels are the channels GET /coverage counts; the first three
+// carry messages.
+var coverageChannels = []string{contact.Email, contact.SMS, contact.Mail, contact.Personal}
 
 // Coverage returns touchpoint coverage of one store (storeID) or of every
 // store (""), each measured to its own local today. It scans each store's
@@ -511,8 +610,20 @@ func (p *Planner) Coverage(ctx context.Context, storeID string) ([]StoreCoverage
 		if err != nil {
 			return nil, fmt.Errorf("coverage %s: %w", s.StoreID, err)
 		}
-		sc := StoreCoverage{StoreID: s.StoreID, Name: s.Name, Skipped: map[string]int{}}
+		sc := StoreCoverage{StoreID: s.StoreID, Name: s.Name, Skipped: map[string]int{}, ByChannel: map[string]ChannelCoverage{}}
+		var reach [4]int
 		err = p.DB.ScanCustomers(ctx, s.StoreID, func(c loupe.Customer) error {
+			cl := p.client(s, c)
+			message := false
+			for i, ch := range coverageChannels {
+				if contact.Reach(cl, ch, contact.Marketing) == "" {
+					reach[i]++
+					message = message || ch != contact.Personal
+				}
+			}
+			if !message {
+				sc.Unreachable++
+			}
 			if p.Reason(s, c) == "" {
 				sc.Emailable++
 				if touches[c.CustomerID] >= 5 {
@@ -528,11 +639,18 @@ func (p *Planner) Coverage(ctx context.Context, storeID string) ([]StoreCoverage
 		if err != nil {
 			return nil, fmt.Errorf("coverage %s: %w", s.StoreID, err)
 		}
+		var sent [4]int
 		for _, dc := range counts {
 			sc.Sent += dc.Sent
 			for r, n := range dc.Skipped {
 				sc.Skipped[r] += n
 			}
+			for i, ch := range coverageChannels {
+				sent[i] += dc.SentOn(ch)
+			}
+		}
+		for i, ch := range coverageChannels {
+			sc.ByChannel[ch] = ChannelCoverage{Reachable: reach[i], Sent: sent[i]}
 		}
 		out = append(out, sc)
 	}

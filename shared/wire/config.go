@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loupehq/loupe/shared/contact"
 	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/unsub"
 	"github.com/loupehq/loupe/shared/webhook"
@@ -47,6 +48,8 @@ const (
 	EnvSESConfigurationSet = "LOUPE_SES_CONFIGURATION_SET"
 	EnvSenderMaxRate       = "LOUPE_SENDER_MAX_RATE"
 	EnvAPIToken            = "LOUPE_API_TOKEN"
+	EnvChannels            = "LOUPE_CHANNELS"
+	EnvMailOverCents       = "LOUPE_CHRISTMAS_MAIL_OVER_CENTS"
 )
 
 // DefaultPlanHour is the store-local hour in which a store's day is planned
@@ -92,6 +95,13 @@ type Config struct {
 	// FatigueCapDays is the fatigue cap (LOUPE_FATIGUE_CAP_DAYS, 1-365); 0
 	// means touch.DefaultCap.
 	FatigueCapDays int
+	// Channels is the chain's ordered channel list per occasion
+	// (LOUPE_CHANNELS, contact.ParseLists; nil: the defaults).
+	Channels map[string][]string
+	// MailOverCents is the lifetime purchases above which the Christmas
+	// card goes on paper (LOUPE_CHRISTMAS_MAIL_OVER_CENTS; 0:
+	// contact.DefaultMailOverCents).
+	MailOverCents int
 	// PlanHour is the store-local hour (LOUPE_PLAN_HOUR, 0-23) in which the
 	// hourly run plans a store's day, in AWS and in `loupe serve` alike.
 	PlanHour int
@@ -131,6 +141,12 @@ func FromEnv() (Config, error) {
 	var err error
 	if cfg.FatigueCapDays, err = parseInt(os.Getenv(EnvFatigueCapDays), 0, 1, 365); err != nil {
 		errs = append(errs, fmt.Errorf("%s is not a whole number of days from 1 to 365: %w", EnvFatigueCapDays, err))
+	}
+	if cfg.Channels, err = contact.ParseLists(os.Getenv(EnvChannels)); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", EnvChannels, err))
+	}
+	if cfg.MailOverCents, err = parseInt(os.Getenv(EnvMailOverCents), 0, 1, 1<<31-1); err != nil {
+		errs = append(errs, fmt.Errorf("%s is not a whole number of cents: %w", EnvMailOverCents, err))
 	}
 	if cfg.PlanHour, err = parseInt(os.Getenv(EnvPlanHour), DefaultPlanHour, 0, 23); err != nil {
 		errs = append(errs, fmt.Errorf("%s is not a whole hour from 0 to 23: %w", EnvPlanHour, err))

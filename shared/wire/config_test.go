@@ -32,6 +32,15 @@ func TestFromEnvNumbers(t *testing.T) {
 		{EnvSenderMaxRate, "-1", true, nil, 0},
 		{EnvSenderMaxRate, "+Inf", true, nil, 0},
 		{EnvSenderMaxRate, "NaN", true, nil, 0},
+		{EnvMailOverCents, "", false, func(c Config) float64 { return float64(c.MailOverCents) }, 0},
+		{EnvMailOverCents, "250000", false, func(c Config) float64 { return float64(c.MailOverCents) }, 250000},
+		{EnvMailOverCents, "-5", true, nil, 0},
+		{EnvMailOverCents, "0", true, nil, 0},
+		{EnvMailOverCents, "10.50", true, nil, 0},
+		{EnvChannels, "", false, func(c Config) float64 { return float64(len(c.Channels)) }, 0},
+		{EnvChannels, "birthday=sms,email;christmas=mail,email", false, func(c Config) float64 { return float64(len(c.Channels)) }, 2},
+		{EnvChannels, "birthday=voice", true, nil, 0},
+		{EnvChannels, "birthday", true, nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.in, func(t *testing.T) {

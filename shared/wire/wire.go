@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/compliance"
+	"github.com/loupehq/loupe/shared/contact"
 	"github.com/loupehq/loupe/shared/httpapi"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
@@ -57,6 +58,13 @@ type Ports struct {
 	// service. Nil in a process that applies no POS events: an event
 	// carrying a phone then answers EUNAVAILABLE.
 	Phones pos.PhoneReader
+	// Channels send touchpoints on the channels other than email
+	// (touch.Planner.Channels). Nil: email only; every list passes over the
+	// rest.
+	Channels map[string]touch.Channel
+	// Places says where phones and postal addresses are, for the quiet
+	// hours of texts (phone.Places). Nil: the store's zone only.
+	Places touch.Places
 	// Reviews, when set, takes each reassignment review mail by its batch id
 	// instead of Mail (the AWS send queue, so its bodies hold no client
 	// names); the sender builds it (Reassign.SendReview). Nil: the review is
@@ -129,6 +137,9 @@ func Build(cfg Config, p Ports) *Services {
 		History:        p.Records,
 		Campaigns:      p.Ledger,
 		Cap:            cfg.FatigueCapDays,
+		Lists:          contact.Lists{By: cfg.Channels, MailOverCents: int64(cfg.MailOverCents)},
+		Channels:       p.Channels,
+		Places:         p.Places,
 		Consent:        s.Compliance.ConsentFor,
 		UnsubscribeURL: s.unsubscribeURL,
 		Suppression:    p.Records,

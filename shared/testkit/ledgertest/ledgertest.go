@@ -192,7 +192,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 			{entry("c1", touch.Valentines, "s1", "2026-02-01"), ""},
 			{entry("c2", touch.Valentines, "s1", "2026-02-01"), touch.SkipNoEmail},
 			{entry("c3", touch.Valentines, "s1", "2026-02-01"), touch.SkipNoEmail},
-			{entry("c1", touch.Birthday, "s1", "2026-02-03"), ""},
+			{onChannel(entry("c1", touch.Birthday, "s1", "2026-02-03"), "sms"), ""},
 			{entry("c4", touch.Birthday, "s2", "2026-02-03"), ""},
 			{entry("c1", touch.Christmas, "s1", "2026-02-10"), ""},
 		}
@@ -219,11 +219,21 @@ func Run(t *testing.T, newLedger func(t *testing.T) touch.Ledger) {
 			t.Fatal(err)
 		}
 		want := []touch.DayCount{
-			{StoreID: "s1", Day: day("2026-02-01"), Sent: 1, Skipped: map[string]int{touch.SkipNoEmail: 2}},
-			{StoreID: "s1", Day: day("2026-02-03"), Sent: 1},
+			{StoreID: "s1", Day: day("2026-02-01"), Sent: 1, Skipped: map[string]int{touch.SkipNoEmail: 2},
+				ByChannel: map[string]int{"email": 1}},
+			{StoreID: "s1", Day: day("2026-02-03"), Sent: 1, ByChannel: map[string]int{"sms": 1}},
+		}
+		for i := range got {
+			if len(got[i].Skipped) == 0 {
+				got[i].Skipped = nil
+			}
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("counts = %+v, want %+v", got, want)
+		}
+		// The channel chosen at the claim is kept.
+		if e, err := l.Get(ctx, touch.Key{CustomerID: "c1", Occasion: touch.Birthday, Year: 2026}); err != nil || e.Channel != "sms" || e.On() != "sms" {
+			t.Errorf("entry channel = %q (%v), want sms", e.Channel, err)
 		}
 		touches, err := l.Touches(ctx, "s1", day("2026-02-01"), day("2026-02-03"))
 		if err != nil {
@@ -579,4 +589,10 @@ func sameEntry(a, b touch.Entry) bool {
 	return a.Key == b.Key && a.StoreID == b.StoreID && a.Planned == b.Planned && a.State == b.State &&
 		a.MessageID == b.MessageID && a.Reason == b.Reason && a.ClaimedAt.Equal(b.ClaimedAt) &&
 		a.SentAt.Equal(b.SentAt) && a.LeaseUntil.Equal(b.LeaseUntil)
+}
+
+// onChannel returns e to go on channel.
+func onChannel(e touch.Entry, channel string) touch.Entry {
+	e.Channel = channel
+	return e
 }

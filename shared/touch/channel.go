@@ -1,0 +1,133 @@
+package touch
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/loupehq/loupe/shared/contact"
+	"github.com/loupehq/loupe/shared/loupe"
+)
+
+// SkipNoSender: the entry's channel has no sender in this deployment any
+// more (a channel taken out of the configuration after the claim).
+const SkipNoSender = "no_sender"
+
+// Channel sends touchpoints on one channel other than email: text messages
+// (contact.SMS), direct mail pieces (contact.Mail) or Today tasks
+// (contact.Personal). The planner decides whether and when (consent, quiet
+// hours, the cap, once per touchpoint); a Channel only delivers.
+type Channel interface {
+	// Send delivers t and returns the provider's id of it. It is called at
+	// most once per touchpoint at a time (the send lease), but again after a
+	// crash: it must not deliver t.Key twice when it can tell (an
+	// idempotency key or a file named by the key). An error wrapping
+	// mail.ErrRejected refuses t for good (recorded skipped, rejected); any
+	// other error leaves it claimed for a retry.
+	Send(ctx context.Context, t Touch) (string, error)
+}
+
+// Touch is one touchpoint to deliver on a Channel, with what rendering needs.
+type Touch struct {
+	Entry
+	Customer loupe.Customer
+	Store    loupe.Store
+	// Date is the occasion's date (the birthday this year, the holiday, the
+	// event).
+	Date Day
+	// Associate is the client's associate (nil: none active; signed by the
+	// store).
+	Associate *loupe.Associate
+	// Campaign is the event's campaign (nil for other occasions).
+	Campaign *Campaign
+}
+
+// client returns what the contact policy needs of c, a client of store.
+func (p *Planner) client(store loupe.Store, c loupe.Customer) contact.Client {
+	return contact.Client{Customer: c, Country: store.Country, EmailRule: p.consent(store.Country)}
+}
+
+// open reports whether this deployment can send on channel: email always
+// (the mail.Sender given to Deliver), another channel when Channels has a
+// sender for it.
+func (p *Planner) open(channel string) bool {
+	return channel == contact.Email || p.Channels[channel] != nil
+}
+
+// Open reports whether this deployment can send on channel (POST /campaigns
+// refuses a list with none).
+func (p *Planner) Open(channel string) bool { return p.open(channel) }
+
+// choose returns the channel the touchpoint of window w goes on for c, or
+// "" and the reason it cannot go (contact.Lists.Choose). A store without a
+// postal address sends no marketing message (CONTRACT section 4).
+func (p *Planner) choose(store loupe.Store, c loupe.Customer, w Window) (string, string) {
+	if strings.TrimSpace(store.PostalAddress) == "" {
+		return "", contact.ReasonStoreNoAddress
+	}
+	return p.Lists.Choose(p.client(store, c), w.Occasion, w.Channels, p.open)
+}
+
+// entryChannel is the Entry.Channel of channel: "" for email (as entries
+// written before channels, so an older binary still reads them).
+func entryChannel(channel string) string {
+	if channel == contact.Email {
+		return ""
+	}
+	return channel
+}
+
+// Places says where a phone number or postal address is, for quiet hours.
+// phone.Places is the implementation (libphonenumber).
+type Places interface {
+	// PhoneZones returns the IANA zones of an E.164 number (nil: none known).
+	PhoneZones(e164 string) []string
+	// PhoneRegion returns the number's country and, where it changes the
+	// hours, its state ("FL").
+	PhoneRegion(e164 string) (country, region string)
+	// AddressZones returns the IANA zones of a postal address's country
+	// and region (nil: none known).
+	AddressZones(country, region string) []string
+}
+
+// allowedAt returns the earliest time at or after now a text or call to c
+// may go, and false when it never may (the zones share no allowed hour).
+// The hours are the strictest of the store's country and phone's state,
+// the client's postal address and the client's phone (contact.HoursFor);
+// the time must be inside them in every zone of the store, the phone and the
+// postal address (Places; without Places, the store's zone only).
+func (p *Planner) allowedAt(now time.Time, store loupe.Store, c loupe.Customer) (time.Time, bool) {
+	h := contact.HoursFor(store.Country, "")
+	stricter := func(country, region string) {
+		if country != "" {
+			o := contact.HoursFor(country, region)
+			h = contact.Hours{From: max(h.From, o.From), To: min(h.To, o.To)}
+		}
+	}
+	var zones []*time.Location
+	if loc, err := store.Location(); err == nil {
+		zones = append(zones, loc)
+	}
+	add := func(names []string) {
+		for _, name := range names {
+			if loc, err := time.LoadLocation(name); err == nil {
+				zones = append(zones, loc)
+			}
+		}
+	}
+	a := c.PostalAddress
+	stricter(a.Country, a.Region)
+	if p.Places != nil {
+		if store.Phone != "" {
+			stricter(p.Places.PhoneRegion(store.Phone))
+		}
+		if c.Phone != "" {
+			stricter(p.Places.PhoneRegion(c.Phone))
+			add(p.Places.PhoneZones(c.Phone))
+		}
+		if a.Country != "" {
+			add(p.Places.AddressZones(a.Country, a.Region))
+		}
+	}
+	return contact.NextQuiet(now, h, zones...)
+}
