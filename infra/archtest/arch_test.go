@@ -68,6 +68,7 @@ var roles = []struct {
 	{"shared/httpapi", adapter},    // HTTP
 	{"shared/lambdahttp", adapter}, // API Gateway payload 2.0 to http.Handler
 	{"shared/secrets", adapter},    // Secrets Manager
+	{"shared/oidcauth", adapter},   // OpenID Connect ID tokens (go-oidc)
 
 	{"shared/wire/...", wiring},
 
