@@ -169,7 +169,7 @@ var schemas = map[string]schema{
 	KindStores: {"store.upserted", append([]column{req("store_id"), req("name"), req("timezone"), req("country")},
 		append(optText("postal_address", "from_email", "manager_email", "locale", "phone", "logo_url", "accent_color"), opt("updated_at", stamp))...)},
 	KindAssociates: {"associate.upserted", []column{req("associate_id"), req("store_id"), req("name"),
-		opt("email", text), opt("strengths", list), opt("capacity", number), opt("status", text),
+		opt("email", text), opt("strengths", list), opt("capacity", number), opt("role", text), opt("status", text),
 		opt("terminated_at", text), opt("updated_at", stamp)}},
 	KindCustomers: {"customer.upserted", append([]column{req("customer_id"), req("home_store_id")},
 		append(optText("first_name", "last_name", "email", "phone", "birthday", "anniversary"),

@@ -173,16 +173,9 @@ func (db *DB) GetStore(ctx context.Context, storeID string) (loupe.Store, error)
 func (db *DB) ListStores(ctx context.Context) ([]loupe.Store, error) {
 	var out []loupe.Store
 	err := db.queryIndex(ctx, GSI1, gsiStores, "", func(av map[string]types.AttributeValue) error {
-		var it StoreItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-			return err
-		}
-		st, err := it.Store()
-		if err != nil {
-			return err
-		}
+		st, err := decodeStore(av)
 		out = append(out, st)
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list stores: %w", err)
@@ -218,16 +211,9 @@ func (db *DB) ListAssociates(ctx context.Context, storeID string) ([]loupe.Assoc
 	}
 	var out []loupe.Associate
 	err := db.queryIndex(ctx, index, pk, "", func(av map[string]types.AttributeValue) error {
-		var it AssociateItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-			return err
-		}
-		a, err := it.Associate()
-		if err != nil {
-			return err
-		}
+		a, err := decodeAssociate(av)
 		out = append(out, a)
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list associates of store %q: %w", storeID, err)
@@ -308,6 +294,24 @@ func (db *DB) queryCustomers(ctx context.Context, index, pk string) ([]loupe.Cus
 		return nil
 	})
 	return out, err
+}
+
+// decodeStore returns the store of a store item.
+func decodeStore(av map[string]types.AttributeValue) (loupe.Store, error) {
+	var it StoreItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return loupe.Store{}, err
+	}
+	return it.Store()
+}
+
+// decodeAssociate returns the associate of an associate item.
+func decodeAssociate(av map[string]types.AttributeValue) (loupe.Associate, error) {
+	var it AssociateItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return loupe.Associate{}, err
+	}
+	return it.Associate()
 }
 
 func decodeCustomer(av map[string]types.AttributeValue) (loupe.Customer, error) {

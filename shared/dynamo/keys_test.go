@@ -63,9 +63,11 @@ func TestItemKeys(t *testing.T) {
 		pk, sk string
 		want   map[string]string // attrs above; absent ones must be absent
 	}{
-		{"store", "STORE#s1", "STORE", map[string]string{"kind": "store", "GSI1PK": "STORES", "GSI1SK": "STORE#s1"}},
+		{"store", "STORE#s1", "STORE", map[string]string{"kind": "store", "GSI1PK": "STORES", "GSI1SK": "STORE#s1",
+			"GSI2PK": "SIGNIN#manager-s1@example.com", "GSI2SK": "STORE#s1"}},
 		{"associate", "ASSOC#a1", "ASSOC", map[string]string{"kind": "associate",
-			"GSI1PK": "STAFF#s1", "GSI1SK": "ASSOC#a1", "GSI4PK": "ASSOCIATES", "GSI4SK": "ASSOC#a1"}},
+			"GSI1PK": "STAFF#s1", "GSI1SK": "ASSOC#a1", "GSI2PK": "SIGNIN#a1@staff.example.com", "GSI2SK": "ASSOC#a1",
+			"GSI4PK": "ASSOCIATES", "GSI4SK": "ASSOC#a1"}},
 		{"customer", "CUST#c1", "CUST", map[string]string{"kind": "customer",
 			"GSI1PK": "BOOK#a1", "GSI1SK": "CUST#c1", "GSI2PK": "BDAY#05-17", "GSI2SK": "CUST#c1",
 			"GSI3PK": "ANNIV#06-21", "GSI3SK": "CUST#c1", "GSI4PK": "HOME#s1", "GSI4SK": "CUST#c1"}},

@@ -43,6 +43,7 @@ const (
 	prefixAnniv   = "ANNIV#"
 	prefixHome    = "HOME#"
 	prefixTakeIn  = "TAKEIN#"
+	prefixSignIn  = "SIGNIN#"
 )
 
 // Index names.
@@ -108,13 +109,27 @@ func takeInPK(storeID, day string) string {
 	return prefixTakeIn + storeID + "#" + day
 }
 
-// StoreItem is a store as stored: PK=STORE#<id>, SK=STORE, listed by GSI1 (STORES).
+// signInPK is the GSI2 partition of the records an address signs in with
+// (loupe.SignInKey of it), "" for no address.
+func signInPK(email string) string {
+	k := loupe.SignInKey(email)
+	if k == "" {
+		return ""
+	}
+	return prefixSignIn + k
+}
+
+// StoreItem is a store as stored: PK=STORE#<id>, SK=STORE, listed by GSI1
+// (STORES) and, with a manager_email, by GSI2 under its sign-in address
+// (SIGNIN#<address>, STORE#<id>).
 type StoreItem struct {
 	PK            string `dynamodbav:"PK"`
 	SK            string `dynamodbav:"SK"`
 	Kind          string `dynamodbav:"kind"`
 	GSI1PK        string `dynamodbav:"GSI1PK,omitempty"`
 	GSI1SK        string `dynamodbav:"GSI1SK,omitempty"`
+	GSI2PK        string `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK        string `dynamodbav:"GSI2SK,omitempty"`
 	StoreID       string `dynamodbav:"store_id"`
 	Name          string `dynamodbav:"name,omitempty"`
 	Timezone      string `dynamodbav:"timezone,omitempty"`
@@ -145,6 +160,9 @@ func NewStoreItem(s loupe.Store) StoreItem {
 		UpdatedAt: formatTime(s.UpdatedAt),
 	}
 	it.Stamps, it.StampList = stampsAV(s.Stamps)
+	if pk := signInPK(s.ManagerEmail); pk != "" {
+		it.GSI2PK, it.GSI2SK = pk, storePK(s.StoreID)
+	}
 	return it
 }
 
@@ -198,13 +216,16 @@ func (it StoreItem) Store() (loupe.Store, error) {
 }
 
 // AssociateItem is an associate as stored: PK=ASSOC#<id>, SK=ASSOC; GSI1 by
-// store (STAFF#<store_id>), GSI4 for the whole chain (ASSOCIATES).
+// store (STAFF#<store_id>), GSI2 by sign-in address when it has an email
+// (SIGNIN#<address>, ASSOC#<id>), GSI4 for the whole chain (ASSOCIATES).
 type AssociateItem struct {
 	PK           string         `dynamodbav:"PK"`
 	SK           string         `dynamodbav:"SK"`
 	Kind         string         `dynamodbav:"kind"`
 	GSI1PK       string         `dynamodbav:"GSI1PK,omitempty"`
 	GSI1SK       string         `dynamodbav:"GSI1SK,omitempty"`
+	GSI2PK       string         `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK       string         `dynamodbav:"GSI2SK,omitempty"`
 	GSI4PK       string         `dynamodbav:"GSI4PK,omitempty"`
 	GSI4SK       string         `dynamodbav:"GSI4SK,omitempty"`
 	AssociateID  string         `dynamodbav:"associate_id"`
@@ -213,6 +234,7 @@ type AssociateItem struct {
 	Email        string         `dynamodbav:"email,omitempty"`
 	Strengths    []string       `dynamodbav:"strengths,omitempty"`
 	Capacity     int            `dynamodbav:"capacity"`
+	Role         string         `dynamodbav:"role,omitempty"`
 	Status       string         `dynamodbav:"status"`
 	TerminatedAt string         `dynamodbav:"terminated_at,omitempty"`
 	UpdatedAt    string         `dynamodbav:"updated_at"`
@@ -228,12 +250,15 @@ func NewAssociateItem(a loupe.Associate) AssociateItem {
 		PK: associatePK(a.AssociateID), SK: skAssociate, Kind: KindAssociate,
 		GSI4PK: gsiAssociates, GSI4SK: associatePK(a.AssociateID),
 		AssociateID: a.AssociateID, StoreID: a.StoreID, Name: a.Name, Email: a.Email,
-		Strengths: a.Strengths, Capacity: a.Capacity, Status: a.Status,
+		Strengths: a.Strengths, Capacity: a.Capacity, Role: a.Role, Status: a.Status,
 		TerminatedAt: formatTime(a.TerminatedAt), UpdatedAt: formatTime(a.UpdatedAt),
 	}
 	it.Stamps, it.StampList = stampsAV(a.Stamps)
 	if a.StoreID != "" {
 		it.GSI1PK, it.GSI1SK = staffPK(a.StoreID), associatePK(a.AssociateID)
+	}
+	if pk := signInPK(a.Email); pk != "" {
+		it.GSI2PK, it.GSI2SK = pk, associatePK(a.AssociateID)
 	}
 	return it
 }
@@ -250,7 +275,7 @@ func (it AssociateItem) Associate() (loupe.Associate, error) {
 	}
 	return loupe.Associate{
 		AssociateID: it.AssociateID, StoreID: it.StoreID, Name: it.Name, Email: it.Email,
-		Strengths: it.Strengths, Capacity: it.Capacity, Status: it.Status,
+		Strengths: it.Strengths, Capacity: it.Capacity, Role: it.Role, Status: it.Status,
 		TerminatedAt: term, UpdatedAt: up, Stamps: stampsOf(it.Stamps, it.StampList),
 	}, nil
 }

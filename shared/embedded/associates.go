@@ -28,7 +28,7 @@ func sameAssociate(a, b loupe.Associate) bool {
 }
 
 // putAssociateTx writes a over old (found tells whether old exists), keeps the
-// staff index and appends the Change. It writes nothing when nothing changed.
+// staff and sign-in indexes and appends the Change. It writes nothing when nothing changed.
 func (db *DB) putAssociateTx(tx *bolt.Tx, old loupe.Associate, found bool, a loupe.Associate) error {
 	if found && sameAssociate(old, a) {
 		return nil
@@ -46,6 +46,13 @@ func (db *DB) putAssociateTx(tx *bolt.Tx, old loupe.Associate, found bool, a lou
 		if err := idx.Put(key(a.StoreID, a.AssociateID), nil); err != nil {
 			return err
 		}
+	}
+	oldEmail := ""
+	if found {
+		oldEmail = old.Email
+	}
+	if err := signInIndexTx(tx, signInAssociate, a.AssociateID, oldEmail, a.Email); err != nil {
+		return err
 	}
 	c := loupe.Change{Entity: loupe.EntityAssociate, Op: loupe.OpInsert, NewAssociate: &a}
 	if found {
@@ -114,14 +121,7 @@ func (db *DB) ListAssociates(ctx context.Context, storeID string) ([]loupe.Assoc
 				return nil
 			})
 		}
-		return scanPrefix(tx.Bucket(idxStaff), prefix(storeID), func(k, _ []byte) error {
-			var a loupe.Associate
-			found, err := getJSON(b, lastPart(k), &a)
-			if err == nil && found {
-				out = append(out, a)
-			}
-			return err
-		})
+		return indexed(tx, idxStaff, bucketAssociates, prefix(storeID), &out)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list associates of store %q: %w", storeID, err)

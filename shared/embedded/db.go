@@ -16,6 +16,7 @@
 //	idx_staff       store_id NUL associate_id
 //	idx_takein      store_id NUL local_day NUL taken_in_at NUL repair_id
 //	idx_purchases   customer_id NUL purchased_at NUL purchase_id
+//	idx_signin      lower-cased email NUL "associate" or "store" NUL id (signin.go)
 //
 // Times in keys use sortKeyTime (fixed width, UTC), so byte order is time order.
 //
@@ -82,6 +83,12 @@ var (
 	idxPurchases   = []byte("idx_purchases")
 )
 
+// fills holds, by bucket name, what fills an index bucket from the records
+// when Open creates it in a file written before the index existed, in the
+// transaction that creates it. Files of this package add theirs in an init
+// function.
+var fills = map[string]func(tx *bolt.Tx) error{}
+
 // buckets lists every bucket Open creates. Files of this package append theirs
 // in an init function.
 var buckets = [][]byte{
@@ -133,9 +140,20 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = b.Update(func(tx *bolt.Tx) error {
+		var created [][]byte
 		for _, name := range buckets {
+			if tx.Bucket(name) == nil {
+				created = append(created, name)
+			}
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		for _, name := range created {
+			if fill := fills[string(name)]; fill != nil {
+				if err := fill(tx); err != nil {
+					return fmt.Errorf("fill bucket %s: %w", name, err)
+				}
 			}
 		}
 		return nil
@@ -216,6 +234,21 @@ func scanPrefix(b *bolt.Bucket, p []byte, fn func(k, v []byte) error) error {
 		}
 	}
 	return nil
+}
+
+// indexed appends to out the records of bucket named by the keys of index
+// idx under p (the record id is a key's last part), in key order; an entry
+// whose record is gone is passed over. Returns the first decode error.
+func indexed[T any](tx *bolt.Tx, idx, bucket, p []byte, out *[]T) error {
+	b := tx.Bucket(bucket)
+	return scanPrefix(tx.Bucket(idx), p, func(k, _ []byte) error {
+		var v T
+		found, err := getJSON(b, lastPart(k), &v)
+		if err == nil && found {
+			*out = append(*out, v)
+		}
+		return err
+	})
 }
 
 // getJSON decodes the value of id in b into v. It reports false when absent.

@@ -9,7 +9,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// UpdateStore implements loupe.DB: read, fn and write in one transaction.
+// UpdateStore implements loupe.DB: read, fn and write in one transaction,
+// the sign-in index kept in step.
 func (db *DB) UpdateStore(ctx context.Context, storeID string, fn func(stored *loupe.Store) (loupe.Store, bool, error)) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStores)
@@ -27,6 +28,9 @@ func (db *DB) UpdateStore(ctx context.Context, storeID string, fn func(stored *l
 			return err
 		}
 		s.StoreID, s.UpdatedAt = storeID, s.UpdatedAt.UTC()
+		if err := signInIndexTx(tx, signInStore, storeID, old.ManagerEmail, s.ManagerEmail); err != nil {
+			return err
+		}
 		return putJSON(b, storeID, s)
 	})
 	if err != nil {

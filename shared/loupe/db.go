@@ -35,6 +35,17 @@ type DB interface {
 	// ListAssociates returns the associates of one store, or of the chain when
 	// storeID is "", ordered by AssociateID.
 	ListAssociates(ctx context.Context, storeID string) ([]Associate, error)
+	// SignInRecords returns the records a person signing in with email is
+	// known by (CONTRACT section 3, "Persons and roles"): the associates
+	// whose Email and the stores whose ManagerEmail equal email, compared
+	// trimmed and case-insensitively (SignInKey), each list ordered by id.
+	// It reads an index kept with the records, never the whole table.
+	// Terminated associates are returned too: the caller checks Status. In
+	// DynamoDB the index is eventually consistent, so a record written a
+	// moment ago may take a moment to appear (or to leave the old address).
+	// An email that is empty after trimming returns none. Returns the
+	// storage error.
+	SignInRecords(ctx context.Context, email string) (associates []Associate, stores []Store, err error)
 
 	CustomerUpdater
 	// GetCustomer returns a customer or ErrNotFound.

@@ -153,6 +153,7 @@ var associateFields = []field[Associate]{
 	{"email", func(a *Associate) any { return &a.Email }},
 	{"strengths", func(a *Associate) any { return &a.Strengths }},
 	{"capacity", func(a *Associate) any { return &a.Capacity }},
+	{"role", func(a *Associate) any { return &a.Role }},
 	{"status", func(a *Associate) any { return &a.Status }},
 	{"terminated_at", func(a *Associate) any { return &a.TerminatedAt }},
 }

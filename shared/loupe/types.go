@@ -12,6 +12,16 @@ const (
 	StatusTerminated = "terminated"
 )
 
+// Associate roles (CONTRACT section 3, "Persons and roles"). An associate
+// record whose role no write set ("") is RoleAssociate.
+const (
+	RoleAssociate = "associate" // their own book
+	RoleManager   = "manager"   // every client and associate of their store
+)
+
+// AssociateRoles lists the roles associate.upserted may carry.
+var AssociateRoles = []string{RoleAssociate, RoleManager}
+
 // Where a customer's email came from.
 const (
 	EmailSourcePOS    = "pos"    // the POS sent it in customer.upserted
@@ -63,6 +73,8 @@ type Associate struct {
 	Strengths   []string `json:"strengths"`
 	Capacity    int      `json:"capacity"` // 0: no limit
 	Status      string   `json:"status"`   // StatusActive or StatusTerminated
+	// Role is RoleAssociate or RoleManager; "" (never set) is RoleAssociate.
+	Role string `json:"role,omitempty"`
 	// TerminatedAt is the last day of work a termination named: in the
 	// future while notice runs (Status still active), until Settle applies it.
 	TerminatedAt time.Time `json:"terminated_at,omitzero"`
@@ -72,6 +84,10 @@ type Associate struct {
 
 // Active reports whether the associate may hold clients.
 func (a Associate) Active() bool { return a.Status == StatusActive }
+
+// ManagesStore reports whether the record makes its owner manager of its
+// store (role manager), whatever its status: the caller checks Active.
+func (a Associate) ManagesStore() bool { return a.Role == RoleManager }
 
 // Customer is a client of the chain. The POS owns the upserted fields; Loupe owns
 // EmailSource, EmailCapturedAt and EmailStatus, the contact times and the

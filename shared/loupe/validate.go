@@ -327,7 +327,7 @@ func (a Associate) Validate() error {
 	if err := requireID("store_id", a.StoreID); err != nil {
 		return err
 	}
-	if err := cleanText("name", a.Name, "email", a.Email, "status", a.Status); err != nil {
+	if err := cleanText("name", a.Name, "email", a.Email, "status", a.Status, "role", a.Role); err != nil {
 		return err
 	}
 	if err := textLimits("name", a.Name); err != nil {
@@ -347,6 +347,9 @@ func (a Associate) Validate() error {
 	}
 	if a.Status != StatusActive && a.Status != StatusTerminated {
 		return Invalidf("status", "status must be active or terminated")
+	}
+	if a.Role != "" && !slices.Contains(AssociateRoles, a.Role) {
+		return Invalidf("role", "role must be one of %s", strings.Join(AssociateRoles, ", "))
 	}
 	return nil
 }

@@ -58,7 +58,7 @@ type Upsert[T any] struct {
 // Fields each upsert type may carry.
 var (
 	storeUpsertFields     = loupe.StoreFields
-	associateUpsertFields = []string{"store_id", "name", "email", "strengths", "capacity", "status"}
+	associateUpsertFields = []string{"store_id", "name", "email", "strengths", "capacity", "role", "status"}
 	customerUpsertFields  = loupe.CustomerFields
 )
 
@@ -109,7 +109,8 @@ type Termination struct {
 
 // Decode parses and validates one event. The payload it returns matches the
 // type: loupe.Store (store.upserted), loupe.Associate (associate.upserted;
-// Status is "" when the event did not carry one), Termination
+// Status is "" when the event did not carry one; a role "" or null clears
+// it back to loupe.RoleAssociate), Termination
 // (associate.terminated), loupe.Customer (customer.upserted; email normalised),
 // loupe.Repair (repair.created; LocalDay not yet set) or loupe.Purchase
 // (purchase.created). UpdatedAt of upserts is the event's occurred_at.
@@ -205,6 +206,7 @@ func DecodeData(ev Event) (any, error) {
 			Email:       f.email("email"),
 			Strengths:   f.categories("strengths"),
 			Capacity:    f.capacity("capacity"),
+			Role:        f.str("role", false),
 			Status:      f.str("status", false),
 			UpdatedAt:   ev.OccurredAt,
 		}

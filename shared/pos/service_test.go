@@ -159,7 +159,6 @@ func testApplyRepairLocalDay(t *testing.T, db loupe.DB) {
 }
 
 func TestUpsertAssociateStatus(t *testing.T) {
-	ctx := context.Background()
 	up := func(id, occurred, status string) []byte {
 		st := ""
 		if status != "" {
@@ -190,15 +189,7 @@ func TestUpsertAssociateStatus(t *testing.T) {
 	for name, open := range adapters(t) {
 		for _, tt := range tests {
 			t.Run(name+"/"+tt.name, func(t *testing.T) {
-				db := open()
-				s := serviceOn(db)
-				for _, b := range tt.events {
-					mustApply(t, s, b)
-				}
-				a, err := db.GetAssociate(ctx, "a1")
-				if err != nil {
-					t.Fatal(err)
-				}
+				a := associateAfter(t, open(), tt.events)
 				if a.Status != tt.want {
 					t.Fatalf("status = %q, want %q", a.Status, tt.want)
 				}

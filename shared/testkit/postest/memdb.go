@@ -3,8 +3,9 @@
 // matter to those callers (ErrStale, ErrExists, ErrNotFound, Loupe-owned
 // customer fields, event claims) and counts writes, so a test can
 // assert that a rejected event wrote nothing. The storetest contract suite runs
-// against it (memdb_test.go) as against the real adapters; it does not
-// implement loupe.Privacy.
+// against it (memdb_test.go) as against the real adapters, and so does the
+// signintest suite of loupe.SignInStore; it does not implement
+// loupe.Privacy.
 package postest
 
 import (
@@ -29,12 +30,17 @@ type MemDB struct {
 	purchases  map[string]loupe.Purchase
 	contacts   map[string]map[string]loupe.Contact // customer -> ref -> entry
 	events     map[string]string                   // event id -> body hash
+	codes      map[string]signInCode               // sign-in code hash -> code
+	mails      map[string]int                      // SignInHour NUL SignInRateKey -> link mails
 
 	// Fail, when set, is returned by every method (to test error paths).
 	Fail error
 }
 
-var _ loupe.DB = (*MemDB)(nil)
+var (
+	_ loupe.DB          = (*MemDB)(nil)
+	_ loupe.SignInStore = (*MemDB)(nil)
+)
 
 // NewMemDB returns an empty MemDB.
 func NewMemDB() *MemDB {
@@ -47,6 +53,8 @@ func NewMemDB() *MemDB {
 		purchases:  map[string]loupe.Purchase{},
 		contacts:   map[string]map[string]loupe.Contact{},
 		events:     map[string]string{},
+		codes:      map[string]signInCode{},
+		mails:      map[string]int{},
 	}
 }
 

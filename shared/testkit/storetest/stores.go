@@ -71,8 +71,10 @@ var storeCases = []testCase{
 var associateCases = []testCase{
 	{"RoundTrip", func(t *testing.T, db loupe.DB) {
 		full := Associate("a1", "s1")
+		full.Role = loupe.RoleManager
 		minimal := loupe.Associate{AssociateID: "a2", StoreID: "s1", Name: "Two", Status: loupe.StatusActive, UpdatedAt: T0}
 		gone := Associate("a3", "s2")
+		gone.Role = loupe.RoleAssociate
 		gone.Status = loupe.StatusTerminated
 		gone.TerminatedAt = At(-time.Hour)
 		for _, a := range []loupe.Associate{full, minimal, gone} {

@@ -25,6 +25,8 @@ func Run(t *testing.T, open func(t *testing.T) loupe.DB) {
 	}{
 		{"Stores", storeCases},
 		{"Associates", associateCases},
+		{"Roles", roleCases},
+		{"SignIn", signInCases},
 		{"Customers", customerCases},
 		{"Repairs", repairCases},
 		{"Purchases", purchaseCases},
