@@ -22,9 +22,9 @@ const startsPerOp = 5
 // machine, under the harness's Runtime API: median and worst of startsPerOp
 // starts an iteration. Target: under 50 ms.
 //
-// Init calls one AWS service, Secrets Manager (pos-webhook and sender read
-// their secrets, current and previous, before they are ready), so its
-// stand-in runs; the other SDK clients connect lazily and their endpoints
+// Init calls one AWS service, Secrets Manager (pos-webhook, sender and
+// dashboard-api read their secrets, current and previous, before they are
+// ready), so its stand-in runs; the other SDK clients connect lazily and their endpoints
 // point at a closed port.
 //
 //	go test ./infra/e2e/ -run '^$' -bench ColdStart -benchtime 5x

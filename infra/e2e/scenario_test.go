@@ -38,7 +38,7 @@ type person struct {
 // the send queue and the sender into aws-ses-v2-local, staff reads through
 // dashboard-api.
 func TestScenario(t *testing.T) {
-	s := newStack(t)
+	s := newStack(t, nil)
 	defer s.report()
 
 	loc, err := time.LoadLocation(storeTZ)
@@ -59,16 +59,7 @@ func TestScenario(t *testing.T) {
 		{"c-1004", "Leopoldine", "Marchbank", "leopoldine.marchbank@e2e-clients.net", "", "", "a-3"},
 		{"c-1005", "Ottoline", "Farthingale", "ottoline.farthingale@e2e-clients.net", "--" + in(8).Format("01-02"), "", "a-2"},
 	}
-	seq := 0
-	event := func(typ string, data map[string]any) []byte {
-		seq++
-		b, err := json.Marshal(map[string]any{"id": fmt.Sprintf("evt-e2e-%04d", seq), "type": typ,
-			"occurred_at": time.Now().UTC().Add(time.Duration(seq) * time.Millisecond).Format(time.RFC3339Nano), "data": data})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	event := posEvents(t, "evt-e2e")
 
 	s.begin("stores")
 	for _, st := range []map[string]any{
@@ -321,7 +312,7 @@ func TestScenario(t *testing.T) {
 
 	t.Run("log_privacy", func(t *testing.T) {
 		// The values the functions read from Secrets Manager at start-up.
-		secrets := []string{webhookSecret, unsubscribeSecret}
+		secrets := []string{webhookSecret, unsubscribeSecret, apiToken, signInKey}
 		for _, c := range clients {
 			secrets = append(secrets, c.email, c.first, c.last)
 			for _, d := range []string{c.birthday, c.anniversary} {
@@ -360,6 +351,22 @@ func (s *stack) requireLater(t *testing.T, id string) {
 	t.Skipf("%s: functions/%s does not exist yet", id, dir)
 }
 
+// posEvents returns a maker of POS webhook bodies: ids prefix-0001,
+// prefix-0002, ..., each occurring a millisecond after the one before.
+func posEvents(t *testing.T, prefix string) func(typ string, data map[string]any) []byte {
+	seq := 0
+	return func(typ string, data map[string]any) []byte {
+		t.Helper()
+		seq++
+		b, err := json.Marshal(map[string]any{"id": fmt.Sprintf("%s-%04d", prefix, seq), "type": typ,
+			"occurred_at": time.Now().UTC().Add(time.Duration(seq) * time.Millisecond).Format(time.RFC3339Nano), "data": data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+}
+
 // pos posts a signed POS event and checks the status.
 func (s *stack) pos(body []byte, want int) {
 	s.t.Helper()
@@ -382,12 +389,21 @@ func (s *stack) do(req *http.Request) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-// staff calls a staff route with a bearer token (the JWT authorizer is not
-// emulated: any token passes, with the gateway's claims).
+// staff calls a staff route with the API token (an admin), which
+// dashboard-api read from the Secrets Manager stand-in.
 func (s *stack) staff(method, path string) (int, []byte) {
 	s.t.Helper()
+	return s.staffAs(apiToken, method, path)
+}
+
+// staffAs calls a staff route with Authorization: Bearer token ("" sends
+// no Authorization header).
+func (s *stack) staffAs(token, method, path string) (int, []byte) {
+	s.t.Helper()
 	req, _ := http.NewRequest(method, apiBase+path, nil)
-	req.Header.Set("Authorization", "Bearer e2e-staff-jwt")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	return s.do(req)
 }
 

@@ -30,11 +30,19 @@ import (
 const (
 	webhookSecretName     = "loupe/e2e/webhook"
 	unsubscribeSecretName = "loupe/e2e/unsubscribe"
+	apiTokenSecretName    = "loupe/e2e/api-token"
+	signInKeySecretName   = "loupe/e2e/signin-key"
 	webhookSecret         = "whsec_e2e_0123456789abcdef"
 	unsubscribeSecret     = "unsub_e2e_0123456789abcdef0123"
-	region                = "us-east-1"
-	apiID                 = "e2eapi"
-	configurationSet      = "loupe-e2e-mail"
+	// apiToken is the admin token of the IT team and scripts
+	// (LOUPE_API_TOKEN_SECRET_ID): the bearer of the scenario's staff calls.
+	apiToken = "loupe_e2e_api_token_0123456789abcdef"
+	// signInKey signs Loupe's own staff tokens in link mode
+	// (LOUPE_SIGNIN_KEY_SECRET_ID); dashboard-api reads it in OIDC mode too.
+	signInKey        = "signin_e2e_0123456789abcdef0123456789abcdef"
+	region           = "us-east-1"
+	apiID            = "e2eapi"
+	configurationSet = "loupe-e2e-mail"
 )
 
 // built holds the bootstraps TestMain's first user builds, shared by tests and
@@ -144,8 +152,10 @@ type stack struct {
 	records     map[string]int            // step -> stream records
 }
 
-// newStack starts everything; t.Cleanup stops it.
-func newStack(t *testing.T) *stack {
+// newStack starts everything; t.Cleanup stops it. overrides sets variables
+// over the ones template.yaml gives a function, by LogicalID (nil: none),
+// e.g. the OIDC provider of DashboardApiFunction.
+func newStack(t *testing.T, overrides map[string]map[string]string) *stack {
 	t.Helper()
 	toolsOrSkip(t)
 	tmpl, bins := binaries(t)
@@ -196,6 +206,9 @@ func newStack(t *testing.T) *stack {
 		env["AWS_ENDPOINT_URL_SESV2"] = s.ses.Endpoint()
 		env["AWS_ENDPOINT_URL_SQS"] = s.queue.Endpoint()
 		env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = s.secrets.URL
+		for k, v := range overrides[id] {
+			env[k] = v
+		}
 		h, err := lambdahost.Start(lambdahost.Config{
 			Name:    "loupe-e2e-" + f.Dir,
 			Binary:  bins[id],
@@ -223,7 +236,8 @@ func newStack(t *testing.T) *stack {
 
 	// Event sources, as the template declares them.
 	s.pump = lambdahost.NewPump(s.ddb, s.table, "NEW_AND_OLD_IMAGES", region)
-	s.gw = &lambdahost.Gateway{Claims: map[string]string{"sub": "e2e-staff", "iss": "https://issuer.e2e.invalid", "scope": "loupe/staff"}}
+	// No route has an authorizer: dashboard-api checks every bearer token.
+	s.gw = &lambdahost.Gateway{}
 	s.http = &http.Client{Transport: s.gw, Timeout: 40 * time.Second}
 	for _, id := range ids {
 		f := tmpl.Function(id)
@@ -277,6 +291,8 @@ func (s *stack) resolver() *lambdahost.Resolver {
 		"Environment":           "dev",
 		"WebhookSecretName":     webhookSecretName,
 		"UnsubscribeSecretName": unsubscribeSecretName,
+		"ApiTokenSecretName":    apiTokenSecretName,
+		"SigninKeySecretName":   signInKeySecretName,
 		"SecretsRevision":       "1",
 		"SesIdentity":           "stores.e2e.example",
 		"PublicBaseUrl":         "",
@@ -298,6 +314,9 @@ func (s *stack) resolver() *lambdahost.Resolver {
 		Refs: refs,
 		Conditions: map[string]bool{
 			"IsProd": false, "HasAlarmEmail": false, "HasPublicBaseUrl": false, "HasSenderMaxRate": false,
+			// The stack's staff sign in with the chain's own provider (or links),
+			// never a user pool of the stack's.
+			"CreatesStaffUserPool": refs["CreateStaffUserPool"] == "true",
 		},
 	}
 }
@@ -307,6 +326,8 @@ func startSecrets(tb testing.TB) *secretstest.Server {
 	sm := secretstest.Start(tb)
 	sm.Put(webhookSecretName, webhookSecret)
 	sm.Put(unsubscribeSecretName, unsubscribeSecret)
+	sm.Put(apiTokenSecretName, apiToken)
+	sm.Put(signInKeySecretName, signInKey)
 	return sm
 }
 

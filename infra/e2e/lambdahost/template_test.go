@@ -24,8 +24,10 @@ func TestLoadTemplateResolvesEveryFunction(t *testing.T) {
 		refs[k] = v
 	}
 	refs["WebhookSecretName"], refs["UnsubscribeSecretName"] = "wh", "un"
+	refs["ApiTokenSecretName"], refs["SigninKeySecretName"] = "api", "signin"
 	r := &Resolver{Refs: refs,
-		Conditions: map[string]bool{"IsProd": false, "HasPublicBaseUrl": false, "HasSenderMaxRate": false, "HasAlarmEmail": false}}
+		Conditions: map[string]bool{"IsProd": false, "HasPublicBaseUrl": false, "HasSenderMaxRate": false, "HasAlarmEmail": false,
+			"CreatesStaffUserPool": false}}
 	if len(tmpl.Functions) == 0 {
 		t.Fatal("no functions in template.yaml")
 	}
@@ -56,6 +58,16 @@ func TestLoadTemplateResolvesEveryFunction(t *testing.T) {
 	if _, err := r.Env(&Function{LogicalID: "F", Env: map[string]*yaml.Node{
 		"X": {Kind: yaml.ScalarNode, Tag: "!Sub", Value: "{{resolve:secretsmanager:${WebhookSecretName}:SecretString}}"}}}); err == nil {
 		t.Error("a dynamic reference resolved: want an error, the functions read secrets themselves")
+	}
+	dash := tmpl.Function("DashboardApiFunction")
+	if dash == nil {
+		t.Fatal("DashboardApiFunction missing")
+	}
+	env, _ = r.Env(dash)
+	for k, want := range map[string]string{"LOUPE_API_TOKEN_SECRET_ID": "api", "LOUPE_SIGNIN_KEY_SECRET_ID": "signin", "SEND_QUEUE_URL": "http://q"} {
+		if got := env[k]; got != want {
+			t.Errorf("DashboardApiFunction %s: got %q, want %q", k, got, want)
+		}
 	}
 	if wh.Dir != "pos-webhook" || !wh.InMakefile {
 		t.Errorf("PosWebhookFunction folder: got %q (in Makefile %v), want pos-webhook from FUNCTIONS", wh.Dir, wh.InMakefile)
