@@ -1,0 +1,287 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loupehq/loupe/shared/compliance"
+	"github.com/loupehq/loupe/shared/linktoken"
+	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/phone"
+	"github.com/loupehq/loupe/shared/pos"
+	"github.com/loupehq/loupe/shared/testkit/nodeproc"
+	"github.com/loupehq/loupe/shared/testkit/repo"
+	"github.com/loupehq/loupe/shared/wire"
+)
+
+// signinRun is what shared/testkit/browsertest/signin.mjs prints: one
+// scanner visit, one visit by the person and their click on Sign in.
+type signinRun struct {
+	TokenRequests      map[string]int    `json:"token_requests"` // scanner, load, click
+	TokenStatuses      []int             `json:"token_statuses"`
+	ComplianceStatuses []int             `json:"compliance_statuses"`
+	FinalURL           string            `json:"final_url"`
+	URLHasCode         bool              `json:"url_has_code"`
+	BackURL            string            `json:"back_url"`
+	SessionToken       string            `json:"session_token"`
+	DashboardState     string            `json:"dashboard_state"`
+	Totals             map[string]string `json:"totals"`
+	Message            string            `json:"message"`
+	PageErrors         []string          `json:"page_errors"`
+}
+
+// signinScript returns the repository root and the sign-in script. Without
+// node or node_modules/playwright-core the test is skipped, except when CI
+// is "true": there it fails.
+func signinScript(t *testing.T) (root, script string) {
+	t.Helper()
+	if _, reason := nodeproc.Find("playwright-core"); reason != "" {
+		nodeproc.Unavailable(t, "playwright-core", reason)
+	}
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	script = filepath.Join(root, "shared", "testkit", "browsertest", "signin.mjs")
+	if _, err := os.Stat(script); err != nil {
+		t.Fatalf("sign-in script: %v", err)
+	}
+	return root, script
+}
+
+// signinChain serves the wired services (wire.Build, link mode, the
+// embedded store) on 127.0.0.1: store s1 in New York managed by max (an
+// associate record with role manager), associate ada, and three take-ins
+// recorded through the change feed. tokenPosts counts POST /auth/token as
+// the server saw them.
+type signinChain struct {
+	srv        *httptest.Server
+	svc        *wire.Services
+	tokenPosts atomic.Int64
+}
+
+const signinAPIToken = "signin-test-api-token"
+
+func newSigninChain(t *testing.T) *signinChain {
+	t.Helper()
+	ctx := context.Background()
+	db := openDB(t)
+	signer, err := linktoken.New(clock, []byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &signinChain{srv: httptest.NewUnstartedServer(nil)} // listens on 127.0.0.1 already
+	base := "http://" + c.srv.Listener.Addr().String()
+	c.svc = wire.Build(wire.Config{UnsubscribeSecret: strings.Repeat("u", 24), BaseURL: base},
+		wire.Ports{Records: db, Compliance: db.Compliance(), Ledger: db.Ledger(), Mail: &mail.Fake{}, Phones: phone.Normalize,
+			StaffTokens: signer, SignInTokens: signer, Now: clock, Logger: quietLogger()})
+	c.svc.Subscribe(db)
+	events := []posEvent{
+		{pos.TypeStoreUpserted, "2026-11-01T00:00:00Z", `{"store_id":"s1","name":"Fifth Ave","timezone":"America/New_York","country":"US","postal_address":"1 Fifth Ave","from_email":"fifth@loupe.example.com"}`},
+		{pos.TypeAssociateUpserted, "2026-11-01T00:00:00Z", `{"associate_id":"max","store_id":"s1","name":"Max","email":"max@s1.example","role":"manager"}`},
+		{pos.TypeAssociateUpserted, "2026-11-01T00:00:00Z", `{"associate_id":"ada","store_id":"s1","name":"Ada","email":"ada@s1.example"}`},
+		repair("r1", "s1", "ada", "c1", "c1@gmail.com", "2026-11-18T15:00:00Z"),
+		repair("r2", "s1", "ada", "c2", "", "2026-11-19T15:00:00Z"),
+		repair("r3", "s1", "max", "c3", "c3@yahoo.com", "2026-11-20T14:00:00Z"),
+	}
+	for i, e := range events {
+		body := fmt.Sprintf(`{"id":"evt_s%03d","type":%q,"occurred_at":%q,"data":%s}`, i, e.typ, e.at, e.data)
+		if _, err := c.svc.POS.Apply(ctx, []byte(body)); err != nil {
+			t.Fatalf("%s: %v", e.typ, err)
+		}
+	}
+	if err := db.DeliverPending(ctx); err != nil {
+		t.Fatalf("deliver pending: %v", err)
+	}
+	h := c.svc.HTTP(signinAPIToken)
+	c.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/auth/token" {
+			c.tokenPosts.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	})
+	c.srv.Start()
+	t.Cleanup(c.srv.Close)
+	return c
+}
+
+// link returns a fresh sign-in link for email (staff.Links.Link).
+func (c *signinChain) link(t *testing.T, email string) string {
+	t.Helper()
+	l, err := c.svc.Links.Link(context.Background(), email)
+	if err != nil {
+		t.Fatalf("link for %s: %v", email, err)
+	}
+	if !strings.HasPrefix(l, c.srv.URL+"/app/signin#code=") {
+		t.Fatalf("link %q is not under %s/app/signin#code=", l, c.srv.URL)
+	}
+	return l
+}
+
+// get sends GET path to the server with bearer and returns status and body.
+func (c *signinChain) get(t *testing.T, path, bearer string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	resp, err := c.srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	return resp.StatusCode, buf.Bytes()
+}
+
+// signIn runs the script on link in Chromium bin and returns what it saw,
+// after checking that the server counted as many POST /auth/token as the
+// browser sent.
+func (c *signinChain) signIn(t *testing.T, root, script, bin, link string) signinRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	before := c.tokenPosts.Load()
+	cmd := exec.CommandContext(ctx, "node", script, c.srv.URL, link)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "LOUPE_CHROMIUM="+bin)
+	cmd.WaitDelay = 5 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	nodeproc.DieWithTest(cmd)
+	start := time.Now()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node signin.mjs: %v\n%s", err, stderr.Bytes())
+	}
+	t.Logf("browser run: %s", time.Since(start).Round(time.Millisecond))
+	var run signinRun
+	if err := json.Unmarshal(out, &run); err != nil {
+		t.Fatalf("signin.mjs output %q: %v", out, err)
+	}
+	sent := 0
+	for _, n := range run.TokenRequests {
+		sent += n
+	}
+	if got := c.tokenPosts.Load() - before; got != int64(sent) {
+		t.Errorf("server saw %d POST /auth/token, the browser sent %d", got, sent)
+	}
+	return run
+}
+
+// TestSigninInChromium clicks through the sign-in page (GET /app/signin,
+// CONTRACT section 3 "Sign-in") in headless Chromium, driven by
+// playwright-core: neither a mail scanner's visit nor the page load spends
+// the code, one tap on Sign in exchanges it, stores the token in
+// sessionStorage, and opens /dashboard with no code in the URL or the
+// history; the dashboard then reads GET /compliance with the token (200 for
+// a store manager, 403 for an associate), and a used link shows its error.
+func TestSigninInChromium(t *testing.T) {
+	bin := chromium(t)
+	root, script := signinScript(t)
+	c := newSigninChain(t)
+
+	// The page's journey up to the dashboard, whoever signs in.
+	signedIn := func(t *testing.T, run signinRun, complianceStatus int) {
+		t.Helper()
+		if run.TokenRequests["scanner"] != 0 || run.TokenRequests["load"] != 0 {
+			t.Errorf("POST /auth/token before the click: %v, want none", run.TokenRequests)
+		}
+		if run.TokenRequests["click"] != 1 || len(run.TokenStatuses) != 1 || run.TokenStatuses[0] != http.StatusOK {
+			t.Errorf("POST /auth/token after the click: %d, statuses %v; want one, 200", run.TokenRequests["click"], run.TokenStatuses)
+		}
+		if u, err := url.Parse(run.FinalURL); err != nil || u.Path != "/dashboard" || u.Fragment != "" {
+			t.Errorf("landed on %q, want %s/dashboard", run.FinalURL, c.srv.URL)
+		}
+		if run.URLHasCode || strings.Contains(run.BackURL, "code=") {
+			t.Errorf("the code is still in the URL (%q) or the history (back: %q)", run.FinalURL, run.BackURL)
+		}
+		if run.SessionToken == "" {
+			t.Errorf("no token in sessionStorage[loupe.token]")
+		}
+		if len(run.ComplianceStatuses) != 1 || run.ComplianceStatuses[0] != complianceStatus {
+			t.Errorf("the dashboard's GET /compliance answered %v, want [%d]", run.ComplianceStatuses, complianceStatus)
+		}
+		if len(run.PageErrors) != 0 {
+			t.Errorf("page errors: %v", run.PageErrors)
+		}
+	}
+
+	link := c.link(t, "max@s1.example")
+	t.Run("manager", func(t *testing.T) {
+		run := c.signIn(t, root, script, bin, link)
+		signedIn(t, run, http.StatusOK)
+		if run.DashboardState != "ready" {
+			t.Fatalf("dashboard state %q, want ready (%+v)", run.DashboardState, run)
+		}
+		code, body := c.get(t, "/compliance", run.SessionToken)
+		if code != http.StatusOK {
+			t.Fatalf("GET /compliance with the browser's token: %d %s", code, body)
+		}
+		var rep compliance.Report
+		if err := json.Unmarshal(body, &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Totals.TakeIns != 3 || rep.Totals.WithEmail != 2 {
+			t.Errorf("GET /compliance totals %+v, want 3 take-ins, 2 with email", rep.Totals)
+		}
+		want := map[string]string{"take_ins": strconv.Itoa(rep.Totals.TakeIns), "with_email": strconv.Itoa(rep.Totals.WithEmail),
+			"rate": strconv.FormatFloat(rep.Totals.Rate, 'f', -1, 64)}
+		for k, v := range want {
+			if run.Totals[k] != v {
+				t.Errorf("dashboard totals %s = %q, want %q", k, run.Totals[k], v)
+			}
+		}
+		if code, body := c.get(t, "/me", run.SessionToken); code != http.StatusOK || !strings.Contains(string(body), `"associate_id":"max"`) {
+			t.Errorf("GET /me with the browser's token: %d %s, want max", code, body)
+		}
+	})
+
+	t.Run("used link", func(t *testing.T) {
+		run := c.signIn(t, root, script, bin, link)
+		if run.TokenRequests["scanner"] != 0 || run.TokenRequests["load"] != 0 || run.TokenRequests["click"] != 1 {
+			t.Errorf("POST /auth/token by phase %v, want only one, on the click", run.TokenRequests)
+		}
+		if len(run.TokenStatuses) != 1 || run.TokenStatuses[0] != http.StatusUnauthorized {
+			t.Errorf("POST /auth/token statuses %v, want [401]", run.TokenStatuses)
+		}
+		if u, err := url.Parse(run.FinalURL); err != nil || u.Path != "/app/signin" {
+			t.Errorf("page %q, want to stay on /app/signin", run.FinalURL)
+		}
+		if !strings.Contains(run.Message, "used or has expired") {
+			t.Errorf("message %q, want the used-or-expired one", run.Message)
+		}
+		if run.SessionToken != "" || len(run.ComplianceStatuses) != 0 {
+			t.Errorf("a used link signed in: token %q, /compliance %v", run.SessionToken, run.ComplianceStatuses)
+		}
+	})
+
+	t.Run("associate", func(t *testing.T) {
+		run := c.signIn(t, root, script, bin, c.link(t, "ada@s1.example"))
+		signedIn(t, run, http.StatusForbidden)
+		if run.DashboardState != "error" {
+			t.Errorf("dashboard state %q, want error (compliance is for managers)", run.DashboardState)
+		}
+		if code, body := c.get(t, "/compliance", run.SessionToken); code != http.StatusForbidden {
+			t.Errorf("GET /compliance with an associate's token: %d %s, want 403", code, body)
+		}
+		if code, body := c.get(t, "/me", run.SessionToken); code != http.StatusOK || !strings.Contains(string(body), `"associate_id":"ada"`) {
+			t.Errorf("GET /me with the browser's token: %d %s, want ada", code, body)
+		}
+	})
+}
