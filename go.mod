@@ -16,12 +16,12 @@ require (
 
 require (
 	github.com/coreos/go-oidc/v3 v3.21.0
+	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/nyaruka/phonenumbers v1.8.1
 	golang.org/x/text v0.44.0
 )
 
 require (
-	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 )

@@ -58,7 +58,8 @@ func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o
 	if logger == nil {
 		logger = slog.Default()
 	}
-	for name, id := range map[string]string{wire.EnvWebhookSecretID: cfg.WebhookSecretID, wire.EnvUnsubscribeSecretID: cfg.UnsubscribeSecretID} {
+	for name, id := range map[string]string{wire.EnvWebhookSecretID: cfg.WebhookSecretID, wire.EnvUnsubscribeSecretID: cfg.UnsubscribeSecretID,
+		wire.EnvAPITokenID: cfg.APITokenID, wire.EnvSignInKeyID: cfg.SignInKeyID} {
 		if id != "" {
 			return nil, fmt.Errorf("%s names a Secrets Manager secret, which only the Lambda functions read; "+
 				"on one machine set the value in %s instead", name, strings.TrimSuffix(name, "_ID"))
@@ -69,6 +70,11 @@ func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o
 		return nil, err
 	}
 	cfg.UnsubscribeSecret = secret
+	if !cfg.OIDC() {
+		if cfg.SignInKey, err = dirSecret(dir, cfg.SignInKey, "signin-key"); err != nil {
+			return nil, err
+		}
+	}
 	if o.mail == mailSES {
 		if err := checkPublicBaseURL(cfg.BaseURL); err != nil {
 			return nil, err
@@ -101,6 +107,9 @@ func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o
 		}
 	}
 	ports := localPorts(db, a.mail, logger)
+	if ports.StaffTokens, ports.SignInTokens, err = wire.SignIn(cfg, time.Now); err != nil {
+		return nil, err
+	}
 	// An erasure also clears the outbox, then compacts the file (last).
 	ports.Forget = []loupe.Forgetter{ob.Forget, db.Forget}
 	a.svc = wire.Build(cfg, ports)

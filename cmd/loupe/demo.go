@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/demo"
+	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/wire"
 )
 
@@ -69,8 +70,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			dir:     *dataDir,
 			secrets: secrets,
 			mail:    *mailMode,
-			ready: func(url, token string) {
+			ready: func(url, token string, signin func(string) (string, error)) {
 				fmt.Fprintf(stdout, "webhook secret: %s\n\n%s", secretShown, demoWalkthrough(url, token, secrets[0]))
+				fmt.Fprintf(stdout, "\nSign in to the staff app (each link works once, for 15 minutes; for another, POST %s/auth/link with {\"email\"} and open the mail in %s):\n",
+					url, filepath.Join(*dataDir, "outbox"))
+				for _, p := range demoPeople(ctx, db) {
+					link, err := signin(p.Email)
+					if err != nil {
+						fmt.Fprintf(stdout, "  %s (%s): %v\n", p.Role, p.Email, err)
+						continue
+					}
+					fmt.Fprintf(stdout, "  %s (%s): %s\n", p.Role, p.Email, link)
+				}
 			},
 		}, stdout, stderr)
 	}
@@ -161,4 +172,34 @@ func demoWalkthrough(url, token, secret string) string {
 
 Dashboard: {URL}/dashboard   (API token: {TOKEN})
 `)
+}
+
+// demoPerson is someone `loupe demo` prints a sign-in link for.
+type demoPerson struct{ Role, Email string }
+
+// demoPeople returns the first store's first active associate with an email
+// and the store's manager (its manager_email).
+func demoPeople(ctx context.Context, db *embedded.DB) []demoPerson {
+	stores, err := db.ListStores(ctx)
+	if err != nil || len(stores) == 0 {
+		return nil
+	}
+	st := stores[0]
+	for _, s := range stores {
+		if s.StoreID == "nyc" {
+			st = s
+		}
+	}
+	var out []demoPerson
+	as, _ := db.ListAssociates(ctx, st.StoreID)
+	for _, a := range as {
+		if a.Active() && a.Email != "" {
+			out = append(out, demoPerson{"associate " + a.Name + " of " + st.Name, a.Email})
+			break
+		}
+	}
+	if st.ManagerEmail != "" {
+		out = append(out, demoPerson{"manager of " + st.Name, st.ManagerEmail})
+	}
+	return out
 }

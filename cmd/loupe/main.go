@@ -42,6 +42,7 @@ commands:
   forget  CUSTOMER_ID [--data DIR]
   orphans [--data DIR] [--format csv|json] [--reassign]
   inspect --store S [--from D] [--to D] [--stop] [--data DIR]
+  signin-index --table NAME   (once, after upgrading a stack to staff sign-in)
 
 Run "loupe <command> -h" for a command's flags. See docs/configuration.md.
 `
@@ -51,12 +52,13 @@ Run "loupe <command> -h" for a command's flags. See docs/configuration.md.
 type command func(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 var commands = map[string]command{
-	"serve":   runServe,
-	"demo":    runDemo,
-	"import":  runImport,
-	"tick":    runTick,
-	"forget":  runForget,
-	"orphans": runOrphans,
+	"serve":        runServe,
+	"demo":         runDemo,
+	"import":       runImport,
+	"tick":         runTick,
+	"forget":       runForget,
+	"orphans":      runOrphans,
+	"signin-index": runSigninIndex,
 }
 
 // run dispatches args (without the program name) to a subcommand and returns

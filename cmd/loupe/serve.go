@@ -67,9 +67,10 @@ type serveOptions struct {
 	dir     string       // data directory: outbox and kept secrets live there
 	secrets []string     // when set, replace LOUPE_WEBHOOK_SECRET (the demo's kept one)
 	mail    string       // --mail: mailOutbox ("" too) or mailSES
-	// ready, when set, is called with the base URL and API token once
-	// listening (demo prints its walkthrough there).
-	ready func(url, token string)
+	// ready, when set, is called with the base URL, the API token and a
+	// function making a one-time sign-in link, once listening (demo prints
+	// its walkthrough there).
+	ready func(url, token string, signin func(email string) (string, error))
 }
 
 // serveDB serves the routes and runs the change feed and the hourly schedule
@@ -124,7 +125,12 @@ func serveDB(ctx context.Context, db *embedded.DB, cfg wire.Config, o serveOptio
 		fmt.Fprintf(stdout, "API token: from %s\n", wire.EnvAPIToken)
 	}
 	if o.ready != nil {
-		o.ready(url, token)
+		o.ready(url, token, func(email string) (string, error) {
+			if a.svc.Links == nil {
+				return "", fmt.Errorf("sign-in links are off (OIDC mode)")
+			}
+			return a.svc.Links.Link(ctx, email)
+		})
 	}
 
 	status := exitOK

@@ -6,11 +6,15 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/loupehq/loupe/shared/lambdahttp"
+	"github.com/loupehq/loupe/shared/wire"
 	"github.com/loupehq/loupe/shared/wire/lambdawire"
 )
 
 func main() {
-	f := lambdawire.Boot("dashboard-api")
-	// "": the API Gateway JWT authorizer guards the staff routes.
-	lambda.Start(lambdahttp.Adapt(f.Services(nil).HTTP("")))
+	f := lambdawire.Boot("dashboard-api", wire.EnvSendQueueURL)
+	// Sign-in link mails go through the send queue to the sender function.
+	_, mailer := f.SendQueue()
+	// Loupe checks every staff token itself: the API token (a secret), the
+	// chain's OIDC ID tokens or its own sign-in tokens.
+	lambda.Start(lambdahttp.Adapt(f.Services(mailer).HTTP("")))
 }

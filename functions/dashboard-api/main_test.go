@@ -47,7 +47,8 @@ func TestHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	services := lambdawire.ServicesOn(db, wire.Config{}, nil, quiet)
+	const apiToken = "dashboard-api-test-token"
+	services := lambdawire.ServicesOn(db, wire.Config{APIToken: apiToken}, nil, quiet)
 	svc := services.Compliance
 	for _, r := range []struct{ id, email string }{{"r1", "ann@gmail.com"}, {"r2", ""}, {"r3", "bob@gmial.com"}} {
 		rep := storetest.Repair(r.id, "s1", "c"+r.id, storetest.T0)
@@ -67,6 +68,9 @@ func TestHandler(t *testing.T) {
 		{"compliance one store", "/compliance", "from=2026-11-20&to=2026-11-20&store_id=s1", 200, "application/json", `"suggestion":"bob@gmail.com"`},
 		{"bad window", "/compliance", "from=2026-11-20&to=2026-11-01", 400, "application/json", `"field":"from"`},
 		{"dashboard", "/dashboard", "", 200, "text/html; charset=utf-8", "<html"},
+		{"no token", "/compliance", "", 401, "application/json", `"unauthorized"`},
+		{"auth config", "/auth/config", "", 200, "application/json", `"mode":"link"`},
+		{"me", "/me", "", 200, "application/json", `"roles":["admin"]`},
 		// Every staff route is wired: none answers 503 (service not configured).
 		{"reassignments", "/reassignments", "", 200, "application/json", `[`},
 		{"coverage", "/coverage", "", 200, "application/json", `"store_id":"s1"`},
@@ -74,7 +78,11 @@ func TestHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := h(ctx, apiEvent(tt.path, tt.query))
+			ev := apiEvent(tt.path, tt.query)
+			if tt.name != "no token" {
+				ev.Headers["authorization"] = "Bearer " + apiToken
+			}
+			res, err := h(ctx, ev)
 			if err != nil {
 				t.Fatal(err)
 			}

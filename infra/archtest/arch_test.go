@@ -54,6 +54,7 @@ var roles = []struct {
 	{"shared/reassign", domain},
 	{"shared/touch", domain},
 	{"shared/contact", domain},
+	{"shared/staff", domain},
 	{"shared/unsub", domain},
 	{"shared/webhook", domain},
 	{"shared/progress", domain},
@@ -68,6 +69,7 @@ var roles = []struct {
 	{"shared/httpapi", adapter},    // HTTP
 	{"shared/lambdahttp", adapter}, // API Gateway payload 2.0 to http.Handler
 	{"shared/secrets", adapter},    // Secrets Manager
+	{"shared/linktoken", adapter},  // Loupe's own staff tokens (go-jose)
 	{"shared/oidcauth", adapter},   // OpenID Connect ID tokens (go-oidc)
 
 	{"shared/wire/...", wiring},

@@ -39,6 +39,8 @@ var secretEnv = map[string]struct {
 }{
 	"LOUPE_WEBHOOK_SECRET_ID":     {"WebhookSecretName", []string{"PosWebhookFunction"}},
 	"LOUPE_UNSUBSCRIBE_SECRET_ID": {"UnsubscribeSecretName", []string{"PosWebhookFunction", "SenderFunction"}},
+	"LOUPE_API_TOKEN_SECRET_ID":   {"ApiTokenSecretName", []string{"DashboardApiFunction"}},
+	"LOUPE_SIGNIN_KEY_SECRET_ID":  {"SigninKeySecretName", []string{"DashboardApiFunction"}},
 }
 
 // notFromTemplate are variables Go code may read that the template must not
@@ -47,9 +49,7 @@ func notFromTemplate(name string) bool {
 	switch {
 	case strings.HasPrefix(name, "AWS_"), strings.HasPrefix(name, "_"), strings.HasPrefix(name, "LAMBDA_"):
 		return true // set by Lambda or read by the SDK
-	case name == "LOUPE_API_TOKEN":
-		return true // local bearer token; in AWS the JWT authorizer guards staff routes
-	case name == "LOUPE_WEBHOOK_SECRET", name == "LOUPE_UNSUBSCRIBE_SECRET":
+	case name == "LOUPE_WEBHOOK_SECRET", name == "LOUPE_UNSUBSCRIBE_SECRET", name == "LOUPE_API_TOKEN", name == "LOUPE_SIGNIN_KEY":
 		return true // local values; in AWS the *_SECRET_ID secrets (TestSecretsAreNotInEnvironment)
 	}
 	return false

@@ -303,3 +303,18 @@ func dateRange(from, to string) []string {
 	}
 	return out
 }
+
+// Only returns the report of the stores keep accepts (a manager's), with the
+// totals of those stores alone.
+func (r Report) Only(keep func(storeID string) bool) Report {
+	out := Report{From: r.From, To: r.To, Stores: []StoreReport{}}
+	for _, sr := range r.Stores {
+		if keep(sr.StoreID) {
+			out.Stores = append(out.Stores, sr)
+			out.Totals.TakeIns += sr.TakeIns
+			out.Totals.WithEmail += sr.WithEmail
+		}
+	}
+	out.Totals.Rate = Rate(out.Totals.WithEmail, out.Totals.TakeIns)
+	return out
+}

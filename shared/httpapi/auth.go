@@ -1,31 +1,45 @@
 package httpapi
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/staff"
 )
 
-// authorize checks Authorization: Bearer <APIToken> in constant time. With no
-// APIToken configured it lets every request through (API Gateway's JWT
-// authorizer guards the routes in AWS). Returns an EUNAUTHORIZED *loupe.Error.
-func (s *server) authorize(r *http.Request) error {
-	if s.APIToken == "" {
-		return nil
-	}
+// Authenticator turns a bearer token into the person it names
+// (*staff.Authenticator): the API token, the chain's OIDC ID tokens or
+// Loupe's own sign-in tokens. It returns an EUNAUTHORIZED *loupe.Error for a
+// missing or invalid token and for a person with no active right.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (staff.Person, error)
+}
+
+// personKey is the context key of the request's person.
+type personKey struct{}
+
+// authenticate reads Authorization: Bearer <token> and returns the request
+// with its person in the context: the one check of every staff route.
+func (s *server) authenticate(r *http.Request) (*http.Request, error) {
 	h := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return loupe.Errorf(loupe.EUNAUTHORIZED, "missing Authorization: Bearer token")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return r, loupe.Errorf(loupe.EUNAUTHORIZED, "missing Authorization: Bearer token")
 	}
-	// Hash both sides so the comparison takes the same time whatever the lengths.
-	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	want := sha256.Sum256([]byte(s.APIToken))
-	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-		return loupe.Errorf(loupe.EUNAUTHORIZED, "wrong bearer token")
+	p, err := s.Staff.Authenticate(r.Context(), token)
+	if err != nil {
+		if code := loupe.ErrorCode(err); code == loupe.EUNAUTHORIZED || code == loupe.EUNAVAILABLE {
+			return r, err
+		}
+		return r, err // a read error: 500, logged by writeError
 	}
-	return nil
+	return r.WithContext(context.WithValue(r.Context(), personKey{}, p)), nil
+}
+
+// person returns the signed-in person of a staff route's request.
+func person(r *http.Request) staff.Person {
+	p, _ := r.Context().Value(personKey{}).(staff.Person)
+	return p
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/staff"
 )
 
 // Config holds what the API needs. Zero values are normalised by New. Every
@@ -39,9 +40,18 @@ type Config struct {
 	// WebhookSecrets verify the Loupe-Signature of POS events; any one of them
 	// may have signed (rotation). Empty: POST /pos/events answers 503.
 	WebhookSecrets []string
-	// APIToken guards the staff routes (Authorization: Bearer <token>). Empty:
-	// the staff routes are open, for use behind API Gateway's JWT authorizer;
-	// `loupe serve` always sets one.
+	// Staff checks the bearer token of every staff route and names its
+	// person (*staff.Authenticator, built by the wiring). Nil: a
+	// staff.Authenticator with APIToken alone.
+	Staff Authenticator
+	// Links sends sign-in links and exchanges their codes (link mode). Nil
+	// in OIDC mode: POST /auth/link and /auth/token answer 404.
+	Links Links
+	// Auth is the answer of GET /auth/config (zero: link mode).
+	Auth AuthConfig
+	// APIToken is the admin token, used only when Staff is nil (tests and
+	// tools that need no staff sign-in). Empty with a nil Staff: every staff
+	// route answers 401.
 	APIToken string
 	// Compliance answers GET /compliance and the inspection routes, and
 	// forgets an erased customer's repairs. Nil: those routes answer 503 (GET
@@ -79,9 +89,25 @@ type server struct {
 type access int
 
 const (
-	public access = iota // anyone
-	staff                // Authorization: Bearer APIToken (when one is set)
+	public  access = iota // anyone
+	signed                // any signed-in person; the handler asks staff.Person what they may see
+	manager               // a manager (of some store) or an admin; the handler scopes to the stores
+	admin                 // an admin only
 )
+
+// allows reports whether p may call a route of this access at all (the
+// handler then scopes what it shows): nil, or an EFORBIDDEN error.
+func (a access) allows(p staff.Person) error {
+	switch a {
+	case manager:
+		if !p.Admin && len(p.Manages) == 0 {
+			return staff.Forbidden("only a store manager or an admin may do this")
+		}
+	case admin:
+		return p.MayAdmin()
+	}
+	return nil
+}
 
 // route is one entry of the routing table.
 type route struct {
@@ -95,29 +121,33 @@ func (s *server) routes() []route {
 	return []route{
 		{"GET /healthz", public, s.healthz},
 		{"POST /pos/events", public, s.posEvents},
-		{"GET /customers/{customer_id}", staff, s.getCustomer},
-		{"GET /customers/{customer_id}/contacts", staff, s.getContacts},
-		{"GET /customers/{customer_id}/preview", staff, s.getPreview},
-		{"GET /compliance", staff, s.getCompliance},
+		{"GET /auth/config", public, s.getAuthConfig},
+		{"POST /auth/link", public, s.postAuthLink},
+		{"POST /auth/token", public, s.postAuthToken},
+		{"GET /app/signin", public, s.appSignin},
+		{"GET /me", signed, s.getMe},
+		{"GET /customers/{customer_id}", signed, s.getCustomer},
+		{"GET /customers/{customer_id}/contacts", signed, s.getContacts},
+		{"GET /customers/{customer_id}/preview", signed, s.getPreview},
+		{"GET /compliance", manager, s.getCompliance},
 		{"GET /dashboard", public, s.dashboard},
-		{"GET /reassignments", staff, s.listReassignments},
-		{"GET /reassignments/{id}", staff, s.getReassignment},
-		{"GET /reassignments/{id}/print", staff, s.printReassignment},
-		{"POST /reassignments/{id}/claims", staff, s.claimReassignment},
-		{"DELETE /customers/{customer_id}", staff, s.deleteCustomer},
+		{"GET /reassignments", signed, s.listReassignments},
+		{"GET /reassignments/{id}", signed, s.getReassignment},
+		{"GET /reassignments/{id}/print", signed, s.printReassignment},
+		{"POST /reassignments/{id}/claims", signed, s.claimReassignment},
+		{"DELETE /customers/{customer_id}", admin, s.deleteCustomer},
 		{"GET /u/{token}", public, s.unsubscribePage},
 		{"POST /u/{token}", public, s.unsubscribe},
-		{"POST /campaigns", staff, s.postCampaign},
-		{"GET /coverage", staff, s.getCoverage},
-		{"GET /stores/{store_id}/inspection", staff, s.getInspection},
-		{"PUT /stores/{store_id}/inspection", staff, s.putInspection},
-		{"DELETE /stores/{store_id}/inspection", staff, s.deleteInspection},
+		{"POST /campaigns", manager, s.postCampaign},
+		{"GET /coverage", manager, s.getCoverage},
+		{"GET /stores/{store_id}/inspection", manager, s.getInspection},
+		{"PUT /stores/{store_id}/inspection", manager, s.putInspection},
+		{"DELETE /stores/{store_id}/inspection", manager, s.deleteInspection},
 	}
 }
 
 // Route is one route New serves: "METHOD /path" in http.ServeMux form, and
-// whether it is a staff route (bearer token locally, the JWT authorizer in
-// AWS).
+// whether it is a staff route (a bearer token Loupe checks itself).
 type Route struct {
 	Pattern string
 	Staff   bool
@@ -129,7 +159,7 @@ func Routes() []Route {
 	var s server
 	var out []Route
 	for _, r := range s.routes() {
-		out = append(out, Route{Pattern: r.pattern, Staff: r.access == staff})
+		out = append(out, Route{Pattern: r.pattern, Staff: r.access != public})
 	}
 	return out
 }
@@ -152,6 +182,11 @@ func New(cfg Config) http.Handler {
 	cfg.Reassign = present(cfg.Reassign)
 	cfg.Touch = present(cfg.Touch)
 	cfg.Campaigns = present(cfg.Campaigns)
+	cfg.Staff = present(cfg.Staff)
+	cfg.Links = present(cfg.Links)
+	if cfg.Staff == nil {
+		cfg.Staff = &staff.Authenticator{APIToken: cfg.APIToken}
+	}
 	s := &server{Config: cfg, mux: http.NewServeMux()}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.wrap(rt))
@@ -163,9 +198,16 @@ func New(cfg Config) http.Handler {
 // whose error goes to writeError.
 func (s *server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rt.access == staff {
-			if err := s.authorize(r); err != nil {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="loupe"`)
+		if rt.access != public {
+			var err error
+			if r, err = s.authenticate(r); err != nil {
+				if loupe.ErrorCode(err) == loupe.EUNAUTHORIZED {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="loupe"`)
+				}
+				s.writeError(w, r, err)
+				return
+			}
+			if err := rt.access.allows(person(r)); err != nil {
 				s.writeError(w, r, err)
 				return
 			}

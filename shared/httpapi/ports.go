@@ -26,6 +26,9 @@ type Records interface {
 	GetStore(ctx context.Context, storeID string) (loupe.Store, error)
 	// ContactsByCustomer returns a client's contact history, newest first.
 	ContactsByCustomer(ctx context.Context, customerID string, limit int) ([]loupe.Contact, error)
+	// GetAssociate returns an associate or an error wrapping
+	// loupe.ErrNotFound (the claims of a review list).
+	GetAssociate(ctx context.Context, associateID string) (loupe.Associate, error)
 }
 
 // Events applies POS webhook events (POST /pos/events). *pos.Service

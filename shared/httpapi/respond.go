@@ -29,6 +29,8 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case loupe.EUNAUTHORIZED:
 		return http.StatusUnauthorized
+	case loupe.EFORBIDDEN:
+		return http.StatusForbidden
 	case loupe.ENOTFOUND:
 		return http.StatusNotFound
 	case loupe.ECONFLICT:

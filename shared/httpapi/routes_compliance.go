@@ -20,12 +20,21 @@ func (s *server) getCompliance(w http.ResponseWriter, r *http.Request) error {
 	if storeID != "" && !loupe.ValidID(storeID) {
 		return loupe.Invalidf("store_id", "store_id must be a valid id")
 	}
+	p := person(r)
+	if storeID != "" {
+		if err := p.MayManage(storeID); err != nil {
+			return err
+		}
+	}
 	rep, err := s.Compliance.Report(r.Context(), q.Get("from"), q.Get("to"), storeID)
 	if err != nil {
 		if storeID != "" && loupe.ErrorCode(err) == loupe.ENOTFOUND {
 			return loupe.Errorf(loupe.ENOTFOUND, "store %s not found", storeID)
 		}
 		return err
+	}
+	if !p.Admin {
+		rep = rep.Only(p.ManagesStore) // a manager sees their stores, and their totals
 	}
 	writeJSON(w, http.StatusOK, rep)
 	return nil

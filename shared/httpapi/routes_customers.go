@@ -62,9 +62,50 @@ func (s *server) getContacts(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// customer reads the customer of the route's {customer_id}: 404 naming it
-// when unknown, 503 without a database.
+// customer reads the customer of the route's {customer_id} when the signed-in
+// person may see the client (staff.Person.MayReadCustomer: their book, a
+// client of their store on a review list, or a store they manage): 404
+// naming it when unknown, 403 otherwise, 503 without a database.
 func (s *server) customer(r *http.Request) (loupe.Customer, error) {
+	c, err := s.findCustomer(r)
+	if err != nil {
+		return c, err
+	}
+	err = person(r).MayReadCustomer(c, func() (bool, error) { return s.onReviewList(r, c) })
+	return c, err
+}
+
+// onReviewList reports whether c is on a review list of its home store
+// (a reassignment batch of that store holding the client), which its
+// associates may claim from.
+func (s *server) onReviewList(r *http.Request, c loupe.Customer) (bool, error) {
+	if s.Reassign == nil {
+		return false, nil
+	}
+	bs, err := s.Reassign.List(r.Context())
+	if err != nil {
+		return false, err
+	}
+	for _, b := range bs {
+		if b.StoreID != c.HomeStoreID {
+			continue
+		}
+		rv, err := s.Reassign.Get(r.Context(), b.ID)
+		if err != nil {
+			return false, err
+		}
+		for _, a := range rv.Assignments {
+			if a.CustomerID == c.CustomerID {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// findCustomer reads the customer of the route's {customer_id}: 404 naming
+// it when unknown, 503 without a database.
+func (s *server) findCustomer(r *http.Request) (loupe.Customer, error) {
 	if s.DB == nil {
 		return loupe.Customer{}, loupe.Errorf(loupe.EUNAVAILABLE, "no database configured")
 	}

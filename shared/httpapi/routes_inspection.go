@@ -24,6 +24,9 @@ func (s *server) inspectionStore(r *http.Request) (Compliance, string, error) {
 	if !loupe.ValidID(id) {
 		return nil, "", loupe.Invalidf("store_id", "store_id must be a valid id")
 	}
+	if err := person(r).MayManage(id); err != nil {
+		return nil, "", err
+	}
 	return s.Compliance, id, nil
 }
 

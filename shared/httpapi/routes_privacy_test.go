@@ -111,14 +111,14 @@ func TestUnsubscribeRoutes(t *testing.T) {
 }
 
 func TestUnsubscribeNotConfigured(t *testing.T) {
-	h := httpapi.New(httpapi.Config{DB: postest.NewMemDB(), Now: clock, Logger: quietLogger()})
+	h := httpapi.New(httpapi.Config{DB: postest.NewMemDB(), APIToken: token, Now: clock, Logger: quietLogger()})
 	for _, method := range []string{"GET", "POST"} {
 		if got := do(h, method, "/u/"+signer.Token("c1"), "", form, oneClick).Code; got != http.StatusServiceUnavailable {
 			t.Errorf("%s without signer: got %d, want 503", method, got)
 		}
 	}
 	// No erasure configured.
-	if got := do(h, "DELETE", "/customers/c1", "", "", "").Code; got != http.StatusServiceUnavailable {
+	if got := do(h, "DELETE", "/customers/c1", token, "", "").Code; got != http.StatusServiceUnavailable {
 		t.Errorf("DELETE without erasure: got %d, want 503", got)
 	}
 }

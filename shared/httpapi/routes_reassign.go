@@ -95,8 +95,12 @@ func (s *server) listReassignments(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	p := person(r)
 	out := make([]reassignmentSummary, 0, len(bs))
 	for _, b := range bs {
+		if !p.WorksAt(b.StoreID) {
+			continue
+		}
 		out = append(out, reassignmentSummary{ID: b.ID, AssociateID: b.AssociateID, StoreID: b.StoreID,
 			CreatedAt: b.CreatedAt.UTC(), Clients: b.Clients, Status: b.Status})
 	}
@@ -122,6 +126,9 @@ func (s *server) getReassignment(w http.ResponseWriter, r *http.Request) error {
 	}
 	rv, err := svc.Get(r.Context(), id)
 	if err != nil {
+		return err
+	}
+	if err := person(r).MaySeeStore(rv.StoreID); err != nil {
 		return err
 	}
 	if asCSV {
@@ -158,6 +165,9 @@ func (s *server) printReassignment(w http.ResponseWriter, r *http.Request) error
 	}
 	rv, err := svc.Get(r.Context(), id)
 	if err != nil {
+		return err
+	}
+	if err := person(r).MaySeeStore(rv.StoreID); err != nil {
 		return err
 	}
 	var buf bytes.Buffer
@@ -202,10 +212,41 @@ func (s *server) claimReassignment(w http.ResponseWriter, r *http.Request) error
 	if req.AssociateID == "" {
 		return loupe.Invalidf("associate_id", "associate_id is required")
 	}
+	if err := s.mayClaim(r, svc, id, req.AssociateID); err != nil {
+		return err
+	}
 	a, err := svc.Claim(r.Context(), id, req.CustomerID, req.AssociateID)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, viewAssignment(a))
 	return nil
+}
+
+// mayClaim is staff.Person.MayClaimFor on batch id's store for associate
+// associateID: 403 for a claim the person may not make. An unknown batch is
+// left to Claim (404), an unknown associate answers 400 naming associate_id.
+func (s *server) mayClaim(r *http.Request, svc Reassignments, id, associateID string) error {
+	p := person(r)
+	rv, err := svc.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := p.MaySeeStore(rv.StoreID); err != nil {
+		return err
+	}
+	if p.ManagesStore(rv.StoreID) {
+		return nil // any active associate of the store: Claim checks
+	}
+	if s.DB == nil {
+		return loupe.Errorf(loupe.EUNAVAILABLE, "no database configured")
+	}
+	a, err := s.DB.GetAssociate(r.Context(), associateID)
+	if loupe.ErrorCode(err) == loupe.ENOTFOUND {
+		return loupe.Invalidf("associate_id", "associate %s not found", associateID)
+	}
+	if err != nil {
+		return err
+	}
+	return p.MayClaimFor(rv.StoreID, a)
 }

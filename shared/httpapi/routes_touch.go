@@ -43,6 +43,9 @@ func (s *server) postCampaign(w http.ResponseWriter, r *http.Request) error {
 		if !loupe.ValidID(id) {
 			return loupe.Invalidf("store_ids", "store_ids holds a malformed id")
 		}
+		if err := person(r).MayManage(id); err != nil {
+			return err
+		}
 		if _, err := s.DB.GetStore(r.Context(), id); err != nil {
 			if errors.Is(err, loupe.ErrNotFound) {
 				return loupe.Invalidf("store_ids", "store %s not found", id)
@@ -105,6 +108,12 @@ func (s *server) getCoverage(w http.ResponseWriter, r *http.Request) error {
 	if storeID != "" && !loupe.ValidID(storeID) {
 		return loupe.Invalidf("store_id", "store_id must be a valid id")
 	}
+	p := person(r)
+	if storeID != "" {
+		if err := p.MayManage(storeID); err != nil {
+			return err
+		}
+	}
 	stores, err := s.Touch.Coverage(r.Context(), storeID)
 	if err != nil {
 		if storeID != "" && errors.Is(err, loupe.ErrNotFound) {
@@ -112,6 +121,7 @@ func (s *server) getCoverage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	stores = slices.DeleteFunc(stores, func(c touch.StoreCoverage) bool { return !p.ManagesStore(c.StoreID) })
 	writeJSON(w, http.StatusOK, coverageBody{Stores: stores})
 	return nil
 }
@@ -144,6 +154,13 @@ func (s *server) getPreview(w http.ResponseWriter, r *http.Request) error {
 	}
 	if format != "html" && format != "text" && format != "json" {
 		return loupe.Invalidf("format", "format must be html, text or json")
+	}
+	if s.DB != nil {
+		if _, err := s.customer(r); err != nil {
+			return err // unknown (404) or not theirs (403)
+		}
+	} else if err := person(r).MayAdmin(); err != nil {
+		return err // no records to decide by: admins only
 	}
 	m, err := s.Touch.Preview(r.Context(), id, occasion)
 	if errors.Is(err, loupe.ErrNotFound) {

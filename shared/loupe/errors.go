@@ -17,6 +17,7 @@ const (
 	ENOTFOUND     = "not_found"    // the named entity does not exist
 	ECONFLICT     = "conflict"     // a conditional write lost to a concurrent change
 	EUNAUTHORIZED = "unauthorized" // missing or wrong credentials or signature
+	EFORBIDDEN    = "forbidden"    // a known person asking for what their roles do not give
 	ETOOLARGE     = "too_large"    // request body over the limit
 	EUNSUPPORTED  = "unsupported"  // unsupported media type
 	EUNAVAILABLE  = "unavailable"  // the service is not configured to answer

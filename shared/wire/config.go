@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/loupehq/loupe/shared/contact"
+	"github.com/loupehq/loupe/shared/staff"
 	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/unsub"
 	"github.com/loupehq/loupe/shared/webhook"
@@ -49,6 +50,13 @@ const (
 	EnvSenderMaxRate       = "LOUPE_SENDER_MAX_RATE"
 	EnvAPIToken            = "LOUPE_API_TOKEN"
 	EnvChannels            = "LOUPE_CHANNELS"
+	EnvOIDCIssuer          = "LOUPE_OIDC_ISSUER"
+	EnvOIDCClientID        = "LOUPE_OIDC_CLIENT_ID"
+	EnvOIDCAdminClaim      = "LOUPE_OIDC_ADMIN_CLAIM"
+	EnvAdminEmails         = "LOUPE_ADMIN_EMAILS"
+	EnvSignInKey           = "LOUPE_SIGNIN_KEY"
+	EnvSignInKeyID         = "LOUPE_SIGNIN_KEY_SECRET_ID"
+	EnvAPITokenID          = "LOUPE_API_TOKEN_SECRET_ID"
 	EnvMailOverCents       = "LOUPE_CHRISTMAS_MAIL_OVER_CENTS"
 )
 
@@ -116,10 +124,31 @@ type Config struct {
 	// SenderMaxRate is the messages per second one sender may send
 	// (LOUPE_SENDER_MAX_RATE); 0 asks SES for the account's rate.
 	SenderMaxRate float64
-	// APIToken is the bearer token of the staff routes in `loupe serve`
-	// (LOUPE_API_TOKEN; generated when unset). In AWS it is unused: API
-	// Gateway's JWT authorizer guards the staff routes.
+	// APIToken is the admin bearer token of the IT team and scripts
+	// (LOUPE_API_TOKEN; `loupe serve` generates one when unset; in AWS the
+	// current value of APITokenID).
 	APIToken string
+	// APITokenID is the Secrets Manager secret holding APIToken
+	// (LOUPE_API_TOKEN_SECRET_ID; AWS only).
+	APITokenID string
+	// OIDCIssuer and OIDCClientID name the chain's identity provider
+	// (LOUPE_OIDC_ISSUER, LOUPE_OIDC_CLIENT_ID): with both, staff sign in
+	// with it (OIDC mode); without, with Loupe's sign-in links.
+	// OIDCAdminClaim ("claim=value", LOUPE_OIDC_ADMIN_CLAIM) makes the
+	// holders of that claim admins.
+	OIDCIssuer, OIDCClientID, OIDCAdminClaim string
+	// AdminEmails are the emails of the chain's admins (LOUPE_ADMIN_EMAILS,
+	// comma separated, lower-cased).
+	AdminEmails map[string]bool
+	// SignInKey signs Loupe's own staff tokens in link mode
+	// (LOUPE_SIGNIN_KEY, at least 32 bytes; locally the data directory keeps
+	// a generated one when unset; in AWS the current value of SignInKeyID).
+	// SignInPrevious still verify during a rotation.
+	SignInKey      string
+	SignInPrevious []string
+	// SignInKeyID is the Secrets Manager secret holding SignInKey
+	// (LOUPE_SIGNIN_KEY_SECRET_ID; AWS only).
+	SignInKeyID string
 }
 
 // FromEnv returns the Config in the process environment. Returns an error
@@ -136,6 +165,13 @@ func FromEnv() (Config, error) {
 		AllowedEmailDomains: parseDomains(os.Getenv(EnvAllowedEmailDomains)),
 		SESConfigurationSet: os.Getenv(EnvSESConfigurationSet),
 		APIToken:            os.Getenv(EnvAPIToken),
+		APITokenID:          os.Getenv(EnvAPITokenID),
+		OIDCIssuer:          strings.TrimRight(strings.TrimSpace(os.Getenv(EnvOIDCIssuer)), "/"),
+		OIDCClientID:        strings.TrimSpace(os.Getenv(EnvOIDCClientID)),
+		OIDCAdminClaim:      strings.TrimSpace(os.Getenv(EnvOIDCAdminClaim)),
+		AdminEmails:         staff.ParseAdmins(os.Getenv(EnvAdminEmails)),
+		SignInKey:           os.Getenv(EnvSignInKey),
+		SignInKeyID:         os.Getenv(EnvSignInKeyID),
 	}
 	var errs []error
 	var err error
@@ -157,7 +193,17 @@ func FromEnv() (Config, error) {
 	if s := cfg.UnsubscribeSecret; s != "" && len(s) < unsub.MinSecretSize {
 		errs = append(errs, fmt.Errorf("%s must be at least %d characters", EnvUnsubscribeSecret, unsub.MinSecretSize))
 	}
-	for _, pair := range [][2]string{{EnvWebhookSecret, EnvWebhookSecretID}, {EnvUnsubscribeSecret, EnvUnsubscribeSecretID}} {
+	if (cfg.OIDCIssuer == "") != (cfg.OIDCClientID == "") {
+		errs = append(errs, fmt.Errorf("%s and %s go together: set both for OIDC sign-in, neither for sign-in links", EnvOIDCIssuer, EnvOIDCClientID))
+	}
+	if cfg.OIDCAdminClaim != "" && !strings.Contains(cfg.OIDCAdminClaim, "=") {
+		errs = append(errs, fmt.Errorf("%s must be claim=value, such as groups=loupe-admin", EnvOIDCAdminClaim))
+	}
+	if k := cfg.SignInKey; k != "" && len(k) < 32 {
+		errs = append(errs, fmt.Errorf("%s must be at least 32 characters", EnvSignInKey))
+	}
+	for _, pair := range [][2]string{{EnvWebhookSecret, EnvWebhookSecretID}, {EnvUnsubscribeSecret, EnvUnsubscribeSecretID},
+		{EnvAPIToken, EnvAPITokenID}, {EnvSignInKey, EnvSignInKeyID}} {
 		if os.Getenv(pair[0]) != "" && os.Getenv(pair[1]) != "" {
 			errs = append(errs, fmt.Errorf("%s and %s are both set: give the value or its Secrets Manager id, not both", pair[0], pair[1]))
 		}
@@ -197,6 +243,25 @@ func (cfg *Config) UseUnsubscribeSecret(current, previous string) error {
 	cfg.UnsubscribeSecret, cfg.UnsubscribePrevious = current, nil
 	if previous != current && len(previous) >= unsub.MinSecretSize {
 		cfg.UnsubscribePrevious = []string{previous}
+	}
+	return nil
+}
+
+// OIDC reports whether staff sign in with the chain's identity provider
+// (both LOUPE_OIDC_ISSUER and LOUPE_OIDC_CLIENT_ID set).
+func (cfg Config) OIDC() bool { return cfg.OIDCIssuer != "" && cfg.OIDCClientID != "" }
+
+// UseSignInKey sets SignInKey to current and SignInPrevious to previous when
+// it is another key long enough to have signed: the AWSCURRENT and
+// AWSPREVIOUS values of SignInKeyID. Returns an error naming SignInKeyID,
+// never a value, when current is shorter than 32 bytes.
+func (cfg *Config) UseSignInKey(current, previous string) error {
+	if len(current) < 32 {
+		return fmt.Errorf("secret %s (%s) must be at least 32 characters", cfg.SignInKeyID, EnvSignInKeyID)
+	}
+	cfg.SignInKey, cfg.SignInPrevious = current, nil
+	if previous != current && len(previous) >= 32 {
+		cfg.SignInPrevious = []string{previous}
 	}
 	return nil
 }

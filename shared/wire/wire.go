@@ -13,6 +13,7 @@ import (
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/reassign"
+	"github.com/loupehq/loupe/shared/staff"
 	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/unsub"
 )
@@ -23,6 +24,7 @@ import (
 type Records interface {
 	loupe.DB
 	loupe.Privacy
+	loupe.SignInStore
 	reassign.Store
 	touch.Suppression
 }
@@ -65,6 +67,14 @@ type Ports struct {
 	// Places says where phones and postal addresses are, for the quiet
 	// hours of texts (phone.Places). Nil: the store's zone only.
 	Places touch.Places
+	// StaffTokens verifies staff tokens: the chain's OIDC ID tokens
+	// (oidcauth, in OIDC mode) or Loupe's own (linktoken, in link mode).
+	// Nil: only the API token signs in.
+	StaffTokens staff.TokenVerifier
+	// SignInTokens issues Loupe's own staff tokens for sign-in links
+	// (linktoken). Nil: no sign-in links (OIDC mode, or a process without
+	// the key).
+	SignInTokens staff.Issuer
 	// Reviews, when set, takes each reassignment review mail by its batch id
 	// instead of Mail (the AWS send queue, so its bodies hold no client
 	// names); the sender builds it (Reassign.SendReview). Nil: the review is
@@ -97,6 +107,12 @@ type Services struct {
 	Planner *touch.Planner
 	// Schedule is the rule of the hourly run (Config.PlanHour).
 	Schedule touch.Schedule
+	// Staff turns a bearer token into the person it names: every staff
+	// route's one check.
+	Staff *staff.Authenticator
+	// Links sends sign-in links and exchanges their codes; nil in OIDC mode
+	// or without Ports.SignInTokens.
+	Links *staff.Links
 	// Unsubscribe signs unsubscribe links with Config.UnsubscribeSecret and
 	// verifies them with it and Config.UnsubscribePrevious; nil without
 	// Config.UnsubscribeSecret.
@@ -130,6 +146,11 @@ func Build(cfg Config, p Ports) *Services {
 		AllowedDomains: cfg.AllowedEmailDomains,
 		Now:            p.Now,
 		Log:            p.Logger,
+	}
+	s.Staff = &staff.Authenticator{APIToken: cfg.APIToken, Tokens: p.StaffTokens, Admins: cfg.AdminEmails, Directory: p.Records}
+	if p.SignInTokens != nil && !cfg.OIDC() {
+		s.Links = &staff.Links{Codes: p.Records, Directory: p.Records, Stores: p.Records.ListStores, Tokens: p.SignInTokens,
+			Mail: p.Mail, BaseURL: cfg.BaseURL, Admins: cfg.AdminEmails, Now: p.Now, Log: p.Logger}
 	}
 	s.Planner = &touch.Planner{
 		DB:             p.Records,
@@ -180,16 +201,32 @@ func (s *Services) Subscribe(feed interface {
 }
 
 // HTTP returns the handler of every route (package httpapi) over the
-// services. apiToken guards the staff routes with a bearer token (`loupe
-// serve`); "" leaves them to API Gateway's JWT authorizer (AWS).
+// services. Every staff route checks its bearer token through Staff; apiToken,
+// when not "", is the admin token (the one `loupe serve` made), else
+// Config.APIToken.
 func (s *Services) HTTP(apiToken string) http.Handler {
+	auth := *s.Staff
+	if apiToken != "" {
+		auth.APIToken = apiToken
+	}
+	ac := httpapi.AuthConfig{Mode: "link"}
+	if s.Config.OIDC() {
+		ac = httpapi.AuthConfig{Mode: "oidc", Issuer: s.Config.OIDCIssuer, ClientID: s.Config.OIDCClientID,
+			Scopes: []string{"openid", "email", "profile"}}
+	}
+	var links httpapi.Links
+	if s.Links != nil {
+		links = s.Links
+	}
 	return httpapi.New(httpapi.Config{
+		Staff:          &auth,
+		Links:          links,
+		Auth:           ac,
 		DB:             s.Ports.Records,
 		Privacy:        s.Ports.Records,
 		Erase:          s.Erase,
 		Events:         s.POS,
 		WebhookSecrets: s.Config.WebhookSecrets,
-		APIToken:       apiToken,
 		Compliance:     s.Compliance,
 		Unsubscribe:    s.Unsubscribe,
 		Reassign:       s.Reassign,

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -97,7 +99,7 @@ func Configure(ctx context.Context, sm secrets.Client, needs ...string) (wire.Co
 		return wire.Config{}, err
 	}
 	var ids []string
-	for _, id := range []string{conf.WebhookSecretID, conf.UnsubscribeSecretID} {
+	for _, id := range []string{conf.WebhookSecretID, conf.UnsubscribeSecretID, conf.APITokenID, conf.SignInKeyID} {
 		if id != "" {
 			ids = append(ids, id)
 		}
@@ -114,6 +116,16 @@ func Configure(ctx context.Context, sm secrets.Client, needs ...string) (wire.Co
 		}
 		if id := conf.UnsubscribeSecretID; id != "" {
 			if err := conf.UseUnsubscribeSecret(got[id].Current, got[id].Previous); err != nil {
+				return wire.Config{}, err
+			}
+		}
+		if id := conf.APITokenID; id != "" {
+			if conf.APIToken = strings.TrimSpace(got[id].Current); len(conf.APIToken) < 16 {
+				return wire.Config{}, fmt.Errorf("secret %s (%s) must hold an API token of at least 16 characters", id, wire.EnvAPITokenID)
+			}
+		}
+		if id := conf.SignInKeyID; id != "" {
+			if err := conf.UseSignInKey(got[id].Current, got[id].Previous); err != nil {
 				return wire.Config{}, err
 			}
 		}
@@ -138,7 +150,15 @@ func ServicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logg
 }
 
 func servicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger, phones pos.PhoneReader, reviews reassign.ReviewQueue) *wire.Services {
+	tokens, issuer, err := wire.SignIn(cfg, time.Now)
+	if err != nil {
+		// Configure checked the settings; a provider URL that no longer
+		// parses leaves only the API token.
+		logger.Error("staff sign-in not configured", "err", err)
+	}
 	return wire.Build(cfg, wire.Ports{
+		StaffTokens:  tokens,
+		SignInTokens: issuer,
 		Phones:       phones,
 		Reviews:      reviews,
 		Records:      db,
