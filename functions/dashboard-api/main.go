@@ -16,5 +16,5 @@ func main() {
 	_, mailer := f.SendQueue()
 	// Loupe checks every staff token itself: the API token (a secret), the
 	// chain's OIDC ID tokens or its own sign-in tokens.
-	lambda.Start(lambdahttp.Adapt(f.Services(mailer).HTTP("")))
+	lambda.Start(lambdahttp.Adapt(f.StaffServices(mailer).HTTP("")))
 }

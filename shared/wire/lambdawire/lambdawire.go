@@ -31,6 +31,7 @@ import (
 	"github.com/loupehq/loupe/shared/secrets"
 	"github.com/loupehq/loupe/shared/sesmail"
 	"github.com/loupehq/loupe/shared/sqsqueue"
+	"github.com/loupehq/loupe/shared/staff"
 	"github.com/loupehq/loupe/shared/wire"
 )
 
@@ -149,13 +150,24 @@ func ServicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logg
 	return servicesOn(db, cfg, m, logger, nil, nil)
 }
 
-func servicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger, phones pos.PhoneReader, reviews reassign.ReviewQueue) *wire.Services {
-	tokens, issuer, err := wire.SignIn(cfg, time.Now)
+// StaffServices is Services with staff sign-in (wire.SignIn): the chain's
+// OIDC provider or Loupe's own sign-in tokens, for the function that serves
+// the staff routes. A malformed provider setting or key ends the process.
+// Only dashboard-api calls it, so only it links the token libraries.
+func (f *Function) StaffServices(m mail.Sender) *wire.Services {
+	tokens, issuer, err := wire.SignIn(f.Config, time.Now)
 	if err != nil {
-		// Configure checked the settings; a provider URL that no longer
-		// parses leaves only the API token.
-		logger.Error("staff sign-in not configured", "err", err)
+		exit(f.Logger, "staff sign-in", err)
 	}
+	return servicesWith(f.DB, f.Config, m, f.Logger, f.Phones, f.Reviews, tokens, issuer)
+}
+
+func servicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger, phones pos.PhoneReader, reviews reassign.ReviewQueue) *wire.Services {
+	return servicesWith(db, cfg, m, logger, phones, reviews, nil, nil)
+}
+
+func servicesWith(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger, phones pos.PhoneReader, reviews reassign.ReviewQueue,
+	tokens staff.TokenVerifier, issuer staff.Issuer) *wire.Services {
 	return wire.Build(cfg, wire.Ports{
 		StaffTokens:  tokens,
 		SignInTokens: issuer,
