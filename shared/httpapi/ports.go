@@ -74,10 +74,11 @@ type Reassignments interface {
 	// Get returns batch id with its assignments. Returns an ENOTFOUND
 	// *loupe.Error when there is no such batch, or the storage error.
 	Get(ctx context.Context, id string) (reassign.Review, error)
-	// Claim moves a client of a batch to associateID and records the claim.
-	// Returns ENOTFOUND, EINVALID (naming associate_id or customer_id) or
-	// ECONFLICT *loupe.Error values, or the storage error.
-	Claim(ctx context.Context, batchID, customerID, associateID string) (reassign.Assignment, error)
+	// Claim moves a client of a batch to associateID and records the claim;
+	// a client claimed by someone else only with override. Returns
+	// ENOTFOUND, EINVALID (naming associate_id or customer_id) or ECONFLICT
+	// *loupe.Error values, or the storage error.
+	Claim(ctx context.Context, batchID, customerID, associateID string, override bool) (reassign.Assignment, error)
 }
 
 // Touchpoints serves GET /coverage and GET /customers/{customer_id}/preview.

@@ -189,8 +189,16 @@ func roleTable(t *testing.T, c *rolesChain) {
 		{"POST", review + "/claims", claim("ct1", "bea"), want{"ada": 403, "bob": 403, "meg": 403}},
 		{"POST", review + "/claims", claim("ct1", "ada"), want{"ada": 200}},
 		{"POST", review + "/claims", claim("ct2", "bea"), want{"max": 200}},
-		{"POST", review + "/claims", claim("ct3", "bob"), want{"bob": 403}},
+		{"POST", review + "/claims", claim("ct3", "bob"), want{"bob": 403, "max": 403}}, // s1's client to an s2 associate
+		// A claimed client is its new owner's: others get 409, a manager may override.
+		{"POST", review + "/claims", claim("ct1", "bea"), want{"bea": 409, "max": 409}},
+		{"POST", review + "/claims", `{"customer_id":"ct1","associate_id":"bea","override":true}`, want{"ada": 403, "bea": 403}},
+		{"GET", "/customers/ct2", "", want{"ada": 403, "bea": 200}}, // claimed by max for bea: off the review list
+		{"POST", review + "/claims", `{"customer_id":"ct1","associate_id":"bea","override":true}`, want{"max": 200}},
 		{"POST", review + "/claims", claim("ct3", "ada"), want{"admin": 200}},
+		// A campaign preview is for the campaign's own stores.
+		{"GET", "/customers/c1/preview?occasion=event:gala&format=json", "", want{"ada": 200}},
+		{"GET", "/customers/c3/preview?occasion=event:gala&format=json", "", want{"bob": 404, "meg": 404, "admin": 404}},
 		// Admin only.
 		{"DELETE", "/customers/c9", "", want{"ada": 403, "max": 403, "meg": 403, "admin": 204}},
 	}
@@ -273,5 +281,33 @@ func roleTable(t *testing.T, c *rolesChain) {
 	}
 	if code, _ := c.call(t, "bea", "GET", "/me", ""); code != 401 {
 		t.Errorf("bea after leaving: %d, want 401", code)
+	}
+}
+
+// TestOIDCModeHasNoLinks: a deployment with the chain's provider has one
+// source of staff tokens: /auth/config says oidc, the link routes answer
+// 404, and a token Loupe signed itself is refused.
+func TestOIDCModeHasNoLinks(t *testing.T) {
+	db := openDB(t)
+	signer, _ := linktoken.New(func() time.Time { return rolesNow }, []byte(strings.Repeat("k", 32)))
+	svc := wire.Build(wire.Config{OIDCIssuer: "https://idp.example.com", OIDCClientID: "loupe-staff"},
+		wire.Ports{Records: db, Compliance: db.Compliance(), Ledger: db.Ledger(), Logger: quietLogger(),
+			StaffTokens: nil, SignInTokens: signer, Now: func() time.Time { return rolesNow }})
+	h := svc.HTTP(rolesAPIToken)
+	if rec := do(h, "GET", "/auth/config", "", "", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"mode":"oidc"`) ||
+		!strings.Contains(rec.Body.String(), `"client_id":"loupe-staff"`) {
+		t.Errorf("/auth/config: %d %s", rec.Code, rec.Body)
+	}
+	for _, path := range []string{"/auth/link", "/auth/token"} {
+		if rec := do(h, "POST", path, "", "application/json", `{"email":"a@b.example","code":"x"}`); rec.Code != 404 {
+			t.Errorf("POST %s in OIDC mode: %d, want 404", path, rec.Code)
+		}
+	}
+	tok, _, _ := signer.Issue("ada@s1.example")
+	if rec := do(h, "GET", "/me", tok, "", ""); rec.Code != 401 {
+		t.Errorf("a Loupe-signed token in OIDC mode: %d, want 401", rec.Code)
+	}
+	if rec := do(h, "GET", "/me", rolesAPIToken, "", ""); rec.Code != 200 {
+		t.Errorf("the API token in OIDC mode: %d", rec.Code)
 	}
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 
@@ -12,8 +13,9 @@ import (
 // Links sends sign-in links and exchanges their codes (*staff.Links).
 type Links interface {
 	// Request sends a link when the email may sign in; base is the link's
-	// base when none is configured (the request's own https host).
-	Request(ctx context.Context, email, base string) error
+	// base when none is configured (the request's own https host), source
+	// the caller's IP address (a per-source hourly limit).
+	Request(ctx context.Context, email, base, source string) error
 	Exchange(ctx context.Context, code string) (staff.Session, error)
 }
 
@@ -56,7 +58,8 @@ func (s *server) postAuthLink(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(req.Email) == "" {
 		return loupe.Invalidf("email", "email is required")
 	}
-	if err := s.Links.Request(r.Context(), req.Email, "https://"+r.Host); err != nil {
+	source, _, _ := net.SplitHostPort(r.RemoteAddr)
+	if err := s.Links.Request(r.Context(), req.Email, "https://"+r.Host, source); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "sent"})

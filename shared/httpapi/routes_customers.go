@@ -75,9 +75,10 @@ func (s *server) customer(r *http.Request) (loupe.Customer, error) {
 	return c, err
 }
 
-// onReviewList reports whether c is on a review list of its home store
-// (a reassignment batch of that store holding the client), which its
-// associates may claim from.
+// onReviewList reports whether c is waiting on a review list of its home
+// store (an unclaimed client of a reassignment batch of that store), which
+// its associates may claim from. A claimed client is in its new owner's book
+// only.
 func (s *server) onReviewList(r *http.Request, c loupe.Customer) (bool, error) {
 	if s.Reassign == nil {
 		return false, nil
@@ -95,7 +96,7 @@ func (s *server) onReviewList(r *http.Request, c loupe.Customer) (bool, error) {
 			return false, err
 		}
 		for _, a := range rv.Assignments {
-			if a.CustomerID == c.CustomerID {
+			if a.CustomerID == c.CustomerID && !a.Claimed {
 				return true, nil
 			}
 		}

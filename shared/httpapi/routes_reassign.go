@@ -9,6 +9,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/reassign"
+	"github.com/loupehq/loupe/shared/staff"
 )
 
 // Reassignment review routes (CONTRACT section 3), served from Config.Reassign:
@@ -189,6 +190,9 @@ func (s *server) printReassignment(w http.ResponseWriter, r *http.Request) error
 type claimRequest struct {
 	CustomerID  string `json:"customer_id"`
 	AssociateID string `json:"associate_id"`
+	// Override takes a client someone else claimed (a manager of the store
+	// or an admin only).
+	Override bool `json:"override"`
 }
 
 // claimReassignment answers POST /reassignments/{id}/claims: 200 with the
@@ -212,10 +216,10 @@ func (s *server) claimReassignment(w http.ResponseWriter, r *http.Request) error
 	if req.AssociateID == "" {
 		return loupe.Invalidf("associate_id", "associate_id is required")
 	}
-	if err := s.mayClaim(r, svc, id, req.AssociateID); err != nil {
+	if err := s.mayClaim(r, svc, id, req.AssociateID, req.Override); err != nil {
 		return err
 	}
-	a, err := svc.Claim(r.Context(), id, req.CustomerID, req.AssociateID)
+	a, err := svc.Claim(r.Context(), id, req.CustomerID, req.AssociateID, req.Override)
 	if err != nil {
 		return err
 	}
@@ -224,9 +228,9 @@ func (s *server) claimReassignment(w http.ResponseWriter, r *http.Request) error
 }
 
 // mayClaim is staff.Person.MayClaimFor on batch id's store for associate
-// associateID: 403 for a claim the person may not make. An unknown batch is
-// left to Claim (404), an unknown associate answers 400 naming associate_id.
-func (s *server) mayClaim(r *http.Request, svc Reassignments, id, associateID string) error {
+// associateID (and override): 403 for a claim the person may not make. An
+// unknown batch answers 404, an unknown associate 400 naming associate_id.
+func (s *server) mayClaim(r *http.Request, svc Reassignments, id, associateID string, override bool) error {
 	p := person(r)
 	rv, err := svc.Get(r.Context(), id)
 	if err != nil {
@@ -235,8 +239,8 @@ func (s *server) mayClaim(r *http.Request, svc Reassignments, id, associateID st
 	if err := p.MaySeeStore(rv.StoreID); err != nil {
 		return err
 	}
-	if p.ManagesStore(rv.StoreID) {
-		return nil // any active associate of the store: Claim checks
+	if override && !p.ManagesStore(rv.StoreID) {
+		return staff.Forbidden("only a manager of store %s may reassign a claimed client", rv.StoreID)
 	}
 	if s.DB == nil {
 		return loupe.Errorf(loupe.EUNAVAILABLE, "no database configured")

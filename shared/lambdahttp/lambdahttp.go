@@ -103,9 +103,12 @@ func Request(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Requ
 	if len(ev.Cookies) > 0 {
 		req.Header.Set("Cookie", strings.Join(ev.Cookies, "; "))
 	}
-	req.Host = req.Header.Get("Host")
+	// The domain API Gateway received the request on (its own or a custom
+	// domain), not the client's Host header: a forged Host cannot make the
+	// handler build links to another site.
+	req.Host = ev.RequestContext.DomainName
 	if req.Host == "" {
-		req.Host = ev.RequestContext.DomainName
+		req.Host = req.Header.Get("Host")
 	}
 	req.Header.Del("Host")
 	if ip := ev.RequestContext.HTTP.SourceIP; ip != "" {

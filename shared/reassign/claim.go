@@ -10,7 +10,9 @@ import (
 
 // Claim moves client customerID of batch batchID to associateID, who knows the
 // client, and records the claim (claimed, claimed_by, claimed_at). Claiming
-// again for the same associate changes nothing. It returns the updated
+// again for the same associate changes nothing. A client already claimed by
+// someone else is an ECONFLICT unless override is set (a manager or admin
+// reassigning it; the caller decides who may). It returns the updated
 // assignment.
 //
 // Returns an ENOTFOUND *loupe.Error for an unknown batch; an EINVALID one
@@ -18,7 +20,7 @@ import (
 // customer_id when the client is not in the batch or no longer exists; an
 // ECONFLICT one while the batch is still being applied or when the client's
 // owner changed during the claim; and storage errors.
-func (s *Service) Claim(ctx context.Context, batchID, customerID, associateID string) (Assignment, error) {
+func (s *Service) Claim(ctx context.Context, batchID, customerID, associateID string, override bool) (Assignment, error) {
 	s.norm()
 	b, err := s.Batches.GetReassignment(ctx, batchID)
 	if errors.Is(err, loupe.ErrNotFound) {
@@ -69,6 +71,9 @@ func (s *Service) Claim(ctx context.Context, batchID, customerID, associateID st
 	}
 	if a.Claimed && a.ClaimedBy == associateID && c.AssociateID == associateID {
 		return a, nil
+	}
+	if a.Claimed && a.ClaimedBy != associateID && !override {
+		return Assignment{}, loupe.Errorf(loupe.ECONFLICT, "customer %s was already claimed by %s; a manager may reassign it with override", customerID, a.ClaimedBy)
 	}
 	if err := loupe.MoveCustomerTo(ctx, s.DB, customerID, c.AssociateID, associateID, s.Now()); err != nil {
 		if errors.Is(err, loupe.ErrConflict) {

@@ -352,14 +352,14 @@ func TestClaim(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := f.svc.Claim(ctx, tt.batch, tt.customer, tt.associate)
+			_, err := f.svc.Claim(ctx, tt.batch, tt.customer, tt.associate, false)
 			var le *loupe.Error
 			if !errors.As(err, &le) || le.Code != tt.code || le.Field != tt.field {
 				t.Fatalf("Claim = %v, want code %q field %q", err, tt.code, tt.field)
 			}
 		})
 	}
-	got, err := f.svc.Claim(ctx, id, "c0001", "a4")
+	got, err := f.svc.Claim(ctx, id, "c0001", "a4", false)
 	must(t, err)
 	if !got.Claimed || got.ClaimedBy != "a4" || got.ClaimedByName != "Dee" || !got.ClaimedAt.Equal(fixedAt()) {
 		t.Fatalf("claim = %+v", got)
@@ -368,7 +368,7 @@ func TestClaim(t *testing.T) {
 		t.Fatalf("owner = %q, want a4", c.AssociateID)
 	}
 	calls := f.hook.calls
-	again, err := f.svc.Claim(ctx, id, "c0001", "a4")
+	again, err := f.svc.Claim(ctx, id, "c0001", "a4", false)
 	must(t, err)
 	if f.hook.calls != calls || !again.ClaimedAt.Equal(got.ClaimedAt) {
 		t.Fatalf("second claim moved again or changed the record")

@@ -24,6 +24,10 @@ const (
 	CodeTTL = 15 * time.Minute
 	// MaxLinksPerHour is how many link mails one address gets in a clock hour.
 	MaxLinksPerHour = 5
+	// MaxRequestsPerSourceHour is how many link requests one source (an IP
+	// address) may make in a clock hour, whoever they name: one sender
+	// cannot mail-bomb the staff list.
+	MaxRequestsPerSourceHour = 20
 	// TouchpointSignIn is the X-Loupe-Touchpoint of a sign-in mail.
 	TouchpointSignIn = "signin"
 )
@@ -68,15 +72,29 @@ func (l *Links) log() *slog.Logger {
 	return slog.Default()
 }
 
-// Request sends a sign-in link to email when its owner may sign in and has
-// had fewer than MaxLinksPerHour this hour; otherwise it sends nothing. The
-// caller answers the same whatever happened (no account probing): Request
-// returns an error only when storage or mail fail. Logs never name the
-// address. base is the link's base when BaseURL is empty.
-func (l *Links) Request(ctx context.Context, email, base string) error {
+// Request sends a sign-in link to email when its owner may sign in, the
+// address has had fewer than MaxLinksPerHour links this hour and the source
+// (the caller's IP address, "" unknown) fewer than MaxRequestsPerSourceHour
+// requests; otherwise it sends nothing. The caller answers the same whatever
+// happened (no account probing): Request returns an error only for a
+// storage failure that strangers meet too (the source count, the lookup);
+// a failure after that (the code, the mail) is logged and answered like a
+// success. Logs never name the address. base is the link's base when
+// BaseURL is empty.
+func (l *Links) Request(ctx context.Context, email, base, source string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if !loupe.ValidEmail(email) {
 		return nil
+	}
+	if source != "" {
+		n, err := l.Codes.CountSignInMail(ctx, "source:"+source, l.Now())
+		if err != nil {
+			return fmt.Errorf("count sign-in requests: %w", err)
+		}
+		if n > MaxRequestsPerSourceHour {
+			l.log().InfoContext(ctx, "sign-in link not sent: source over its hourly limit", "count", n)
+			return nil
+		}
 	}
 	p, err := Resolve(ctx, l.Directory, Identity{Kind: KindLink, Email: email, Admin: l.Admins[email]})
 	if errors.Is(err, ErrNoRight) {
@@ -86,6 +104,14 @@ func (l *Links) Request(ctx context.Context, email, base string) error {
 	if err != nil {
 		return err
 	}
+	if err := l.send(ctx, p, email, base); err != nil {
+		l.log().ErrorContext(ctx, "sign-in link not sent", "associate_id", p.AssociateID(), "err", err)
+	}
+	return nil
+}
+
+// send sends p's link unless the address is over its hourly limit.
+func (l *Links) send(ctx context.Context, p Person, email, base string) error {
 	now := l.Now()
 	n, err := l.Codes.CountSignInMail(ctx, email, now)
 	if err != nil {

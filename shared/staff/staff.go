@@ -102,8 +102,11 @@ func Resolve(ctx context.Context, d Directory, id Identity) (Person, error) {
 			p.Manages = append(p.Manages, cur.StoreID)
 		}
 	}
+	// A person whose every associate record has ended left the chain: a
+	// store's manager_email still naming them does not keep them in.
+	left := len(assocs) > 0 && len(p.Associates) == 0
 	for _, s := range stores {
-		if strings.EqualFold(strings.TrimSpace(s.ManagerEmail), p.Email) {
+		if !left && strings.EqualFold(strings.TrimSpace(s.ManagerEmail), p.Email) {
 			p.Manages = append(p.Manages, s.StoreID)
 		}
 	}
@@ -257,9 +260,11 @@ func (p Person) MaySeeStore(storeID string) error {
 // the store for any associate of it, an admin for anyone.
 func (p Person) MayClaimFor(storeID string, a loupe.Associate) error {
 	switch {
-	case p.ManagesStore(storeID):
+	case p.Admin:
 		return nil
-	case p.Owns(a.AssociateID) && a.StoreID == storeID:
+	case a.StoreID != storeID:
+		return Forbidden("a client of store %s goes to an associate of that store", storeID)
+	case p.ManagesStore(storeID), p.Owns(a.AssociateID):
 		return nil
 	}
 	return Forbidden("an associate claims for themselves only")

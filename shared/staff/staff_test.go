@@ -49,7 +49,7 @@ func chain() dir {
 			"m1": {AssociateID: "m1", StoreID: "s1", Email: "max@x.example", Status: loupe.StatusActive, Role: staff.RoleManager},
 			"t1": {AssociateID: "t1", StoreID: "s1", Email: "tom@x.example", Status: loupe.StatusTerminated},
 		},
-		stores: []loupe.Store{{StoreID: "s3", ManagerEmail: "Meg@x.example"}},
+		stores: []loupe.Store{{StoreID: "s3", ManagerEmail: "Meg@x.example"}, {StoreID: "s4", ManagerEmail: "tom@x.example"}}, // tom left: s4 still names him
 	}
 }
 

@@ -536,6 +536,10 @@ func (p *Planner) Preview(ctx context.Context, customerID, occasion string) (mai
 		if err != nil {
 			return mail.Message{}, fmt.Errorf("preview %s: %w", customerID, err)
 		}
+		if !cp.HasStore(store.StoreID) {
+			// Another store's campaign is not the client's to preview.
+			return mail.Message{}, fmt.Errorf("preview %s: campaign %s is not for store %s: %w", customerID, cp.CampaignID, store.StoreID, loupe.ErrNotFound)
+		}
 		year, planned = cp.SendDate.Year, cp.SendDate
 	default:
 		if date.Before(today) {
