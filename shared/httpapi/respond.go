@@ -134,3 +134,17 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	return nil
 }
+
+// writePage writes body as an HTML page with status: not cached, never
+// sniffed, sending no referrer (URLs may hold tokens), under the content
+// security policy csp.
+func writePage(w http.ResponseWriter, status int, csp string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", csp)
+	w.WriteHeader(status)
+	w.Write(body)
+}

@@ -134,13 +134,7 @@ button{font-size:1.1rem;padding:12px 24px;border:0;border-radius:6px;background:
 
 // appSignin answers GET /app/signin with signinPage. It holds no data.
 func (s *server) appSignin(w http.ResponseWriter, r *http.Request) error {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-	w.WriteHeader(http.StatusOK)
-	w.Write([]byte(signinPage))
+	writePage(w, http.StatusOK, "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+		[]byte(signinPage))
 	return nil
 }

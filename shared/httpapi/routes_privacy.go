@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
 	"html/template"
 	"net/http"
@@ -119,12 +120,7 @@ button{font:inherit;padding:.6rem 1.2rem;border:1px solid #222;background:#fff;b
 // writeHTML renders t with data as a page that loads nothing, cannot be framed,
 // is not cached and sends no referrer (the URL holds the token).
 func writeHTML(w http.ResponseWriter, status int, t *template.Template, data any) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	w.WriteHeader(status)
-	t.Execute(w, data)
+	var buf bytes.Buffer
+	t.Execute(&buf, data)
+	writePage(w, status, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'", buf.Bytes())
 }

@@ -175,14 +175,7 @@ func (s *server) printReassignment(w http.ResponseWriter, r *http.Request) error
 	if err := reassign.WritePage(&buf, rv); err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-	w.WriteHeader(http.StatusOK)
-	w.Write(buf.Bytes())
+	writePage(w, http.StatusOK, "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'", buf.Bytes())
 	return nil
 }
 
