@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/loupehq/loupe/shared/loupe"
@@ -95,46 +96,141 @@ func (s *server) postAuthToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// signinPage is GET /app/signin: the page a sign-in link opens. It reads the
-// code from the URL fragment (never sent to a server, so no log holds it)
-// and exchanges it only when the person taps Sign in, so a mail scanner
-// that opens the link does not use it up. The token goes to session storage
-// under the dashboard's key, then the page opens the dashboard.
+// signinPage is GET /app/signin: how a person signs in on a phone or a
+// desktop, in either mode (it asks GET /auth/config):
+//
+//   - link mode, opened from a sign-in link: it reads the code from the URL
+//     fragment (never sent to a server, so no log holds it) and exchanges it
+//     only when the person taps Sign in, so a mail scanner that opens the link
+//     does not use it up;
+//   - link mode, opened directly: a form that asks for a link (POST
+//     /auth/link);
+//   - OIDC mode: Sign in sends the person to the provider (authorization code
+//     with PKCE, S256, a state and a nonce kept in session storage); back on
+//     this page with ?code it exchanges the code at the provider's token
+//     endpoint, checks the state and the ID token's nonce, and keeps the ID
+//     token.
+//
+// The token goes to session storage under the dashboard's key, then the page
+// opens the dashboard.
 const signinPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Sign in to Loupe</title>
 <style>body{font-family:system-ui,sans-serif;max-width:420px;margin:12vh auto;padding:0 16px;color:#222}
 button{font-size:1.1rem;padding:12px 24px;border:0;border-radius:6px;background:#222;color:#fff;width:100%}
-#msg{margin-top:16px;color:#a00}</style></head>
+input{font-size:1.1rem;padding:10px;width:100%;box-sizing:border-box;margin-bottom:12px}
+#msg{margin-top:16px;color:#a00}[hidden]{display:none}</style></head>
 <body><h1>Loupe</h1>
 <p id="lead">Tap Sign in to open Loupe on this device.</p>
-<button id="go" type="button">Sign in</button>
+<form id="ask" hidden><label for="email">Your work email</label>
+<input id="email" type="email" autocomplete="email" required><button id="send" type="submit">Email me a sign-in link</button></form>
+<button id="go" type="button" hidden>Sign in</button>
 <p id="msg" role="status"></p>
 <script>
 (function () {
-  var code = new URLSearchParams(location.hash.slice(1)).get("code") || "";
-  var go = document.getElementById("go"), msg = document.getElementById("msg");
-  if (!code) { go.disabled = true; msg.textContent = "This link has no sign-in code. Ask for a new one."; return; }
-  go.addEventListener("click", function () {
-    go.disabled = true;
-    fetch("/auth/token", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({code: code})})
-      .then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
-      .then(function (res) {
-        if (!res.ok) { msg.textContent = "This link was used or has expired. Ask for a new one."; return; }
-        try { sessionStorage.setItem("loupe.token", res.body.access_token); } catch (e) {}
-        history.replaceState(null, "", "/app/signin");
-        location.assign("/dashboard");
-      })
-      .catch(function () { go.disabled = false; msg.textContent = "Could not reach Loupe. Try again."; });
-  });
+  var go = document.getElementById("go"), msg = document.getElementById("msg"), lead = document.getElementById("lead");
+  var ask = document.getElementById("ask");
+  function done(token) {
+    try { sessionStorage.setItem("loupe.token", token); } catch (e) {}
+    history.replaceState(null, "", "/app/signin");
+    location.assign("/dashboard");
+  }
+  function b64url(bytes) {
+    var s = ""; bytes = new Uint8Array(bytes);
+    for (var i = 0; i < bytes.length; i++) { s += String.fromCharCode(bytes[i]); }
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function random() { var b = new Uint8Array(32); crypto.getRandomValues(b); return b64url(b); }
+  function discover(cfg) {
+    return fetch(cfg.issuer.replace(/\/$/, "") + "/.well-known/openid-configuration").then(function (r) {
+      if (!r.ok) { throw new Error("discovery"); } return r.json();
+    });
+  }
+  function link() {
+    var code = new URLSearchParams(location.hash.slice(1)).get("code") || "";
+    if (!code) {
+      lead.textContent = "Enter your work email and we will send you a sign-in link.";
+      ask.hidden = false;
+      ask.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        fetch("/auth/link", {method: "POST", headers: {"Content-Type": "application/json"},
+          body: JSON.stringify({email: document.getElementById("email").value})})
+          .then(function () { ask.hidden = true; lead.textContent = "If that address may sign in, a link is on its way. It works once, for 15 minutes."; })
+          .catch(function () { msg.textContent = "Could not reach Loupe. Try again."; });
+      });
+      return;
+    }
+    go.hidden = false;
+    go.addEventListener("click", function () {
+      go.disabled = true;
+      fetch("/auth/token", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({code: code})})
+        .then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
+        .then(function (res) {
+          if (!res.ok) { msg.textContent = "This link was used or has expired. Ask for a new one."; return; }
+          done(res.body.access_token);
+        })
+        .catch(function () { go.disabled = false; msg.textContent = "Could not reach Loupe. Try again."; });
+    });
+  }
+  function oidc(cfg) {
+    var redirect = location.origin + "/app/signin";
+    var q = new URLSearchParams(location.search);
+    if (q.get("code") || q.get("error")) {
+      var saved = {};
+      try { saved = JSON.parse(sessionStorage.getItem("loupe.oidc") || "{}"); sessionStorage.removeItem("loupe.oidc"); } catch (e) {}
+      history.replaceState(null, "", "/app/signin");
+      if (q.get("error") || !saved.state || q.get("state") !== saved.state) {
+        msg.textContent = "Sign-in did not complete. Try again."; go.hidden = false; return bind();
+      }
+      lead.textContent = "Signing you in...";
+      var body = new URLSearchParams({grant_type: "authorization_code", code: q.get("code"), redirect_uri: redirect,
+        client_id: cfg.client_id, code_verifier: saved.verifier});
+      fetch(saved.token_endpoint, {method: "POST", headers: {"Content-Type": "application/x-www-form-urlencoded"}, body: body})
+        .then(function (r) { return r.json(); })
+        .then(function (t) {
+          var payload = JSON.parse(atob(t.id_token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+          if (payload.nonce !== saved.nonce) { throw new Error("nonce"); }
+          done(t.id_token);
+        })
+        .catch(function () { msg.textContent = "Sign-in did not complete. Try again."; go.hidden = false; bind(); });
+      return;
+    }
+    go.hidden = false;
+    bind();
+    function bind() {
+      go.onclick = function () {
+        go.disabled = true;
+        discover(cfg).then(function (d) {
+          var verifier = random(), state = random(), nonce = random();
+          return crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)).then(function (h) {
+            sessionStorage.setItem("loupe.oidc", JSON.stringify({verifier: verifier, state: state, nonce: nonce, token_endpoint: d.token_endpoint}));
+            var p = new URLSearchParams({response_type: "code", client_id: cfg.client_id, redirect_uri: redirect,
+              scope: (cfg.scopes || ["openid", "email"]).join(" "), code_challenge: b64url(h), code_challenge_method: "S256",
+              state: state, nonce: nonce});
+            location.assign(d.authorization_endpoint + (d.authorization_endpoint.indexOf("?") < 0 ? "?" : "&") + p.toString());
+          });
+        }).catch(function () { go.disabled = false; msg.textContent = "Could not reach the sign-in service. Try again."; });
+      };
+    }
+  }
+  fetch("/auth/config").then(function (r) { return r.json(); }).then(function (cfg) {
+    if (cfg.mode === "oidc") { oidc(cfg); } else { link(); }
+  }).catch(function () { msg.textContent = "Could not reach Loupe. Try again."; });
 })();
 </script></body></html>
 `
 
 // appSignin answers GET /app/signin with signinPage. It holds no data.
 func (s *server) appSignin(w http.ResponseWriter, r *http.Request) error {
-	writePage(w, http.StatusOK, "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-		[]byte(signinPage))
+	// connect-src https: and the issuer's origin: the provider's discovery
+	// and token endpoints in OIDC mode (the issuer may be http on 127.0.0.1
+	// in tests; the page sends them nothing but the code and its verifier).
+	connect := "'self' https:"
+	if u, err := url.Parse(s.Auth.Issuer); err == nil && u.Scheme != "" && u.Host != "" {
+		connect += " " + u.Scheme + "://" + u.Host
+	}
+	writePage(w, http.StatusOK, "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src "+connect+
+		"; base-uri 'none'; form-action 'none'; frame-ancestors 'none'", []byte(signinPage))
 	return nil
 }
