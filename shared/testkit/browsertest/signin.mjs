@@ -28,7 +28,7 @@
 // Chromium is process.env.LOUPE_CHROMIUM, else /usr/bin/chromium. Exits 2
 // for bad arguments and 1, with the reason on stderr, when a step times out
 // or the browser fails.
-import { chromium } from 'playwright-core';
+import { backFrom, drive, settled, stepTimeout } from './browser.mjs';
 
 const [server, link] = process.argv.slice(2);
 if (!server || !link) {
@@ -36,25 +36,10 @@ if (!server || !link) {
   process.exit(2);
 }
 const origin = new URL(server).origin;
-const stepTimeout = 20_000;
 
-const browser = await chromium.launch({
-  executablePath: process.env.LOUPE_CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-  timeout: stepTimeout,
-});
+await drive('signin.mjs', run);
 
-try {
-  const out = await run();
-  process.stdout.write(JSON.stringify(out) + '\n');
-} catch (err) {
-  console.error(`signin.mjs: ${err && err.stack ? err.stack : err}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
-
-async function run() {
+async function run(browser) {
   let phase = 'scanner';
   const tokenRequests = { scanner: 0, load: 0, click: 0 };
   const tokenStatuses = [];
@@ -93,13 +78,7 @@ async function run() {
   // 3. ... and taps Sign in.
   phase = 'click';
   await page.getByRole('button', { name: 'Sign in' }).click({ timeout: stepTimeout });
-  await page.waitForFunction(() => {
-    if (location.pathname === '/dashboard') {
-      return ['ready', 'error', 'signin'].includes(document.body && document.body.getAttribute('data-state'));
-    }
-    const msg = document.getElementById('msg');
-    return Boolean(msg && msg.textContent);
-  }, null, { timeout: stepTimeout, polling: 100 });
+  await settled(page);
 
   const finalURL = page.url();
   const seen = await page.evaluate(() => {
@@ -118,11 +97,7 @@ async function run() {
     };
   });
 
-  let backURL = '';
-  if (new URL(finalURL).pathname === '/dashboard') {
-    await page.goBack({ waitUntil: 'load', timeout: stepTimeout });
-    backURL = page.url();
-  }
+  const backURL = await backFrom(page);
   await ctx.close();
 
   return {

@@ -9,18 +9,31 @@
 //	v, _ := oidcauth.New(oidcauth.Config{Issuer: iss.URL, ClientID: "loupe-app"})
 //	tok := iss.Token(t, map[string]any{"aud": "loupe-app", "sub": "u1", "email": "ana@eclat.example"})
 //
+// It also runs the authorization code flow a browser goes through, strictly:
+// SignInAs chooses who signs in at its authorization endpoint (which shows no
+// login page and redirects back with a code at once), the token endpoint
+// refuses a code used twice, for another client or redirect_uri, or without
+// a matching S256 PKCE code_verifier, and Flow reports every authorization
+// request and token exchange (server.mjs says exactly what is checked).
+//
+//	iss.SignInAs(t, "max@s1.example", nil)
+//	// ... the browser goes to iss.URL+"/authorize?..." and back ...
+//	f := iss.Flow(t) // f.Authorizations[0].CodeChallengeMethod == "S256"
+//
 // When node or node_modules/.bin/oauth2-mock-server is missing the test is
 // skipped, except when the environment variable CI is "true": there it fails.
 package oidctest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +136,97 @@ func (i *Issuer) Down(tb testing.TB) {
 func (i *Issuer) Up(tb testing.TB) {
 	tb.Helper()
 	i.control(tb, "up", nil, nil)
+}
+
+// SignInAs makes email the person who signs in at the authorization
+// endpoint from now on: the ID token (and access token) of every code issued
+// after the call carry sub and email set to email and email_verified true,
+// with claims merged over them (a nil value removes a claim; a "nonce" claim
+// replaces the authorization request's nonce). aud is the token request's
+// client_id and the nonce the authorization request's, as the mock sets them.
+// Codes issued before the call keep the person they were issued for. It fails
+// tb when the issuer does not answer.
+func (i *Issuer) SignInAs(tb testing.TB, email string, claims map[string]any) {
+	tb.Helper()
+	person := map[string]any{"sub": email, "email": email, "email_verified": true}
+	for name, value := range claims {
+		person[name] = value
+	}
+	i.control(tb, "sign-in-as", person, nil)
+}
+
+// Authorization is one request to the authorization endpoint that was
+// answered with a code: its query parameters as sent ("" for one left out)
+// and who signed in for it.
+type Authorization struct {
+	Code                string `json:"code"`
+	ResponseType        string `json:"response_type"`
+	ClientID            string `json:"client_id"`
+	RedirectURI         string `json:"redirect_uri"`
+	Scope               string `json:"scope"`
+	State               string `json:"state"`
+	Nonce               string `json:"nonce"`
+	CodeChallenge       string `json:"code_challenge"`
+	CodeChallengeMethod string `json:"code_challenge_method"`
+	// Claims are the person's (SignInAs) when the code was issued; nil
+	// before any SignInAs.
+	Claims map[string]any `json:"claims"`
+}
+
+// Exchange is one token request with grant_type authorization_code.
+type Exchange struct {
+	// Code is the code it presented.
+	Code string `json:"code"`
+	// Status is the HTTP status answered: 200 with the tokens, 400 refused.
+	Status int `json:"status"`
+	// Error says why it was refused, "" when it was not.
+	Error string `json:"error"`
+}
+
+// Flow is the authorization code flow the issuer has seen, in order.
+type Flow struct {
+	Authorizations []Authorization `json:"authorizations"`
+	Exchanges      []Exchange      `json:"exchanges"`
+}
+
+// ExchangesOf returns the exchanges that presented code, in order.
+func (f Flow) ExchangesOf(code string) []Exchange {
+	var out []Exchange
+	for _, e := range f.Exchanges {
+		if e.Code == code {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Flow returns every authorization request answered with a code and every
+// code token request so far. It fails tb when the issuer does not answer.
+func (i *Issuer) Flow(tb testing.TB) Flow {
+	tb.Helper()
+	var f Flow
+	i.control(tb, "flow", nil, &f)
+	return f
+}
+
+// Claims returns the claims of a JWT (an ID token the browser kept, say)
+// without checking its signature or any claim. It fails tb when jwt is not
+// a JWT with a JSON payload.
+func Claims(tb testing.TB, jwt string) map[string]any {
+	tb.Helper()
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		tb.Fatalf("oidctest: not a JWT: %q", jwt)
+	}
+	data, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		tb.Fatalf("oidctest: JWT payload: %v", err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(data, &claims); err != nil {
+		tb.Fatalf("oidctest: JWT payload: %v", err)
+	}
+	return claims
 }
 
 // client calls the control routes.
