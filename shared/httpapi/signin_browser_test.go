@@ -9,13 +9,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/linktoken"
@@ -154,22 +152,8 @@ func (c *signinChain) get(t *testing.T, path, bearer string) (int, []byte) {
 // browser sent.
 func (c *signinChain) signIn(t *testing.T, root, script, bin, link string) signinRun {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
 	before := c.tokenPosts.Load()
-	cmd := exec.CommandContext(ctx, "node", script, c.srv.URL, link)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "LOUPE_CHROMIUM="+bin)
-	cmd.WaitDelay = 5 * time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	nodeproc.DieWithTest(cmd)
-	start := time.Now()
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node signin.mjs: %v\n%s", err, stderr.Bytes())
-	}
-	t.Logf("browser run: %s", time.Since(start).Round(time.Millisecond))
+	out := browserScript(t, root, bin, filepath.Base(script), c.srv.URL, link)
 	var run signinRun
 	if err := json.Unmarshal(out, &run); err != nil {
 		t.Fatalf("signin.mjs output %q: %v", out, err)

@@ -44,9 +44,9 @@ type Links struct {
 	// Stores lists the chain's stores: the sign-in mail goes from the
 	// from_email of the person's first store (an admin without one: the
 	// first store that has one).
-	Stores  func(ctx context.Context) ([]loupe.Store, error)
-	Tokens  Issuer
-	Mail    mail.Sender
+	Stores func(ctx context.Context) ([]loupe.Store, error)
+	Tokens Issuer
+	Mail   mail.Sender
 	// BaseURL is the public base of the link, <base>/app/signin#code=...
 	// (LOUPE_BASE_URL). Empty: the base Request is given (the request's own
 	// host, behind API Gateway).

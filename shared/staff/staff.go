@@ -347,4 +347,6 @@ func ParseAdmins(s string) map[string]bool {
 type VerifierFunc func(ctx context.Context, token string) (Identity, error)
 
 // Verify calls f.
-func (f VerifierFunc) Verify(ctx context.Context, token string) (Identity, error) { return f(ctx, token) }
+func (f VerifierFunc) Verify(ctx context.Context, token string) (Identity, error) {
+	return f(ctx, token)
+}
