@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -66,7 +65,6 @@ const (
 // with chainEvents recorded through the change feed.
 func newOIDCChain(t *testing.T, iss *oidctest.Issuer) *signinChain {
 	t.Helper()
-	ctx := context.Background()
 	cfg := wire.Config{OIDCIssuer: iss.URL, OIDCClientID: oidcClientID}
 	tokens, issuer, err := wire.SignIn(cfg, time.Now)
 	if err != nil || issuer != nil {
@@ -77,15 +75,7 @@ func newOIDCChain(t *testing.T, iss *oidctest.Issuer) *signinChain {
 	c.svc = wire.Build(cfg, wire.Ports{Records: db, Compliance: db.Compliance(), Ledger: db.Ledger(), Mail: &mail.Fake{},
 		Phones: phone.Normalize, StaffTokens: tokens, Now: clock, Logger: quietLogger()})
 	c.svc.Subscribe(db)
-	for i, e := range chainEvents {
-		body := fmt.Sprintf(`{"id":"evt_o%03d","type":%q,"occurred_at":%q,"data":%s}`, i, e.typ, e.at, e.data)
-		if _, err := c.svc.POS.Apply(ctx, []byte(body)); err != nil {
-			t.Fatalf("%s: %v", e.typ, err)
-		}
-	}
-	if err := db.DeliverPending(ctx); err != nil {
-		t.Fatalf("deliver pending: %v", err)
-	}
+	applyEvents(t, c.svc, db, "evt_o", chainEvents)
 	c.srv = httptest.NewServer(c.svc.HTTP(oidcAPIToken)) // on 127.0.0.1
 	t.Cleanup(c.srv.Close)
 	return c

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/loupehq/loupe/shared/compliance"
+	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/linktoken"
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/phone"
@@ -75,7 +76,6 @@ const signinAPIToken = "signin-test-api-token"
 
 func newSigninChain(t *testing.T) *signinChain {
 	t.Helper()
-	ctx := context.Background()
 	db := openDB(t)
 	signer, err := linktoken.New(clock, []byte(strings.Repeat("k", 32)))
 	if err != nil {
@@ -95,15 +95,7 @@ func newSigninChain(t *testing.T) *signinChain {
 		repair("r2", "s1", "ada", "c2", "", "2026-11-19T15:00:00Z"),
 		repair("r3", "s1", "max", "c3", "c3@yahoo.com", "2026-11-20T14:00:00Z"),
 	}
-	for i, e := range events {
-		body := fmt.Sprintf(`{"id":"evt_s%03d","type":%q,"occurred_at":%q,"data":%s}`, i, e.typ, e.at, e.data)
-		if _, err := c.svc.POS.Apply(ctx, []byte(body)); err != nil {
-			t.Fatalf("%s: %v", e.typ, err)
-		}
-	}
-	if err := db.DeliverPending(ctx); err != nil {
-		t.Fatalf("deliver pending: %v", err)
-	}
+	applyEvents(t, c.svc, db, "evt_s", events)
 	h := c.svc.HTTP(signinAPIToken)
 	c.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/auth/token" {
@@ -268,4 +260,20 @@ func TestSigninInChromium(t *testing.T) {
 			t.Errorf("GET /me with the browser's token: %d %s, want ada", code, body)
 		}
 	})
+}
+
+// applyEvents applies events through the POS service (ids prefix000,
+// prefix001, ...) and delivers the change feed they leave, as serve would.
+func applyEvents(t *testing.T, svc *wire.Services, db *embedded.DB, prefix string, events []posEvent) {
+	t.Helper()
+	ctx := context.Background()
+	for i, e := range events {
+		body := fmt.Sprintf(`{"id":"%s%03d","type":%q,"occurred_at":%q,"data":%s}`, prefix, i, e.typ, e.at, e.data)
+		if _, err := svc.POS.Apply(ctx, []byte(body)); err != nil {
+			t.Fatalf("%s: %v", e.typ, err)
+		}
+	}
+	if err := db.DeliverPending(ctx); err != nil {
+		t.Fatalf("deliver pending: %v", err)
+	}
 }
