@@ -55,6 +55,7 @@ var roles = []struct {
 	{"shared/touch", domain},
 	{"shared/contact", domain},
 	{"shared/staff", domain},
+	{"shared/today", domain},
 	{"shared/unsub", domain},
 	{"shared/webhook", domain},
 	{"shared/progress", domain},
@@ -114,6 +115,7 @@ var services = []service{
 	{"shared/pos", "Service", false},
 	{"shared/reassign", "Service", false},
 	{"shared/reassign", "New", true},
+	{"shared/today", "Service", false},
 	{"shared/httpapi", "New", true},
 	{"shared/unsub", "New", true},
 }

@@ -51,8 +51,11 @@ const (
 	ReasonStoreNoAddress = "no_postal_address"
 	// ReasonNoHours: the zones of the recipient share no allowed hour (a
 	// toll-free number spanning every US zone, texted from London).
-	ReasonNoHours        = "no_allowed_hours"
-	ReasonNoMarketing    = "no_marketing_call" // Loupe never places a marketing call
+	ReasonNoHours     = "no_allowed_hours"
+	ReasonNoMarketing = "no_marketing_call" // Loupe never places a marketing call
+	// ReasonDoNotContact: an associate logged do_not_contact for the
+	// client; no personal outreach since (CONTRACT section 3).
+	ReasonDoNotContact   = "do_not_contact"
 	ReasonUnknownChannel = "unknown_channel"
 )
 
@@ -106,10 +109,15 @@ var softOptIn = map[string]bool{
 //   - mail: a postal address and mail consent not denied.
 //   - ads: consent granted.
 //   - personal: the associate's own call, allowed unless the client denied
-//     voice (calls). A person dialling by hand is not an autodialer (TCPA),
-//     but a client who said "do not call" is not called.
+//     voice (calls) or an associate logged do_not_contact. A person dialling
+//     by hand is not an autodialer (TCPA), but a client who said "do not
+//     call" is not called.
+//
+// A phone an associate logged wrong_number for counts as no phone
+// (Customer.UsablePhone) until the POS sends another.
 func Reach(c Client, channel string, purpose Purpose) string {
 	consent := c.ConsentOf(channel)
+	c.Phone = c.UsablePhone() // a number logged wrong is no phone
 	switch channel {
 	case Email:
 		return emailReason(c, purpose)
@@ -155,6 +163,9 @@ func Reach(c Client, channel string, purpose Purpose) string {
 		}
 		return ""
 	case Personal:
+		if !c.DoNotContactAt.IsZero() {
+			return ReasonDoNotContact
+		}
 		if c.ConsentOf(Voice).Status == loupe.ConsentDenied {
 			return ReasonNoConsent
 		}

@@ -362,8 +362,19 @@ func CaptureEmail(c Customer, email, source string, at time.Time) (Customer, boo
 // at (the server's time of the move, or later when a POS write already
 // carries a later stamp: a move always wins over what it read). Returns
 // c unchanged and false when it belongs to to already, and ErrConflict when
-// it belongs to neither.
+// it belongs to neither. The client is new to to's book from at (NewSince,
+// NewTo) until a personal contact.
 func MoveCustomer(c Customer, from, to string, at time.Time) (Customer, bool, error) {
+	c, moved, err := MoveKnownCustomer(c, from, to, at)
+	if moved {
+		c.NewSince, c.NewTo = at.UTC(), to
+	}
+	return c, moved, err
+}
+
+// MoveKnownCustomer is MoveCustomer to an associate who already knows the
+// client: the client is not new to the book (NewSince and NewTo cleared).
+func MoveKnownCustomer(c Customer, from, to string, at time.Time) (Customer, bool, error) {
 	switch c.AssociateID {
 	case to:
 		return c, false, nil
@@ -376,5 +387,6 @@ func MoveCustomer(c Customer, from, to string, at time.Time) (Customer, bool, er
 		c.Stamps["associate_id"] = s
 	}
 	c.AssociateID = to
+	c.NewSince, c.NewTo = time.Time{}, ""
 	return c, true, nil
 }

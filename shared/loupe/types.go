@@ -124,6 +124,24 @@ type Customer struct {
 	// client is created (TallyPurchases, CountPurchasesOfNew).
 	Purchases     int   `json:"purchases,omitempty"`
 	PurchaseCents int64 `json:"purchase_cents,omitempty"`
+	// NewSince and NewTo: Loupe moved the client into associate NewTo's
+	// book at NewSince (a reassignment or a claim, MoveCustomer), and the
+	// client is new there until a personal contact after NewSince (the
+	// Today list's new_client, CONTRACT section 3). Zero and "": never
+	// moved, or moved to someone who already knew the client.
+	NewSince time.Time `json:"new_since,omitzero"`
+	NewTo    string    `json:"new_to,omitempty"`
+	// ListedAt is when the client was last put on its associate's Today
+	// list (package today): with LastPersonalContactAt it is the client's
+	// turn in the rotation (TurnKey). Zero: never listed.
+	ListedAt time.Time `json:"listed_at,omitzero"`
+	// DoNotContactAt is when an associate logged do_not_contact: no
+	// personal outreach since (contact.Reach). Zero: none.
+	DoNotContactAt time.Time `json:"do_not_contact_at,omitzero"`
+	// WrongPhone is a phone number an associate logged wrong_number for:
+	// while Phone is that number it is not used (UsablePhone) until the POS
+	// sends another. "": none.
+	WrongPhone string `json:"wrong_phone,omitempty"`
 
 	EmailSource     string    `json:"email_source"`               // EmailSourcePOS or EmailSourceRepair; "" without email
 	EmailCapturedAt time.Time `json:"email_captured_at,omitzero"` // when Email was last set
@@ -134,6 +152,43 @@ type Customer struct {
 	EmailStatusAt time.Time `json:"email_status_at,omitzero"`
 	UpdatedAt     time.Time `json:"updated_at"` // occurred_at of the newest POS write
 	Stamps        Stamps    `json:"stamps,omitempty"`
+}
+
+// UsablePhone returns the client's phone unless an associate logged it
+// as a wrong number (WrongPhone): "" then, as without a phone.
+func (c Customer) UsablePhone() string {
+	if c.Phone != "" && c.Phone == c.WrongPhone {
+		return ""
+	}
+	return c.Phone
+}
+
+// IsNewTo reports whether the client came into associate's book by a
+// Loupe move (NewSince, NewTo) and has had no personal contact since.
+func (c Customer) IsNewTo(associate string) bool {
+	return associate != "" && c.NewTo == associate && c.AssociateID == associate && !c.NewSince.IsZero() &&
+		!c.LastPersonalContactAt.After(c.NewSince)
+}
+
+// turnLayout is the fixed-width UTC time of TurnKey: string order is time
+// order, and the zero time sorts first.
+const turnLayout = "2006-01-02T15:04:05.000000000Z"
+
+// TurnKey orders an associate's book for the Today list's rotation
+// (package today): first the clients new to the book (IsNewTo), least
+// recently listed first ("0#<listed_at>"); then every other client by the
+// later of its last personal contact and its last listing, oldest first
+// ("1#<time>"), so a client listed or called today goes to the back of
+// the queue. The stores index the book by it (BookByTurn).
+func (c Customer) TurnKey() string {
+	if c.IsNewTo(c.AssociateID) {
+		return "0#" + c.ListedAt.UTC().Format(turnLayout)
+	}
+	t := c.LastPersonalContactAt
+	if c.ListedAt.After(t) {
+		t = c.ListedAt
+	}
+	return "1#" + t.UTC().Format(turnLayout)
 }
 
 // PostalAddress is a client's mailing address (CONTRACT section 2, v2).
@@ -205,6 +260,8 @@ type Contact struct {
 	Outcome    string    `json:"outcome,omitempty"`    // of a logged personal contact
 	By         string    `json:"by"`                   // an associate id, or ContactByLoupe
 	Status     string    `json:"status"`               // "sent", "delivered", "bounced", "logged", ...
+	// Note is what the associate wrote with a logged outcome ("" for none).
+	Note string `json:"note,omitempty"`
 	// Ref makes the entry idempotent: one entry per client and Ref (a
 	// touchpoint's ledger key, a task id).
 	Ref string `json:"-"`
@@ -223,6 +280,43 @@ func NewestContacts(cs []Contact, limit int) []Contact {
 		cs = cs[:limit]
 	}
 	return cs
+}
+
+// Outcomes an associate logs for a Today task (CONTRACT section 3, POST
+// /tasks/{task_id}/outcome).
+const (
+	OutcomeReached      = "reached"
+	OutcomeLeftMessage  = "left_message"
+	OutcomeNoAnswer     = "no_answer"
+	OutcomeTexted       = "texted"
+	OutcomeEmailed      = "emailed"
+	OutcomeVisited      = "visited"
+	OutcomeWrongNumber  = "wrong_number"
+	OutcomeDoNotContact = "do_not_contact"
+	OutcomeRSVPYes      = "rsvp_yes"
+	OutcomeRSVPNo       = "rsvp_no"
+)
+
+// Outcomes lists every outcome, in the contract's order.
+var Outcomes = []string{OutcomeReached, OutcomeLeftMessage, OutcomeNoAnswer, OutcomeTexted, OutcomeEmailed,
+	OutcomeVisited, OutcomeWrongNumber, OutcomeDoNotContact, OutcomeRSVPYes, OutcomeRSVPNo}
+
+// IsContactOutcome reports whether a logged outcome is a contact: it
+// counts for the fatigue cap and ends new_client (reached, left_message,
+// texted, emailed, visited). The others are written to the history only.
+func IsContactOutcome(o string) bool {
+	switch o {
+	case OutcomeReached, OutcomeLeftMessage, OutcomeTexted, OutcomeEmailed, OutcomeVisited:
+		return true
+	}
+	return false
+}
+
+// Counts reports whether the entry is a contact (moves LastContactAt): a
+// message, or a personal entry without an outcome or with a contact
+// outcome (IsContactOutcome); a call nobody answered is history only.
+func (c Contact) Counts() bool {
+	return c.Channel != ChannelPersonal || c.Outcome == "" || IsContactOutcome(c.Outcome)
 }
 
 // ChannelPersonal is a call, text or visit by an associate, logged in

@@ -97,15 +97,28 @@ func SetCustomerEmail(ctx context.Context, db CustomerUpdater, id, email, source
 }
 
 // MoveCustomerTo moves customer id from associate from to associate to at
-// at, by MoveCustomer. Moving to the current owner writes nothing. Returns an
-// error wrapping ErrConflict when the owner is neither from nor to, one
-// wrapping ErrNotFound for an unknown customer, or the storage error.
+// at, by MoveCustomer: the client is new to to's book. Moving to the
+// current owner writes nothing. Returns an error wrapping ErrConflict when
+// the owner is neither from nor to, one wrapping ErrNotFound for an unknown
+// customer, or the storage error.
 func MoveCustomerTo(ctx context.Context, db CustomerUpdater, id, from, to string, at time.Time) error {
+	return moveCustomerTo(ctx, db, id, from, to, at, MoveCustomer)
+}
+
+// MoveKnownCustomerTo is MoveCustomerTo for a client the new associate
+// already knows (a claim by someone who had a personal contact with the
+// client): by MoveKnownCustomer, so the client is not new to the book.
+func MoveKnownCustomerTo(ctx context.Context, db CustomerUpdater, id, from, to string, at time.Time) error {
+	return moveCustomerTo(ctx, db, id, from, to, at, MoveKnownCustomer)
+}
+
+func moveCustomerTo(ctx context.Context, db CustomerUpdater, id, from, to string, at time.Time,
+	move func(c Customer, from, to string, at time.Time) (Customer, bool, error)) error {
 	err := db.UpdateCustomer(ctx, id, func(stored *Customer, _ time.Time) (Customer, bool, error) {
 		if stored == nil {
 			return Customer{}, false, ErrNotFound
 		}
-		return MoveCustomer(*stored, from, to, at)
+		return move(*stored, from, to, at)
 	})
 	if err != nil {
 		return fmt.Errorf("move customer %s: %w", id, err)
@@ -158,8 +171,12 @@ func RecordContact(ctx context.Context, db ContactWriter, c Contact) error {
 }
 
 // NoteContact returns cu with its last contact times moved forward to c.At,
-// and whether they moved.
+// and whether they moved. An entry that is not a contact (Contact.Counts:
+// a logged no_answer) moves nothing.
 func NoteContact(cu Customer, c Contact) (Customer, bool) {
+	if !c.Counts() {
+		return cu, false
+	}
 	changed := false
 	if c.At.After(cu.LastContactAt) {
 		cu.LastContactAt, changed = c.At, true
