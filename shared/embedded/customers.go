@@ -16,15 +16,22 @@ const scanBatch = 256
 
 // customerIndexKeys returns the index entries of c, by index bucket.
 func customerIndexKeys(c loupe.Customer) map[string][]byte {
-	m := make(map[string][]byte, 4)
+	m := make(map[string][]byte, 7)
 	if c.AssociateID != "" {
 		m[string(idxBook)] = key(c.AssociateID, c.CustomerID)
+		m[string(idxTurn)] = key(c.AssociateID, c.TurnKey(), c.CustomerID)
 	}
 	if md := c.Birthday.MonthDay(); md != "" {
 		m[string(idxBirthday)] = key(md, c.CustomerID)
+		if c.AssociateID != "" {
+			m[string(idxBookBirthday)] = key(c.AssociateID, md, c.CustomerID)
+		}
 	}
 	if md := c.Anniversary.MonthDay(); md != "" {
 		m[string(idxAnniversary)] = key(md, c.CustomerID)
+		if c.AssociateID != "" {
+			m[string(idxBookAnniversary)] = key(c.AssociateID, md, c.CustomerID)
+		}
 	}
 	if c.HomeStoreID != "" {
 		m[string(idxHome)] = key(c.HomeStoreID, c.CustomerID)
@@ -38,6 +45,8 @@ func putCustomerTx(tx *bolt.Tx, old loupe.Customer, found bool, c loupe.Customer
 	c.EmailCapturedAt = c.EmailCapturedAt.UTC()
 	c.UpdatedAt = c.UpdatedAt.UTC()
 	c.LastContactAt, c.LastPersonalContactAt = c.LastContactAt.UTC(), c.LastPersonalContactAt.UTC()
+	c.NewSince, c.ListedAt, c.DoNotContactAt = c.NewSince.UTC(), c.ListedAt.UTC(), c.DoNotContactAt.UTC()
+	c.EmailStatusAt = c.EmailStatusAt.UTC()
 	if len(c.Consents) > 0 {
 		consents := make(map[string]loupe.Consent, len(c.Consents))
 		for ch, k := range c.Consents {
