@@ -39,6 +39,7 @@ type CampaignItem struct {
 	Subject    string   `dynamodbav:"subject"`
 	BodyHTML   string   `dynamodbav:"body_html"`
 	Channels   []string `dynamodbav:"channels,omitempty"`
+	CallList   bool     `dynamodbav:"call_list,omitempty"`
 }
 
 func campaignPK(id string) string { return prefixCampaign + id }
@@ -49,13 +50,14 @@ func newCampaignItem(c touch.Campaign) CampaignItem {
 		GSI1PK: gsiCampaigns, GSI1SK: c.CampaignID,
 		CampaignID: c.CampaignID, Name: c.Name, EventDate: c.EventDate.String(), SendDate: c.SendDate.String(),
 		StoreIDs: c.StoreIDs, Subject: c.Subject, BodyHTML: c.BodyHTML, Channels: c.Channels,
+		CallList: c.CallList,
 	}
 }
 
 // Campaign returns the domain campaign. Returns an error for a malformed date.
 func (it CampaignItem) Campaign() (touch.Campaign, error) {
 	c := touch.Campaign{CampaignID: it.CampaignID, Name: it.Name, StoreIDs: it.StoreIDs,
-		Subject: it.Subject, BodyHTML: it.BodyHTML, Channels: it.Channels}
+		Subject: it.Subject, BodyHTML: it.BodyHTML, Channels: it.Channels, CallList: it.CallList}
 	if err := c.EventDate.UnmarshalText([]byte(it.EventDate)); err != nil {
 		return touch.Campaign{}, fmt.Errorf("attribute event_date: %w", err)
 	}

@@ -3,6 +3,7 @@ package touch_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -268,6 +269,58 @@ func TestCampaignChannels(t *testing.T) {
 		c.Channels = bad
 		if err := c.Validate(); loupe.ErrorCode(err) != loupe.EINVALID {
 			t.Errorf("channels %v: %v, want EINVALID", bad, err)
+		}
+	}
+}
+
+// TestCallList: an invitation of a campaign with call_list goes as its
+// message and also on the associate's Today list (the personal channel),
+// once, as one contact; a client who may not be called gets the message
+// only; a failed task leaves the message unsent for a retry.
+func TestCallList(t *testing.T) {
+	ctx := context.Background()
+	db := chainDB()
+	db.put(customer("c1", "nyc", loupe.Date{}, loupe.Date{}))
+	quiet := customer("c2", "nyc", loupe.Date{}, loupe.Date{})
+	quiet.DoNotContactAt = time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	db.put(quiet)
+	campaigns := &touch.MemCampaigns{}
+	cp := touch.Campaign{CampaignID: "gala", Name: "Gala", EventDate: day("2026-06-20"), SendDate: day("2026-06-01"),
+		StoreIDs: []string{"nyc"}, Subject: "Gala", BodyHTML: "<p>Come</p>", CallList: true}
+	if err := campaigns.PutCampaign(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
+	for _, fail := range []bool{true, false} {
+		tasks := &fakeChannel{}
+		if fail {
+			tasks.fail = errors.New("task store down")
+		}
+		h := &history{fakeDB: db}
+		p := newPlanner(db, &touch.MemLedger{}, campaigns)
+		p.Channels = map[string]touch.Channel{contact.Personal: tasks}
+		p.History = h
+		p.Now = func() time.Time { return time.Date(2026, 6, 1, 15, 0, 0, 0, time.UTC) }
+		sender := &mail.Fake{}
+		res, err := p.RunDay(ctx, day("2026-06-01"), sender)
+		if fail {
+			for _, m := range sender.Sent() {
+				if strings.HasPrefix(m.Key, "tp/c1/") {
+					t.Errorf("c1's invitation was mailed although its task failed")
+				}
+			}
+			if err == nil {
+				t.Errorf("a failed task: %+v, nil error; want it to fail for a retry", res)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tasks.sent) != 1 || tasks.sent[0].CustomerID != "c1" || tasks.sent[0].Channel != contact.Personal {
+			t.Errorf("tasks = %+v, want c1's invitation only", tasks.sent)
+		}
+		if len(sender.Sent()) != 2 || len(h.contacts) != 2 {
+			t.Errorf("mails %d, contacts %d; want both invitations mailed, one contact each", len(sender.Sent()), len(h.contacts))
 		}
 	}
 }

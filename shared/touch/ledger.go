@@ -255,6 +255,9 @@ type Campaign struct {
 	BodyHTML   string   `json:"body_html"` // staff-written HTML, inserted as is (trusted, authenticated input)
 	// Channels is the campaign's ordered channel list (nil: email only).
 	Channels []string `json:"channels,omitempty"`
+	// CallList: the invitations also go on the associates' Today lists
+	// (CONTRACT section 3), with the message, as one contact.
+	CallList bool `json:"call_list,omitempty"`
 }
 
 // Occasion returns the campaign's touchpoint name "event:<campaign_id>".
@@ -358,7 +361,7 @@ func (d *Day) UnmarshalText(b []byte) error {
 // to make PutCampaign idempotent).
 func SameCampaign(a, b Campaign) bool {
 	if a.CampaignID != b.CampaignID || a.Name != b.Name || a.EventDate != b.EventDate ||
-		a.SendDate != b.SendDate || a.Subject != b.Subject || a.BodyHTML != b.BodyHTML ||
+		a.SendDate != b.SendDate || a.Subject != b.Subject || a.BodyHTML != b.BodyHTML || a.CallList != b.CallList ||
 		len(a.StoreIDs) != len(b.StoreIDs) || !slices.Equal(a.Channels, b.Channels) {
 		return false
 	}

@@ -184,6 +184,9 @@ func (p *Planner) deliverOne(ctx context.Context, rc *renderCache, e Entry, send
 	if err == nil {
 		var msg mail.Message
 		if msg, err = p.compose(ctx, rc, store, e, c, date); err == nil {
+			err = p.alsoCall(ctx, rc, e, store, c, date)
+		}
+		if err == nil {
 			var id string
 			if id, err = sender.Send(ctx, msg); err == nil {
 				at := p.Now()
@@ -231,6 +234,11 @@ func (p *Planner) deliverOn(ctx context.Context, rc *renderCache, e Entry, chann
 		t := Touch{Entry: e, Customer: c, Store: store, Date: date}
 		if t.Associate, err = p.associate(ctx, rc, c); err == nil {
 			t.Campaign = rc.campaigns[e.Occasion]
+			if channel != contact.Personal {
+				err = p.alsoCall(ctx, rc, e, store, c, date)
+			}
+		}
+		if err == nil {
 			var id string
 			if id, err = snd.Send(ctx, t); err == nil {
 				at := p.Now()
@@ -251,6 +259,31 @@ func (p *Planner) deliverOn(ctx context.Context, rc *renderCache, e Entry, chann
 		return skip(SkipRejected)
 	}
 	return outcomeNone, err
+}
+
+// alsoCall puts the invitation e of a campaign with CallList on the
+// associate's Today list too (the personal channel's sender, keyed by the
+// entry), before its message goes: the message and the call are one
+// touchpoint, one contact (CONTRACT section 4). Nothing for another
+// occasion, without a personal sender, or for a client who may not be
+// called (contact.Reach); an error leaves the message unsent for a retry.
+func (p *Planner) alsoCall(ctx context.Context, rc *renderCache, e Entry, store loupe.Store, c loupe.Customer, date Day) error {
+	camp := rc.campaigns[e.Occasion]
+	snd := p.Channels[contact.Personal]
+	if camp == nil || !camp.CallList || snd == nil || contact.Reach(p.client(store, c), contact.Personal, contact.Marketing) != "" {
+		return nil
+	}
+	t := Touch{Entry: e, Customer: c, Store: store, Date: date, Campaign: camp}
+	var err error
+	if t.Associate, err = p.associate(ctx, rc, c); err != nil {
+		return err
+	}
+	if t.Associate == nil {
+		return nil // nobody's list to put it on
+	}
+	t.Entry.Channel = contact.Personal
+	_, err = snd.Send(ctx, t)
+	return err
 }
 
 // recordContact writes the mail of e, sent at at, to the client's contact
