@@ -88,6 +88,10 @@ type Service struct {
 	// EUNAVAILABLE (a process that does not apply POS events need not link
 	// the phone metadata).
 	Phones PhoneReader
+	// Purchased is told of every purchase stored (again on a replay: it
+	// must be idempotent), after its totals are counted: the Today list's
+	// thank_you (today.Service.Purchased). Nil: nothing.
+	Purchased func(ctx context.Context, p loupe.Purchase) error
 }
 
 // PhoneReader returns raw in E.164, or an EINVALID *loupe.Error naming
@@ -616,8 +620,8 @@ func (s *Service) CreatePurchase(ctx context.Context, p loupe.Purchase) error {
 }
 
 // applyPurchase inserts p, then counts the client's purchase totals
-// (loupe.CountPurchases), also when p was already stored: the delivery
-// that inserted it may have stopped before counting.
+// (loupe.CountPurchases) and tells Purchased, also when p was already
+// stored: the delivery that inserted it may have stopped before either.
 func (s *Service) applyPurchase(ctx context.Context, p loupe.Purchase, at time.Time) (outcome, error) {
 	if gone, err := s.erased(ctx, p.CustomerID, at); err != nil || gone {
 		return erasedOutcome(gone), err
@@ -632,6 +636,11 @@ func (s *Service) applyPurchase(ctx context.Context, p loupe.Purchase, at time.T
 	}
 	if err := loupe.CountPurchases(ctx, s.DB, p.CustomerID); err != nil {
 		return outcome{}, err
+	}
+	if s.Purchased != nil {
+		if err := s.Purchased(ctx, p); err != nil {
+			return outcome{}, err
+		}
 	}
 	return o, nil
 }

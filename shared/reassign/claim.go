@@ -13,7 +13,9 @@ import (
 // again for the same associate changes nothing. A client already claimed by
 // someone else is an ECONFLICT unless override is set (a manager or admin
 // reassigning it; the caller decides who may). It returns the updated
-// assignment.
+// assignment. The client becomes new_client on the claimer's Today list
+// (loupe.MoveCustomer) unless the claimer has a personal contact with the
+// client in its history (loupe.MoveKnownCustomer).
 //
 // Returns an ENOTFOUND *loupe.Error for an unknown batch; an EINVALID one
 // naming associate_id when the associate is unknown or not active, or naming
@@ -75,7 +77,13 @@ func (s *Service) Claim(ctx context.Context, batchID, customerID, associateID st
 	if a.Claimed && a.ClaimedBy != associateID && !override {
 		return Assignment{}, loupe.Errorf(loupe.ECONFLICT, "customer %s was already claimed by %s; a manager may reassign it with override", customerID, a.ClaimedBy)
 	}
-	if err := loupe.MoveCustomerTo(ctx, s.DB, customerID, c.AssociateID, associateID, s.Now()); err != nil {
+	move := loupe.MoveCustomerTo
+	if known, err := s.knows(ctx, associateID, customerID); err != nil {
+		return Assignment{}, fmt.Errorf("claim in %s: %w", batchID, err)
+	} else if known {
+		move = loupe.MoveKnownCustomerTo // not new_client on the claimer's Today list
+	}
+	if err := move(ctx, s.DB, customerID, c.AssociateID, associateID, s.Now()); err != nil {
 		if errors.Is(err, loupe.ErrConflict) {
 			return Assignment{}, loupe.Errorf(loupe.ECONFLICT, "customer %s changed owner during the claim; try again", customerID)
 		}
@@ -87,4 +95,19 @@ func (s *Service) Claim(ctx context.Context, batchID, customerID, associateID st
 	}
 	s.Logger.InfoContext(ctx, "client claimed", "batch_id", batchID, "customer_id", customerID, "associate_id", associateID)
 	return a, nil
+}
+
+// knows reports whether associateID has a logged personal contact with
+// customerID (an outcome that is a contact, loupe.Contact.Counts).
+func (s *Service) knows(ctx context.Context, associateID, customerID string) (bool, error) {
+	cs, err := s.DB.ContactsByCustomer(ctx, customerID, 0)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range cs {
+		if c.Channel == loupe.ChannelPersonal && c.By == associateID && c.Counts() {
+			return true, nil
+		}
+	}
+	return false, nil
 }

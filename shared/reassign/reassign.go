@@ -170,6 +170,9 @@ type Records interface {
 	// PurchasesByCustomer returns a customer's purchases ordered by
 	// PurchasedAt. Returns the storage error.
 	PurchasesByCustomer(ctx context.Context, customerID string) ([]loupe.Purchase, error)
+	// ContactsByCustomer returns a client's contact history, newest first
+	// (a claim asks whether the claimer has called the client before).
+	ContactsByCustomer(ctx context.Context, customerID string, limit int) ([]loupe.Contact, error)
 }
 
 // Outcome is what one call did: the clients it moved and the ids of the batches it completed.

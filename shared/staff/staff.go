@@ -270,6 +270,16 @@ func (p Person) MayClaimFor(storeID string, a loupe.Associate) error {
 	return Forbidden("an associate claims for themselves only")
 }
 
+// MayWorkListOf is the rule of associate a's Today list and its tasks
+// (CONTRACT section 3: GET /me/today, POST /tasks/{id}/outcome): a
+// themselves, a manager of a's store, an admin.
+func (p Person) MayWorkListOf(a loupe.Associate) error {
+	if p.Owns(a.AssociateID) || p.ManagesStore(a.StoreID) {
+		return nil
+	}
+	return Forbidden("this is not your list")
+}
+
 // TokenVerifier verifies one kind of bearer token (the chain's OIDC ID
 // tokens, or Loupe's own sign-in tokens).
 type TokenVerifier interface {
