@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/today"
@@ -37,6 +38,19 @@ func init() {
 
 var _ today.Book = (*DB)(nil)
 
+// bookFields are the fields of a stored customer the book's indexes are
+// made of: a fill decodes only these.
+type bookFields struct {
+	CustomerID            string     `json:"customer_id"`
+	AssociateID           string     `json:"associate_id"`
+	Birthday              loupe.Date `json:"birthday"`
+	Anniversary           loupe.Date `json:"anniversary"`
+	LastPersonalContactAt time.Time  `json:"last_personal_contact_at"`
+	NewSince              time.Time  `json:"new_since"`
+	NewTo                 string     `json:"new_to"`
+	ListedAt              time.Time  `json:"listed_at"`
+}
+
 // fillCustomerIndex returns what fills index bucket name from every stored
 // customer (customerIndexKeys): the keys are sorted before they are put,
 // so the one transaction appends to its pages rather than inserting into
@@ -45,10 +59,13 @@ func fillCustomerIndex(name []byte) func(tx *bolt.Tx) error {
 	return func(tx *bolt.Tx) error {
 		var keys [][]byte
 		err := tx.Bucket(bucketCustomers).ForEach(func(k, v []byte) error {
-			var c loupe.Customer
-			if err := json.Unmarshal(v, &c); err != nil {
+			var f bookFields
+			if err := json.Unmarshal(v, &f); err != nil {
 				return fmt.Errorf("decode customer %s: %w", k, err)
 			}
+			c := loupe.Customer{CustomerID: f.CustomerID, AssociateID: f.AssociateID, Birthday: f.Birthday,
+				Anniversary: f.Anniversary, LastPersonalContactAt: f.LastPersonalContactAt, NewSince: f.NewSince,
+				NewTo: f.NewTo, ListedAt: f.ListedAt}
 			if ik, ok := customerIndexKeys(c)[string(name)]; ok {
 				keys = append(keys, ik)
 			}

@@ -24,8 +24,11 @@ import (
 // ledger: an erasure leaves them, and the list shows nothing of an erased
 // client because GetCustomers leaves it out. Every write is one
 // transaction: of racing writers, the first decides and the others find
-// its record. Nothing is swept: a due item stays after its window, so
-// putting its Ref again still changes nothing.
+// its record. The list an associate's day makes sweeps, in its
+// transaction, that associate's lists of days listKeep before and due
+// items whose window ended dueKeep before (DynamoDB's TTL does the same):
+// until then a due item stays after its window, so putting its Ref again
+// changes nothing.
 var (
 	bucketTodayLists = []byte("today_lists")
 	bucketTodayDue   = []byte("today_due")
@@ -33,6 +36,13 @@ var (
 )
 
 func init() { buckets = append(buckets, bucketTodayLists, bucketTodayDue, idxTodayDue) }
+
+// listKeep is how long after its day a list is kept, and dueKeep how long
+// after its last day a due item is (as dynamo.ListTTL and dynamo.DueTTL).
+const (
+	listKeep = 400 * 24 * time.Hour
+	dueKeep  = 30 * 24 * time.Hour
+)
 
 var _ today.Store = (*DB)(nil)
 
@@ -106,7 +116,10 @@ func (db *DB) CreateList(ctx context.Context, l today.List) (bool, error) {
 			return nil
 		}
 		created = true
-		return putJSON(b, string(k), l)
+		if err := putJSON(b, string(k), l); err != nil {
+			return err
+		}
+		return sweepTodayTx(tx, l.AssociateID, l.Day)
 	})
 	if err != nil {
 		return false, fmt.Errorf("create list of %s on %s: %w", l.AssociateID, l.Day, err)
@@ -226,4 +239,47 @@ func (db *DB) DueOn(ctx context.Context, associateID, day string) ([]today.Due, 
 		return strings.Compare(a.Ref, b.Ref)
 	})
 	return out, nil
+}
+
+// sweepTodayTx deletes associateID's lists of days listKeep before day and
+// its due items whose last day is dueKeep before day or earlier (a day
+// that is not YYYY-MM-DD sweeps nothing).
+func sweepTodayTx(tx *bolt.Tx, associateID, day string) error {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return nil
+	}
+	p := prefix(associateID)
+	lists := tx.Bucket(bucketTodayLists)
+	for _, k := range keysBefore(lists, p, d.Add(-listKeep).Format(time.DateOnly)) {
+		if err := lists.Delete(k); err != nil {
+			return err
+		}
+	}
+	idx, items := tx.Bucket(idxTodayDue), tx.Bucket(bucketTodayDue)
+	for _, k := range keysBefore(idx, p, d.Add(-dueKeep).Format(time.DateOnly)) {
+		_, ref, _ := strings.Cut(string(k[len(p):]), "\x00")
+		if err := items.Delete(key(associateID, ref)); err != nil {
+			return err
+		}
+		if err := idx.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keysBefore returns the keys of b under p whose next part (a day) is
+// before day, in key order.
+func keysBefore(b *bolt.Bucket, p []byte, day string) [][]byte {
+	var out [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		part, _, _ := strings.Cut(string(k[len(p):]), "\x00")
+		if part >= day {
+			break
+		}
+		out = append(out, append([]byte(nil), k...))
+	}
+	return out
 }
