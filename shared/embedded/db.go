@@ -9,14 +9,23 @@
 // bucket of keys made of parts joined by a NUL byte (ids never hold one), with
 // the record id last, so an ordered prefix scan reads one index entry range:
 //
-//	idx_book        associate_id NUL customer_id
-//	idx_birthday    MM-DD NUL customer_id
-//	idx_anniversary MM-DD NUL customer_id
-//	idx_home        store_id NUL customer_id
-//	idx_staff       store_id NUL associate_id
-//	idx_takein      store_id NUL local_day NUL taken_in_at NUL repair_id
-//	idx_purchases   customer_id NUL purchased_at NUL purchase_id
-//	idx_signin      lower-cased email NUL "associate" or "store" NUL id (signin.go)
+//	idx_book             associate_id NUL customer_id
+//	idx_birthday         MM-DD NUL customer_id
+//	idx_anniversary      MM-DD NUL customer_id
+//	idx_home             store_id NUL customer_id
+//	idx_staff            store_id NUL associate_id
+//	idx_takein           store_id NUL local_day NUL taken_in_at NUL repair_id
+//	idx_purchases        customer_id NUL purchased_at NUL purchase_id
+//	idx_signin           lower-cased email NUL "associate" or "store" NUL id (signin.go)
+//	idx_turn             associate_id NUL Customer.TurnKey() NUL customer_id (book.go)
+//	idx_book_birthday    associate_id NUL MM-DD NUL customer_id (book.go)
+//	idx_book_anniversary associate_id NUL MM-DD NUL customer_id (book.go)
+//	idx_today_due        associate_id NUL until NUL ref (today.go)
+//
+// The Today list's own records are in today_lists (associate_id NUL day)
+// and today_due (associate_id NUL ref), today.go. An index of customers
+// added later is filled from the records when Open creates its bucket in
+// an older file (fills).
 //
 // Times in keys use sortKeyTime (fixed width, UTC), so byte order is time order.
 //
