@@ -31,6 +31,8 @@ type ContactItem struct {
 	Outcome    string `dynamodbav:"outcome,omitempty"`
 	By         string `dynamodbav:"by"`
 	Status     string `dynamodbav:"status"`
+	// Note is what the associate wrote with a logged outcome; absent when none.
+	Note string `dynamodbav:"note,omitempty"`
 }
 
 // PutContact implements loupe.DB with one PutItem conditioned on the
@@ -39,7 +41,7 @@ func (db *DB) PutContact(ctx context.Context, c loupe.Contact) error {
 	err := db.putNew(ctx, ContactItem{
 		PK: customerPK(c.CustomerID), SK: prefixContact + c.Ref, Kind: KindContact,
 		Ref: c.Ref, At: formatTime(c.At), Channel: c.Channel, Touchpoint: c.Touchpoint,
-		Outcome: c.Outcome, By: c.By, Status: c.Status,
+		Outcome: c.Outcome, By: c.By, Status: c.Status, Note: c.Note,
 	})
 	if err != nil {
 		return fmt.Errorf("put contact of %s: %w", c.CustomerID, err)
@@ -70,7 +72,7 @@ func (db *DB) ContactsByCustomer(ctx context.Context, customerID string, limit i
 			return err
 		}
 		out = append(out, loupe.Contact{CustomerID: customerID, Ref: it.Ref, At: at, Channel: it.Channel,
-			Touchpoint: it.Touchpoint, Outcome: it.Outcome, By: it.By, Status: it.Status})
+			Touchpoint: it.Touchpoint, Outcome: it.Outcome, By: it.By, Status: it.Status, Note: it.Note})
 		return nil
 	})
 	if err != nil {

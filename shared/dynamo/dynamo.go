@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -281,11 +282,12 @@ func (db *DB) GetCustomer(ctx context.Context, customerID string) (loupe.Custome
 	return c, nil
 }
 
-// queryCustomers returns the customers of one index partition in sort key
-// (CustomerID) order.
-func (db *DB) queryCustomers(ctx context.Context, index, pk string) ([]loupe.Customer, error) {
+// queryCustomers returns the customers of one index partition whose sort
+// key begins with skPrefix ("": all), sorted by CustomerID in memory (the
+// book's GSI1 sort key is its turn order, the occasions' the associate).
+func (db *DB) queryCustomers(ctx context.Context, index, pk, skPrefix string) ([]loupe.Customer, error) {
 	var out []loupe.Customer
-	err := db.queryIndex(ctx, index, pk, "", func(av map[string]types.AttributeValue) error {
+	err := db.queryIndex(ctx, index, pk, skPrefix, func(av map[string]types.AttributeValue) error {
 		c, err := decodeCustomer(av)
 		if err != nil {
 			return err
@@ -293,6 +295,7 @@ func (db *DB) queryCustomers(ctx context.Context, index, pk string) ([]loupe.Cus
 		out = append(out, c)
 		return nil
 	})
+	slices.SortFunc(out, func(a, b loupe.Customer) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 	return out, err
 }
 
@@ -322,33 +325,44 @@ func decodeCustomer(av map[string]types.AttributeValue) (loupe.Customer, error) 
 	return it.Customer()
 }
 
-// CustomersByAssociate returns an associate's book ordered by CustomerID
-// (GSI1, BOOK#<associate_id>). Returns the DynamoDB or decoding error.
+// CustomersByAssociate returns an associate's book ordered by CustomerID:
+// the whole GSI1 partition BOOK#<associate_id> (in turn order there),
+// sorted in memory. Returns the DynamoDB or decoding error.
 func (db *DB) CustomersByAssociate(ctx context.Context, associateID string) ([]loupe.Customer, error) {
 	if associateID == "" {
 		return nil, nil
 	}
-	out, err := db.queryCustomers(ctx, GSI1, bookPK(associateID))
+	out, err := db.queryCustomers(ctx, GSI1, bookPK(associateID), "")
 	if err != nil {
 		return nil, fmt.Errorf("customers of associate %s: %w", associateID, err)
 	}
 	return out, nil
 }
 
-// CustomersByMonthDay returns the customers whose birthday (GSI2) or
-// anniversary (GSI3) falls on monthDay "MM-DD", ordered by CustomerID. Returns
-// an EINVALID *loupe.Error for another field, or the DynamoDB error.
-func (db *DB) CustomersByMonthDay(ctx context.Context, field, monthDay string) ([]loupe.Customer, error) {
-	var index, pk string
+// monthDayIndex returns the index and partition of the customers whose
+// field ("birthday": GSI2, "anniversary": GSI3) falls on monthDay. Returns an
+// EINVALID *loupe.Error for another field.
+func monthDayIndex(field, monthDay string) (index, pk string, err error) {
 	switch field {
 	case "birthday":
-		index, pk = GSI2, prefixBday+monthDay
+		return GSI2, prefixBday + monthDay, nil
 	case "anniversary":
-		index, pk = GSI3, prefixAnniv+monthDay
-	default:
-		return nil, loupe.Invalidf("field", "unknown month-day field %q", field)
+		return GSI3, prefixAnniv + monthDay, nil
 	}
-	out, err := db.queryCustomers(ctx, index, pk)
+	return "", "", loupe.Invalidf("field", "unknown month-day field %q", field)
+}
+
+// CustomersByMonthDay returns the customers of the chain whose birthday
+// (GSI2) or anniversary (GSI3) falls on monthDay "MM-DD", ordered by
+// CustomerID: the whole partition (sorted there by associate), sorted in
+// memory. Returns an EINVALID *loupe.Error for another field, or the
+// DynamoDB error.
+func (db *DB) CustomersByMonthDay(ctx context.Context, field, monthDay string) ([]loupe.Customer, error) {
+	index, pk, err := monthDayIndex(field, monthDay)
+	if err != nil {
+		return nil, err
+	}
+	out, err := db.queryCustomers(ctx, index, pk, "")
 	if err != nil {
 		return nil, fmt.Errorf("customers by %s %s: %w", field, monthDay, err)
 	}

@@ -41,11 +41,15 @@ func TestItemKeys(t *testing.T) {
 	repair.LocalDay = "2026-11-20"
 	noAssoc := storetest.Customer("c2", "s2", "")
 	noAssoc.Birthday, noAssoc.Anniversary = loupe.Date{}, loupe.Date{}
+	datesOnly := storetest.Customer("c3", "s2", "")
+	listed := storetest.Customer("c4", "s1", "a1")
 	for what, err := range map[string]error{
 		"put store":     loupe.PutStore(ctx, db, storetest.Store("s1")),
 		"put associate": loupe.PutAssociate(ctx, db, storetest.Associate("a1", "s1")),
 		"put customer":  loupe.PutCustomer(ctx, db, storetest.Customer("c1", "s1", "a1")),
 		"put customer2": loupe.PutCustomer(ctx, db, noAssoc),
+		"put customer3": loupe.PutCustomer(ctx, db, datesOnly),
+		"put customer4": loupe.PutCustomer(ctx, db, listed),
 		"put repair":    db.PutRepair(ctx, repair),
 		"put purchase":  db.PutPurchase(ctx, storetest.Purchase("p1", "c1", takenIn)),
 	} {
@@ -55,6 +59,13 @@ func TestItemKeys(t *testing.T) {
 	}
 	if _, err := db.ClaimEvent(ctx, "evt_1", "h", storetest.T0); err != nil {
 		t.Fatalf("mark event: %v", err)
+	}
+	err := db.UpdateCustomer(ctx, "c4", func(c *loupe.Customer, _ time.Time) (loupe.Customer, bool, error) {
+		c.ListedAt = takenIn
+		return *c, true, nil
+	})
+	if err != nil {
+		t.Fatalf("list customer: %v", err)
 	}
 
 	attrs := []string{"kind", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK"}
@@ -69,10 +80,16 @@ func TestItemKeys(t *testing.T) {
 			"GSI1PK": "STAFF#s1", "GSI1SK": "ASSOC#a1", "GSI2PK": "SIGNIN#a1@staff.example.com", "GSI2SK": "ASSOC#a1",
 			"GSI4PK": "ASSOCIATES", "GSI4SK": "ASSOC#a1"}},
 		{"customer", "CUST#c1", "CUST", map[string]string{"kind": "customer",
-			"GSI1PK": "BOOK#a1", "GSI1SK": "CUST#c1", "GSI2PK": "BDAY#05-17", "GSI2SK": "CUST#c1",
-			"GSI3PK": "ANNIV#06-21", "GSI3SK": "CUST#c1", "GSI4PK": "HOME#s1", "GSI4SK": "CUST#c1"}},
+			"GSI1PK": "BOOK#a1", "GSI1SK": "1#0001-01-01T00:00:00.000000000Z#c1", "GSI2PK": "BDAY#05-17", "GSI2SK": "a1#CUST#c1",
+			"GSI3PK": "ANNIV#06-21", "GSI3SK": "a1#CUST#c1", "GSI4PK": "HOME#s1", "GSI4SK": "CUST#c1"}},
+		{"customer listed", "CUST#c4", "CUST", map[string]string{"kind": "customer",
+			"GSI1PK": "BOOK#a1", "GSI1SK": "1#2026-11-20T23:30:00.000000005Z#c4", "GSI2PK": "BDAY#05-17", "GSI2SK": "a1#CUST#c4",
+			"GSI3PK": "ANNIV#06-21", "GSI3SK": "a1#CUST#c4", "GSI4PK": "HOME#s1", "GSI4SK": "CUST#c4"}},
 		{"customer without associate or dates", "CUST#c2", "CUST", map[string]string{"kind": "customer",
 			"GSI4PK": "HOME#s2", "GSI4SK": "CUST#c2"}},
+		{"customer without associate", "CUST#c3", "CUST", map[string]string{"kind": "customer",
+			"GSI2PK": "BDAY#05-17", "GSI2SK": "#CUST#c3", "GSI3PK": "ANNIV#06-21", "GSI3SK": "#CUST#c3",
+			"GSI4PK": "HOME#s2", "GSI4SK": "CUST#c3"}},
 		{"repair", "REPAIR#r1", "REPAIR", map[string]string{"kind": "repair",
 			"GSI1PK": "TAKEIN#s1#2026-11-20", "GSI1SK": "2026-11-20T23:30:00.000000005Z#r1"}},
 		{"purchase", "CUST#c1", "PURCHASE#2026-11-20T23:30:00.000000005Z#p1", map[string]string{"kind": "purchase"}},

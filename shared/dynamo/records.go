@@ -109,6 +109,20 @@ func takeInPK(storeID, day string) string {
 	return prefixTakeIn + storeID + "#" + day
 }
 
+// turnSK is a customer's GSI1 sort key in its associate's book:
+// "<TurnKey>#<customer_id>" ("0#<time>" or "1#<time>", fixed width), so a
+// Query of BOOK#<associate_id> reads the book in turn order (BookByTurn).
+// Ids never hold '#': the id is what follows the last one.
+func turnSK(c loupe.Customer) string { return c.TurnKey() + "#" + c.CustomerID }
+
+// occasionSK is a customer's GSI2 (birthday) and GSI3 (anniversary) sort
+// key: "<associate_id>#CUST#<customer_id>" ("#CUST#<id>" without an
+// associate), so begins_with "<associate_id>#" reads one associate's
+// clients of the day (BookByMonthDay) and the whole partition the chain's.
+func occasionSK(c loupe.Customer) string {
+	return c.AssociateID + "#" + customerPK(c.CustomerID)
+}
+
 // signInPK is the GSI2 partition of the records an address signs in with
 // (loupe.SignInKey of it), "" for no address.
 func signInPK(email string) string {
@@ -281,9 +295,10 @@ func (it AssociateItem) Associate() (loupe.Associate, error) {
 }
 
 // CustomerItem is a customer as stored: PK=CUST#<id>, SK=CUST; GSI1 the
-// associate's book (BOOK#<associate_id>), GSI2 birthday (BDAY#<MM-DD>), GSI3
-// anniversary (ANNIV#<MM-DD>), GSI4 home store (HOME#<store_id>). Each index
-// key is absent when its field is empty.
+// associate's book in turn order (BOOK#<associate_id>, turnSK), GSI2
+// birthday and GSI3 anniversary (BDAY#<MM-DD>, ANNIV#<MM-DD>, occasionSK),
+// GSI4 home store (HOME#<store_id>, CUST#<id>). Each index key is absent
+// when its field is empty.
 type CustomerItem struct {
 	PK          string   `dynamodbav:"PK"`
 	SK          string   `dynamodbav:"SK"`
@@ -321,9 +336,17 @@ type CustomerItem struct {
 	EmailCapturedAt       string               `dynamodbav:"email_captured_at,omitempty"`
 	EmailStatus           string               `dynamodbav:"email_status,omitempty"`
 	EmailStatusAt         string               `dynamodbav:"email_status_at,omitempty"`
-	UpdatedAt             string               `dynamodbav:"updated_at"`
-	Stamps                map[string]int       `dynamodbav:"stamps,omitempty"`
-	StampList             []string             `dynamodbav:"stamp_list,omitempty"`
+	// NewSince, NewTo, ListedAt, DoNotContactAt and WrongPhone are Loupe's
+	// (loupe.Customer): the Today list's new_client and rotation, and the
+	// outcomes do_not_contact and wrong_number.
+	NewSince       string         `dynamodbav:"new_since,omitempty"`
+	NewTo          string         `dynamodbav:"new_to,omitempty"`
+	ListedAt       string         `dynamodbav:"listed_at,omitempty"`
+	DoNotContactAt string         `dynamodbav:"do_not_contact_at,omitempty"`
+	WrongPhone     string         `dynamodbav:"wrong_phone,omitempty"`
+	UpdatedAt      string         `dynamodbav:"updated_at"`
+	Stamps         map[string]int `dynamodbav:"stamps,omitempty"`
+	StampList      []string       `dynamodbav:"stamp_list,omitempty"`
 	// ErasedAt is the last erasure of this id, on a record started again
 	// after it (so POS events dated before it stay ignored).
 	ErasedAt string `dynamodbav:"erased_at,omitempty"`
@@ -344,6 +367,8 @@ func NewCustomerItem(c loupe.Customer) CustomerItem {
 		Locale: c.Locale, PreferredChannel: c.PreferredChannel,
 		LastContactAt: formatTime(c.LastContactAt), LastPersonalContactAt: formatTime(c.LastPersonalContactAt),
 		Purchases: c.Purchases, PurchaseCents: c.PurchaseCents,
+		NewSince: formatTime(c.NewSince), NewTo: c.NewTo, ListedAt: formatTime(c.ListedAt),
+		DoNotContactAt: formatTime(c.DoNotContactAt), WrongPhone: c.WrongPhone,
 	}
 	if !c.PostalAddress.IsZero() {
 		a := AddressAV(c.PostalAddress)
@@ -357,13 +382,13 @@ func NewCustomerItem(c loupe.Customer) CustomerItem {
 	}
 	it.Stamps, it.StampList = stampsAV(c.Stamps)
 	if c.AssociateID != "" {
-		it.GSI1PK, it.GSI1SK = bookPK(c.AssociateID), id
+		it.GSI1PK, it.GSI1SK = bookPK(c.AssociateID), turnSK(c)
 	}
 	if md := c.Birthday.MonthDay(); md != "" {
-		it.GSI2PK, it.GSI2SK = prefixBday+md, id
+		it.GSI2PK, it.GSI2SK = prefixBday+md, occasionSK(c)
 	}
 	if md := c.Anniversary.MonthDay(); md != "" {
-		it.GSI3PK, it.GSI3SK = prefixAnniv+md, id
+		it.GSI3PK, it.GSI3SK = prefixAnniv+md, occasionSK(c)
 	}
 	if c.HomeStoreID != "" {
 		it.GSI4PK, it.GSI4SK = homePK(c.HomeStoreID), id
@@ -412,6 +437,16 @@ func (it CustomerItem) Customer() (loupe.Customer, error) {
 	if c.LastPersonalContactAt, err = parseTime("last_personal_contact_at", it.LastPersonalContactAt); err != nil {
 		return loupe.Customer{}, err
 	}
+	if c.NewSince, err = parseTime("new_since", it.NewSince); err != nil {
+		return loupe.Customer{}, err
+	}
+	if c.ListedAt, err = parseTime("listed_at", it.ListedAt); err != nil {
+		return loupe.Customer{}, err
+	}
+	if c.DoNotContactAt, err = parseTime("do_not_contact_at", it.DoNotContactAt); err != nil {
+		return loupe.Customer{}, err
+	}
+	c.NewTo, c.WrongPhone = it.NewTo, it.WrongPhone
 	for ch, k := range it.Consents {
 		at, err := parseTime("consents."+ch+".at", k.At)
 		if err != nil {

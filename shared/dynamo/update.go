@@ -245,9 +245,20 @@ func (db *DB) UpdateAssociate(ctx context.Context, associateID string, fn func(s
 // erasure record: one more GetItem for a new customer. email_status is
 // written only for a new customer (SES feedback owns it after). An erasure
 // deletes the item after writing its record, so a write that read the item
-// before the erasure fails its condition and decides again.
+// before the erasure fails its condition and decides again. The index keys
+// follow the record (NewCustomerItem): the book's turn order (GSI1) moves
+// in the same write as listed_at or a personal contact.
 func (db *DB) UpdateCustomer(ctx context.Context, customerID string, fn func(stored *loupe.Customer, erasedAt time.Time) (loupe.Customer, bool, error)) error {
-	err := db.update(ctx, versioned{
+	if err := db.update(ctx, db.customerUpdate(ctx, customerID, fn)); err != nil {
+		return fmt.Errorf("update customer %s: %w", customerID, err)
+	}
+	return nil
+}
+
+// customerUpdate is the versioned read-decide-write of UpdateCustomer; its
+// decision reads the erasure record of an absent customer with ctx.
+func (db *DB) customerUpdate(ctx context.Context, customerID string, fn func(stored *loupe.Customer, erasedAt time.Time) (loupe.Customer, bool, error)) versioned {
+	return versioned{
 		pk: customerPK(customerID), sk: skCustomer, owned: customerAttrs, keep: []string{"email_status", "email_status_at"},
 		decide: func(old map[string]types.AttributeValue) (map[string]types.AttributeValue, bool, error) {
 			var stored *loupe.Customer
@@ -286,11 +297,7 @@ func (db *DB) UpdateCustomer(ctx context.Context, customerID string, fn func(sto
 			av, err := attributevalue.MarshalMap(it)
 			return av, err == nil, err
 		},
-	})
-	if err != nil {
-		return fmt.Errorf("update customer %s: %w", customerID, err)
 	}
-	return nil
 }
 
 // ErasedAt implements loupe.DB with one consistent GetItem of the erasure
