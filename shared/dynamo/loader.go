@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/loupehq/loupe/shared/loupe"
@@ -129,9 +127,6 @@ func refKeys(r pos.Ref) []loadKey {
 	return nil
 }
 
-// batchGetSize is the most keys one BatchGetItem takes.
-const batchGetSize = 100
-
 // ReadAhead implements pos.BatchRecords: it reads the items of refs not
 // already read this group with consistent BatchGetItem requests, retrying
 // unprocessed keys with backoff, then the purchases of each
@@ -170,7 +165,7 @@ func (l *Loader) readItems(ctx context.Context, keys []loadKey) error {
 	found := make([]map[loadKey]map[string]types.AttributeValue, len(chunks))
 	err := l.each(ctx, len(chunks), func(ctx context.Context, i int) error {
 		var err error
-		found[i], err = l.batchGet(ctx, chunks[i])
+		found[i], err = l.plain.batchGet(ctx, chunks[i])
 		return err
 	})
 	if err != nil {
@@ -247,40 +242,6 @@ func (l *Loader) PutPurchase(ctx context.Context, p loupe.Purchase) error {
 	return l.DB.PutPurchase(ctx, p)
 }
 
-// batchGet reads up to 100 keys, returning the items found by key.
-func (l *Loader) batchGet(ctx context.Context, keys []loadKey) (map[loadKey]map[string]types.AttributeValue, error) {
-	req := make([]map[string]types.AttributeValue, len(keys))
-	for i, k := range keys {
-		req[i] = key(k.pk, k.sk)
-	}
-	out := map[loadKey]map[string]types.AttributeValue{}
-	for attempt := 0; len(req) > 0; attempt++ {
-		if attempt == batchAttempts {
-			return nil, fmt.Errorf("batch get: %d keys still unprocessed", len(req))
-		}
-		if attempt > 0 {
-			if err := batchBackoff(ctx, attempt); err != nil {
-				return nil, err
-			}
-		}
-		res, err := l.plain.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
-			RequestItems: map[string]types.KeysAndAttributes{*l.table: {Keys: req, ConsistentRead: aws.Bool(true)}},
-		})
-		if err != nil {
-			return nil, fmt.Errorf("batch get: %w", err)
-		}
-		for _, item := range res.Responses[*l.table] {
-			pk, _ := item["PK"].(*types.AttributeValueMemberS)
-			sk, _ := item["SK"].(*types.AttributeValueMemberS)
-			if pk != nil && sk != nil {
-				out[loadKey{pk.Value, sk.Value}] = item
-			}
-		}
-		req = res.UnprocessedKeys[*l.table].Keys
-	}
-	return out, nil
-}
-
 // Flush implements pos.BatchRecords: it writes the items the group changed
 // and forgets the group. New items go in BatchWriteItem requests of 25 (a
 // new item's version is 1); items that existed take the versioned
@@ -336,6 +297,12 @@ func (l *Loader) Flush(ctx context.Context) error {
 // each runs fn(0..n-1) on at most l.workers goroutines and returns the
 // first error (the others are cancelled).
 func (l *Loader) each(ctx context.Context, n int, fn func(context.Context, int) error) error {
+	return forEach(ctx, l.workers, n, fn)
+}
+
+// forEach runs fn(0..n-1) on at most workers goroutines (at least one) and
+// returns the first error (the others are cancelled).
+func forEach(ctx context.Context, workers, n int, fn func(context.Context, int) error) error {
 	if n == 0 {
 		return nil
 	}
@@ -343,7 +310,7 @@ func (l *Loader) each(ctx context.Context, n int, fn func(context.Context, int) 
 	defer cancel(nil)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(l.workers, n) {
+	for range max(min(workers, n), 1) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
