@@ -42,7 +42,7 @@ commands:
   forget  CUSTOMER_ID [--data DIR]
   orphans [--data DIR] [--format csv|json] [--reassign]
   inspect --store S [--from D] [--to D] [--stop] [--data DIR]
-  signin-index --table NAME   (once, after upgrading a stack to staff sign-in)
+  signin-index --table NAME   (once, after upgrading a stack: sign-in and Today index keys)
 
 Run "loupe <command> -h" for a command's flags. See docs/configuration.md.
 `

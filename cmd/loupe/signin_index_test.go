@@ -5,14 +5,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/testkit/storetest"
 )
 
-// TestSigninIndex: the command runs dynamo.IndexSignIn on the named table
-// (through the standard AWS configuration) and says how many records it
-// indexed; without --table it is a usage error.
+// TestSigninIndex: the command runs dynamo.IndexSignIn and
+// dynamo.IndexToday on the named table (through the standard AWS
+// configuration) and says how many records each rewrote; without --table
+// it is a usage error.
 func TestSigninIndex(t *testing.T) {
 	var out, errb strings.Builder
 	if code := run(context.Background(), []string{"signin-index"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--table") {
@@ -27,7 +32,17 @@ func TestSigninIndex(t *testing.T) {
 	if err := loupe.PutAssociate(ctx, db, storetest.Associate("a1", "s1")); err != nil {
 		t.Fatal(err)
 	}
-	for range 2 { // a second run writes nothing
+	// A customer written before the Today list: the old sort keys.
+	it := dynamo.NewCustomerItem(storetest.Customer("c1", "s1", "a1"))
+	it.GSI1SK, it.GSI2SK, it.GSI3SK, it.Version = "CUST#c1", "CUST#c1", "CUST#c1", 1
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: av}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // a second run writes nothing
 		out.Reset()
 		errb.Reset()
 		if code := run(ctx, []string{"signin-index", "--table", table}, &out, &errb); code != exitOK {
@@ -36,6 +51,13 @@ func TestSigninIndex(t *testing.T) {
 		if !strings.Contains(out.String(), "indexed for sign-in") {
 			t.Errorf("output %q", out.String())
 		}
+		if want := []string{"1 customer records re-keyed", "0 customer records re-keyed"}[i]; !strings.Contains(out.String(), want) {
+			t.Errorf("run %d: output %q, want %q", i+1, out.String(), want)
+		}
+	}
+	cs, err := db.BookByMonthDay(ctx, "a1", "birthday", "05-17")
+	if err != nil || len(cs) != 1 {
+		t.Errorf("birthdays after the index: %v %v", cs, err)
 	}
 	as, ss, err := db.SignInRecords(ctx, "a1@staff.example.com")
 	if err != nil || len(as) != 1 {
