@@ -13,6 +13,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/demo"
 	"github.com/loupehq/loupe/shared/embedded"
+	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/wire"
 )
 
@@ -100,8 +101,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "demo: %v", err)
 	}
-	fmt.Fprintf(stdout, "seeded %d stores, %d associates, %d clients, %d repair take-ins (%d with a well-formed email) in %s\n",
-		sum.Stores, sum.Associates, sum.Customers, sum.Repairs, sum.RepairsWithEmail, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "seeded %d stores, %d associates, %d clients, %d repair take-ins (%d with a well-formed email), %d purchases in %s\n",
+		sum.Stores, sum.Associates, sum.Customers, sum.Repairs, sum.RepairsWithEmail, sum.Purchases, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "associate %s was terminated, leaving %d clients to reassign\n",
 		sum.TerminatedAssociateID, sum.OrphanedClients)
 
@@ -177,8 +178,11 @@ Dashboard: {URL}/dashboard   (API token: {TOKEN})
 // demoPerson is someone `loupe demo` prints a sign-in link for.
 type demoPerson struct{ Role, Email string }
 
-// demoPeople returns the first store's first active associate with an email
-// and the store's manager (its manager_email).
+// demoPeople returns the demo associate (of the first store, "nyc": the one
+// who received the most of the departed colleague's clients, so their
+// Today list starts with them; it waits up to reassignWait for the change
+// feed to have reassigned the book) and the store's manager (its
+// manager_email).
 func demoPeople(ctx context.Context, db *embedded.DB) []demoPerson {
 	stores, err := db.ListStores(ctx)
 	if err != nil || len(stores) == 0 {
@@ -190,16 +194,55 @@ func demoPeople(ctx context.Context, db *embedded.DB) []demoPerson {
 			st = s
 		}
 	}
-	var out []demoPerson
 	as, _ := db.ListAssociates(ctx, st.StoreID)
-	for _, a := range as {
-		if a.Active() && a.Email != "" {
-			out = append(out, demoPerson{"associate " + a.Name + " of " + st.Name, a.Email})
+	for deadline := time.Now().Add(reassignWait); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if orphaned(ctx, db, as) == 0 {
 			break
 		}
+	}
+	var out []demoPerson
+	best, most := -1, -1
+	for i, a := range as {
+		if !a.Active() || a.Email == "" {
+			continue
+		}
+		book, _ := db.CustomersByAssociate(ctx, a.AssociateID)
+		n := 0
+		for _, c := range book {
+			if c.IsNewTo(a.AssociateID) {
+				n++
+			}
+		}
+		if n > most {
+			best, most = i, n
+		}
+	}
+	if best >= 0 {
+		a := as[best]
+		role := "associate " + a.Name + " of " + st.Name
+		if most > 0 {
+			role += fmt.Sprintf(", who just received %d clients of a departed colleague", most)
+		}
+		out = append(out, demoPerson{role, a.Email})
 	}
 	if st.ManagerEmail != "" {
 		out = append(out, demoPerson{"manager of " + st.Name, st.ManagerEmail})
 	}
 	return out
+}
+
+// reassignWait is how long demoPeople waits for the departed associate's
+// book to be reassigned.
+const reassignWait = 15 * time.Second
+
+// orphaned counts the clients still in the books of terminated associates of as.
+func orphaned(ctx context.Context, db *embedded.DB, as []loupe.Associate) int {
+	n := 0
+	for _, a := range as {
+		if !a.Active() {
+			book, _ := db.CustomersByAssociate(ctx, a.AssociateID)
+			n += len(book)
+		}
+	}
+	return n
 }

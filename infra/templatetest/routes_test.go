@@ -28,6 +28,9 @@ var publicRoutes = map[string]string{
 // parameter matches "abc.csv".
 var staffRoutes = map[string]string{
 	"GET /me":                               "DashboardApiFunction",
+	"GET /me/today":                         "DashboardApiFunction",
+	"POST /tasks/{task_id}/outcome":         "DashboardApiFunction",
+	"GET /stores/{store_id}/progress":       "DashboardApiFunction",
 	"GET /customers/{customer_id}":          "DashboardApiFunction",
 	"GET /customers/{customer_id}/contacts": "DashboardApiFunction",
 	"DELETE /customers/{customer_id}":       "DashboardApiFunction",

@@ -14,29 +14,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/today"
 )
 
 // Chain is a generated demo chain. Associates hold every associate as active;
 // Terminated names the one Seed terminates after the clients are in place, at
 // TerminatedAt.
 type Chain struct {
-	Stores       []loupe.Store
-	Associates   []loupe.Associate
-	Customers    []loupe.Customer
-	Repairs      []loupe.Repair
+	Stores     []loupe.Store
+	Associates []loupe.Associate
+	Customers  []loupe.Customer
+	Repairs    []loupe.Repair
+	// Purchases are two years of sales, and one sale by every active
+	// associate of the first store two days before now (a thank_you on
+	// their Today list).
+	Purchases    []loupe.Purchase
 	Terminated   string    // associate id terminated by Seed
 	TerminatedAt time.Time // when that associate left
 }
 
 // Summary counts what Seed wrote.
 type Summary struct {
-	Stores, Associates, Customers, Repairs int
+	Stores, Associates, Customers, Repairs, Purchases int
 	// TerminatedAssociateID is the associate terminated at the end of seeding,
 	// and OrphanedClients the size of their book.
 	TerminatedAssociateID string
@@ -205,7 +212,69 @@ func Generate(now time.Time) Chain {
 			LocalDay:      loupe.LocalDayIn(at, loc),
 		})
 	}
+	ch.today(now)
 	return ch
+}
+
+// today adds what makes the first store's Today lists real (issue 17),
+// from a source of its own so the chain above stays as it was: every
+// active associate of the first store gets a client whose birthday and
+// one whose anniversary fall in the coming week, and a sale two days
+// before now; and a quarter of the chain's clients get one or two
+// purchases over the last two years.
+func (ch *Chain) today(now time.Time) {
+	rng := rand.New(rand.NewPCG(seed1^0x70da7, seed2))
+	books := map[string][]int{}
+	for i, c := range ch.Customers {
+		books[c.AssociateID] = append(books[c.AssociateID], i)
+	}
+	stores := map[string]loupe.Store{}
+	for _, s := range ch.Stores {
+		stores[s.StoreID] = s
+	}
+	n := 0
+	buy := func(c loupe.Customer, seller string, at time.Time) {
+		n++
+		cats := c.Preferences
+		if len(cats) > 1 {
+			cats = cats[:1+rng.IntN(len(cats))]
+		}
+		ch.Purchases = append(ch.Purchases, loupe.Purchase{PurchaseID: fmt.Sprintf("p%05d", n), StoreID: c.HomeStoreID,
+			AssociateID: seller, CustomerID: c.CustomerID, TotalCents: int64(5_000 + rng.IntN(400_000)),
+			Categories: slices.Clone(cats), PurchasedAt: at.UTC()})
+	}
+	first := ch.Stores[0]
+	loc, _ := time.LoadLocation(first.Timezone)
+	for _, a := range ch.Associates {
+		// Clients without an email: no message reaches them, so the
+		// associate's own call matters most, and no Christmas mail of the
+		// demo's first hourly run puts them inside the fatigue cap.
+		var book []int
+		for _, i := range books[a.AssociateID] {
+			if ch.Customers[i].Email == "" {
+				book = append(book, i)
+			}
+		}
+		if a.StoreID != first.StoreID || a.AssociateID == ch.Terminated || len(book) < 3 {
+			continue
+		}
+		soon := func(days int) loupe.Date {
+			d := now.In(loc).AddDate(0, 0, days)
+			return loupe.Date{Year: 1960 + rng.IntN(45), Month: d.Month(), Day: d.Day()}
+		}
+		ch.Customers[book[0]].Birthday = soon(1 + rng.IntN(5))
+		ch.Customers[book[1]].Anniversary = soon(2 + rng.IntN(4))
+		day := now.In(loc).AddDate(0, 0, -2)
+		buy(ch.Customers[book[2]], a.AssociateID, time.Date(day.Year(), day.Month(), day.Day(), 11+rng.IntN(6), rng.IntN(60), 0, 0, loc))
+	}
+	for _, c := range ch.Customers {
+		if rng.IntN(4) != 0 || c.AssociateID == "" {
+			continue
+		}
+		for range 1 + rng.IntN(2) {
+			buy(c, c.AssociateID, now.Add(-time.Duration(3+rng.IntN(727))*24*time.Hour).Truncate(time.Minute))
+		}
+	}
 }
 
 type gen struct {
@@ -342,9 +411,11 @@ type Writer interface {
 	loupe.AssociateUpdater
 	loupe.CustomerUpdater
 	PutRepair(ctx context.Context, r loupe.Repair) error
+	loupe.PurchaseCounter
+	PutPurchase(ctx context.Context, p loupe.Purchase) error
+	// PutDue puts a task on an associate's Today lists (today.Store).
+	PutDue(ctx context.Context, d today.Due) error
 }
-
-var _ Writer = loupe.DB(nil)
 
 // Seed writes the demo chain generated for now into db: stores, associates,
 // customers, repairs, and finally terminates one associate so the change feed
@@ -384,11 +455,43 @@ func Seed(ctx context.Context, db Writer, now time.Time) (Summary, error) {
 			sum.RepairsWithEmail++
 		}
 	}
+	if err := seedPurchases(ctx, db, ch, now); err != nil {
+		return sum, err
+	}
+	sum.Purchases = len(ch.Purchases)
 	if err := loupe.TerminateAssociate(ctx, db, ch.Terminated, ch.TerminatedAt, ch.TerminatedAt); err != nil {
 		return sum, fmt.Errorf("seed termination of %s: %w", ch.Terminated, err)
 	}
 	sum.TerminatedAssociateID = ch.Terminated
 	return sum, nil
+}
+
+// seedPurchases stores ch's purchases, counts each buyer's totals
+// (loupe.CountPurchases) and puts the thank_you of a recent one on its
+// seller's Today lists (today.ThankYou), as a purchase from the POS would.
+func seedPurchases(ctx context.Context, db Writer, ch Chain, now time.Time) error {
+	zones := map[string]*time.Location{}
+	for _, s := range ch.Stores {
+		zones[s.StoreID], _ = time.LoadLocation(s.Timezone)
+	}
+	buyers := map[string]bool{}
+	for _, p := range ch.Purchases {
+		if err := db.PutPurchase(ctx, p); err != nil && !errors.Is(err, loupe.ErrExists) {
+			return fmt.Errorf("seed purchase %s: %w", p.PurchaseID, err)
+		}
+		buyers[p.CustomerID] = true
+		if d, ok := today.ThankYou(p, zones[p.StoreID], now); ok {
+			if err := db.PutDue(ctx, d); err != nil {
+				return fmt.Errorf("seed thank_you of purchase %s: %w", p.PurchaseID, err)
+			}
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(buyers)) {
+		if err := loupe.CountPurchases(ctx, db, id); err != nil {
+			return fmt.Errorf("seed purchases: %w", err)
+		}
+	}
+	return nil
 }
 
 // seedWorkers is how many customers Seed writes at once. Customers yield no

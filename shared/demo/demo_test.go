@@ -11,6 +11,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/demo"
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/today"
 )
 
 var now = time.Date(2026, time.November, 20, 15, 4, 5, 0, time.UTC)
@@ -171,6 +172,8 @@ func TestGenerateShape(t *testing.T) {
 // recorder is a demo.Writer that keeps what it was given.
 type recorder struct {
 	stores, associates, customers, repairs int
+	purchases                              int
+	dues                                   []today.Due
 	terminated                             []string
 	repairIDs                              map[string]bool
 	failOn                                 string
@@ -208,6 +211,22 @@ func (r *recorder) PutRepair(ctx context.Context, rp loupe.Repair) error {
 	return nil
 }
 
+func (r *recorder) PutPurchase(ctx context.Context, p loupe.Purchase) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.purchases++
+	return nil
+}
+func (r *recorder) PurchasesByCustomer(context.Context, string) ([]loupe.Purchase, error) {
+	return nil, nil
+}
+func (r *recorder) PutDue(ctx context.Context, d today.Due) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dues = append(r.dues, d)
+	return nil
+}
+
 func TestSeed(t *testing.T) {
 	rec := &recorder{repairIDs: map[string]bool{}}
 	sum, err := demo.Seed(context.Background(), rec, now)
@@ -216,9 +235,26 @@ func TestSeed(t *testing.T) {
 	}
 	ch := demo.Generate(now)
 	want := demo.Summary{Stores: len(ch.Stores), Associates: len(ch.Associates), Customers: len(ch.Customers),
-		Repairs: len(ch.Repairs), TerminatedAssociateID: ch.Terminated, OrphanedClients: 300, RepairsWithEmail: sum.RepairsWithEmail}
+		Repairs: len(ch.Repairs), Purchases: len(ch.Purchases), TerminatedAssociateID: ch.Terminated, OrphanedClients: 300, RepairsWithEmail: sum.RepairsWithEmail}
 	if sum != want {
 		t.Errorf("summary: got %+v, want %+v", sum, want)
+	}
+	// Every active associate of the first store has a sale of two days ago
+	// on its Today list.
+	sellers := map[string]bool{}
+	for _, d := range rec.dues {
+		if d.Reason != today.ReasonThankYou {
+			t.Errorf("due %+v", d)
+		}
+		sellers[d.AssociateID] = true
+	}
+	for _, a := range ch.Associates {
+		if a.StoreID == ch.Stores[0].StoreID && a.AssociateID != ch.Terminated && !sellers[a.AssociateID] {
+			t.Errorf("associate %s has no thank_you task", a.AssociateID)
+		}
+	}
+	if rec.purchases != len(ch.Purchases) || len(ch.Purchases) < 500 {
+		t.Errorf("purchases %d of %d", rec.purchases, len(ch.Purchases))
 	}
 	if got, want := rec.terminated, []string{ch.Terminated}; !reflect.DeepEqual(got, want) {
 		t.Errorf("terminated: got %v, want %v", got, want)

@@ -66,6 +66,9 @@ type Config struct {
 	// Touch serves GET /coverage and GET /customers/{customer_id}/preview.
 	// Nil: they answer 503.
 	Touch Touchpoints
+	// Today serves GET /me/today, POST /tasks/{task_id}/outcome and GET
+	// /stores/{store_id}/progress. Nil: they answer 503.
+	Today Today
 	// Campaigns stores the campaigns of POST /campaigns (the stores named are
 	// checked through DB). Nil, or a nil DB: that route answers 503.
 	Campaigns Campaigns
@@ -126,6 +129,9 @@ func (s *server) routes() []route {
 		{"POST /auth/token", public, s.postAuthToken},
 		{"GET /app/signin", public, s.appSignin},
 		{"GET /me", signed, s.getMe},
+		{"GET /me/today", signed, s.getToday},
+		{"POST /tasks/{task_id}/outcome", signed, s.postOutcome},
+		{"GET /stores/{store_id}/progress", manager, s.getProgress},
 		{"GET /customers/{customer_id}", signed, s.getCustomer},
 		{"GET /customers/{customer_id}/contacts", signed, s.getContacts},
 		{"GET /customers/{customer_id}/preview", signed, s.getPreview},
@@ -182,6 +188,7 @@ func New(cfg Config) http.Handler {
 	cfg.Reassign = present(cfg.Reassign)
 	cfg.Touch = present(cfg.Touch)
 	cfg.Campaigns = present(cfg.Campaigns)
+	cfg.Today = present(cfg.Today)
 	cfg.Staff = present(cfg.Staff)
 	cfg.Links = present(cfg.Links)
 	if cfg.Staff == nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/reassign"
+	"github.com/loupehq/loupe/shared/today"
 	"github.com/loupehq/loupe/shared/touch"
 )
 
@@ -97,6 +98,27 @@ type Touchpoints interface {
 	// Open reports whether the deployment can send on channel (a campaign
 	// whose channels it can send on none of is refused).
 	Open(channel string) bool
+}
+
+// Today serves the Today list routes. *today.Service implements it.
+type Today interface {
+	// Associate returns an associate record (whose list a person asks
+	// for), or an ENOTFOUND *loupe.Error.
+	Associate(ctx context.Context, associateID string) (loupe.Associate, error)
+	// Today returns the associate's list of a store-local day ("": today),
+	// made at the day's first read. Returns EINVALID naming date, or the
+	// storage error.
+	Today(ctx context.Context, associateID, date string) (today.View, error)
+	// LogOutcome records a task's outcome (the first stands). Returns
+	// EINVALID naming outcome or note, ENOTFOUND for no such task, or the
+	// storage error.
+	LogOutcome(ctx context.Context, taskID, outcome, note, by string) (today.TaskView, error)
+	// Progress returns a store's team over the week to date. Returns
+	// EINVALID naming date, ENOTFOUND for an unknown store.
+	Progress(ctx context.Context, storeID, date string) (today.Progress, error)
+	// OnList reports whether customerID is on associateID's list of today
+	// (without making it).
+	OnList(ctx context.Context, associateID, customerID string) (bool, error)
 }
 
 // Campaigns stores the campaigns of POST /campaigns. touch.Campaigns

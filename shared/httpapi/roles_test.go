@@ -29,7 +29,8 @@ type rolesChain struct {
 	svc    *wire.Services
 	tokens map[string]string // person -> bearer
 	batch  string            // s1's review list
-	now    time.Time
+	now    time.Time // the services' clock: a test may move it (then signIn again)
+	signIn func()    // issues every person's token again at now
 }
 
 const rolesAPIToken = "roles-test-api-token"
@@ -39,14 +40,16 @@ var rolesNow = time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 func newRolesChain(t *testing.T, records wire.Records, comp wire.ComplianceStore, ledger wire.LedgerStore) *rolesChain {
 	t.Helper()
 	ctx := context.Background()
-	signer, err := linktoken.New(func() time.Time { return rolesNow }, []byte(strings.Repeat("k", 32)))
+	c := &rolesChain{tokens: map[string]string{"admin": rolesAPIToken, "nobody": "", "forged": "forged.token.here"}, now: rolesNow}
+	clock := func() time.Time { return c.now }
+	signer, err := linktoken.New(clock, []byte(strings.Repeat("k", 32)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc := wire.Build(wire.Config{UnsubscribeSecret: strings.Repeat("u", 24), BaseURL: "https://loupe.example.com"},
 		wire.Ports{Records: records, Compliance: comp, Ledger: ledger, Mail: &mail.Fake{}, Phones: phone.Normalize,
-			StaffTokens: signer, SignInTokens: signer, Now: func() time.Time { return rolesNow }, Logger: quietLogger()})
-	c := &rolesChain{svc: svc, tokens: map[string]string{"admin": rolesAPIToken, "nobody": "", "forged": "forged.token.here"}, now: rolesNow}
+			StaffTokens: signer, SignInTokens: signer, Now: clock, Logger: quietLogger()})
+	c.svc = svc
 	n := 0
 	apply := func(typ string, data map[string]any) {
 		t.Helper()
@@ -80,10 +83,20 @@ func newRolesChain(t *testing.T, records wire.Records, comp wire.ComplianceStore
 		}
 		c.tokens[a.id] = tok
 	}
-	meg, _, _ := signer.Issue("meg@s2.example")
-	c.tokens["meg"] = meg
-	stranger, _, _ := signer.Issue("stranger@elsewhere.example")
-	c.tokens["stranger"] = stranger
+	emails := map[string]string{"meg": "meg@s2.example", "stranger": "stranger@elsewhere.example"}
+	for _, a := range []string{"ada", "bea", "max", "bob", "tom"} {
+		emails[a] = a + "@" + map[bool]string{true: "s2", false: "s1"}[a == "bob"] + ".example"
+	}
+	c.signIn = func() {
+		for who, email := range emails {
+			tok, _, err := signer.Issue(email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.tokens[who] = tok
+		}
+	}
+	c.signIn()
 	for _, cu := range []struct{ id, store, assoc string }{
 		{"c1", "s1", "ada"}, {"c2", "s1", "bea"}, {"c3", "s2", "bob"}, {"c9", "s1", "ada"},
 		{"ct1", "s1", "tom"}, {"ct2", "s1", "tom"}, {"ct3", "s1", "tom"},
@@ -174,6 +187,14 @@ func roleTable(t *testing.T, c *rolesChain) {
 		{"GET", "/customers/c1/contacts", "", want{"ada": 200, "bea": 403, "max": 200, "meg": 403, "admin": 200}},
 		{"GET", "/customers/c1/preview?occasion=birthday&format=json", "", want{"ada": 200, "bob": 403, "max": 200, "admin": 200}},
 		{"GET", "/customers/nope", "", want{"ada": 404, "admin": 404}},
+		// Today lists: one's own; a manager names an associate of their store.
+		{"GET", "/me/today", "", want{"ada": 200, "max": 200, "meg": 400, "admin": 400, "tom": 401}},
+		{"GET", "/me/today?associate_id=ada", "", want{"ada": 200, "bea": 403, "max": 200, "meg": 403, "bob": 403, "admin": 200}},
+		{"GET", "/me/today?associate_id=bob", "", want{"max": 403, "meg": 200}},
+		{"GET", "/me/today?associate_id=ghost", "", want{"ada": 403, "max": 403, "admin": 404}},
+		{"POST", "/tasks/bm90LWEtdGFzaw/outcome", `{"outcome":"reached"}`, want{"ada": 404, "admin": 404}},
+		{"GET", "/stores/s1/progress", "", want{"ada": 403, "max": 200, "meg": 403, "admin": 200}},
+		{"GET", "/stores/s2/progress", "", want{"max": 403, "meg": 200}},
 		// Manager routes: their stores only, lists filtered.
 		{"GET", "/compliance", "", want{"ada": 403, "bob": 403, "max": 200, "meg": 200, "admin": 200}},
 		{"GET", "/compliance?store_id=s2", "", want{"max": 403, "meg": 200, "admin": 200}},

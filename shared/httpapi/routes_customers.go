@@ -64,14 +64,20 @@ func (s *server) getContacts(w http.ResponseWriter, r *http.Request) error {
 
 // customer reads the customer of the route's {customer_id} when the signed-in
 // person may see the client (staff.Person.MayReadCustomer: their book, a
-// client of their store on a review list, or a store they manage): 404
+// client of their store on their Today list or a review list, or a store
+// they manage): 404
 // naming it when unknown, 403 otherwise, 503 without a database.
 func (s *server) customer(r *http.Request) (loupe.Customer, error) {
 	c, err := s.findCustomer(r)
 	if err != nil {
 		return c, err
 	}
-	err = person(r).MayReadCustomer(c, func() (bool, error) { return s.onReviewList(r, c) })
+	err = person(r).MayReadCustomer(c, func() (bool, error) {
+		if ok, err := s.onTodayList(r, c); err != nil || ok {
+			return ok, err
+		}
+		return s.onReviewList(r, c)
+	})
 	return c, err
 }
 

@@ -74,13 +74,14 @@ type campaignRequest struct {
 	Subject    string   `json:"subject"`
 	BodyHTML   string   `json:"body_html"`
 	Channels   []string `json:"channels"`
+	CallList   bool     `json:"call_list"`
 }
 
 // campaign returns the request as a touch.Campaign, or an EINVALID
 // *loupe.Error naming a date that is not "" or YYYY-MM-DD.
 func (q campaignRequest) campaign() (touch.Campaign, error) {
 	c := touch.Campaign{CampaignID: q.CampaignID, Name: q.Name, StoreIDs: q.StoreIDs, Subject: q.Subject, BodyHTML: q.BodyHTML,
-		Channels: q.Channels}
+		Channels: q.Channels, CallList: q.CallList}
 	for _, d := range []struct {
 		field, text string
 		day         *touch.Day

@@ -164,10 +164,11 @@ func (c Customer) UsablePhone() string {
 }
 
 // IsNewTo reports whether the client came into associate's book by a
-// Loupe move (NewSince, NewTo) and has had no personal contact since.
+// Loupe move (NewSince, NewTo) and has had no personal contact since (a
+// contact at the very instant of the move counts as since).
 func (c Customer) IsNewTo(associate string) bool {
 	return associate != "" && c.NewTo == associate && c.AssociateID == associate && !c.NewSince.IsZero() &&
-		!c.LastPersonalContactAt.After(c.NewSince)
+		c.LastPersonalContactAt.Before(c.NewSince)
 }
 
 // turnLayout is the fixed-width UTC time of TurnKey: string order is time

@@ -72,15 +72,30 @@ func (s *Service) Purchased(ctx context.Context, p loupe.Purchase) error {
 	case !errors.Is(err, loupe.ErrNotFound):
 		return fmt.Errorf("store %s: %w", p.StoreID, err)
 	}
-	from := touch.DayOf(p.PurchasedAt.In(loc)).AddDays(thankYouAfter)
-	until := from.AddDays(thankYouDays - 1)
-	if until.Before(touch.DayOf(s.now().In(loc))) {
+	d, ok := ThankYou(p, loc, s.now())
+	if !ok {
 		return nil
 	}
-	d := Due{AssociateID: p.AssociateID, CustomerID: p.CustomerID, Reason: ReasonThankYou,
-		Ref: touch.PurchaseKey(p.CustomerID, ReasonThankYou, p.PurchaseID).String(), From: from.String(), Until: until.String()}
 	if err := s.Store.PutDue(ctx, d); err != nil {
 		return fmt.Errorf("thank_you of purchase %s: %w", p.PurchaseID, err)
 	}
 	return nil
+}
+
+// ThankYou returns the due item of purchase p's thank_you, for a store in
+// zone loc: the selling associate's lists from thankYouAfter days after the
+// purchase (store-local) for thankYouDays days, keyed by
+// touch.PurchaseKey. ok is false without an associate or a time, or when
+// the window ended before now (an old purchase loaded late).
+func ThankYou(p loupe.Purchase, loc *time.Location, now time.Time) (d Due, ok bool) {
+	if p.AssociateID == "" || p.PurchasedAt.IsZero() {
+		return Due{}, false
+	}
+	from := touch.DayOf(p.PurchasedAt.In(loc)).AddDays(thankYouAfter)
+	until := from.AddDays(thankYouDays - 1)
+	if until.Before(touch.DayOf(now.In(loc))) {
+		return Due{}, false
+	}
+	return Due{AssociateID: p.AssociateID, CustomerID: p.CustomerID, Reason: ReasonThankYou,
+		Ref: touch.PurchaseKey(p.CustomerID, ReasonThankYou, p.PurchaseID).String(), From: from.String(), Until: until.String()}, true
 }

@@ -231,15 +231,7 @@ func (s *Service) make(ctx context.Context, p place, day string, now time.Time) 
 		return List{}, err
 	}
 	l := List{AssociateID: p.assoc.AssociateID, StoreID: p.assoc.StoreID, Day: day, CreatedAt: now.UTC(), Tasks: []Task{}}
-	seen := map[string]bool{}
-	for _, k := range cands {
-		if len(l.Tasks) == s.perDay() {
-			break
-		}
-		if seen[k.c.CustomerID] || !s.eligible(p, k, now) {
-			continue
-		}
-		seen[k.c.CustomerID] = true
+	for _, k := range s.pick(p, cands, now) {
 		l.Tasks = append(l.Tasks, Task{TaskID: TaskID(day, p.assoc.AssociateID, k.c.CustomerID),
 			CustomerID: k.c.CustomerID, Reason: k.reason, Ref: k.ref})
 	}
@@ -257,11 +249,59 @@ func (s *Service) make(ctx context.Context, p place, day string, now time.Time) 
 	return l, nil
 }
 
+// pick chooses the list from the candidates (in priority order: new
+// clients, then the time-bound tasks, then the rotation): each client once,
+// at its first reason, eligible only. The new clients get at least half of
+// the list when there are that many, the time-bound tasks (occasions,
+// invitations, thank-yous, repairs, which have a window) the rest, and
+// whichever group has fewer leaves its room to the other; reconnect fills
+// what is left. The order is the priority order.
+func (s *Service) pick(p place, cands candidates, now time.Time) []cand {
+	eligible := func(ks []cand, skip map[string]bool) []cand {
+		seen := map[string]bool{}
+		var out []cand
+		for _, k := range ks {
+			if !seen[k.c.CustomerID] && !skip[k.c.CustomerID] && s.eligible(p, k, now) {
+				seen[k.c.CustomerID] = true
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	ids := func(ks ...[]cand) map[string]bool {
+		m := map[string]bool{}
+		for _, g := range ks {
+			for _, k := range g {
+				m[k.c.CustomerID] = true
+			}
+		}
+		return m
+	}
+	n := s.perDay()
+	fresh := eligible(cands.fresh, nil)
+	f := min(len(fresh), n)
+	timed := eligible(cands.timed, ids(fresh[:f]))
+	if t := min(len(timed), n); f+t > n {
+		// A new client left out of its share may still be listed for its
+		// birthday: recount the time-bound tasks without it.
+		f = max(n-t, min(f, (n+1)/2))
+		timed = eligible(cands.timed, ids(fresh[:f]))
+	}
+	out := append(fresh[:f:f], timed[:min(len(timed), n-f)]...)
+	for _, k := range eligible(cands.reconnect, ids(out)) {
+		if len(out) == n {
+			break
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
 // eligible reports whether candidate k may go on p's list now: still in the
 // book for a book reason, reachable personally (contact.Reach: no
-// do_not_contact, calls not denied) and, unless the planner decided it,
-// outside the fatigue cap (its last contact on any channel at least Cap
-// days ago).
+// do_not_contact, calls not denied) and, for a marketing task the planner
+// did not decide already (Marketing), outside the fatigue cap (its last
+// contact on any channel at least Cap days ago).
 func (s *Service) eligible(p place, k cand, now time.Time) bool {
 	if k.book && k.c.AssociateID != p.assoc.AssociateID {
 		return false
@@ -269,21 +309,31 @@ func (s *Service) eligible(p place, k cand, now time.Time) bool {
 	if contact.Reach(s.client(p.store, k.c), contact.Personal, contact.Marketing) != "" {
 		return false
 	}
-	return k.planned || !contact.CapOpen(k.c.LastContactAt, s.Cap).After(now)
+	return k.planned || !Marketing(k.reason) || !contact.CapOpen(k.c.LastContactAt, s.Cap).After(now)
+}
+
+// Marketing reports whether a task of reason is a marketing contact, held
+// to the fatigue cap when listed: every reason but new_client (the new
+// associate introducing themselves after Loupe moved the client: part of
+// the reassignment, like a service message) and repair_ready (a service
+// message, CONTRACT section 4). Whatever the reason, a logged contact
+// outcome counts for the cap afterwards.
+func Marketing(reason string) bool {
+	return reason != ReasonNewClient && reason != ReasonRepairReady
 }
 
 // candidates returns every client that could go on p's list of day, in
 // priority order: new_client, birthday and anniversary in the coming week,
 // event_invite, thank_you, repair_ready, then reconnect (the book in turn
-// order). A client may appear more than once; the first stands.
-func (s *Service) candidates(ctx context.Context, p place, day string, now time.Time) ([]cand, error) {
+// order), grouped for pick.
+func (s *Service) candidates(ctx context.Context, p place, day string, now time.Time) (candidates, error) {
 	id := p.assoc.AssociateID
 	var fresh, reconnect []cand
 	cursor, scanned := "", 0
 	for want := s.perDay(); ; {
 		page, next, err := s.Book.BookByTurn(ctx, id, cursor, scanPageFactor*s.perDay())
 		if err != nil {
-			return nil, fmt.Errorf("book of %s: %w", id, err)
+			return candidates{}, fmt.Errorf("book of %s: %w", id, err)
 		}
 		for _, c := range page {
 			k := cand{c: c, reason: ReasonReconnect, book: true}
@@ -304,15 +354,21 @@ func (s *Service) candidates(ctx context.Context, p place, day string, now time.
 	}
 	occasions, err := s.occasions(ctx, p, day)
 	if err != nil {
-		return nil, err
+		return candidates{}, err
 	}
 	due, err := s.due(ctx, p, day)
 	if err != nil {
-		return nil, err
+		return candidates{}, err
 	}
-	out := append(fresh, occasions...)
-	out = append(out, due...)
-	return append(out, reconnect...), nil
+	return candidates{fresh: fresh, timed: append(occasions, due...), reconnect: reconnect}, nil
+}
+
+// candidates are the clients that could go on a list, by group, each in
+// priority order; a client may be in more than one.
+type candidates struct {
+	fresh     []cand // new_client
+	timed     []cand // birthday, anniversary, then the due items
+	reconnect []cand // the book in turn order
 }
 
 // occasions returns the book's birthdays and anniversaries of day and the

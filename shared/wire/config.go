@@ -58,6 +58,7 @@ const (
 	EnvSignInKeyID         = "LOUPE_SIGNIN_KEY_SECRET_ID"
 	EnvAPITokenID          = "LOUPE_API_TOKEN_SECRET_ID"
 	EnvMailOverCents       = "LOUPE_CHRISTMAS_MAIL_OVER_CENTS"
+	EnvTasksPerDay         = "LOUPE_TASKS_PER_DAY"
 )
 
 // DefaultPlanHour is the store-local hour in which a store's day is planned
@@ -110,6 +111,9 @@ type Config struct {
 	// card goes on paper (LOUPE_CHRISTMAS_MAIL_OVER_CENTS; 0:
 	// contact.DefaultMailOverCents).
 	MailOverCents int
+	// TasksPerDay is the longest Today list (LOUPE_TASKS_PER_DAY, 1-100);
+	// 0 means today.DefaultPerDay (10).
+	TasksPerDay int
 	// PlanHour is the store-local hour (LOUPE_PLAN_HOUR, 0-23) in which the
 	// hourly run plans a store's day, in AWS and in `loupe serve` alike.
 	PlanHour int
@@ -180,6 +184,9 @@ func FromEnv() (Config, error) {
 	}
 	if cfg.Channels, err = contact.ParseLists(os.Getenv(EnvChannels)); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", EnvChannels, err))
+	}
+	if cfg.TasksPerDay, err = parseInt(os.Getenv(EnvTasksPerDay), 0, 1, 100); err != nil {
+		errs = append(errs, fmt.Errorf("%s is not a whole number of tasks from 1 to 100: %w", EnvTasksPerDay, err))
 	}
 	if cfg.MailOverCents, err = parseInt(os.Getenv(EnvMailOverCents), 0, 1, 1<<31-1); err != nil {
 		errs = append(errs, fmt.Errorf("%s is not a whole number of cents: %w", EnvMailOverCents, err))

@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/reassign"
 	"github.com/loupehq/loupe/shared/staff"
+	"github.com/loupehq/loupe/shared/today"
 	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/unsub"
 )
@@ -27,6 +29,8 @@ type Records interface {
 	loupe.SignInStore
 	reassign.Store
 	touch.Suppression
+	today.Store
+	today.Book
 }
 
 // ComplianceStore keeps take-in aggregates and inspection windows.
@@ -62,7 +66,8 @@ type Ports struct {
 	Phones pos.PhoneReader
 	// Channels send touchpoints on the channels other than email
 	// (touch.Planner.Channels). Nil: email only; every list passes over the
-	// rest.
+	// rest. Build adds the personal channel (Today tasks, Services.Today)
+	// itself unless one is given (a test's).
 	Channels map[string]touch.Channel
 	// Places says where phones and postal addresses are, for the quiet
 	// hours of texts (phone.Places). Nil: the store's zone only.
@@ -105,6 +110,10 @@ type Services struct {
 	Compliance *compliance.Service
 	// Planner plans and delivers touchpoints.
 	Planner *touch.Planner
+	// Today makes the associates' daily lists and records their outcomes;
+	// it is also the planner's personal channel and the POS service's
+	// Purchased (thank_you).
+	Today *today.Service
 	// Schedule is the rule of the hourly run (Config.PlanHour).
 	Schedule touch.Schedule
 	// Staff turns a bearer token into the person it names: every staff
@@ -134,6 +143,16 @@ func Build(cfg Config, p Ports) *Services {
 		s.Unsubscribe = unsub.New(keys[0], keys[1:]...) // signs with the first, verifies with all
 	}
 	s.POS = &pos.Service{DB: p.Records, Now: p.Now, Phones: p.Phones}
+	s.Today = &today.Service{Records: p.Records, Book: p.Records, Store: p.Records, Campaigns: p.Ledger,
+		PerDay: cfg.TasksPerDay, Cap: cfg.FatigueCapDays, Now: p.Now, Log: p.Logger}
+	s.POS.Purchased = s.Today.Purchased
+	channels := maps.Clone(p.Channels)
+	if channels == nil {
+		channels = map[string]touch.Channel{}
+	}
+	if channels[contact.Personal] == nil {
+		channels[contact.Personal] = s.Today
+	}
 	s.Reassign = reassign.New(p.Records, p.Records, p.Mail, p.Now, reassign.Config{BaseURL: cfg.BaseURL, Logger: p.Logger})
 	s.Reassign.Reviews = p.Reviews
 	s.Compliance = &compliance.Service{
@@ -159,7 +178,7 @@ func Build(cfg Config, p Ports) *Services {
 		Campaigns:      p.Ledger,
 		Cap:            cfg.FatigueCapDays,
 		Lists:          contact.Lists{By: cfg.Channels, MailOverCents: int64(cfg.MailOverCents)},
-		Channels:       p.Channels,
+		Channels:       channels,
 		Places:         p.Places,
 		Consent:        s.Compliance.ConsentFor,
 		UnsubscribeURL: s.unsubscribeURL,
@@ -168,6 +187,7 @@ func Build(cfg Config, p Ports) *Services {
 		Now:            p.Now,
 		Log:            p.Logger,
 	}
+	s.Today.Consent = s.Compliance.ConsentFor
 	return s
 }
 
@@ -232,6 +252,7 @@ func (s *Services) HTTP(apiToken string) http.Handler {
 		Reassign:       s.Reassign,
 		Touch:          s.Planner,
 		Campaigns:      s.Ports.Ledger,
+		Today:          s.Today,
 		Now:            s.Ports.Now,
 		Logger:         s.Ports.Logger,
 	})
