@@ -221,6 +221,9 @@ type cand struct {
 	ref     string
 	planned bool // decided by the planner: not held back for the cap again
 	book    bool // a reason of the book: the client must still be in it
+	// until is the last day a time-bound task is of use (the occasion,
+	// the due item's Until), YYYY-MM-DD; "" for the others.
+	until string
 }
 
 // make builds associateID's list of day (today) and stores it; of two
@@ -253,9 +256,10 @@ func (s *Service) make(ctx context.Context, p place, day string, now time.Time) 
 // clients, then the time-bound tasks, then the rotation): each client once,
 // at its first reason, eligible only. The new clients get at least half of
 // the list when there are that many, the time-bound tasks (occasions,
-// invitations, thank-yous, repairs, which have a window) the rest, and
-// whichever group has fewer leaves its room to the other; reconnect fills
-// what is left. The order is the priority order.
+// invitations, thank-yous, repairs, which have a window) the rest, those
+// whose window ends first, and whichever group has fewer leaves its room
+// to the other; reconnect fills what is left. The order is the priority
+// order.
 func (s *Service) pick(p place, cands candidates, now time.Time) []cand {
 	eligible := func(ks []cand, skip map[string]bool) []cand {
 		seen := map[string]bool{}
@@ -287,7 +291,18 @@ func (s *Service) pick(p place, cands candidates, now time.Time) []cand {
 		f = max(n-t, min(f, (n+1)/2))
 		timed = eligible(cands.timed, ids(fresh[:f]))
 	}
-	out := append(fresh[:f:f], timed[:min(len(timed), n-f)]...)
+	// Of the time-bound tasks, the ones whose window ends first (a
+	// thank-you due by Monday before a birthday on Thursday, which will be
+	// listed again), shown in priority order.
+	order := slices.Clone(timed)
+	slices.SortStableFunc(order, func(a, b cand) int { return strings.Compare(a.until, b.until) })
+	chosen := ids(order[:min(len(order), n-f)])
+	out := fresh[:f:f]
+	for _, k := range timed {
+		if chosen[k.c.CustomerID] {
+			out = append(out, k)
+		}
+	}
 	for _, k := range eligible(cands.reconnect, ids(out)) {
 		if len(out) == n {
 			break
@@ -390,7 +405,7 @@ func (s *Service) occasions(ctx context.Context, p place, day string) ([]cand, e
 					return nil, fmt.Errorf("%ss of %s on %s: %w", field, p.assoc.AssociateID, md, err)
 				}
 				for _, c := range cs {
-					out = append(out, cand{c: c, reason: field, book: true})
+					out = append(out, cand{c: c, reason: field, book: true, until: on.String()})
 				}
 			}
 		}
@@ -455,7 +470,7 @@ func (s *Service) due(ctx context.Context, p place, day string) ([]cand, error) 
 			// An invitation follows the client's book; a thank-you is the
 			// seller's whoever holds the client now.
 			out = append(out, cand{c: c, reason: it.Reason, ref: it.Ref, planned: it.Planned,
-				book: strings.HasPrefix(it.Reason, ReasonEventInvite)})
+				book: strings.HasPrefix(it.Reason, ReasonEventInvite), until: it.Until})
 		}
 	}
 	return out, nil
