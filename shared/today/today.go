@@ -496,7 +496,11 @@ func (s *Service) customers(ctx context.Context, ids []string) (map[string]loupe
 // mark moves the turn of every client of l still in the associate's book
 // to the list's creation (ListedAt), then marks the list: a later read
 // finds it marked, a read after a crash in between marks again (each
-// write only moves ListedAt forward).
+// write only moves ListedAt forward). A client still new to the book
+// NewClientDays after the move is reconnect by now: its new status
+// (NewSince, NewTo) ends with the write, so its turn goes by ListedAt like
+// everyone's (TurnKey would keep a client new to the book ahead of the
+// whole book, on every list, until someone reached it).
 func (s *Service) mark(ctx context.Context, l List) error {
 	for _, t := range l.Tasks {
 		err := s.Records.UpdateCustomer(ctx, t.CustomerID, func(c *loupe.Customer, _ time.Time) (loupe.Customer, bool, error) {
@@ -505,6 +509,9 @@ func (s *Service) mark(ctx context.Context, l List) error {
 			}
 			out := *c
 			out.ListedAt = l.CreatedAt
+			if c.IsNewTo(l.AssociateID) && l.CreatedAt.Sub(c.NewSince) >= NewClientDays*24*time.Hour {
+				out.NewSince, out.NewTo = time.Time{}, ""
+			}
 			return out, true, nil
 		})
 		if err != nil {
