@@ -296,6 +296,10 @@ func (db *DB) queryCustomers(ctx context.Context, index, pk, skPrefix string) ([
 		return nil
 	})
 	slices.SortFunc(out, func(a, b loupe.Customer) int { return strings.Compare(a.CustomerID, b.CustomerID) })
+	// A sort key that moves while the pages are read (a client listed or
+	// called meanwhile moves in GSI1's turn order) can show a client twice:
+	// once is enough (either image is a committed one).
+	out = slices.CompactFunc(out, func(a, b loupe.Customer) bool { return a.CustomerID == b.CustomerID })
 	return out, err
 }
 

@@ -81,6 +81,7 @@ type TaskAV struct {
 	Outcome    string `dynamodbav:"outcome,omitempty"`
 	OutcomeAt  string `dynamodbav:"outcome_at,omitempty"`
 	OutcomeBy  string `dynamodbav:"outcome_by,omitempty"`
+	Applied    bool   `dynamodbav:"applied,omitempty"`
 }
 
 // parseDay reads a YYYY-MM-DD day as midnight UTC. Returns an EINVALID
@@ -117,7 +118,7 @@ func newTodayListItem(l today.List) (TodayListItem, error) {
 			it.Tasks = make(map[string]TaskAV, len(l.Tasks))
 		}
 		it.Tasks[k.TaskID] = TaskAV{N: i, CustomerID: k.CustomerID, Reason: k.Reason, Ref: k.Ref,
-			Outcome: k.Outcome, OutcomeAt: formatTime(k.OutcomeAt), OutcomeBy: k.OutcomeBy}
+			Outcome: k.Outcome, OutcomeAt: formatTime(k.OutcomeAt), OutcomeBy: k.OutcomeBy, Applied: k.Applied}
 	}
 	return it, nil
 }
@@ -162,7 +163,7 @@ func (av TaskAV) task(id string) (today.Task, error) {
 		return today.Task{}, err
 	}
 	return today.Task{TaskID: id, CustomerID: av.CustomerID, Reason: av.Reason, Ref: av.Ref,
-		Outcome: av.Outcome, OutcomeAt: at, OutcomeBy: av.OutcomeBy}, nil
+		Outcome: av.Outcome, OutcomeAt: at, OutcomeBy: av.OutcomeBy, Applied: av.Applied}, nil
 }
 
 func decodeList(av map[string]types.AttributeValue) (today.List, error) {
@@ -257,6 +258,27 @@ func (db *DB) MarkList(ctx context.Context, associateID, day string) error {
 	})
 	if err != nil && !isConditionFailed(err) {
 		return fmt.Errorf("mark list of %s on %s: %w", associateID, day, err)
+	}
+	return nil
+}
+
+// MarkApplied implements today.Store with one UpdateItem that SETs the
+// task's applied, conditioned on the task existing (a failed condition is
+// nothing to do).
+func (db *DB) MarkApplied(ctx context.Context, associateID, day, taskID string) error {
+	if taskID == "" {
+		return nil
+	}
+	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 db.table,
+		Key:                       key(todayPK(associateID), day),
+		UpdateExpression:          aws.String("SET #k.#t.#a = :t"),
+		ConditionExpression:       aws.String("attribute_exists(#k.#t)"),
+		ExpressionAttributeNames:  map[string]string{"#k": "tasks", "#t": taskID, "#a": "applied"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("mark task %s applied on the list of %s on %s: %w", taskID, associateID, day, err)
 	}
 	return nil
 }

@@ -330,7 +330,7 @@ func TestTodayCustomerAttributes(t *testing.T) {
 	for name, want := range map[string]string{
 		"new_since": "2026-11-20T16:04:05.123456789Z", "new_to": "a2", "listed_at": "2026-11-20T17:04:05.123456789Z",
 		"do_not_contact_at": "2026-11-20T18:04:05.123456789Z", "wrong_phone": "+12125550147",
-		"GSI1PK": "BOOK#a2", "GSI1SK": "0#2026-11-20T17:04:05.123456789Z#c1",
+		"GSI1PK": "BOOK#a2", "GSI1SK": "2#2026-11-20T17:04:05.123456789Z#c1", // do_not_contact: last in the turn order
 	} {
 		if got := attrS(item, name); got != want {
 			t.Errorf("%s: got %q, want %q", name, got, want)

@@ -144,6 +144,26 @@ func (db *DB) MarkList(ctx context.Context, associateID, day string) error {
 	return nil
 }
 
+// MarkApplied implements today.Store in one transaction.
+func (db *DB) MarkApplied(ctx context.Context, associateID, day, taskID string) error {
+	err := db.update(func(tx *bolt.Tx) error {
+		l, found, err := getListTx(tx, associateID, day)
+		if err != nil || !found {
+			return err
+		}
+		i := slices.IndexFunc(l.Tasks, func(k today.Task) bool { return k.TaskID == taskID })
+		if i < 0 || l.Tasks[i].Applied {
+			return nil
+		}
+		l.Tasks[i].Applied = true
+		return putJSON(tx.Bucket(bucketTodayLists), string(key(associateID, day)), l)
+	})
+	if err != nil {
+		return fmt.Errorf("mark task %s applied on the list of %s on %s: %w", taskID, associateID, day, err)
+	}
+	return nil
+}
+
 // SetOutcome implements today.Store in one transaction: the task's
 // outcome is written only when it has none. Returns an error wrapping
 // loupe.ErrNotFound for no such list or task, or the storage error.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/staff"
 	"github.com/loupehq/loupe/shared/today"
 )
 
@@ -88,6 +89,9 @@ func (s *server) postOutcome(w http.ResponseWriter, r *http.Request) error {
 	p := person(r)
 	a, err := svc.Associate(r.Context(), associateID)
 	if loupe.ErrorCode(err) == loupe.ENOTFOUND {
+		if !p.Admin {
+			return staff.Forbidden("this is not your list") // as for another store's: no probing for ids
+		}
 		return loupe.Errorf(loupe.ENOTFOUND, "task not found")
 	}
 	if err != nil {

@@ -365,6 +365,9 @@ func CaptureEmail(c Customer, email, source string, at time.Time) (Customer, boo
 // it belongs to neither. The client is new to to's book from at (NewSince,
 // NewTo) until a personal contact.
 func MoveCustomer(c Customer, from, to string, at time.Time) (Customer, bool, error) {
+	if c.AssociateID == to {
+		return c, false, nil
+	}
 	c, moved, err := MoveKnownCustomer(c, from, to, at)
 	if moved {
 		c.NewSince, c.NewTo = at.UTC(), to
@@ -373,10 +376,16 @@ func MoveCustomer(c Customer, from, to string, at time.Time) (Customer, bool, er
 }
 
 // MoveKnownCustomer is MoveCustomer to an associate who already knows the
-// client: the client is not new to the book (NewSince and NewTo cleared).
+// client: the client is not new to the book (NewSince and NewTo cleared,
+// also when it belongs to to already: a claim by the associate the
+// reassignment chose, who turns out to know the client).
 func MoveKnownCustomer(c Customer, from, to string, at time.Time) (Customer, bool, error) {
 	switch c.AssociateID {
 	case to:
+		if c.NewTo == to {
+			c.NewSince, c.NewTo = time.Time{}, ""
+			return c, true, nil
+		}
 		return c, false, nil
 	case from:
 	default:

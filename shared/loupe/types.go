@@ -175,13 +175,25 @@ func (c Customer) IsNewTo(associate string) bool {
 // order, and the zero time sorts first.
 const turnLayout = "2006-01-02T15:04:05.000000000Z"
 
+// Unreachable reports whether the client may not be contacted personally
+// at all: an associate logged do_not_contact, or the client denied calls
+// (voice consent). The Today list never lists such a client.
+func (c Customer) Unreachable() bool {
+	return !c.DoNotContactAt.IsZero() || c.ConsentOf("voice").Status == ConsentDenied
+}
+
 // TurnKey orders an associate's book for the Today list's rotation
 // (package today): first the clients new to the book (IsNewTo), least
 // recently listed first ("0#<listed_at>"); then every other client by the
 // later of its last personal contact and its last listing, oldest first
 // ("1#<time>"), so a client listed or called today goes to the back of
-// the queue. The stores index the book by it (BookByTurn).
+// the queue; last the clients who may not be called (Unreachable,
+// "2#<listed_at>"), whose turn never moves, so they never stand in front
+// of the book. The stores index the book by it (BookByTurn).
 func (c Customer) TurnKey() string {
+	if c.Unreachable() {
+		return "2#" + c.ListedAt.UTC().Format(turnLayout)
+	}
 	if c.IsNewTo(c.AssociateID) {
 		return "0#" + c.ListedAt.UTC().Format(turnLayout)
 	}

@@ -83,7 +83,15 @@ func (s *Service) Claim(ctx context.Context, batchID, customerID, associateID st
 	} else if known {
 		move = loupe.MoveKnownCustomerTo // not new_client on the claimer's Today list
 	}
-	if err := move(ctx, s.DB, customerID, c.AssociateID, associateID, s.Now()); err != nil {
+	// An unclaimed client the reassignment placed is taken from the
+	// associate it was placed with, in the conditional move itself: of two
+	// claims racing, the second finds the owner changed (409), and a
+	// client someone moved since is a manager's to override.
+	from := c.AssociateID
+	if !override && !a.Claimed && a.State == StateMoved && a.ToAssociateID != "" {
+		from = a.ToAssociateID
+	}
+	if err := move(ctx, s.DB, customerID, from, associateID, s.Now()); err != nil {
 		if errors.Is(err, loupe.ErrConflict) {
 			return Assignment{}, loupe.Errorf(loupe.ECONFLICT, "customer %s changed owner during the claim; try again", customerID)
 		}

@@ -379,6 +379,66 @@ func TestClaim(t *testing.T) {
 	}
 }
 
+// TestClaimsRace: claims of one unclaimed client for different associates
+// at once: exactly one moves it, the others are 409 (the move is
+// conditioned on the associate the reassignment placed it with), and the
+// owner is the one the stored assignment names.
+func TestClaimsRace(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 8)
+	must(t, f.svc.HandleChange(ctx, f.terminate(t)))
+	id := "a1-20261121T093000Z"
+	for _, customer := range []string{"c0002", "c0005"} {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		won, conflicts := 0, 0
+		for _, to := range []string{"a2", "a3", "a4", "a2", "a3", "a4"} {
+			wg.Go(func() {
+				_, err := f.svc.Claim(ctx, id, customer, to, false)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					won++
+				case loupe.ErrorCode(err) == loupe.ECONFLICT:
+					conflicts++
+				default:
+					t.Errorf("claim for %s: %v", to, err)
+				}
+			})
+		}
+		wg.Wait()
+		r, _ := f.svc.Get(ctx, id)
+		var a reassign.Assignment
+		for _, x := range r.Assignments {
+			if x.CustomerID == customer {
+				a = x
+			}
+		}
+		c, _ := f.db.GetCustomer(ctx, customer)
+		// The same associate may win twice (a repeated claim changes nothing).
+		if won == 0 || won+conflicts != 6 || !a.Claimed || c.AssociateID != a.ClaimedBy {
+			t.Errorf("%s: %d won, %d conflicts; stored claim %q, owner %q", customer, won, conflicts, a.ClaimedBy, c.AssociateID)
+		}
+	}
+	// The window of the race, held open: a claim has moved the client but
+	// not yet recorded itself. Another claim is 409, not a second move.
+	r, _ := f.svc.Get(ctx, id)
+	for _, a := range r.Assignments {
+		if a.Claimed || a.ToAssociateID == "" || a.ToAssociateID == "a4" {
+			continue
+		}
+		must(t, loupe.MoveCustomerTo(ctx, f.db, a.CustomerID, a.ToAssociateID, "a4", fixedAt()))
+		if _, err := f.svc.Claim(ctx, id, a.CustomerID, "a3", false); loupe.ErrorCode(err) != loupe.ECONFLICT {
+			t.Errorf("a claim while another's move is not recorded yet: %v, want ECONFLICT", err)
+		}
+		if c, _ := f.db.GetCustomer(ctx, a.CustomerID); c.AssociateID != "a4" {
+			t.Errorf("the second claim moved the client to %s", c.AssociateID)
+		}
+		break
+	}
+}
+
 func TestOrphansAndBackfill(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, 6)

@@ -59,8 +59,9 @@ func (s *Service) Send(ctx context.Context, t touch.Touch) (string, error) {
 // without an associate, or whose window has passed (an old purchase
 // loaded late), puts nothing. Returns the storage error.
 func (s *Service) Purchased(ctx context.Context, p loupe.Purchase) error {
-	if p.AssociateID == "" || p.PurchasedAt.IsZero() {
-		return nil
+	if p.AssociateID == "" || p.PurchasedAt.IsZero() ||
+		s.now().Sub(p.PurchasedAt) > time.Duration(thankYouAfter+thankYouDays+1)*24*time.Hour {
+		return nil // no thank-you, or its window is over in every zone: no store read
 	}
 	loc := time.UTC
 	st, err := s.Records.GetStore(ctx, p.StoreID)

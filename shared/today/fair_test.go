@@ -371,8 +371,18 @@ func (f *fair) listable(associate, reason string, c loupe.Customer) bool {
 		(!today.Marketing(reason) || !fairInCap(c, f.now))
 }
 
+// fairInCap reports whether c's last contact holds the cap closed on the
+// store-local day of now: it opens on the store-local day of the contact
+// plus fairCap days, as the planner counts (a contact on Monday evening,
+// the next list the Monday after).
 func fairInCap(c loupe.Customer, now time.Time) bool {
-	return !c.LastContactAt.IsZero() && now.Sub(c.LastContactAt) < fairCap*24*time.Hour
+	if c.LastContactAt.IsZero() {
+		return false
+	}
+	loc := now.Location()
+	last := c.LastContactAt.In(loc)
+	open := time.Date(last.Year(), last.Month(), last.Day()+fairCap, 0, 0, 0, 0, loc)
+	return now.Before(open)
 }
 
 // checkList checks one day's list of associate against the records as

@@ -14,8 +14,9 @@ import (
 // one entry per task.
 func ContactRef(taskID string) string { return "task:" + taskID }
 
-// LogOutcome records outcome (loupe.Outcomes) with note on task taskID, logged by
-// by (an associate id, or "admin"). The first outcome of a task stands: a
+// LogOutcome records outcome (loupe.Outcomes) with note on task taskID,
+// logged by by (an associate id, or "admin"; the history names the list's
+// associate, whose call it was). The first outcome of a task stands: a
 // second call changes nothing and answers the stored task. The outcome's
 // effects follow the stored one, each idempotent, so a call retried after
 // a crash completes them: the client's contact history gets one personal
@@ -51,7 +52,10 @@ func (s *Service) LogOutcome(ctx context.Context, taskID, outcome, note, by stri
 	if err != nil {
 		return TaskView{}, fmt.Errorf("log outcome of task %s: %w", taskID, err)
 	}
-	if err := s.effects(ctx, t, note); err != nil {
+	if !won && t.Outcome != outcome {
+		note = "" // another outcome stood: this call's note is not about it
+	}
+	if err := s.apply(ctx, associateID, day, t, note); err != nil {
 		return TaskView{}, err
 	}
 	if won {
@@ -70,11 +74,30 @@ func (s *Service) LogOutcome(ctx context.Context, taskID, outcome, note, by stri
 	return s.view(ctx, p, day, t, c), nil
 }
 
-// effects applies the stored outcome of t: its history entry, then
-// do_not_contact or wrong_number on the profile.
-func (s *Service) effects(ctx context.Context, t Task, note string) error {
+// apply applies the stored outcome of t, a task of associateID's list of
+// day, then marks it applied: its history entry (by the list's associate,
+// whose call it was, whoever logged it), then do_not_contact or
+// wrong_number on the profile. Each step is idempotent: Today applies an
+// outcome a crash left unapplied (without its note, which only the POST
+// carried).
+func (s *Service) apply(ctx context.Context, associateID, day string, t Task, note string) error {
+	if t.Applied {
+		return nil
+	}
+	if err := s.effects(ctx, associateID, t, note); err != nil {
+		return err
+	}
+	if err := s.Store.MarkApplied(ctx, associateID, day, t.TaskID); err != nil {
+		return fmt.Errorf("outcome of task %s: %w", t.TaskID, err)
+	}
+	return nil
+}
+
+// effects writes the stored outcome of t to the client's history and
+// profile.
+func (s *Service) effects(ctx context.Context, associateID string, t Task, note string) error {
 	err := loupe.RecordContact(ctx, s.Records, loupe.Contact{CustomerID: t.CustomerID, At: t.OutcomeAt,
-		Channel: loupe.ChannelPersonal, Touchpoint: t.Reason, Outcome: t.Outcome, By: t.OutcomeBy,
+		Channel: loupe.ChannelPersonal, Touchpoint: t.Reason, Outcome: t.Outcome, By: associateID,
 		Status: "logged", Note: note, Ref: ContactRef(t.TaskID)})
 	if err != nil {
 		return fmt.Errorf("contact history of task %s: %w", t.TaskID, err)

@@ -36,6 +36,10 @@ type Task struct {
 	Outcome   string    `json:"outcome,omitempty"`
 	OutcomeAt time.Time `json:"outcome_at,omitzero"`
 	OutcomeBy string    `json:"outcome_by,omitempty"` // the associate id that logged it, or "admin"
+	// Applied: the outcome's effects (its history entry, do_not_contact,
+	// wrong_number) are done (Store.MarkApplied); a read finding an outcome
+	// not applied, after a crash between the two, applies it again.
+	Applied bool `json:"applied,omitempty"`
 }
 
 // List is an associate's outreach list of one store-local day: made once,
@@ -97,6 +101,9 @@ type Store interface {
 	// it. Returns an error wrapping loupe.ErrNotFound for no such list or
 	// no such task on it.
 	SetOutcome(ctx context.Context, associateID, day, taskID, outcome, by string, at time.Time) (Task, bool, error)
+	// MarkApplied sets Applied on task taskID of the list (nothing when it
+	// is set, or when there is no such list or task).
+	MarkApplied(ctx context.Context, associateID, day, taskID string) error
 	// PutDue stores d unless d.AssociateID has a due item with d.Ref
 	// (then nothing changes).
 	PutDue(ctx context.Context, d Due) error

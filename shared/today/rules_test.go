@@ -321,3 +321,91 @@ func mustZone(t *testing.T) *time.Location {
 	}
 	return loc
 }
+
+// TestReviewFindings: an outcome whose effects a crash cut off is applied
+// by the next read; a losing call's note is not written under the winner's
+// outcome; a planned invitation waits for the cap of a call logged on
+// another task; clients who may never be called do not stand in front of
+// the book.
+func TestReviewFindings(t *testing.T) {
+	r := newRules(t)
+	r.client("c1", "a2")
+	r.ok("move", loupe.MoveCustomerTo(r.ctx, r.db, "c1", "a2", "a1", r.now.Add(-time.Hour)))
+	v := r.list("a1")
+	// The crash: the outcome is stored, its effects are not.
+	if _, _, err := r.db.SetOutcome(r.ctx, "a1", v.Date, v.Tasks[0].TaskID, loupe.OutcomeReached, "a1", r.now); err != nil {
+		t.Fatal(err)
+	}
+	r.list("a1")
+	hist, _ := r.db.ContactsByCustomer(r.ctx, "c1", 0)
+	if c, _ := r.db.GetCustomer(r.ctx, "c1"); len(hist) != 1 || c.IsNewTo("a1") {
+		t.Errorf("after the crash and a read: history %+v, still new %v", hist, c.IsNewTo("a1"))
+	}
+	if l, _ := r.db.GetList(r.ctx, "a1", v.Date); !l.Tasks[0].Applied {
+		t.Errorf("the outcome is not marked applied: %+v", l.Tasks[0])
+	}
+	// A losing call's note.
+	r.client("c2", "a1")
+	r.nextDay()
+	v = r.list("a1")
+	task := r.task(v, "c2")
+	if task == nil {
+		t.Fatalf("c2 not listed: %s", r.reasons(v))
+	}
+	if _, err := r.svc.LogOutcome(r.ctx, task.TaskID, loupe.OutcomeReached, "bought earrings", "a1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.svc.LogOutcome(r.ctx, task.TaskID, loupe.OutcomeNoAnswer, "voicemail full", "a1"); err != nil {
+		t.Fatal(err)
+	}
+	hist, _ = r.db.ContactsByCustomer(r.ctx, "c2", 0)
+	if len(hist) != 1 || hist[0].Note != "bought earrings" {
+		t.Errorf("history of c2: %+v", hist)
+	}
+
+	// A planned invitation and a birthday for one client: the birthday is
+	// reached, the invitation waits for the cap.
+	r2 := newRules(t)
+	soon := r2.now.In(mustZone(t)).AddDate(0, 0, 1)
+	r2.client("c1", "a1", func(c *loupe.Customer) { c.Birthday = loupe.Date{Month: soon.Month(), Day: soon.Day()} })
+	a1, _ := r2.db.GetAssociate(r2.ctx, "a1")
+	c1, _ := r2.db.GetCustomer(r2.ctx, "c1")
+	gala := touch.Campaign{CampaignID: "gala", Name: "Gala", EventDate: touch.Day{Year: 2026, Month: 12, Day: 14},
+		SendDate: touch.Day{Year: 2026, Month: 12, Day: 1}, StoreIDs: []string{"s1"}, Subject: "s", BodyHTML: "<p>b</p>"}
+	if _, err := r2.svc.Send(r2.ctx, touch.Touch{Entry: touch.Entry{Key: touch.Key{CustomerID: "c1", Occasion: gala.Occasion(), Year: 2026},
+		StoreID: "s1", Planned: gala.SendDate}, Customer: c1, Associate: &a1, Campaign: &gala}); err != nil {
+		t.Fatal(err)
+	}
+	v = r2.list("a1")
+	if got := r2.reasons(v); got != "c1:birthday" {
+		t.Fatalf("day 1: %s", got)
+	}
+	r2.log(v, "c1", loupe.OutcomeReached)
+	for range 6 {
+		r2.nextDay()
+		if got := r2.reasons(r2.list("a1")); got != "" {
+			t.Errorf("%s, inside the cap of the call: %s", r2.now.Format(time.DateOnly), got)
+		}
+	}
+	r2.nextDay()
+	if got := r2.reasons(r2.list("a1")); got != "c1:event_invite:gala" {
+		t.Errorf("%s, the cap open: %s, want the invitation", r2.now.Format(time.DateOnly), got)
+	}
+
+	// 310 clients who may not be called, 30 who may: a full list.
+	r3 := newRules(t)
+	for i := range 340 {
+		id := fmt.Sprintf("u%03d", i)
+		r3.client(id, "a1")
+		if i < 310 {
+			r3.ok("dnc", r3.db.UpdateCustomer(r3.ctx, id, func(c *loupe.Customer, _ time.Time) (loupe.Customer, bool, error) {
+				out := *c
+				out.DoNotContactAt = r3.now.Add(-time.Hour)
+				return out, true, nil
+			}))
+		}
+	}
+	if got := r3.list("a1"); len(got.Tasks) != 10 {
+		t.Errorf("a book of 310 unreachable clients and 30 reachable: %d tasks", len(got.Tasks))
+	}
+}

@@ -207,6 +207,13 @@ func (s *Service) Today(ctx context.Context, associateID, date string) (View, er
 			return View{}, err
 		}
 	}
+	for _, t := range l.Tasks {
+		if t.Outcome != "" && !t.Applied { // a crash between the outcome and its effects
+			if err := s.apply(ctx, associateID, date, t, ""); err != nil {
+				return View{}, err
+			}
+		}
+	}
 	tasks, err := s.render(ctx, p, date, l.Tasks)
 	if err != nil {
 		return View{}, err
@@ -316,7 +323,8 @@ func (s *Service) pick(p place, cands candidates, now time.Time) []cand {
 // book for a book reason, reachable personally (contact.Reach: no
 // do_not_contact, calls not denied) and, for a marketing task the planner
 // did not decide already (Marketing), outside the fatigue cap (its last
-// contact on any channel at least Cap days ago).
+// contact on any channel Cap store-local days ago or more); a task the
+// planner decided waits only for a personal contact's cap.
 func (s *Service) eligible(p place, k cand, now time.Time) bool {
 	if k.book && k.c.AssociateID != p.assoc.AssociateID {
 		return false
@@ -324,7 +332,22 @@ func (s *Service) eligible(p place, k cand, now time.Time) bool {
 	if contact.Reach(s.client(p.store, k.c), contact.Personal, contact.Marketing) != "" {
 		return false
 	}
-	return k.planned || !Marketing(k.reason) || !contact.CapOpen(k.c.LastContactAt, s.Cap).After(now)
+	if k.planned {
+		// The planner held it to the cap of messages; a call since (on
+		// another task) is the personal contact it was for.
+		return !s.capped(p, k.c.LastPersonalContactAt, now)
+	}
+	return !Marketing(k.reason) || !s.capped(p, k.c.LastContactAt, now)
+}
+
+// capped reports whether a contact at last holds the cap closed on the
+// store-local day of now: the cap opens on the store-local day of last
+// plus Cap days, as the planner counts it.
+func (s *Service) capped(p place, last, now time.Time) bool {
+	if last.IsZero() {
+		return false
+	}
+	return touch.DayOf(now.In(p.loc)).Before(touch.DayOf(contact.CapOpen(last, s.Cap).In(p.loc)))
 }
 
 // Marketing reports whether a task of reason is a marketing contact, held
@@ -351,6 +374,10 @@ func (s *Service) candidates(ctx context.Context, p place, day string, now time.
 			return candidates{}, fmt.Errorf("book of %s: %w", id, err)
 		}
 		for _, c := range page {
+			if c.Unreachable() {
+				next = "" // the rest of the book sorts after: never listed
+				break
+			}
 			k := cand{c: c, reason: ReasonReconnect, book: true}
 			if c.IsNewTo(id) && now.Sub(c.NewSince) < NewClientDays*24*time.Hour {
 				k.reason = ReasonNewClient
@@ -374,6 +401,15 @@ func (s *Service) candidates(ctx context.Context, p place, day string, now time.
 	due, err := s.due(ctx, p, day)
 	if err != nil {
 		return candidates{}, err
+	}
+	// A birthday the planner also put on the list as a task (LOUPE_CHANNELS
+	// birthday=personal) is that task: its outcome closes it.
+	for i, o := range occasions {
+		for _, d := range due {
+			if d.c.CustomerID == o.c.CustomerID && d.reason == o.reason {
+				occasions[i].ref, occasions[i].planned = d.ref, d.planned
+			}
+		}
 	}
 	return candidates{fresh: fresh, timed: append(occasions, due...), reconnect: reconnect}, nil
 }

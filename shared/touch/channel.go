@@ -60,12 +60,24 @@ func (p *Planner) Open(channel string) bool { return p.open(channel) }
 
 // choose returns the channel the touchpoint of window w goes on for c, or
 // "" and the reason it cannot go (contact.Lists.Choose). A store without a
-// postal address sends no marketing message (CONTRACT section 4).
-func (p *Planner) choose(store loupe.Store, c loupe.Customer, w Window) (string, string) {
+// postal address sends no marketing message (CONTRACT section 4). The
+// personal channel (a Today task) is passed over for a client without an
+// active associate (dp.active): nobody's list to put it on, so the next
+// channel of the list is used.
+func (p *Planner) choose(dp *dayPlan, store loupe.Store, c loupe.Customer, w Window) (string, string) {
 	if strings.TrimSpace(store.PostalAddress) == "" {
 		return "", contact.ReasonStoreNoAddress
 	}
-	return p.Lists.Choose(p.client(store, c), w.Occasion, w.Channels, p.open)
+	open := p.open
+	if dp.active != nil {
+		open = func(ch string) bool {
+			if ch == contact.Personal {
+				return dp.active[c.AssociateID]
+			}
+			return p.open(ch)
+		}
+	}
+	return p.Lists.Choose(p.client(store, c), w.Occasion, w.Channels, open)
 }
 
 // entryChannel is the Entry.Channel of channel: "" for email (as entries

@@ -264,6 +264,21 @@ func TestCampaignChannels(t *testing.T) {
 	if len(h.contacts) != 0 {
 		t.Errorf("contacts = %+v: a Today task is a contact only once its outcome is logged", h.contacts)
 	}
+	// A client without an active associate gets the next channel: nobody's
+	// list to put the task on.
+	orphan := customer("c2", "nyc", loupe.Date{}, loupe.Date{})
+	orphan.AssociateID = "gone"
+	db.put(orphan)
+	sender := &mail.Fake{}
+	p2 := newPlanner(db, &touch.MemLedger{}, campaigns)
+	p2.Channels = map[string]touch.Channel{contact.Personal: &fakeChannel{}}
+	p2.Now = p.Now
+	if _, err := p2.RunDay(ctx, day("2026-06-01"), sender); err != nil {
+		t.Fatal(err)
+	}
+	if got := sender.Sent(); len(got) != 1 || !strings.HasPrefix(got[0].Key, "tp/c2/") {
+		t.Errorf("mails = %d, want the invitation of c2 (no active associate) by email", len(got))
+	}
 	for _, bad := range [][]string{{}, {"voice"}, {"ads"}, {"email", "email"}} {
 		c := cp
 		c.Channels = bad

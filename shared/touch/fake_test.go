@@ -66,6 +66,19 @@ func (f *fakeDB) GetAssociate(ctx context.Context, id string) (loupe.Associate, 
 	return a, nil
 }
 
+func (f *fakeDB) ListAssociates(ctx context.Context, storeID string) ([]loupe.Associate, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []loupe.Associate
+	for _, a := range f.associates {
+		if storeID == "" || a.StoreID == storeID {
+			out = append(out, a)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AssociateID < out[j].AssociateID })
+	return out, nil
+}
+
 func (f *fakeDB) GetCustomer(ctx context.Context, id string) (loupe.Customer, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

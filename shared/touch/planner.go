@@ -58,6 +58,9 @@ type Reader interface {
 	GetStore(ctx context.Context, storeID string) (loupe.Store, error)
 	ListStores(ctx context.Context) ([]loupe.Store, error)
 	GetAssociate(ctx context.Context, associateID string) (loupe.Associate, error)
+	// ListAssociates lists the chain's associates (storeID ""): a
+	// touchpoint goes as a Today task only to a client with an active one.
+	ListAssociates(ctx context.Context, storeID string) ([]loupe.Associate, error)
 	GetCustomer(ctx context.Context, customerID string) (loupe.Customer, error)
 	CustomersByMonthDay(ctx context.Context, field, monthDay string) ([]loupe.Customer, error)
 	ScanCustomers(ctx context.Context, storeID string, fn func(loupe.Customer) error) error
@@ -205,6 +208,9 @@ type dayPlan struct {
 	won      func([]Entry) error
 	planned  int // claims this run won
 	deferred int // deferrable mails that wait for a later day of their window
+	// active holds the chain's active associates when the personal channel
+	// is open (a Today task needs someone whose list it goes on).
+	active map[string]bool
 }
 
 func newDayPlan(won func([]Entry) error) *dayPlan {
@@ -235,6 +241,16 @@ func (dp *dayPlan) grow() {
 func (p *Planner) planStores(ctx context.Context, stores []loupe.Store, dayOf func(loupe.Store) (Day, error), won func([]Entry) error) (Result, error) {
 	dp := newDayPlan(won)
 	var errs []error
+	if p.open(contact.Personal) {
+		as, err := p.DB.ListAssociates(ctx, "")
+		if err != nil {
+			return Result{}, fmt.Errorf("plan: associates: %w", err)
+		}
+		dp.active = map[string]bool{}
+		for _, a := range as {
+			dp.active[a.AssociateID] = a.Active()
+		}
+	}
 	campaigns, err := p.listCampaigns(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("plan: %w", err)
@@ -340,7 +356,7 @@ func (p *Planner) planPersonal(ctx context.Context, dp *dayPlan, sp *storePlan, 
 	slices.SortFunc(due, func(a, b loupe.Customer) int { return cmp.Compare(a.CustomerID, b.CustomerID) })
 	for _, c := range due {
 		e := Entry{Key: Key{c.CustomerID, occ, w.Year}, StoreID: sp.store.StoreID, Planned: sp.day}
-		ch, r := p.choose(sp.store, c, w)
+		ch, r := p.choose(dp, sp.store, c, w)
 		if r != "" {
 			p.skip(dp, e, r)
 			continue
@@ -516,7 +532,7 @@ func (p *Planner) planDeferrable(dp *dayPlan, it audienceItem, keys []Key, seen,
 		if ok {
 			continue // claimed, sent or skipped on an earlier day (or run)
 		}
-		ch, reason := p.choose(sp.store, c, w)
+		ch, reason := p.choose(dp, sp.store, c, w)
 		e.Channel = entryChannel(ch)
 		lastChance := !sp.day.Before(w.End)
 		if reason != "" {

@@ -343,6 +343,27 @@ var listCases = []testCase{
 // ---- outcomes --------------------------------------------------------------
 
 var outcomeCases = []testCase{
+	{"MarkApplied", func(t *testing.T, e env) {
+		l := list("a1", Day, "c1", "c2")
+		create(t, e.store, l)
+		at := T0.Add(time.Hour)
+		_, _, err := e.store.SetOutcome(ctx, "a1", Day, l.Tasks[0].TaskID, loupe.OutcomeReached, "a1", at)
+		must(t, "outcome", err)
+		must(t, "mark applied", e.store.MarkApplied(ctx, "a1", Day, l.Tasks[0].TaskID))
+		must(t, "mark applied again", e.store.MarkApplied(ctx, "a1", Day, l.Tasks[0].TaskID))
+		got := getList(t, e.store, "a1", Day)
+		if !got.Tasks[0].Applied || got.Tasks[0].Outcome != loupe.OutcomeReached || got.Tasks[1].Applied {
+			t.Errorf("after MarkApplied of task 0: %+v", got.Tasks)
+		}
+		// Nothing for a task, list or associate that is not there.
+		must(t, "mark a task not on the list", e.store.MarkApplied(ctx, "a1", Day, "nope"))
+		must(t, "mark on a missing list", e.store.MarkApplied(ctx, "a1", "2026-12-09", l.Tasks[0].TaskID))
+		_, err = e.store.GetList(ctx, "a1", "2026-12-09")
+		wantNotFound(t, "list after marking on a missing one", err)
+		if n := len(getList(t, e.store, "a1", Day).Tasks); n != 2 {
+			t.Errorf("marking a task not on the list changed the list: %d tasks", n)
+		}
+	}},
 	{"FirstStands", func(t *testing.T, e env) {
 		l := list("a1", Day, "c1", "c2", "c3")
 		create(t, e.store, l)
