@@ -29,8 +29,8 @@ type rolesChain struct {
 	svc    *wire.Services
 	tokens map[string]string // person -> bearer
 	batch  string            // s1's review list
-	now    time.Time // the services' clock: a test may move it (then signIn again)
-	signIn func()    // issues every person's token again at now
+	now    time.Time         // the services' clock: a test may move it (then signIn again)
+	signIn func()            // issues every person's token again at now
 }
 
 const rolesAPIToken = "roles-test-api-token"
