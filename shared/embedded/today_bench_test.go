@@ -38,25 +38,29 @@ func todayCustomer(i int) loupe.Customer {
 // seedToday loads the chain in transactions of 1,000 without fsync.
 func seedToday(b *testing.B, db *DB) {
 	b.Helper()
-	err := db.BulkLoad(func() error {
-		for start := 0; start < todayChain; start += 1000 {
-			err := db.update(func(tx *bolt.Tx) error {
-				for i := start; i < min(start+1000, todayChain); i++ {
-					if err := putCustomerTx(tx, loupe.Customer{}, false, todayCustomer(i)); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := db.BulkLoad(func() error { return putCustomersBulk(db, todayChain, todayCustomer) }); err != nil {
 		b.Fatalf("seed: %v", err)
 	}
+}
+
+// putCustomersBulk writes customers gen(0) .. gen(n-1), new ones, in
+// transactions of 1,000 (inside BulkLoad: without fsync), the benchmarks'
+// seed of a large chain.
+func putCustomersBulk(db *DB, n int, gen func(i int) loupe.Customer) error {
+	for start := 0; start < n; start += 1000 {
+		err := db.update(func(tx *bolt.Tx) error {
+			for i := start; i < min(start+1000, n); i++ {
+				if err := putCustomerTx(tx, loupe.Customer{}, false, gen(i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // BenchmarkBookByTurn reads the first 30 clients of a 2,000-client book in

@@ -8,7 +8,6 @@ import (
 
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/today"
-	bolt "go.etcd.io/bbolt"
 )
 
 // BenchmarkTodayEmbedded's chain: listChain clients in books of listBook
@@ -58,20 +57,7 @@ func seedList(b *testing.B, db *DB, at time.Time) time.Duration {
 			Status: loupe.StatusActive, UpdatedAt: at}); err != nil {
 			return err
 		}
-		for start := 0; start < listChain; start += 1000 {
-			err := db.update(func(tx *bolt.Tx) error {
-				for i := start; i < min(start+1000, listChain); i++ {
-					if err := putCustomerTx(tx, loupe.Customer{}, false, listCustomer(i, at)); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		return putCustomersBulk(db, listChain, func(i int) loupe.Customer { return listCustomer(i, at) })
 	})
 	if err != nil {
 		b.Fatalf("seed: %v", err)

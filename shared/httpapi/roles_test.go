@@ -142,6 +142,12 @@ func (c *rolesChain) call(t *testing.T, person, method, path, body string) (int,
 // store and another, on both stores (CONTRACT section 3, the role x route
 // table). Rows run in order: a claim or an erasure changes what later rows see.
 func TestRoleTable(t *testing.T) {
+	onBothStores(t, func(t *testing.T, c *rolesChain) { roleTable(t, c) })
+}
+
+// onBothStores runs fn on the roles chain over the embedded store and over
+// DynamoDB (dynalite).
+func onBothStores(t *testing.T, fn func(t *testing.T, c *rolesChain)) {
 	stores := map[string]func(t *testing.T) (wire.Records, wire.ComplianceStore, wire.LedgerStore){
 		"embedded": func(t *testing.T) (wire.Records, wire.ComplianceStore, wire.LedgerStore) {
 			db := openDB(t)
@@ -160,8 +166,7 @@ func TestRoleTable(t *testing.T) {
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
 			records, comp, ledger := open(t)
-			c := newRolesChain(t, records, comp, ledger)
-			roleTable(t, c)
+			fn(t, newRolesChain(t, records, comp, ledger))
 		})
 	}
 }

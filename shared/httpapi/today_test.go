@@ -7,10 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/loupehq/loupe/shared/dynamo"
-	"github.com/loupehq/loupe/shared/testkit/dynalite"
-	"github.com/loupehq/loupe/shared/wire"
 )
 
 type todayBody struct {
@@ -47,29 +43,7 @@ func (c *rolesChain) today(t *testing.T, who, query string) (todayBody, string) 
 // new_client the next day; the first outcome stands; a purchase of two
 // days ago is a thank_you; someone else's task is 403; a manager reads the
 // list and the team's week; a second claim is 409.
-func TestTodayList(t *testing.T) {
-	stores := map[string]func(t *testing.T) (wire.Records, wire.ComplianceStore, wire.LedgerStore){
-		"embedded": func(t *testing.T) (wire.Records, wire.ComplianceStore, wire.LedgerStore) {
-			db := openDB(t)
-			return db, db.Compliance(), db.Ledger()
-		},
-		"dynamo": func(t *testing.T) (wire.Records, wire.ComplianceStore, wire.LedgerStore) {
-			client := dynalite.Client(t, dynalite.Shared(t))
-			table := dynalite.TableName(t)
-			if err := dynamo.CreateTable(context.Background(), client, table); err != nil {
-				t.Fatal(err)
-			}
-			db := dynamo.New(client, table)
-			return db, db.Compliance(), db.Ledger()
-		},
-	}
-	for name, open := range stores {
-		t.Run(name, func(t *testing.T) {
-			records, comp, ledger := open(t)
-			todayList(t, newRolesChain(t, records, comp, ledger))
-		})
-	}
-}
+func TestTodayList(t *testing.T) { onBothStores(t, todayList) }
 
 func todayList(t *testing.T, c *rolesChain) {
 	ctx := context.Background()
