@@ -30,6 +30,14 @@ type Records interface {
 	// GetAssociate returns an associate or an error wrapping
 	// loupe.ErrNotFound (the claims of a review list).
 	GetAssociate(ctx context.Context, associateID string) (loupe.Associate, error)
+	// CustomersByAssociate returns a book ordered by customer id (GET
+	// /customers?associate_id=).
+	CustomersByAssociate(ctx context.Context, associateID string) ([]loupe.Customer, error)
+	// ScanCustomers calls fn for a home store's clients in customer id
+	// order (GET /customers?store_id=).
+	ScanCustomers(ctx context.Context, storeID string, fn func(loupe.Customer) error) error
+	// PurchasesByCustomer returns a client's purchases, oldest first.
+	PurchasesByCustomer(ctx context.Context, customerID string) ([]loupe.Purchase, error)
 }
 
 // Events applies POS webhook events (POST /pos/events). *pos.Service

@@ -200,6 +200,16 @@ func roleTable(t *testing.T, c *rolesChain) {
 		{"POST", "/tasks/bm90LWEtdGFzaw/outcome", `{"outcome":"reached"}`, want{"ada": 404, "admin": 404}},
 		{"GET", "/stores/s1/progress", "", want{"ada": 403, "max": 200, "meg": 403, "admin": 200}},
 		{"GET", "/stores/s2/progress", "", want{"max": 403, "meg": 200}},
+		// Books: one's own; a store's for its managers.
+		{"GET", "/customers?associate_id=ada", "", want{"ada": 200, "bea": 403, "max": 200, "meg": 403, "bob": 403, "admin": 200}},
+		{"GET", "/customers?store_id=s1", "", want{"ada": 403, "max": 200, "meg": 403, "admin": 200}},
+		{"GET", "/customers", "", want{"ada": 400, "admin": 400}},
+		{"GET", "/customers?associate_id=ghost", "", want{"ada": 403, "admin": 200}},
+		{"GET", "/customers/c1/purchases", "", want{"ada": 200, "bea": 403, "max": 200, "meg": 403, "admin": 200}},
+		// The staff app's page holds no data: anyone gets it.
+		{"GET", "/app", "", want{"nobody": 200}},
+		{"GET", "/app/reassignments/x", "", want{"nobody": 200}},
+		{"GET", "/", "", want{"nobody": 302}},
 		// Manager routes: their stores only, lists filtered.
 		{"GET", "/compliance", "", want{"ada": 403, "bob": 403, "max": 200, "meg": 200, "admin": 200}},
 		{"GET", "/compliance?store_id=s2", "", want{"max": 403, "meg": 200, "admin": 200}},

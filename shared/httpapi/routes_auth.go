@@ -112,7 +112,8 @@ func (s *server) postAuthToken(w http.ResponseWriter, r *http.Request) error {
 //     token.
 //
 // The token goes to session storage under the dashboard's key, then the page
-// opens the dashboard.
+// opens where the staff app was opened before it sent the person here
+// (session storage "loupe.next", a path under /app), else the dashboard.
 const signinPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
@@ -132,9 +133,15 @@ input{font-size:1.1rem;padding:10px;width:100%;box-sizing:border-box;margin-bott
   var go = document.getElementById("go"), msg = document.getElementById("msg"), lead = document.getElementById("lead");
   var ask = document.getElementById("ask");
   function done(token) {
-    try { sessionStorage.setItem("loupe.token", token); } catch (e) {}
+    var next = "";
+    try {
+      sessionStorage.setItem("loupe.token", token);
+      next = sessionStorage.getItem("loupe.next") || "";
+      sessionStorage.removeItem("loupe.next");
+    } catch (e) {}
     history.replaceState(null, "", "/app/signin");
-    location.assign("/dashboard");
+    // Back where the app was opened (a link from a mail), else the dashboard.
+    location.assign(/^\/(app|dashboard)(\/|$)/.test(next) && next.indexOf("/app/signin") !== 0 ? next : "/dashboard");
   }
   function b64url(bytes) {
     var s = ""; bytes = new Uint8Array(bytes);
