@@ -184,6 +184,22 @@ Bob (a2): 1 of 3 without email
 			t.Errorf("html lacks %q", want)
 		}
 	}
+	// With a base URL the mail links the staff app's compliance screen of
+	// the store and the day.
+	svc2, _, _ := inspectionService(inspectionChain(), day)
+	svc2.BaseURL = "https://loupe.example.com/"
+	recordTakeIns(t, svc2, "ny", day, "a1/r2/")
+	if _, err := svc2.StartInspection(ctx, "ny", "2026-11-20", ""); err != nil {
+		t.Fatal(err)
+	}
+	var fake2 mail.Fake
+	if _, err := svc2.RunMorning(ctx, time.Date(2026, 11, 23, 12, 30, 0, 0, time.UTC), &fake2); err != nil || len(fake2.Sent()) != 1 {
+		t.Fatalf("RunMorning with a base URL: %v", err)
+	}
+	link := "https://loupe.example.com/app/compliance?from=2026-11-22&store_id=ny&to=2026-11-22"
+	if m := fake2.Sent()[0]; !strings.Contains(m.Text, link) || !strings.Contains(m.HTML, `href="`+strings.ReplaceAll(link, "&", "&amp;")+`"`) {
+		t.Errorf("the mail does not link %s:\n%s\n%s", link, m.Text, m.HTML)
+	}
 }
 
 func TestRunMorningAllCapturedAndUnlisted(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -150,6 +151,9 @@ func (s *Service) morning(ctx context.Context, is InspectionStore, st loupe.Stor
 		return release(err)
 	}
 	m, err := InspectionMail(dm, st, from, today)
+	if err == nil && s.BaseURL != "" {
+		AddScreenLink(&m, ScreenURL(s.BaseURL, st.StoreID, day))
+	}
 	if err != nil {
 		return release(err)
 	}
@@ -330,6 +334,20 @@ func InspectionMail(dm DayMissing, st loupe.Store, from, sendDate string) (mail.
 		Customers: dm.customers(),
 		Key:       InspectionMailKey(st.StoreID, dm.Date),
 	}, nil
+}
+
+// ScreenURL is the staff app's compliance screen of store storeID on day:
+// where the inspection mail's link opens (signing the reader in first
+// when needed).
+func ScreenURL(baseURL, storeID, day string) string {
+	q := url.Values{"store_id": {storeID}, "from": {day}, "to": {day}}
+	return strings.TrimRight(baseURL, "/") + "/app/compliance?" + q.Encode()
+}
+
+// AddScreenLink puts link to the staff app at the end of m's text and HTML.
+func AddScreenLink(m *mail.Message, link string) {
+	m.Text += "\nOpen it in Loupe: " + link + "\n"
+	m.HTML = strings.Replace(m.HTML, "</body>", `<p><a href="`+template.HTMLEscapeString(link)+`">Open it in Loupe</a></p>`+"\n</body>", 1)
 }
 
 // mailView is what the mail templates show.

@@ -68,7 +68,11 @@ type Service struct {
 	// MailFrom sends the morning mail of a store without from_email. "": such
 	// a store gets none (logged).
 	MailFrom string
-	Log      *slog.Logger // nil: slog.Default()
+	// BaseURL is the public base URL of links in mail (LOUPE_BASE_URL):
+	// the inspection mail links the staff app's compliance screen. "": no
+	// link.
+	BaseURL string
+	Log     *slog.Logger // nil: slog.Default()
 }
 
 func (s *Service) log() *slog.Logger {

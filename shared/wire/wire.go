@@ -163,6 +163,7 @@ func Build(cfg Config, p Ports) *Services {
 		Customers:      p.Records,
 		Erased:         p.Records,
 		AllowedDomains: cfg.AllowedEmailDomains,
+		BaseURL:        cfg.BaseURL,
 		Now:            p.Now,
 		Log:            p.Logger,
 	}
