@@ -29,22 +29,23 @@ import (
 // oidcRun is what shared/testkit/browsertest/oidc.mjs prints: a click on
 // Sign in, the trip to the issuer and back, and the page reached.
 type oidcRun struct {
-	DiscoveryStatuses  []int              `json:"discovery_statuses"`
-	AuthorizeURLs      []string           `json:"authorize_urls"`
-	ReturnURL          string             `json:"return_url"`
-	TokenRequests      []oidcTokenRequest `json:"token_requests"`
-	ComplianceStatuses []int              `json:"compliance_statuses"`
-	FinalURL           string             `json:"final_url"`
-	URLHasCode         bool               `json:"url_has_code"`
-	BackURL            string             `json:"back_url"`
-	SessionToken       string             `json:"session_token"`
-	Pending            string             `json:"pending"` // sessionStorage["loupe.oidc"]
-	DashboardState     string             `json:"dashboard_state"`
-	Message            string             `json:"message"`
-	PageErrors         []string           `json:"page_errors"`
-	ConsoleErrors      []string           `json:"console_errors"`
-	FailedRequests     []string           `json:"failed_requests"`
-	ErrorResponses     []string           `json:"error_responses"` // "STATUS URL", 400 and up
+	DiscoveryStatuses []int              `json:"discovery_statuses"`
+	AuthorizeURLs     []string           `json:"authorize_urls"`
+	ReturnURL         string             `json:"return_url"`
+	TokenRequests     []oidcTokenRequest `json:"token_requests"`
+	MeStatuses        []int              `json:"me_statuses"`
+	FinalURL          string             `json:"final_url"`
+	URLHasCode        bool               `json:"url_has_code"`
+	BackURL           string             `json:"back_url"`
+	SessionToken      string             `json:"session_token"`
+	Pending           string             `json:"pending"`   // sessionStorage["loupe.oidc"]
+	AppState          string             `json:"app_state"` // the staff app's body data-state
+	Screen            string             `json:"screen"`    // its body data-screen
+	Message           string             `json:"message"`
+	PageErrors        []string           `json:"page_errors"`
+	ConsoleErrors     []string           `json:"console_errors"`
+	FailedRequests    []string           `json:"failed_requests"`
+	ErrorResponses    []string           `json:"error_responses"` // "STATUS URL", 400 and up
 }
 
 // oidcTokenRequest is one POST the browser sent to the token endpoint.
@@ -148,9 +149,9 @@ var pkceValue = regexp.MustCompile(`^[A-Za-z0-9_-]{43,128}$`)
 // code_challenge, a state and a nonce; back on the page with the code, it
 // exchanges the code once with the matching verifier, keeps the ID token of
 // the person who signed in (with the request's nonce) in sessionStorage, and
-// opens /dashboard with no code in the URL or the history; the dashboard
-// reads GET /compliance with it (200 for the store's manager, Loupe checking
-// the ID token itself). A return with another state, or an ID token with
+// opens the staff app (/app) with no code in the URL or the history; the app
+// reads GET /me with it and settles on its Today screen, and GET /compliance
+// answers the store's manager with it (Loupe checking the ID token itself). A return with another state, or an ID token with
 // another nonce, shows "Sign-in did not complete" and keeps no token.
 func TestOIDCSigninInChromium(t *testing.T) {
 	bin := chromium(t)
@@ -168,8 +169,8 @@ func TestOIDCSigninInChromium(t *testing.T) {
 		if u, err := url.Parse(run.FinalURL); err != nil || u.Path != "/app/signin" || run.URLHasCode {
 			t.Errorf("page %q, want /app/signin without the code", run.FinalURL)
 		}
-		if run.SessionToken != "" || len(run.ComplianceStatuses) != 0 {
-			t.Errorf("signed in anyway: token %q, /compliance %v", run.SessionToken, run.ComplianceStatuses)
+		if run.SessionToken != "" || len(run.MeStatuses) != 0 {
+			t.Errorf("signed in anyway: token %q, /me %v", run.SessionToken, run.MeStatuses)
 		}
 		if run.Pending != "" {
 			t.Errorf("sessionStorage[loupe.oidc] = %q after the return, want it removed", run.Pending)
@@ -226,9 +227,9 @@ func TestOIDCSigninInChromium(t *testing.T) {
 			t.Errorf("the issuer saw the code exchanged %+v, want once, 200", ex)
 		}
 
-		// The dashboard, with the person's ID token.
-		if u, err := url.Parse(run.FinalURL); err != nil || u.Path != "/dashboard" || u.RawQuery != "" || u.Fragment != "" {
-			t.Errorf("landed on %q, want %s/dashboard", run.FinalURL, c.srv.URL)
+		// The staff app, with the person's ID token.
+		if u, err := url.Parse(run.FinalURL); err != nil || u.Path != "/app" || u.RawQuery != "" || u.Fragment != "" {
+			t.Errorf("landed on %q, want %s/app", run.FinalURL, c.srv.URL)
 		}
 		if run.URLHasCode || strings.Contains(run.BackURL, "code=") || strings.Contains(run.BackURL, "state=") {
 			t.Errorf("the code is still in the URL (%q) or the history (back: %q)", run.FinalURL, run.BackURL)
@@ -246,8 +247,8 @@ func TestOIDCSigninInChromium(t *testing.T) {
 				t.Errorf("sessionStorage token claim %s = %v, want %v", name, claims[name], want)
 			}
 		}
-		if len(run.ComplianceStatuses) != 1 || run.ComplianceStatuses[0] != http.StatusOK || run.DashboardState != "ready" {
-			t.Errorf("the dashboard's GET /compliance answered %v, state %q; want [200], ready", run.ComplianceStatuses, run.DashboardState)
+		if len(run.MeStatuses) != 1 || run.MeStatuses[0] != http.StatusOK || run.AppState != "ready" || run.Screen != "today" {
+			t.Errorf("the app's GET /me answered %v, state %q on %q; want [200], ready on today", run.MeStatuses, run.AppState, run.Screen)
 		}
 		code, body := c.get(t, "/compliance", run.SessionToken)
 		if code != http.StatusOK {

@@ -111,9 +111,10 @@ func (s *server) postAuthToken(w http.ResponseWriter, r *http.Request) error {
 //     endpoint, checks the state and the ID token's nonce, and keeps the ID
 //     token.
 //
-// The token goes to session storage under the dashboard's key, then the page
-// opens where the staff app was opened before it sent the person here
-// (session storage "loupe.next", a path under /app), else the dashboard.
+// The token goes to session storage ("loupe.token", read by the staff app and
+// the dashboard), then the page opens where the staff app was opened before
+// it sent the person here (session storage "loupe.next", a path under /app or
+// /dashboard), else the staff app's Today screen (/app).
 const signinPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
@@ -140,8 +141,8 @@ input{font-size:1.1rem;padding:10px;width:100%;box-sizing:border-box;margin-bott
       sessionStorage.removeItem("loupe.next");
     } catch (e) {}
     history.replaceState(null, "", "/app/signin");
-    // Back where the app was opened (a link from a mail), else the dashboard.
-    location.assign(/^\/(app|dashboard)(\/|$)/.test(next) && next.indexOf("/app/signin") !== 0 ? next : "/dashboard");
+    // Back where the app was opened (a link from a mail), else the app.
+    location.assign(/^\/(app|dashboard)(\/|$)/.test(next) && next.indexOf("/app/signin") !== 0 ? next : "/app");
   }
   function b64url(bytes) {
     var s = ""; bytes = new Uint8Array(bytes);

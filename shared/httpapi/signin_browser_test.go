@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -29,17 +30,20 @@ import (
 // signinRun is what shared/testkit/browsertest/signin.mjs prints: one
 // scanner visit, one visit by the person and their click on Sign in.
 type signinRun struct {
-	TokenRequests      map[string]int    `json:"token_requests"` // scanner, load, click
-	TokenStatuses      []int             `json:"token_statuses"`
-	ComplianceStatuses []int             `json:"compliance_statuses"`
-	FinalURL           string            `json:"final_url"`
-	URLHasCode         bool              `json:"url_has_code"`
-	BackURL            string            `json:"back_url"`
-	SessionToken       string            `json:"session_token"`
-	DashboardState     string            `json:"dashboard_state"`
-	Totals             map[string]string `json:"totals"`
-	Message            string            `json:"message"`
-	PageErrors         []string          `json:"page_errors"`
+	TokenRequests map[string]int `json:"token_requests"` // scanner, load, click
+	TokenStatuses []int          `json:"token_statuses"`
+	MeStatuses    []int          `json:"me_statuses"`
+	TodayStatuses []int          `json:"today_statuses"`
+	FinalURL      string         `json:"final_url"`
+	URLHasCode    bool           `json:"url_has_code"`
+	BackURL       string         `json:"back_url"`
+	SessionToken  string         `json:"session_token"`
+	AppState      string         `json:"app_state"` // the staff app's body data-state
+	Screen        string         `json:"screen"`    // its body data-screen
+	Tasks         string         `json:"tasks"`     // the Today screen's task count
+	Nav           []string       `json:"nav"`       // the app's navigation links
+	Message       string         `json:"message"`
+	PageErrors    []string       `json:"page_errors"`
 }
 
 // signinScript returns the repository root and the sign-in script. Without
@@ -164,16 +168,18 @@ func (c *signinChain) signIn(t *testing.T, root, script, bin, link string) signi
 // CONTRACT section 3 "Sign-in") in headless Chromium, driven by
 // playwright-core: neither a mail scanner's visit nor the page load spends
 // the code, one tap on Sign in exchanges it, stores the token in
-// sessionStorage, and opens /dashboard with no code in the URL or the
-// history; the dashboard then reads GET /compliance with the token (200 for
-// a store manager, 403 for an associate), and a used link shows its error.
+// sessionStorage, and opens the staff app's Today screen (/app) with no code
+// in the URL or the history; the app then reads GET /me and GET /me/today
+// with the token, shows as many tasks as the JSON holds and the screens of
+// the person's roles (Compliance for a store manager, not for an
+// associate), and a used link shows its error.
 func TestSigninInChromium(t *testing.T) {
 	bin := chromium(t)
 	root, script := signinScript(t)
 	c := newSigninChain(t)
 
-	// The page's journey up to the dashboard, whoever signs in.
-	signedIn := func(t *testing.T, run signinRun, complianceStatus int) {
+	// The page's journey up to the app's Today screen, whoever signs in.
+	signedIn := func(t *testing.T, run signinRun) {
 		t.Helper()
 		if run.TokenRequests["scanner"] != 0 || run.TokenRequests["load"] != 0 {
 			t.Errorf("POST /auth/token before the click: %v, want none", run.TokenRequests)
@@ -181,8 +187,8 @@ func TestSigninInChromium(t *testing.T) {
 		if run.TokenRequests["click"] != 1 || len(run.TokenStatuses) != 1 || run.TokenStatuses[0] != http.StatusOK {
 			t.Errorf("POST /auth/token after the click: %d, statuses %v; want one, 200", run.TokenRequests["click"], run.TokenStatuses)
 		}
-		if u, err := url.Parse(run.FinalURL); err != nil || u.Path != "/dashboard" || u.Fragment != "" {
-			t.Errorf("landed on %q, want %s/dashboard", run.FinalURL, c.srv.URL)
+		if u, err := url.Parse(run.FinalURL); err != nil || u.Path != "/app" || u.Fragment != "" {
+			t.Errorf("landed on %q, want %s/app", run.FinalURL, c.srv.URL)
 		}
 		if run.URLHasCode || strings.Contains(run.BackURL, "code=") {
 			t.Errorf("the code is still in the URL (%q) or the history (back: %q)", run.FinalURL, run.BackURL)
@@ -190,8 +196,17 @@ func TestSigninInChromium(t *testing.T) {
 		if run.SessionToken == "" {
 			t.Errorf("no token in sessionStorage[loupe.token]")
 		}
-		if len(run.ComplianceStatuses) != 1 || run.ComplianceStatuses[0] != complianceStatus {
-			t.Errorf("the dashboard's GET /compliance answered %v, want [%d]", run.ComplianceStatuses, complianceStatus)
+		if len(run.MeStatuses) != 1 || run.MeStatuses[0] != http.StatusOK || len(run.TodayStatuses) != 1 || run.TodayStatuses[0] != http.StatusOK {
+			t.Errorf("the app's GET /me answered %v, GET /me/today %v; want [200] each", run.MeStatuses, run.TodayStatuses)
+		}
+		if run.AppState != "ready" || run.Screen != "today" {
+			t.Errorf("app state %q on screen %q, want ready on today (%+v)", run.AppState, run.Screen, run)
+		}
+		var list struct{ Tasks []json.RawMessage }
+		if code, body := c.get(t, "/me/today", run.SessionToken); code != http.StatusOK || json.Unmarshal(body, &list) != nil {
+			t.Errorf("GET /me/today with the browser's token: %d %s", code, body)
+		} else if run.Tasks != strconv.Itoa(len(list.Tasks)) {
+			t.Errorf("Today shows %q tasks, GET /me/today %d", run.Tasks, len(list.Tasks))
 		}
 		if len(run.PageErrors) != 0 {
 			t.Errorf("page errors: %v", run.PageErrors)
@@ -201,9 +216,9 @@ func TestSigninInChromium(t *testing.T) {
 	link := c.link(t, "max@s1.example")
 	t.Run("manager", func(t *testing.T) {
 		run := c.signIn(t, root, script, bin, link)
-		signedIn(t, run, http.StatusOK)
-		if run.DashboardState != "ready" {
-			t.Fatalf("dashboard state %q, want ready (%+v)", run.DashboardState, run)
+		signedIn(t, run)
+		if !slices.Contains(run.Nav, "Compliance") || !slices.Contains(run.Nav, "Team") {
+			t.Errorf("a store manager's navigation %v, want Compliance and Team in it", run.Nav)
 		}
 		code, body := c.get(t, "/compliance", run.SessionToken)
 		if code != http.StatusOK {
@@ -215,13 +230,6 @@ func TestSigninInChromium(t *testing.T) {
 		}
 		if rep.Totals.TakeIns != 3 || rep.Totals.WithEmail != 2 {
 			t.Errorf("GET /compliance totals %+v, want 3 take-ins, 2 with email", rep.Totals)
-		}
-		want := map[string]string{"take_ins": strconv.Itoa(rep.Totals.TakeIns), "with_email": strconv.Itoa(rep.Totals.WithEmail),
-			"rate": strconv.FormatFloat(rep.Totals.Rate, 'f', -1, 64)}
-		for k, v := range want {
-			if run.Totals[k] != v {
-				t.Errorf("dashboard totals %s = %q, want %q", k, run.Totals[k], v)
-			}
 		}
 		if code, body := c.get(t, "/me", run.SessionToken); code != http.StatusOK || !strings.Contains(string(body), `"associate_id":"max"`) {
 			t.Errorf("GET /me with the browser's token: %d %s, want max", code, body)
@@ -242,16 +250,16 @@ func TestSigninInChromium(t *testing.T) {
 		if !strings.Contains(run.Message, "used or has expired") {
 			t.Errorf("message %q, want the used-or-expired one", run.Message)
 		}
-		if run.SessionToken != "" || len(run.ComplianceStatuses) != 0 {
-			t.Errorf("a used link signed in: token %q, /compliance %v", run.SessionToken, run.ComplianceStatuses)
+		if run.SessionToken != "" || len(run.MeStatuses) != 0 {
+			t.Errorf("a used link signed in: token %q, /me %v", run.SessionToken, run.MeStatuses)
 		}
 	})
 
 	t.Run("associate", func(t *testing.T) {
 		run := c.signIn(t, root, script, bin, c.link(t, "ada@s1.example"))
-		signedIn(t, run, http.StatusForbidden)
-		if run.DashboardState != "error" {
-			t.Errorf("dashboard state %q, want error (compliance is for managers)", run.DashboardState)
+		signedIn(t, run)
+		if slices.Contains(run.Nav, "Compliance") || slices.Contains(run.Nav, "Team") || !slices.Contains(run.Nav, "My clients") {
+			t.Errorf("an associate's navigation %v, want My clients and neither Compliance nor Team (they are for managers)", run.Nav)
 		}
 		if code, body := c.get(t, "/compliance", run.SessionToken); code != http.StatusForbidden {
 			t.Errorf("GET /compliance with an associate's token: %d %s, want 403", code, body)

@@ -1,6 +1,6 @@
-// What the browser scripts of this folder (signin.mjs, oidc.mjs) share:
-// launching Chromium, printing the result, and waiting for Loupe's sign-in
-// page or dashboard to settle.
+// What the browser scripts of this folder (signin.mjs, oidc.mjs, app.mjs)
+// share: launching Chromium, printing the result, and waiting for Loupe's
+// sign-in page, staff app or dashboard to settle.
 import { chromium } from 'playwright-core';
 
 // stepTimeout bounds every step of a script, in milliseconds.
@@ -28,12 +28,14 @@ export async function drive(name, run) {
   }
 }
 
-// settled waits, across navigations, until page shows either the dashboard
-// settled (body data-state ready, error or signin) or a message on the
-// sign-in page (#msg). It throws after stepTimeout.
+// settled waits, across navigations, until page shows either the staff app
+// (/app and below but /app/signin) or the dashboard settled (body data-state
+// ready, error or signin) or a message on the sign-in page (#msg). It throws
+// after stepTimeout.
 export async function settled(page) {
   await page.waitForFunction(() => {
-    if (location.pathname === '/dashboard') {
+    const p = location.pathname;
+    if (p === '/dashboard' || (/^\/app(\/|$)/.test(p) && !/^\/app\/signin/.test(p))) {
       return ['ready', 'error', 'signin'].includes(document.body && document.body.getAttribute('data-state'));
     }
     const msg = document.getElementById('msg');
@@ -42,9 +44,11 @@ export async function settled(page) {
 }
 
 // backFrom returns where the browser's Back button leads from page when it
-// is on the dashboard, "" elsewhere (it does not go back then).
+// is on the staff app or the dashboard, "" elsewhere (it does not go back
+// then).
 export async function backFrom(page) {
-  if (new URL(page.url()).pathname !== '/dashboard') return '';
+  const p = new URL(page.url()).pathname;
+  if (p !== '/dashboard' && !/^\/app(\/|$)/.test(p) || p.startsWith('/app/signin')) return '';
   await page.goBack({ waitUntil: 'load', timeout: stepTimeout });
   return page.url();
 }

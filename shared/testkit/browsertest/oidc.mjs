@@ -9,7 +9,7 @@
 // which redirects straight back with a code. With wrong-state, the script
 // rewrites the state of that redirect (the code stays the issuer's) before
 // the browser follows it, as an attacker's forged return would. The script
-// then waits until either the dashboard has settled (body data-state ready,
+// then waits until either the staff app has settled (body data-state ready,
 // error or signin) or the sign-in page shows a message (#msg).
 //
 // One JSON object goes to stdout:
@@ -17,9 +17,9 @@
 //   {"discovery_statuses": [200], "authorize_urls": ["<issuer>/authorize?..."],
 //    "return_url": "<server>/app/signin?code=...&state=...",
 //    "token_requests": [{"url": "...", "status": 200, "form": {"grant_type": ...}}],
-//    "compliance_statuses": [200], "final_url": "...", "url_has_code": false,
+//    "me_statuses": [200], "final_url": "...", "url_has_code": false,
 //    "back_url": "...", "session_token": "...", "pending": "",
-//    "dashboard_state": "ready", "message": "", "page_errors": [],
+//    "app_state": "ready", "screen": "today", "message": "", "page_errors": [],
 //    "console_errors": [], "failed_requests": [], "error_responses": []}
 //
 // authorize_urls are the browser's requests to <issuer>/authorize;
@@ -27,7 +27,8 @@
 // any rewrite); token_requests are the POSTs to the issuer's token endpoint
 // with their form fields and status (0 when no answer came); session_token
 // and pending are sessionStorage "loupe.token" and "loupe.oidc" on the page
-// reached ("" for none); back_url is where Back leads from the dashboard;
+// reached ("" for none); me_statuses those of the app's GET /me; back_url
+// is where Back leads from the app;
 // error_responses are "STATUS URL" of every answer of 400 or more (the token
 // endpoint's too).
 //
@@ -50,7 +51,7 @@ async function run(browser) {
   const discoveryStatuses = [];
   const authorizeURLs = [];
   const tokenRequests = [];
-  const complianceStatuses = [];
+  const meStatuses = [];
   const pageErrors = [];
   const consoleErrors = [];
   const failedRequests = [];
@@ -72,7 +73,7 @@ async function run(browser) {
   ctx.on('response', (res) => {
     const u = new URL(res.url());
     if (u.origin === issuerOrigin && u.pathname === '/.well-known/openid-configuration') discoveryStatuses.push(res.status());
-    if (u.origin === origin && u.pathname === '/compliance') complianceStatuses.push(res.status());
+    if (u.origin === origin && u.pathname === '/me') meStatuses.push(res.status());
     if (res.status() >= 400) errorResponses.push(`${res.status()} ${res.url()}`);
   });
   ctx.on('requestfailed', (req) => failedRequests.push(`${req.method()} ${req.url()}: ${req.failure() && req.failure().errorText}`));
@@ -111,6 +112,7 @@ async function run(browser) {
       token,
       pending,
       state: (document.body && document.body.getAttribute('data-state')) || '',
+      screen: (document.body && document.body.getAttribute('data-screen')) || '',
       message: msg ? msg.textContent : '',
     };
   });
@@ -123,13 +125,14 @@ async function run(browser) {
     authorize_urls: authorizeURLs,
     return_url: returnURL,
     token_requests: tokenRequests,
-    compliance_statuses: complianceStatuses,
+    me_statuses: meStatuses,
     final_url: finalURL,
     url_has_code: new URL(finalURL).searchParams.has('code'),
     back_url: backURL,
     session_token: seen.token,
     pending: seen.pending,
-    dashboard_state: seen.state,
+    app_state: seen.state,
+    screen: seen.screen,
     message: seen.message,
     page_errors: pageErrors,
     console_errors: consoleErrors,

@@ -7,23 +7,26 @@
 // 1. A mail scanner opens the link in its own browser context and leaves
 //    once the page is quiet (no request for 500 ms).
 // 2. The person opens the link in another context, the page goes quiet.
-// 3. The person clicks "Sign in"; the script waits until either the
-//    dashboard has settled (body data-state ready, error or signin) or the
+// 3. The person clicks "Sign in"; the script waits until either the staff
+//    app has settled (body data-state ready, error or signin) or the
 //    sign-in page shows a message (#msg).
 //
-// Every request to <server>/auth/token and /compliance is recorded with its
-// phase (scanner, load, click) and status. One JSON object goes to stdout:
+// Every request to <server>/auth/token is recorded with its phase (scanner,
+// load, click), and the statuses of /auth/token, /me and /me/today. One JSON
+// object goes to stdout:
 //
 //   {"token_requests": {"scanner": 0, "load": 0, "click": 1},
-//    "token_statuses": [200], "compliance_statuses": [200],
+//    "token_statuses": [200], "me_statuses": [200], "today_statuses": [200],
 //    "final_url": "...", "url_has_code": false, "back_url": "...",
-//    "session_token": "...", "dashboard_state": "ready",
-//    "totals": {"take_ins": "3", "with_email": "2", "rate": "0.6667"},
+//    "session_token": "...", "app_state": "ready", "screen": "today",
+//    "tasks": "3", "nav": ["Today", "My clients", ...],
 //    "message": "", "page_errors": []}
 //
-// back_url is where the browser's Back button leads from the dashboard (the
-// code must not be in the history either); session_token is
-// sessionStorage["loupe.token"] on the page reached ("" for none).
+// back_url is where the browser's Back button leads from the app (the code
+// must not be in the history either); session_token is
+// sessionStorage["loupe.token"] on the page reached ("" for none); tasks is
+// the Today screen's count (#today-summary data-tasks), nav the names of
+// the app's navigation links.
 //
 // Chromium is process.env.LOUPE_CHROMIUM, else /usr/bin/chromium. Exits 2
 // for bad arguments and 1, with the reason on stderr, when a step times out
@@ -43,7 +46,8 @@ async function run(browser) {
   let phase = 'scanner';
   const tokenRequests = { scanner: 0, load: 0, click: 0 };
   const tokenStatuses = [];
-  const complianceStatuses = [];
+  const meStatuses = [];
+  const todayStatuses = [];
   const pageErrors = [];
 
   // watch records the API calls of every page of ctx.
@@ -56,7 +60,8 @@ async function run(browser) {
       const u = new URL(res.url());
       if (u.origin !== origin) return;
       if (u.pathname === '/auth/token') tokenStatuses.push(res.status());
-      if (u.pathname === '/compliance') complianceStatuses.push(res.status());
+      if (u.pathname === '/me') meStatuses.push(res.status());
+      if (u.pathname === '/me/today') todayStatuses.push(res.status());
     });
   };
 
@@ -82,17 +87,16 @@ async function run(browser) {
 
   const finalURL = page.url();
   const seen = await page.evaluate(() => {
-    const attr = (id, name) => {
-      const e = document.getElementById(id);
-      return e ? e.getAttribute(name) || '' : '';
-    };
+    const summary = document.getElementById('today-summary');
     const msg = document.getElementById('msg');
     let token = '';
     try { token = sessionStorage.getItem('loupe.token') || ''; } catch (e) { /* storage disabled */ }
     return {
       token,
       state: (document.body && document.body.getAttribute('data-state')) || '',
-      totals: { take_ins: attr('totals', 'data-take-ins'), with_email: attr('totals', 'data-with-email'), rate: attr('totals', 'data-rate') },
+      screen: (document.body && document.body.getAttribute('data-screen')) || '',
+      tasks: summary ? summary.getAttribute('data-tasks') || '' : '',
+      nav: Array.from(document.querySelectorAll('nav a'), (a) => a.textContent),
       message: msg ? msg.textContent : '',
     };
   });
@@ -103,13 +107,16 @@ async function run(browser) {
   return {
     token_requests: tokenRequests,
     token_statuses: tokenStatuses,
-    compliance_statuses: complianceStatuses,
+    me_statuses: meStatuses,
+    today_statuses: todayStatuses,
     final_url: finalURL,
     url_has_code: finalURL.includes('code='),
     back_url: backURL,
     session_token: seen.token,
-    dashboard_state: seen.state,
-    totals: seen.totals,
+    app_state: seen.state,
+    screen: seen.screen,
+    tasks: seen.tasks,
+    nav: seen.nav,
     message: seen.message,
     page_errors: pageErrors,
   };
