@@ -84,11 +84,11 @@ func TestOrphansListAndReassign(t *testing.T) {
 	reviewed := false
 	for _, p := range emls {
 		b, _ := os.ReadFile(p)
-		if strings.Contains(string(b), "To: <manager-s1@example.com>") && strings.Contains(string(b), "orphaned clients of store s1") {
+		if strings.Contains(string(b), "To: <manager-s1@example.com>") && strings.Contains(string(b), "Subject: Store s1: 1 orphaned client reassigned for review") {
 			reviewed = true
-			// Its printable link uses the public base URL.
-			if !strings.Contains(string(b), "https://loupe.example.com/reassignments/orphans-s1-") || strings.Contains(string(b), "127.0.0.1") {
-				t.Errorf("review mail does not link the print page under LOUPE_BASE_URL:\n%s", b)
+			// Its link to the staff app's review screen uses the public base URL.
+			if !strings.Contains(string(b), "https://loupe.example.com/app/reassignments/orphans-s1-") || strings.Contains(string(b), "127.0.0.1") {
+				t.Errorf("review mail does not link the review screen under LOUPE_BASE_URL:\n%s", b)
 			}
 		}
 	}

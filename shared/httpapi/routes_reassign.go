@@ -29,44 +29,71 @@ type reassignmentSummary struct {
 	Status      string    `json:"status"`
 }
 
-// assignmentView is one client of GET /reassignments/{id}, and the answer of a claim.
+// assignmentView is one client of GET /reassignments/{id}, and the answer of
+// a claim. ReasonTexts, FromAssociateName, ClaimedByName, ClaimedAtLocal and
+// StateText add to CONTRACT section 3 the words the page shows.
 type assignmentView struct {
-	CustomerID      string     `json:"customer_id"`
-	CustomerName    string     `json:"customer_name"`
-	FromAssociateID string     `json:"from_associate_id"`
-	ToAssociateID   string     `json:"to_associate_id"`
-	ToAssociateName string     `json:"to_associate_name"`
-	Score           float64    `json:"score"`
-	Reasons         []string   `json:"reasons"`
-	Claimed         bool       `json:"claimed"`
-	ClaimedBy       string     `json:"claimed_by,omitempty"`
-	ClaimedAt       *time.Time `json:"claimed_at,omitempty"`
-	State           string     `json:"state"`
+	CustomerID        string     `json:"customer_id"`
+	CustomerName      string     `json:"customer_name"`
+	FromAssociateID   string     `json:"from_associate_id"`
+	FromAssociateName string     `json:"from_associate_name,omitempty"` // the departed associate, when known (not in a claim's answer)
+	ToAssociateID     string     `json:"to_associate_id"`
+	ToAssociateName   string     `json:"to_associate_name"`
+	Score             float64    `json:"score"`
+	Reasons           []string   `json:"reasons"`
+	ReasonTexts       []string   `json:"reason_texts"` // reassign.ReasonText of each reason, parallel to reasons
+	Claimed           bool       `json:"claimed"`
+	ClaimedBy         string     `json:"claimed_by,omitempty"`
+	ClaimedByName     string     `json:"claimed_by_name,omitempty"`
+	ClaimedAt         *time.Time `json:"claimed_at,omitempty"`
+	ClaimedAtLocal    string     `json:"claimed_at_local,omitempty"` // in the store's zone, as created_at_local (not in a claim's answer)
+	State             string     `json:"state"`
+	StateText         string     `json:"state_text"` // reassign.StateText of state
 }
 
-// reassignmentDetail is GET /reassignments/{id}.
+// reassignmentDetail is GET /reassignments/{id}. AssociateName, StoreName,
+// Timezone and CreatedAtLocal add to CONTRACT section 3.
 type reassignmentDetail struct {
-	ID          string           `json:"id"`
-	AssociateID string           `json:"associate_id"`
-	StoreID     string           `json:"store_id"`
-	CreatedAt   time.Time        `json:"created_at"`
-	Status      string           `json:"status"`
-	Clients     int              `json:"clients"`
-	Assignments []assignmentView `json:"assignments"`
+	ID             string           `json:"id"`
+	AssociateID    string           `json:"associate_id"`
+	AssociateName  string           `json:"associate_name,omitempty"` // the departed associate, when known
+	StoreID        string           `json:"store_id"`
+	StoreName      string           `json:"store_name"` // "" when the store is unknown
+	Timezone       string           `json:"timezone"`   // the store's IANA zone; "" when unknown
+	CreatedAt      time.Time        `json:"created_at"`
+	CreatedAtLocal string           `json:"created_at_local"` // in the store's zone, "Wed 2 Dec 2026, 9:24 AM EST" (UTC when unknown)
+	Status         string           `json:"status"`
+	Clients        int              `json:"clients"`
+	Assignments    []assignmentView `json:"assignments"`
 }
 
-func viewAssignment(a reassign.Assignment) assignmentView {
+// viewAssignment returns a as JSON; l names the departed associate and the
+// store's zone (the zero Labels: neither).
+func viewAssignment(a reassign.Assignment, l reassign.Labels) assignmentView {
 	v := assignmentView{CustomerID: a.CustomerID, CustomerName: a.CustomerName, FromAssociateID: a.FromAssociateID,
-		ToAssociateID: a.ToAssociateID, ToAssociateName: a.ToAssociateName, Score: a.Score, Reasons: a.Reasons,
-		Claimed: a.Claimed, ClaimedBy: a.ClaimedBy, State: a.State}
+		FromAssociateName: l.Departed[a.FromAssociateID], ToAssociateID: a.ToAssociateID, ToAssociateName: a.ToAssociateName,
+		Score: a.Score, Reasons: a.Reasons, ReasonTexts: reassign.ReasonTexts(a.Reasons), Claimed: a.Claimed,
+		ClaimedBy: a.ClaimedBy, ClaimedByName: a.ClaimedByName, State: a.State, StateText: reassign.StateText(a.State)}
 	if v.Reasons == nil {
 		v.Reasons = []string{}
 	}
 	if !a.ClaimedAt.IsZero() {
 		at := a.ClaimedAt.UTC()
 		v.ClaimedAt = &at
+		if l.Store.StoreID != "" {
+			v.ClaimedAtLocal = l.Local(at)
+		}
 	}
 	return v
+}
+
+// labels returns the words rv is shown with (reassign.Describe over
+// Config.DB); the zero Labels without a DB. Returns the storage error.
+func (s *server) labels(r *http.Request, rv reassign.Review) (reassign.Labels, error) {
+	if s.DB == nil {
+		return reassign.Labels{}, nil
+	}
+	return reassign.Describe(r.Context(), s.DB, rv)
 }
 
 // reassignService returns Config.Reassign, or an EUNAVAILABLE error without one.
@@ -145,16 +172,23 @@ func (s *server) getReassignment(w http.ResponseWriter, r *http.Request) error {
 		w.Write(buf.Bytes())
 		return nil
 	}
-	d := reassignmentDetail{ID: rv.ID, AssociateID: rv.AssociateID, StoreID: rv.StoreID, CreatedAt: rv.CreatedAt.UTC(),
-		Status: rv.Status, Clients: rv.Clients, Assignments: make([]assignmentView, 0, len(rv.Assignments))}
+	l, err := s.labels(r, rv)
+	if err != nil {
+		return err
+	}
+	d := reassignmentDetail{ID: rv.ID, AssociateID: rv.AssociateID, AssociateName: l.Departed[rv.AssociateID],
+		StoreID: rv.StoreID, StoreName: l.Store.Name, Timezone: l.Store.Timezone, CreatedAt: rv.CreatedAt.UTC(),
+		CreatedAtLocal: l.Local(rv.CreatedAt), Status: rv.Status, Clients: rv.Clients,
+		Assignments: make([]assignmentView, 0, len(rv.Assignments))}
 	for _, a := range rv.Assignments {
-		d.Assignments = append(d.Assignments, viewAssignment(a))
+		d.Assignments = append(d.Assignments, viewAssignment(a, l))
 	}
 	writeJSON(w, http.StatusOK, d)
 	return nil
 }
 
-// printReassignment answers GET /reassignments/{id}/print with the printable page.
+// printReassignment answers GET /reassignments/{id}/print with the printable
+// page, in the words of the store and the departed associate's records.
 func (s *server) printReassignment(w http.ResponseWriter, r *http.Request) error {
 	svc, err := s.reassignService()
 	if err != nil {
@@ -171,8 +205,12 @@ func (s *server) printReassignment(w http.ResponseWriter, r *http.Request) error
 	if err := person(r).MaySeeStore(rv.StoreID); err != nil {
 		return err
 	}
+	l, err := s.labels(r, rv)
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
-	if err := reassign.WritePage(&buf, rv); err != nil {
+	if err := reassign.WritePage(&buf, rv, l); err != nil {
 		return err
 	}
 	writePage(w, http.StatusOK, "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'", buf.Bytes())
@@ -216,7 +254,7 @@ func (s *server) claimReassignment(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewAssignment(a))
+	writeJSON(w, http.StatusOK, viewAssignment(a, reassign.Labels{}))
 	return nil
 }
 

@@ -15,11 +15,23 @@ import (
 // MailKey returns the idempotency key of batch id's review mail.
 func MailKey(batchID string) string { return "reassign/" + batchID }
 
+// ReviewURL returns the staff app's review screen of batch id under baseURL,
+// "<base URL>/app/reassignments/<id>" (CONTRACT section 3: every link in a
+// staff mail opens in the app); "" without a base URL.
+func ReviewURL(baseURL, id string) string {
+	if baseURL == "" {
+		return ""
+	}
+	return strings.TrimRight(baseURL, "/") + "/app/reassignments/" + url.PathEscape(id)
+}
+
 // ReviewMail returns the reassignment_review mail of r for store st (to its
-// manager_email, from its from_email or from). Returns an EINVALID
-// *loupe.Error naming manager_email or from_email when the store lacks the
-// address.
-func ReviewMail(r Review, st loupe.Store, from, baseURL string, sendDate string) (mail.Message, error) {
+// manager_email, from its from_email or from), in the words of l (st is its
+// store when l has none): the same lists in the text and the HTML part,
+// each linking the staff app's review screen (ReviewURL) when baseURL is
+// set, and the CSV attached. Returns an EINVALID *loupe.Error naming
+// manager_email or from_email when the store lacks the address.
+func ReviewMail(r Review, st loupe.Store, l Labels, from, baseURL string, sendDate string) (mail.Message, error) {
 	if st.ManagerEmail == "" {
 		return mail.Message{}, loupe.Invalidf("manager_email", "store %s has no manager_email", st.StoreID)
 	}
@@ -29,11 +41,11 @@ func ReviewMail(r Review, st loupe.Store, from, baseURL string, sendDate string)
 	if from == "" {
 		return mail.Message{}, loupe.Invalidf("from_email", "store %s has no from_email", st.StoreID)
 	}
-	pageURL := ""
-	if baseURL != "" {
-		pageURL = strings.TrimRight(baseURL, "/") + "/reassignments/" + url.PathEscape(r.ID) + "/print"
+	if l.Store.StoreID == "" {
+		l.Store = st
 	}
-	html, err := mailHTML(r, pageURL)
+	link := ReviewURL(baseURL, r.ID)
+	html, err := mailHTML(r, l, link)
 	if err != nil {
 		return mail.Message{}, err
 	}
@@ -48,14 +60,27 @@ func ReviewMail(r Review, st loupe.Store, from, baseURL string, sendDate string)
 	return mail.Message{
 		From:        from,
 		To:          st.ManagerEmail,
-		Subject:     fmt.Sprintf("%s: %d %s reassigned for review", name, r.Clients, r.Subject()),
-		Text:        mailText(r, pageURL),
+		Subject:     mailSubject(name, r, l),
+		Text:        mailText(r, l, link),
 		HTML:        html,
 		Headers:     mail.ClientHeaders("", mail.TouchpointReassignmentReview, sendDate, ""),
 		Attachments: []mail.Attachment{{Filename: CSVFilename(r.ID), ContentType: "text/csv", Data: csvBuf.Bytes()}},
 		Customers:   customerIDs(r.Assignments),
 		Key:         MailKey(r.ID),
 	}, nil
+}
+
+// mailSubject says whose clients r reassigns and how many, in words:
+// "Fifth Ave: 40 clients of Ann Lee reassigned for review", or for a
+// backfill batch "Fifth Ave: 3 orphaned clients reassigned for review".
+func mailSubject(store string, r Review, l Labels) string {
+	n := clients(r.Clients)
+	if r.AssociateID == "" {
+		n = strings.Replace(n, "client", "orphaned client", 1)
+	} else {
+		n += " of " + l.DepartedName(r.AssociateID)
+	}
+	return store + ": " + n + " reassigned for review"
 }
 
 // customerIDs returns the clients of as, in order.
@@ -174,7 +199,12 @@ func (s *Service) reviewMessage(ctx context.Context, b Batch) (mail.Message, str
 	if loc, err := st.Location(); err == nil {
 		day = day.In(loc)
 	}
-	m, err := ReviewMail(Review{Batch: b, Assignments: as}, st, s.From, s.BaseURL, day.Format("2006-01-02"))
+	r := Review{Batch: b, Assignments: as}
+	l := Labels{Store: st}
+	if l.Departed, err = departedNames(ctx, s.DB, r); err != nil {
+		return mail.Message{}, "", err
+	}
+	m, err := ReviewMail(r, st, l, s.From, s.BaseURL, day.Format("2006-01-02"))
 	if loupe.ErrorCode(err) == loupe.EINVALID {
 		return mail.Message{}, loupe.ErrorMessage(err), nil
 	}

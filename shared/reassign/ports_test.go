@@ -12,4 +12,6 @@ var (
 	_ reassign.Records = (*embedded.DB)(nil)
 	_ reassign.Store   = (*dynamo.DB)(nil)
 	_ reassign.Store   = (*embedded.DB)(nil)
+	// Describe reads names through the records the service already holds.
+	_ reassign.Directory = reassign.Records(nil)
 )

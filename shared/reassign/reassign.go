@@ -26,7 +26,8 @@
 // departed associate, one chain associate listing, one book query per active
 // associate of the stores the clients belong to (every active associate of
 // the chain only when those stores cannot hold the clients), one purchase
-// query per client and one store read.
+// query per client, one store read and one read of the departed associate
+// for the review mail.
 package reassign
 
 import (
@@ -208,7 +209,7 @@ type Config struct {
 	// Empty: such a store gets no review mail (logged).
 	From string
 	// BaseURL, when set ("https://loupe.example.com"), adds a link to the
-	// printable page in the review mail.
+	// staff app's review screen (ReviewURL) in the review mail.
 	BaseURL string
 	// Logger receives ids and counts, never names or emails. Nil: slog.Default().
 	Logger *slog.Logger

@@ -187,9 +187,24 @@ func TestHandleChangeReassignsBook(t *testing.T) {
 	if len(m.Attachments) != 1 || m.Attachments[0].ContentType != "text/csv" || strings.Count(string(m.Attachments[0].Data), "\n") != 41 {
 		t.Fatalf("attachment = %+v, want one CSV with 41 lines", m.Attachments)
 	}
+	link := "https://loupe.example.com/app/reassignments/" + b.ID
 	if !strings.Contains(m.HTML, "Connection / notes") || !strings.Contains(m.HTML, "c0039") ||
-		!strings.Contains(m.Text, "https://loupe.example.com/reassignments/"+b.ID+"/print") {
-		t.Fatalf("mail body lacks the table or the link")
+		!strings.Contains(m.Text, link) || !strings.Contains(m.HTML, `href="`+link+`"`) || strings.Contains(m.Text+m.HTML, "/print") {
+		t.Fatalf("mail body lacks the table or the staff app link %s:\n%s", link, m.Text)
+	}
+	// Names, not ids: the departed associate named once, reasons in words.
+	if m.Subject != "Fifth Ave: 40 clients of Ann reassigned for review" {
+		t.Errorf("subject = %q", m.Subject)
+	}
+	for _, part := range []string{m.Text, m.HTML} {
+		for _, want := range []string{"Clients of Ann", "Fifth Ave", "Prefers bridal", "Same store", "reassigned Sat 21 Nov 2026, 5:00 AM EST"} {
+			if !strings.Contains(part, want) {
+				t.Errorf("mail part lacks %q:\n%.600s", want, part)
+			}
+		}
+		if strings.Contains(part, "preference:") || strings.Contains(part, "same_store") {
+			t.Errorf("mail part holds a reason code:\n%.600s", part)
+		}
 	}
 }
 
@@ -475,7 +490,7 @@ func TestOrphansAndBackfill(t *testing.T) {
 			review = &m
 		}
 	}
-	if review == nil || review.To != "manager.s1@stores.example.com" || !strings.Contains(review.Subject, "orphaned clients of store s1") {
+	if review == nil || review.To != "manager.s1@stores.example.com" || review.Subject != "Fifth Ave: 1 orphaned client reassigned for review" {
 		t.Fatalf("review mail of the s1 batch: %+v", review)
 	}
 	owners := f.owners(t)
