@@ -55,13 +55,15 @@ type Count struct {
 
 // Missing is one take-in without a captured email, as listed to the manager.
 // Reason and Suggestion are an additive extension of CONTRACT section 3.
+// CustomerName is filled by Report only (a Store never keeps it).
 type Missing struct {
-	RepairID    string    `json:"repair_id"`
-	AssociateID string    `json:"associate_id"`
-	CustomerID  string    `json:"customer_id"`
-	TakenInAt   time.Time `json:"taken_in_at"`
-	Reason      string    `json:"reason"`               // emailcheck reason: empty, malformed, placeholder, store_address, typo
-	Suggestion  string    `json:"suggestion,omitempty"` // corrected address for a typo
+	RepairID     string    `json:"repair_id"`
+	AssociateID  string    `json:"associate_id"`
+	CustomerID   string    `json:"customer_id"`
+	CustomerName string    `json:"customer_name,omitempty"` // the client's name as the profile has it now; absent when unknown or erased
+	TakenInAt    time.Time `json:"taken_in_at"`
+	Reason       string    `json:"reason"`               // emailcheck reason: empty, malformed, placeholder, store_address, typo
+	Suggestion   string    `json:"suggestion,omitempty"` // corrected address for a typo
 }
 
 // Day is the aggregate of one store on one store-local day.

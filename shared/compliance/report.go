@@ -42,6 +42,7 @@ type Totals struct {
 type StoreReport struct {
 	StoreID    string            `json:"store_id"`
 	Name       string            `json:"name"`
+	Timezone   string            `json:"timezone,omitempty"` // the store's IANA zone, for local times of the missing list; absent without a store record
 	TakeIns    int               `json:"take_ins"`
 	WithEmail  int               `json:"with_email"`
 	Rate       float64           `json:"rate"`
@@ -169,7 +170,74 @@ func (s *Service) Report(ctx context.Context, from, to, storeID string) (Report,
 			names[a.AssociateID] = a.Name
 		}
 	}
-	return build(from, to, stores, days, names), nil
+	rep := build(from, to, stores, days, names)
+	if err := s.nameMissing(ctx, rep); err != nil {
+		return Report{}, err
+	}
+	return rep, nil
+}
+
+// nameLookups bounds the customer reads nameMissing makes at once.
+const nameLookups = 16
+
+// nameMissing fills CustomerName on rep's missing lists from the customers'
+// profiles (Service.Names): one read per distinct customer listed (at most
+// MaxMissingPerStore a store), nameLookups at a time. A customer that is
+// gone keeps no name. Without Names it does nothing. Returns the first
+// storage error.
+func (s *Service) nameMissing(ctx context.Context, rep Report) error {
+	names := s.names()
+	if names == nil {
+		return nil
+	}
+	byID := map[string]string{}
+	for _, sr := range rep.Stores {
+		for _, m := range sr.Missing {
+			if m.CustomerID != "" {
+				byID[m.CustomerID] = ""
+			}
+		}
+	}
+	if len(byID) == 0 {
+		return nil
+	}
+	ids := make(chan string, len(byID))
+	for id := range byID {
+		ids <- id
+	}
+	close(ids)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range min(nameLookups, len(byID)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range ids {
+				c, err := names.GetCustomer(ctx, id)
+				mu.Lock()
+				switch {
+				case err == nil:
+					byID[id] = strings.TrimSpace(c.FirstName + " " + c.LastName)
+				case !isNotFound(err) && firstErr == nil:
+					firstErr = fmt.Errorf("compliance name of customer %s: %w", id, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	for _, sr := range rep.Stores {
+		for i := range sr.Missing {
+			sr.Missing[i].CustomerName = byID[sr.Missing[i].CustomerID]
+		}
+	}
+	return nil
 }
 
 // unnamed reports whether an associate of days is missing from names.
@@ -213,7 +281,7 @@ func build(from, to string, stores []loupe.Store, days []Day, names map[string]s
 		return a
 	}
 	for _, st := range stores {
-		get(st.StoreID, st.Name)
+		get(st.StoreID, st.Name).rep.Timezone = st.Timezone
 	}
 	for _, d := range days {
 		i, ok := dateIndex[d.Date]

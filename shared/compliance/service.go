@@ -36,15 +36,26 @@ type CustomerEmails interface {
 	loupe.CustomerUpdater
 }
 
+// CustomerNames gives the names of the clients on a report's missing list.
+// loupe.DB implements it.
+type CustomerNames interface {
+	// GetCustomer returns a customer or an error wrapping loupe.ErrNotFound.
+	GetCustomer(ctx context.Context, customerID string) (loupe.Customer, error)
+}
+
 // Service is the compliance domain: HandleChange records take-ins, Report
 // answers GET /compliance, StartInspection and RunMorning run a store's
 // inspection window. Store, Stores, Associates and Now are required;
-// Customers (profile fill) and Inspections are optional.
+// Customers (profile fill), Names and Inspections are optional.
 type Service struct {
 	Store      Store              // the aggregates
 	Stores     StoreDirectory     // store names, zones, countries, own addresses
 	Associates AssociateDirectory // associate names and addresses
 	Customers  CustomerEmails     // profile fill; nil disables it
+	// Names names the clients of a report's missing list (customer_name).
+	// nil: Customers when it reads customers too (loupe.DB does), else
+	// the list has no names.
+	Names CustomerNames
 	// Erased says when a customer was erased (loupe.DB's ErasedAt): a
 	// take-in dated before its customer's erasure and delivered after it (a
 	// late stream record) is recorded without the customer id and
@@ -73,6 +84,17 @@ type Service struct {
 	// link.
 	BaseURL string
 	Log     *slog.Logger // nil: slog.Default()
+}
+
+// names returns Names, else Customers when it is a CustomerNames, else nil.
+func (s *Service) names() CustomerNames {
+	if s.Names != nil {
+		return s.Names
+	}
+	if n, ok := s.Customers.(CustomerNames); ok {
+		return n
+	}
+	return nil
 }
 
 func (s *Service) log() *slog.Logger {

@@ -150,7 +150,7 @@ func wantReport() compliance.Report {
 		From: "2026-11-01", To: "2026-11-14",
 		Totals: compliance.Totals{TakeIns: 12, WithEmail: 7, Rate: 0.5833},
 		Stores: []compliance.StoreReport{
-			{StoreID: "s1", Name: "Fifth Ave", TakeIns: 9, WithEmail: 5, Rate: 0.5556,
+			{StoreID: "s1", Name: "Fifth Ave", Timezone: "America/New_York", TakeIns: 9, WithEmail: 5, Rate: 0.5556,
 				Associates: []compliance.AssociateReport{
 					{AssociateID: "a2", Name: "Bob", TakeIns: 5, WithEmail: 3, Rate: 0.6},
 					{AssociateID: "a1", Name: "Ann", TakeIns: 4, WithEmail: 2, Rate: 0.5},
@@ -162,7 +162,7 @@ func wantReport() compliance.Report {
 					{RepairID: "r3", AssociateID: "a2", CustomerID: "c3", TakenInAt: ts("2026-11-02T17:00:00Z"), Reason: "placeholder"},
 					{RepairID: "r2", AssociateID: "a1", CustomerID: "c2", TakenInAt: ts("2026-11-02T16:00:00Z"), Reason: "empty"},
 				}},
-			{StoreID: "s2", Name: "Kensington", TakeIns: 3, WithEmail: 2, Rate: 0.6667,
+			{StoreID: "s2", Name: "Kensington", Timezone: "Europe/London", TakeIns: 3, WithEmail: 2, Rate: 0.6667,
 				Associates: []compliance.AssociateReport{{AssociateID: "a3", Name: "Cat", TakeIns: 3, WithEmail: 2, Rate: 0.6667}},
 				Days:       zero(1, 14, map[int][2]int{2: {2, 1}, 3: {1, 1}}),
 				Missing: []compliance.Missing{
@@ -381,7 +381,7 @@ func TestReportJSONShape(t *testing.T) {
 	for _, c := range []struct{ name, got, want string }{
 		{"top", keys(v), "from,stores,to,totals"},
 		{"totals", keys(v["totals"]), "rate,take_ins,with_email"},
-		{"store", keys(store), "associates,days,missing,name,rate,store_id,take_ins,with_email"},
+		{"store", keys(store), "associates,days,missing,name,rate,store_id,take_ins,timezone,with_email"},
 		{"associate", keys(store["associates"].([]any)[0]), "associate_id,name,rate,take_ins,with_email"},
 		{"day", keys(store["days"].([]any)[0]), "date,take_ins,with_email"},
 		{"missing", keys(store["missing"].([]any)[0]), "associate_id,customer_id,reason,repair_id,taken_in_at"},

@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,10 +11,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/loupehq/loupe/shared/compliance"
+	"github.com/loupehq/loupe/shared/pos"
 )
 
 // chromium returns the headless browser to test with: LOUPE_CHROMIUM, else
@@ -57,6 +61,14 @@ func artifactDir(t *testing.T) string {
 func TestDashboardInChromium(t *testing.T) {
 	bin := chromium(t)
 	c := newComplianceChain(t)
+	// Two clients have names on file; the others are listed without one.
+	for i, data := range []string{`{"customer_id":"c4","home_store_id":"s1","first_name":"Dana","last_name":"Reyes"}`,
+		`{"customer_id":"c7","home_store_id":"s1","first_name":"Émile","last_name":"Okafor-Lindqvist"}`} {
+		body := fmt.Sprintf(`{"id":"evt_name_%d","type":%q,"occurred_at":"2026-11-20T13:00:00Z","data":%s}`, i, pos.TypeCustomerUpserted, data)
+		if rec := postEvent(c.h, body, signed, "application/json"); rec.Code != http.StatusAccepted {
+			t.Fatalf("name %s: status %d, body %s", data, rec.Code, rec.Body)
+		}
+	}
 	rep, err := c.svc.Report(context.Background(), "", "", "")
 	if err != nil {
 		t.Fatal(err)
@@ -150,6 +162,37 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	if len(attr(`data-suggestion="c4@gmail.com"`)) == 0 {
 		t.Errorf("the typo suggestion c4@gmail.com is not on the page")
+	}
+	// What a manager reads in the missing list: the client's name (the
+	// client number only small), the take-in in the store's time, the
+	// associate's name and the address the typo probably meant.
+	rowText := func(repair string) string {
+		m := regexp.MustCompile(`(?s)<tr [^>]*data-repair="` + repair + `"[^>]*>(.*?)</tr>`).FindStringSubmatch(dom)
+		if m == nil {
+			t.Fatalf("no missing row for %s", repair)
+		}
+		text := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(m[1], " ")
+		return strings.Join(strings.Fields(html.UnescapeString(text)), " ")
+	}
+	for repair, want := range map[string][]string{
+		"r4": {"Dana Reyes", "client no. c4", "Thu 19 Nov, 10:00 AM EST", "Bob", "Likely typo", "Did you mean c4@gmail.com ?"},
+		"r7": {"Émile Okafor-Lindqvist", "Fri 20 Nov, 9:00 AM EST", "Ann", "The store's own address"},
+		"r9": {"Name not on file", "client no. c9", "Fri 20 Nov, 12:30 AM GMT", "Cat", "Placeholder"},
+	} {
+		got := rowText(repair)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("missing row %s reads %q, lacks %q", repair, got, w)
+			}
+		}
+		if strings.Contains(got, "UTC") || regexp.MustCompile(`\ba[0-9]\b`).MatchString(got) {
+			t.Errorf("missing row %s shows an id or UTC: %q", repair, got)
+		}
+	}
+	for _, m := range byStore["s1"].Missing {
+		if m.RepairID == "r4" && m.CustomerName != "Dana Reyes" {
+			t.Errorf("JSON customer_name of r4 = %q, want Dana Reyes", m.CustomerName)
+		}
 	}
 	// Per-store chart days equal the JSON days.
 	var cur string

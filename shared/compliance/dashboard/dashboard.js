@@ -193,27 +193,70 @@
         : missingCount + (missingCount === 1 ? " take-in" : " take-ins") + " without an email.";
       var mb = node.querySelector("table.missing").tBodies[0];
       s.missing.forEach(function (m) {
-        var row = el("tr", { "data-store": s.store_id, "data-repair": m.repair_id, "data-associate": m.associate_id,
-          "data-reason": m.reason || "", "data-suggestion": m.suggestion || "" });
-        var when = el("td");
-        var d = new Date(m.taken_in_at);
-        when.appendChild(el("time", { datetime: m.taken_in_at }, isNaN(d) ? m.taken_in_at
-          : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" })));
-        when.setAttribute("data-label", "Taken in");
-        row.appendChild(when);
-        row.appendChild(el("td", { "class": "id", "data-label": "Repair" }, m.repair_id));
-        row.appendChild(el("td", { "class": "id", "data-label": "Customer" }, m.customer_id));
-        row.appendChild(el("td", { "data-label": "Associate" }, names[m.associate_id] || m.associate_id));
-        row.appendChild(el("td", { "data-label": "Why" }, reasonText(m.reason)));
-        if (m.suggestion) { row.appendChild(el("td", { "class": "suggestion", "data-label": "Did they mean" }, m.suggestion)); }
-        else { row.appendChild(el("td", { "class": "suggestion empty" })); }
-        mb.appendChild(row);
+        mb.appendChild(missingRow(s, m, names));
       });
-      if (!s.missing.length) { mb.appendChild(emptyRow(6, "None.")); }
+      if (!s.missing.length) { mb.appendChild(emptyRow(5, "None.")); }
       details.appendChild(node);
     });
 
     $("report").hidden = false;
+  }
+
+  // missingRow is one take-in without an email: who the client is (their
+  // name; the client number small), when in the store's time, who took it
+  // in, why the address does not count and, for a likely typo, the address
+  // they probably meant.
+  function missingRow(s, m, names) {
+    var row = el("tr", { "data-store": s.store_id, "data-repair": m.repair_id, "data-associate": m.associate_id,
+      "data-reason": m.reason || "", "data-suggestion": m.suggestion || "", "data-customer-name": m.customer_name || "" });
+    var who = el("td", { "class": "customer", "data-label": "Client" });
+    if (m.customer_name) {
+      who.appendChild(el("strong", null, m.customer_name));
+    } else {
+      who.appendChild(el("span", { "class": "none" }, m.customer_id ? "Name not on file" : "Erased client"));
+    }
+    if (m.customer_id) { who.appendChild(el("small", { "class": "id" }, "client no. " + m.customer_id)); }
+    row.appendChild(who);
+
+    var when = el("td", { "data-label": "Taken in" });
+    when.appendChild(el("time", { datetime: m.taken_in_at }, localTime(m.taken_in_at, s.timezone)));
+    row.appendChild(when);
+
+    row.appendChild(el("td", { "data-label": "Associate" }, names[m.associate_id] || "Associate " + m.associate_id));
+
+    var why = el("td", { "class": "why", "data-label": "Why" });
+    var because = el("span", null, reasonText(m.reason));
+    if (m.suggestion) {
+      var mean = el("span", { "class": "mean" }, "Did you mean ");
+      mean.appendChild(el("span", { "class": "suggestion" }, m.suggestion));
+      mean.appendChild(document.createTextNode("?"));
+      because.appendChild(mean);
+    }
+    why.appendChild(because);
+    row.appendChild(why);
+
+    var ticket = el("td", { "class": "ticket", "data-label": "Repair" });
+    ticket.appendChild(el("small", { "class": "id" }, m.repair_id));
+    row.appendChild(ticket);
+    return row;
+  }
+
+  // localTime returns an instant as the store's wall clock reads it,
+  // "Thu 19 Nov, 10:00 AM EST" (the reader's own zone when the store's is
+  // not known), or iso itself when it is not a time.
+  function localTime(iso, zone) {
+    var d = new Date(iso);
+    if (isNaN(d)) { return iso || ""; }
+    var opts = { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit", timeZoneName: "short" };
+    var parts;
+    try {
+      parts = new Intl.DateTimeFormat("en-US", zone ? Object.assign({ timeZone: zone }, opts) : opts).formatToParts(d);
+    } catch (e) {
+      parts = new Intl.DateTimeFormat("en-US", opts).formatToParts(d);
+    }
+    var p = {};
+    parts.forEach(function (x) { p[x.type] = x.value; });
+    return p.weekday + " " + p.day + " " + p.month + ", " + p.hour + ":" + p.minute + " " + (p.dayPeriod || "") + " " + p.timeZoneName;
   }
 
   function reasonText(r) {
