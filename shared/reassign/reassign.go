@@ -79,15 +79,6 @@ type Batch struct {
 	Mailed      bool      `json:"mailed"` // the review mail was handed to the Sender
 }
 
-// Subject says whose clients b reassigns: "clients of associate X", or for
-// a backfill batch "orphaned clients of store S".
-func (b Batch) Subject() string {
-	if b.AssociateID == "" {
-		return "orphaned clients of store " + b.StoreID
-	}
-	return "clients of associate " + b.AssociateID
-}
-
 // Assignment is one client of a batch: where the engine placed it and why, and
 // whether someone claimed it since.
 type Assignment struct {
