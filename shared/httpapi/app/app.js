@@ -194,10 +194,19 @@
       return h("li", null, h("a", {href: it[0], "aria-current": cur ? "page" : null}, it[1]));
     }));
     $("nav").hidden = false;
+    scrollNav();
     $("who").textContent = me.name || me.email || (has("admin") ? "Admin" : "");
     $("who").hidden = !$("who").textContent;
     $("signout").hidden = false;
   }
+
+  // scrollNav brings the current screen's link into view on a narrow
+  // window, where the navigation scrolls sideways.
+  function scrollNav() {
+    var cur = $("nav-list").querySelector("[aria-current]");
+    if (cur) { $("nav-list").scrollLeft = cur.parentNode.offsetLeft - 40; }
+  }
+  window.addEventListener("resize", scrollNav);
 
   // ---- routing -------------------------------------------------------------
 
@@ -225,7 +234,7 @@
     var g = ++gen, fn = null, m = null;
     for (var i = 0; i < routes.length && !fn; i++) { if ((m = routes[i][0].exec(location.pathname))) { fn = routes[i][1]; } }
     document.body.setAttribute("data-state", "loading");
-    if (moved) { main.replaceChildren(h("p", {class: "loading"}, "Loading…")); }
+    if (moved) { main.replaceChildren(h("p", {class: "loading"}, "Loading…")); say(""); }
     ready.then(function () {
       drawNav();
       if (!fn) { throw failure(404, "not_found", "There is no such screen in Loupe."); }
