@@ -72,6 +72,17 @@ type appRun struct {
 		Reached     int      `json:"reached"`
 		Cells       []string `json:"cells"`
 	} `json:"team"`
+	Compliance struct {
+		From      string  `json:"from"` // the window shown
+		To        string  `json:"to"`
+		TakeIns   int     `json:"take_ins"`
+		WithEmail int     `json:"with_email"`
+		Rate      float64 `json:"rate"`
+		Missing   []struct {
+			RepairID string `json:"repair_id"`
+			Client   string `json:"client"`
+		} `json:"missing"`
+	} `json:"compliance"`
 	Foreign struct {
 		State string `json:"state"`
 		Title string `json:"title"`
@@ -158,7 +169,8 @@ const (
 // printed link in a second browser context, claiming the same client for
 // the associate it was placed with sees "Already claimed by <name>"; the
 // manager's team screen shows the figures of GET /stores/{id}/progress,
-// the associate with worked >= 1; an associate opening another store's
+// the associate with worked >= 1, and the compliance screen those of GET
+// /compliance with the clients' names; an associate opening another store's
 // client sees "Not allowed"; the print view, as printed (and in PDF on A4
 // and Letter), holds every client of the batch. Every button, input and
 // link of every screen has an accessible name and the main landmark is
@@ -361,6 +373,39 @@ func TestAppInChromium(t *testing.T) {
 		if a.AssociateID == assocID && (r.Worked < 1 || r.Reached < 1) {
 			t.Errorf("the team screen shows %s with worked %d, reached %d; want at least 1 each", assocName, r.Worked, r.Reached)
 		}
+	}
+
+	// The manager's compliance screen equals GET /compliance of their store
+	// over the window it shows.
+	var report struct {
+		Totals struct {
+			TakeIns   int     `json:"take_ins"`
+			WithEmail int     `json:"with_email"`
+			Rate      float64 `json:"rate"`
+		} `json:"totals"`
+		Stores []struct {
+			Missing []struct {
+				RepairID     string `json:"repair_id"`
+				CustomerName string `json:"customer_name"`
+			} `json:"missing"`
+		} `json:"stores"`
+	}
+	get("/compliance?"+url.Values{"store_id": {store}, "from": {run.Compliance.From}, "to": {run.Compliance.To}}.Encode(), &report)
+	if c := run.Compliance; c.TakeIns != report.Totals.TakeIns || c.WithEmail != report.Totals.WithEmail || c.Rate != report.Totals.Rate {
+		t.Errorf("compliance totals on the page %d, %d, %v; GET /compliance %+v", c.TakeIns, c.WithEmail, c.Rate, report.Totals)
+	}
+	var missing []string
+	for _, st := range report.Stores {
+		for _, m := range st.Missing {
+			missing = append(missing, m.RepairID+" "+m.CustomerName)
+		}
+	}
+	var shown []string
+	for _, m := range run.Compliance.Missing {
+		shown = append(shown, m.RepairID+" "+m.Client)
+	}
+	if len(missing) == 0 || !slices.Equal(shown, missing) {
+		t.Errorf("the missing list on the page %v, in GET /compliance %v; want the same take-ins with the client's name", shown, missing)
 	}
 
 	if run.Foreign.State != "error" || run.Foreign.Title != "Not allowed" {

@@ -54,10 +54,14 @@
     if (!m) { return s || ""; }
     return new Date(+m[1], m[2] - 1, +m[3]).toLocaleDateString(undefined, opts || {weekday: "short", day: "numeric", month: "short"});
   }
-  function when(s) { // an instant, shown in this device's zone (the store's, on the shop floor)
+  // when shows an instant in the store's zone tz when known, else in this
+  // device's (the store's, on the shop floor).
+  function when(s, tz) {
     if (!s) { return ""; }
-    var d = new Date(s);
-    return isNaN(d) ? s : d.toLocaleString(undefined, {day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit"});
+    var d = new Date(s), o = {day: "numeric", month: "short", year: "numeric", hour: "numeric", minute: "2-digit"};
+    if (isNaN(d)) { return s; }
+    if (tz) { try { return d.toLocaleString(undefined, Object.assign({timeZone: tz, timeZoneName: "short"}, o)); } catch (e) { /* unknown zone */ } }
+    return d.toLocaleString(undefined, o);
   }
   function occasion(s) { // "--03-31" or "1958-06-01"
     var m = /^(\d{4}|-)-?(\d\d)-(\d\d)$/.exec(s || "");
@@ -673,7 +677,7 @@
           mt.append(h("tr", {"data-repair": m.repair_id, "data-customer-id": m.customer_id},
             h("td", {"data-label": "Client"}, m.customer_id ? h("a", {href: "/app/clients/" + enc(m.customer_id)}, m.customer_name || "Client record") : m.customer_name || "Walk-in"),
             h("td", {"data-label": "Taken in by"}, nameOf(m.associate_id)),
-            h("td", {"data-label": "When"}, when(m.taken_in_at)),
+            h("td", {"data-label": "When"}, when(m.taken_in_at, s.timezone)),
             h("td", {"data-label": "Problem"}, MISSING[m.reason] || words(m.reason)),
             h("td", {"data-label": "Suggestion", "data-suggestion": m.suggestion || ""}, m.suggestion ? "Did they mean " + m.suggestion + "?" : "Ask for an email at pick-up")));
         });

@@ -202,7 +202,16 @@ async function run(browser) {
     const s = await open(m.page, p, name);
     if (s.state !== 'ready') throw new Error(`manager: ${p} ended in ${s.state}: ${s.title}`);
     await a11y('manager', m, name);
-    if (name === 'compliance') await shoot(m.page, name);
+    if (name !== 'compliance') continue;
+    out.compliance = await m.page.evaluate(() => {
+      const t = document.getElementById('totals');
+      return {
+        from: document.querySelectorAll('main form input[type=date]')[0].value, to: document.querySelectorAll('main form input[type=date]')[1].value,
+        take_ins: Number(t.getAttribute('data-take-ins')), with_email: Number(t.getAttribute('data-with-email')), rate: Number(t.getAttribute('data-rate')),
+        missing: Array.from(document.querySelectorAll('tr[data-repair]'), (tr) => ({ repair_id: tr.getAttribute('data-repair'), client: tr.querySelector('td').textContent })),
+      };
+    });
+    await shoot(m.page, name);
   }
   out.foreign = await open(a.page, `/app/clients/${encodeURIComponent(cfg.foreign)}`, 'client');
 
