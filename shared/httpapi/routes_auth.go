@@ -113,7 +113,8 @@ func (s *server) postAuthToken(w http.ResponseWriter, r *http.Request) error {
 //
 // The token goes to session storage ("loupe.token", read by the staff app and
 // the dashboard), then the page opens where the staff app was opened before
-// it sent the person here (session storage "loupe.next", a path under /app or
+// it sent the person here (session storage "loupe.next", or local storage
+// for a link opened in another tab within the hour; a path under /app or
 // /dashboard), else the staff app's Today screen (/app).
 const signinPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -138,7 +139,12 @@ input{font-size:1.1rem;padding:10px;width:100%;box-sizing:border-box;margin-bott
     try {
       sessionStorage.setItem("loupe.token", token);
       next = sessionStorage.getItem("loupe.next") || "";
+      // A sign-in link opens a new tab: the screen the app was opened at in
+      // another tab, within the hour.
+      var shared = JSON.parse(localStorage.getItem("loupe.next") || "null");
+      if (!next && shared && typeof shared.path === "string" && Date.now() - shared.at < 3600000) { next = shared.path; }
       sessionStorage.removeItem("loupe.next");
+      localStorage.removeItem("loupe.next");
     } catch (e) {}
     history.replaceState(null, "", "/app/signin");
     // Back where the app was opened (a link from a mail), else the app.

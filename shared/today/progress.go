@@ -14,6 +14,7 @@ import (
 // active associate, the tasks their lists held and the ones worked.
 type Progress struct {
 	StoreID    string         `json:"store_id"`
+	StoreName  string         `json:"store_name"`
 	From       string         `json:"from"` // the Monday of the week, store-local
 	To         string         `json:"to"`   // the day asked (today by default)
 	Associates []TeamProgress `json:"associates"`
@@ -67,7 +68,7 @@ func (s *Service) Progress(ctx context.Context, storeID, date string) (Progress,
 	if err != nil {
 		return Progress{}, fmt.Errorf("associates of %s: %w", storeID, err)
 	}
-	out := Progress{StoreID: storeID, From: from.String(), To: to.String(), Associates: []TeamProgress{}}
+	out := Progress{StoreID: storeID, StoreName: st.Name, From: from.String(), To: to.String(), Associates: []TeamProgress{}}
 	for _, a := range as {
 		if !a.Active() {
 			continue

@@ -121,6 +121,9 @@
     try {
       sessionStorage.removeItem(TOKEN);
       sessionStorage.setItem(NEXT, location.pathname + location.search);
+      // Also for the tab the sign-in link will open (session storage is per
+      // tab): for an hour, the screen a mail's link pointed to.
+      localStorage.setItem(NEXT, JSON.stringify({path: location.pathname + location.search, at: Date.now()}));
     } catch (e) { /* storage disabled */ }
     location.replace("/app/signin");
   }
@@ -278,7 +281,7 @@
   });
   window.addEventListener("popstate", function () { render(true); });
   $("signout").addEventListener("click", function () {
-    try { sessionStorage.removeItem(TOKEN); sessionStorage.removeItem(NEXT); } catch (e) { /* storage disabled */ }
+    try { sessionStorage.removeItem(TOKEN); sessionStorage.removeItem(NEXT); localStorage.removeItem(NEXT); } catch (e) { /* storage disabled */ }
     location.assign("/app/signin");
   });
 
