@@ -148,7 +148,14 @@ input{font-size:1.1rem;padding:10px;width:100%;box-sizing:border-box;margin-bott
     } catch (e) {}
     history.replaceState(null, "", "/app/signin");
     // Back where the app was opened (a link from a mail), else the app.
-    location.assign(/^\/(app|dashboard)(\/|$)/.test(next) && next.indexOf("/app/signin") !== 0 ? next : "/app");
+    var to = "/app";
+    try {
+      var u = new URL(next, location.origin);
+      if (u.origin === location.origin && /^\/(app|dashboard)(\/|$)/.test(u.pathname) && !/^\/app\/signin(\/|$)/.test(u.pathname)) {
+        to = u.pathname + u.search;
+      }
+    } catch (e) {}
+    location.assign(to);
   }
   function b64url(bytes) {
     var s = ""; bytes = new Uint8Array(bytes);

@@ -69,7 +69,7 @@ func (s *server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 		}
 		a, err := s.DB.GetAssociate(r.Context(), assoc)
 		if loupe.ErrorCode(err) == loupe.ENOTFOUND && !p.Admin {
-			return loupe.Errorf(loupe.EFORBIDDEN, "this is not your book")
+			return loupe.Errorf(loupe.EFORBIDDEN, "this is not your list") // as for another store's: no probing for ids
 		}
 		if err != nil && loupe.ErrorCode(err) != loupe.ENOTFOUND {
 			return err

@@ -27,7 +27,16 @@ type reassignmentSummary struct {
 	CreatedAt   time.Time `json:"created_at"`
 	Clients     int       `json:"clients"`
 	Status      string    `json:"status"`
+	// Added for people (not in CONTRACT v1): the departed associate's and
+	// the store's names, and the time in the store's zone.
+	AssociateName  string `json:"associate_name,omitempty"`
+	StoreName      string `json:"store_name,omitempty"`
+	CreatedAtLocal string `json:"created_at_local,omitempty"`
 }
+
+// summaryLookups bounds the associate reads of GET /reassignments (one per
+// batch, for the departed associate's name); past it a batch shows ids.
+const summaryLookups = 50
 
 // assignmentView is one client of GET /reassignments/{id}, and the answer of
 // a claim. ReasonTexts, FromAssociateName, ClaimedByName, ClaimedAtLocal and
@@ -125,12 +134,34 @@ func (s *server) listReassignments(w http.ResponseWriter, r *http.Request) error
 	}
 	p := person(r)
 	out := make([]reassignmentSummary, 0, len(bs))
+	stores := map[string]loupe.Store{} // one read per store listed
+	lookups := 0
 	for _, b := range bs {
 		if !p.WorksAt(b.StoreID) {
 			continue
 		}
-		out = append(out, reassignmentSummary{ID: b.ID, AssociateID: b.AssociateID, StoreID: b.StoreID,
-			CreatedAt: b.CreatedAt.UTC(), Clients: b.Clients, Status: b.Status})
+		sum := reassignmentSummary{ID: b.ID, AssociateID: b.AssociateID, StoreID: b.StoreID,
+			CreatedAt: b.CreatedAt.UTC(), Clients: b.Clients, Status: b.Status}
+		if s.DB != nil {
+			st, ok := stores[b.StoreID]
+			if !ok && b.StoreID != "" {
+				if st, err = s.DB.GetStore(r.Context(), b.StoreID); err != nil && loupe.ErrorCode(err) != loupe.ENOTFOUND {
+					return err
+				}
+				stores[b.StoreID] = st
+			}
+			l := reassign.Labels{Store: st}
+			sum.StoreName, sum.CreatedAtLocal = st.Name, l.Local(b.CreatedAt)
+			if b.AssociateID != "" && lookups < summaryLookups {
+				lookups++
+				a, err := s.DB.GetAssociate(r.Context(), b.AssociateID)
+				if err != nil && loupe.ErrorCode(err) != loupe.ENOTFOUND {
+					return err
+				}
+				sum.AssociateName = a.Name
+			}
+		}
+		out = append(out, sum)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"reassignments": out})
 	return nil

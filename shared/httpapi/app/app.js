@@ -117,13 +117,18 @@
   // ---- the API ----------------------------------------------------------
 
   function token() { try { return sessionStorage.getItem(TOKEN) || ""; } catch (e) { return ""; } }
+  // addr is an address for a mailto:, sms: or tel: link: the characters
+  // that would start a query or a fragment there ("?bcc=") escaped.
+  function addr(v) { return String(v).replace(/[?&#%]/g, function (ch) { return "%" + ch.charCodeAt(0).toString(16).toUpperCase(); }); }
   function toSignin() {
     try {
       sessionStorage.removeItem(TOKEN);
       sessionStorage.setItem(NEXT, location.pathname + location.search);
       // Also for the tab the sign-in link will open (session storage is per
       // tab): for an hour, the screen a mail's link pointed to.
-      localStorage.setItem(NEXT, JSON.stringify({path: location.pathname + location.search, at: Date.now()}));
+      // Kept on the device: the path without a search (no client's name or
+      // phone in it).
+      localStorage.setItem(NEXT, JSON.stringify({path: location.pathname, at: Date.now()}));
     } catch (e) { /* storage disabled */ }
     location.replace("/app/signin");
   }
@@ -336,9 +341,9 @@
       h("p", {class: "meta"}, "Suggested: " + (SUGGESTED[t.suggested_channel] || t.suggested_channel) + " · " +
         (t.last_contact_at ? "last contact " + when(t.last_contact_at) : "no contact yet")),
       h("p", {class: "reach"},
-        t.phone && h("a", {class: "btn quiet", href: "tel:" + t.phone, "aria-label": "Call " + name + " at " + t.phone}, "Call " + t.phone),
-        t.phone && h("a", {class: "btn quiet", href: "sms:" + t.phone, "aria-label": "Text " + name}, "Text"),
-        t.email && h("a", {class: "btn quiet", href: "mailto:" + t.email, "aria-label": "Email " + name + " at " + t.email}, "Email")),
+        t.phone && h("a", {class: "btn quiet", href: "tel:" + addr(t.phone), "aria-label": "Call " + name + " at " + t.phone}, "Call " + t.phone),
+        t.phone && h("a", {class: "btn quiet", href: "sms:" + addr(t.phone), "aria-label": "Text " + name}, "Text"),
+        t.email && h("a", {class: "btn quiet", href: "mailto:" + addr(t.email), "aria-label": "Email " + name + " at " + t.email}, "Email")),
       box);
     if (t.outcome) { markDone(li, box, t.outcome); } else { outcomeForm(t, li, box, name, count); }
     return li;
@@ -428,8 +433,8 @@
       var name = [cu.first_name, cu.last_name].filter(Boolean).join(" ") || "Client";
       var dl = h("dl", {class: "profile"});
       var row = function (k, v) { if (v || v === 0) { dl.append(h("dt", null, k), h("dd", null, v)); } };
-      row("Phone", cu.phone && h("a", {href: "tel:" + cu.phone}, cu.phone));
-      row("Email", cu.email && [h("a", {href: "mailto:" + cu.email}, cu.email),
+      row("Phone", cu.phone && h("a", {href: "tel:" + addr(cu.phone)}, cu.phone));
+      row("Email", cu.email && [h("a", {href: "mailto:" + addr(cu.email)}, cu.email),
         cu.email_status && cu.email_status !== "ok" ? " (" + cu.email_status + ")" : "", cu.email_opt_out ? " · no marketing email" : ""]);
       row("Birthday", occasion(cu.birthday));
       row("Anniversary", occasion(cu.anniversary));
@@ -443,9 +448,9 @@
       var node = h("article", {"aria-labelledby": "client-h", "data-customer-id": cu.customer_id},
         h("h1", {id: "client-h"}, name),
         h("p", {class: "reach"},
-          cu.phone && h("a", {class: "btn quiet", href: "tel:" + cu.phone, "aria-label": "Call " + name}, "Call"),
-          cu.phone && h("a", {class: "btn quiet", href: "sms:" + cu.phone, "aria-label": "Text " + name}, "Text"),
-          cu.email && h("a", {class: "btn quiet", href: "mailto:" + cu.email, "aria-label": "Email " + name}, "Email")),
+          cu.phone && h("a", {class: "btn quiet", href: "tel:" + addr(cu.phone), "aria-label": "Call " + name}, "Call"),
+          cu.phone && h("a", {class: "btn quiet", href: "sms:" + addr(cu.phone), "aria-label": "Text " + name}, "Text"),
+          cu.email && h("a", {class: "btn quiet", href: "mailto:" + addr(cu.email), "aria-label": "Email " + name}, "Email")),
         h("section", {class: "card", "aria-labelledby": "profile-h"}, h("h2", {id: "profile-h"}, "Profile"), dl));
       var pl = h("ul", {id: "purchases", class: "list purchases"});
       if (ps.error) { pl.append(h("li", {class: "error"}, ps.error.message)); }
@@ -477,7 +482,7 @@
       var ul = h("ul", {class: "list batches"});
       b.reassignments.forEach(function (r) {
         ul.append(h("li", {"data-batch": r.id}, h("a", {href: "/app/reassignments/" + enc(r.id)},
-          (r.associate_id ? "Clients of " + nameOf(r.associate_id) : "Clients without an associate") + " · " + num(r.clients) + " clients"),
+          (r.associate_id ? "Clients of " + (r.associate_name || nameOf(r.associate_id)) : "Clients without an associate") + " · " + num(r.clients) + " clients"),
           h("p", {class: "meta"}, storeName(r.store_id, r.store_name) + " · " + (r.created_at_local || when(r.created_at)) + " · " + words(r.status))));
       });
       if (!b.reassignments.length) { ul.append(h("li", {class: "muted"}, "No reassignments to review.")); }
@@ -588,7 +593,7 @@
           a.state && a.state !== "moved" ? a.state_text || words(a.state) : "");
       act.replaceChildren();
       if (!a.claimed && a.state !== "skipped: customer gone" && (self || forPick)) {
-        act.append(h("button", {type: "button", class: "claim", "aria-label": "Claim " + name, onclick: function (ev) { claim(ev.currentTarget); }}, "Claim"));
+        act.append(h("button", {type: "button", class: "claim", "aria-label": "Claim " + name + (self ? " for yourself" : " for the associate chosen above"), onclick: function (ev) { claim(ev.currentTarget); }}, "Claim"));
       } else if (a.claimed && forPick && conflict === "") {
         act.append(h("button", {type: "button", class: "quiet", "aria-label": "Reassign " + name + " to the associate chosen above",
           onclick: function (ev) { claim(ev.currentTarget, true); }}, "Reassign"));
@@ -678,7 +683,7 @@
         var mt = h("tbody");
         (s.missing || []).forEach(function (m) {
           mt.append(h("tr", {"data-repair": m.repair_id, "data-customer-id": m.customer_id},
-            h("td", {"data-label": "Client"}, m.customer_id ? h("a", {href: "/app/clients/" + enc(m.customer_id)}, m.customer_name || "Client record") : m.customer_name || "Walk-in"),
+            h("td", {"data-label": "Client"}, m.customer_id ? h("a", {href: "/app/clients/" + enc(m.customer_id)}, m.customer_name || "Client record") : m.customer_name || "Erased client"),
             h("td", {"data-label": "Taken in by"}, nameOf(m.associate_id)),
             h("td", {"data-label": "When"}, when(m.taken_in_at, s.timezone)),
             h("td", {"data-label": "Problem"}, MISSING[m.reason] || words(m.reason)),
