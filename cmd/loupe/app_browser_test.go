@@ -471,10 +471,15 @@ func TestAppInChromium(t *testing.T) {
 
 	// Speed.
 	s := run.Speed
-	t.Logf("Today with the CPU throttled 4x: drawn %d ms after navigation start (first outcome button seen by the script after %d ms), %d bytes in %d responses %v",
+	t.Logf("Today with the CPU throttled 4x on a 40 ms, 10 Mbit/s network: drawn %d ms after navigation start (first outcome button seen by the script after %d ms), %d bytes in %d responses %v",
 		s.InteractiveMS, s.WallMS, s.Bytes, len(s.Requests), s.Requests)
 	if s.InteractiveMS <= 0 || time.Duration(s.InteractiveMS)*time.Millisecond >= appInteractiveBudget {
 		t.Errorf("Today was drawn %d ms after navigation start with the CPU throttled 4x, want under %v", s.InteractiveMS, appInteractiveBudget)
+	}
+	// The script's own view (playwright's round trips included) is logged,
+	// and held to twice the budget so a loaded CI machine does not fail it.
+	if s.WallMS <= 0 || time.Duration(s.WallMS)*time.Millisecond >= 2*appInteractiveBudget {
+		t.Errorf("Today's first outcome button was there %d ms after the navigation began, want under %v", s.WallMS, 2*appInteractiveBudget)
 	}
 	if s.Bytes <= 0 || s.Bytes >= appBytesBudget {
 		t.Errorf("the Today load transferred %d bytes, want under %d", s.Bytes, appBytesBudget)

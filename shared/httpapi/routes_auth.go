@@ -189,6 +189,7 @@ input{font-size:1.1rem;padding:10px;width:100%;box-sizing:border-box;margin-bott
         .then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
         .then(function (res) {
           if (!res.ok) { msg.textContent = "This link was used or has expired. Ask for a new one."; return; }
+          try { sessionStorage.setItem("loupe.own_list", res.body.associate_id ? "1" : "0"); } catch (e) {}
           done(res.body.access_token);
         })
         .catch(function () { go.disabled = false; msg.textContent = "Could not reach Loupe. Try again."; });

@@ -292,10 +292,15 @@
 
   // ---- Today ---------------------------------------------------------------
 
+  var early = null; // the Today list asked for at start (see start)
+
   function todayScreen(c) {
     var who = c.q.get("associate_id") || "", date = c.q.get("date") || "";
     var mine = !who || who === me.associate_id;
-    var list = (who || me.associate_id) ? api("/me/today" + query({associate_id: mine ? "" : who, date: date})) : Promise.resolve(null);
+    var fetchList = function () { return api("/me/today" + query({associate_id: mine ? "" : who, date: date})); };
+    var list = !(who || me.associate_id) ? Promise.resolve(null) :
+      mine && !date && early ? early.then(function (l) { return l || fetchList(); }) : fetchList();
+    early = null; // only the first draw may use it
     return Promise.all([list, colleagues(me.store_ids)]).then(function (r) {
       var l = r[0], team = r[1];
       var node = h("section", {class: "today", "aria-labelledby": "today-h"});
@@ -735,8 +740,16 @@
   // ---- start -----------------------------------------------------------------
 
   if (!token()) { toSignin(); return; }
+  // Opened on Today (the usual first screen): ask for the list at once,
+  // beside /me, instead of one round trip after it.
+  // Only for a person known to have a list of their own (the sign-in page
+  // or an earlier /me says so): a manager without one gets none to ask for.
+  var own = "";
+  try { own = sessionStorage.getItem("loupe.own_list") || ""; } catch (e) { /* storage disabled */ }
+  early = own === "1" && /^\/app\/?$/.test(location.pathname) && !location.search ? api("/me/today").catch(function () { return null; }) : null;
   var ready = api("/me").then(function (b) {
     me = b;
+    try { sessionStorage.setItem("loupe.own_list", me.associate_id ? "1" : "0"); } catch (e) { /* storage disabled */ }
     me.roles = me.roles || [];
     me.store_ids = me.store_ids || [];
     learn(me.associate_id, me.name);
