@@ -55,6 +55,7 @@ type appRun struct {
 		} `json:"history"`
 	} `json:"client"`
 	ManagerLanded string   `json:"manager_landed"`
+	DeepRedirect  string   `json:"deep_redirect"`
 	ManagerNav    []string `json:"manager_nav"`
 	Claim         struct {
 		State  string `json:"state"`
@@ -315,6 +316,15 @@ func TestAppInChromium(t *testing.T) {
 	}
 	if slices.Contains(run.Today.Nav, "Team") || slices.Contains(run.Today.Nav, "Compliance") || !slices.Contains(run.Today.Nav, "My clients") {
 		t.Errorf("the associate's navigation %v, want My clients and no manager screen", run.Today.Nav)
+	}
+	// A link from mail: the review opened without a token sent the manager
+	// to sign in; the sign-in link, opened in another tab, landed back on
+	// the review.
+	if run.DeepRedirect != "/app/signin" {
+		t.Errorf("the review opened without a token went to %q, want /app/signin", run.DeepRedirect)
+	}
+	if u, err := url.Parse(run.ManagerLanded); err != nil || u.Path != "/app/reassignments/"+batch {
+		t.Errorf("the manager landed on %q after signing in in another tab, want the review /app/reassignments/%s", run.ManagerLanded, batch)
 	}
 	if !slices.Contains(run.ManagerNav, "Team") || !slices.Contains(run.ManagerNav, "Compliance") || !slices.Contains(run.ManagerNav, "Coverage") {
 		t.Errorf("the manager's navigation %v, want Team, Compliance and Coverage", run.ManagerNav)

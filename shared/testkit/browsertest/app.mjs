@@ -66,9 +66,19 @@ await drive('app.mjs', run);
 async function run(browser) {
   const out = { page_errors: [], error_responses: [], screenshots: [], a11y: [], pdfs: [] };
 
-  // person opens a context of the given size and signs in with link.
-  const person = async (who, link, viewport) => {
+  // person opens a context of the given size and signs in with link. With
+  // deep, the person first opens that app path without a token (as from a
+  // mail's link: the app sends them to sign in) in one tab, and the sign-in
+  // link in another, as a mail app does.
+  const person = async (who, link, viewport, deep) => {
     const ctx = await browser.newContext({ viewport });
+    if (deep) {
+      const first = await ctx.newPage();
+      await first.goto(origin + deep, { waitUntil: 'load', timeout: stepTimeout });
+      await first.waitForURL((u) => u.pathname === '/app/signin', { timeout: stepTimeout });
+      out.deep_redirect = new URL(first.url()).pathname;
+      await first.close();
+    }
     const page = await ctx.newPage();
     page.on('pageerror', (err) => out.page_errors.push(`${who}: ${err}`));
     ctx.on('response', (res) => {
@@ -166,7 +176,7 @@ async function run(browser) {
   await a11y('associate', a, 'client');
 
   // 3. The manager opens the review list before the associate claims.
-  const m = await person('manager', cfg.manager_link, desk);
+  const m = await person('manager', cfg.manager_link, desk, `/app/reassignments/${encodeURIComponent(cfg.batch)}`);
   out.manager_landed = m.page.url();
   out.manager_nav = await m.page.evaluate(() => Array.from(document.querySelectorAll('nav a'), (x) => x.textContent));
   await open(m.page, `/app/reassignments/${encodeURIComponent(cfg.batch)}`, 'review');
