@@ -177,8 +177,8 @@ const (
 // link of every screen has an accessible name and the main landmark is
 // there (Chromium's accessibility tree); with the CPU throttled 4x Today is
 // drawn under 1 s after navigation, under 150 KB transferred. Screenshots
-// at 390x844 and 1280x900 and the PDFs go to $LOUPE_ARTIFACTS, else a
-// temporary directory (the log says which).
+// at 390x844 and 1280x900 and the PDFs go to $LOUPE_ARTIFACTS, else
+// testartifacts/ at the repository root (the log says which).
 func TestAppInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds 5,000 clients and drives Chromium")
@@ -276,7 +276,7 @@ func TestAppInChromium(t *testing.T) {
 
 	artifacts := os.Getenv("LOUPE_ARTIFACTS")
 	if artifacts == "" {
-		artifacts = t.TempDir()
+		artifacts = filepath.Join(root, "testartifacts") // ignored by git, beside the other browser tests'
 	}
 	if artifacts, err = filepath.Abs(artifacts); err != nil {
 		t.Fatal(err)
