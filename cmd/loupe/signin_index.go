@@ -12,7 +12,8 @@ import (
 // keys (dynamo.DB.IndexSignIn), so every existing associate and manager
 // can sign in at once rather than after their record's next POS write, and
 // re-keys customer items for the Today list (dynamo.DB.IndexToday: the book
-// in turn order, birthdays and anniversaries by associate). A second run
+// in turn order, birthdays and anniversaries by associate) and repair
+// items for the client page (by customer). A second run
 // writes nothing; a run after an interrupted one finishes it. The embedded
 // store fills its indexes itself when it opens an older file.
 func runSigninIndex(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -37,8 +38,8 @@ func runSigninIndex(ctx context.Context, args []string, stdout, stderr io.Writer
 	fmt.Fprintf(stdout, "signin-index: %d associate and store records indexed for sign-in\n", n)
 	n, err = db.IndexToday(ctx)
 	if err != nil {
-		return fail(stderr, "signin-index: %d customer records re-keyed before: %v", n, err)
+		return fail(stderr, "signin-index: %d customer and repair records re-keyed before: %v", n, err)
 	}
-	fmt.Fprintf(stdout, "signin-index: %d customer records re-keyed for the Today list\n", n)
+	fmt.Fprintf(stdout, "signin-index: %d customer and repair records re-keyed for the Today list and the client page\n", n)
 	return exitOK
 }

@@ -51,7 +51,7 @@ func TestSigninIndex(t *testing.T) {
 		if !strings.Contains(out.String(), "indexed for sign-in") {
 			t.Errorf("output %q", out.String())
 		}
-		if want := []string{"1 customer records re-keyed", "0 customer records re-keyed"}[i]; !strings.Contains(out.String(), want) {
+		if want := []string{"1 customer and repair records re-keyed", "0 customer and repair records re-keyed"}[i]; !strings.Contains(out.String(), want) {
 			t.Errorf("run %d: output %q, want %q", i+1, out.String(), want)
 		}
 	}

@@ -152,27 +152,31 @@ func (db *DB) GetCustomers(ctx context.Context, ids []string) ([]loupe.Customer,
 	return out, nil
 }
 
-// indexTodayWorkers is how many customers IndexToday rewrites at a time.
+// indexTodayWorkers is how many items IndexToday rewrites at a time.
 const indexTodayWorkers = 8
 
 // IndexToday re-keys the customer items written before the Today list:
 // their GSI1 sort key becomes the turn order (turnSK) and their GSI2 and
-// GSI3 sort keys lead with the associate (occasionSK). It scans the
-// customer items (a filtered Scan, eventually consistent: a stale page
-// only fails a condition) and rewrites each whose index keys are not those
-// NewCustomerItem gives, with UpdateCustomer's versioned write of the same
-// record (conditioned on the version scanned; on a lost race read again
-// and rewritten only if still needed), indexTodayWorkers at a time, page
-// by page. Run once after deploying (loupe signin-index); a second run, or
-// a run after an interrupted one, rewrites only what is left. Customer
-// items are not on any stream filter, so the rewrite triggers no function.
-// Returns how many items it rewrote, and the first DynamoDB or decoding
-// error.
+// GSI3 sort keys lead with the associate (occasionSK); and it gives the
+// repair items written before the client page's repairs their GSI3 keys
+// (REPAIRS#<customer_id>, RepairsByCustomer). It scans the customer and
+// repair items (one filtered Scan, eventually consistent: a stale page only
+// fails a condition) and rewrites each whose index keys are not those
+// NewCustomerItem or NewRepairItem gives: a customer with UpdateCustomer's
+// versioned write of the same record (conditioned on the version scanned;
+// on a lost race read again and rewritten only if still needed), a repair
+// with one UpdateItem SETting its GSI3 keys (its customer id, time and id
+// never change; conditioned on the item existing), indexTodayWorkers at a
+// time, page by page. Run once after deploying (loupe signin-index); a
+// second run, or a run after an interrupted one, rewrites only what is
+// left. Customer items are not on any stream filter and the repair mapping
+// passes only INSERTs, so the rewrite triggers no function. Returns how
+// many items it rewrote, and the first DynamoDB or decoding error.
 func (db *DB) IndexToday(ctx context.Context) (int, error) {
 	p := dynamodb.NewScanPaginator(db.api, &dynamodb.ScanInput{
 		TableName:                 db.table,
-		FilterExpression:          aws.String("kind = :kind"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":kind": s(KindCustomer)},
+		FilterExpression:          aws.String("kind IN (:customer, :repair)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":customer": s(KindCustomer), ":repair": s(KindRepair)},
 	})
 	n := 0
 	for p.HasMorePages() {
@@ -182,7 +186,7 @@ func (db *DB) IndexToday(ctx context.Context) (int, error) {
 		}
 		var stale []map[string]types.AttributeValue
 		for _, av := range page.Items {
-			current, err := customerKeysCurrent(av)
+			current, err := itemKeysCurrent(av)
 			if err != nil {
 				return n, fmt.Errorf("index today: %s: %w", attrString(av, "PK"), err)
 			}
@@ -193,7 +197,11 @@ func (db *DB) IndexToday(ctx context.Context) (int, error) {
 		wrote := make([]bool, len(stale))
 		err = forEach(ctx, indexTodayWorkers, len(stale), func(ctx context.Context, i int) error {
 			var err error
-			wrote[i], err = db.rekeyCustomer(ctx, stale[i])
+			if attrString(stale[i], "kind") == KindRepair {
+				wrote[i], err = db.rekeyRepair(ctx, stale[i])
+			} else {
+				wrote[i], err = db.rekeyCustomer(ctx, stale[i])
+			}
 			return err
 		})
 		for _, w := range wrote {
@@ -206,6 +214,67 @@ func (db *DB) IndexToday(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// itemKeysCurrent is customerKeysCurrent or repairKeysCurrent by the
+// item's kind. Returns the decoding error.
+func itemKeysCurrent(av map[string]types.AttributeValue) (bool, error) {
+	if attrString(av, "kind") == KindRepair {
+		return repairKeysCurrent(av)
+	}
+	return customerKeysCurrent(av)
+}
+
+// repairKeysCurrent reports whether a stored repair item carries the GSI3
+// keys NewRepairItem gives its record. Returns the decoding error.
+func repairKeysCurrent(av map[string]types.AttributeValue) (bool, error) {
+	var it RepairItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return false, err
+	}
+	r, err := it.Repair()
+	if err != nil {
+		return false, err
+	}
+	want := NewRepairItem(r)
+	return it.GSI3PK == want.GSI3PK && it.GSI3SK == want.GSI3SK, nil
+}
+
+// rekeyRepair SETs the GSI3 keys NewRepairItem gives the repair item
+// scanned (av): one UpdateItem conditioned on the item existing (a repair
+// is never deleted; the condition keeps the update from making one). The
+// keys are made of fields no write changes, so a concurrent write (an
+// erasure's scrub) cannot make them wrong. Reports whether it wrote.
+// Returns the DynamoDB or decoding error.
+func (db *DB) rekeyRepair(ctx context.Context, av map[string]types.AttributeValue) (bool, error) {
+	var it RepairItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return false, fmt.Errorf("repair %s: %w", attrString(av, "repair_id"), err)
+	}
+	r, err := it.Repair()
+	if err != nil {
+		return false, fmt.Errorf("repair %s: %w", it.RepairID, err)
+	}
+	want := NewRepairItem(r)
+	if want.GSI3PK == "" {
+		return false, nil // no customer: nothing to index
+	}
+	_, err = db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           db.table,
+		Key:                 key(it.PK, it.SK),
+		UpdateExpression:    aws.String("SET GSI3PK = :pk, GSI3SK = :sk"),
+		ConditionExpression: aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": s(want.GSI3PK), ":sk": s(want.GSI3SK),
+		},
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("repair %s: %w", it.RepairID, err)
+	}
+	return true, nil
 }
 
 // customerKeysCurrent reports whether a stored customer item carries the

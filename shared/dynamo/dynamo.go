@@ -478,6 +478,30 @@ func (db *DB) RepairsByStoreDay(ctx context.Context, storeID, day string) ([]lou
 	return out, nil
 }
 
+// RepairsByCustomer returns the take-ins naming customerID, ordered by
+// TakenInAt then RepairID: one Query of GSI3, REPAIRS#<customer_id>
+// (eventually consistent; repair items written before the index carry its
+// keys once IndexToday has run). Returns the DynamoDB or decoding error.
+func (db *DB) RepairsByCustomer(ctx context.Context, customerID string) ([]loupe.Repair, error) {
+	var out []loupe.Repair
+	err := db.queryIndex(ctx, GSI3, customerRepairsPK(customerID), "", func(av map[string]types.AttributeValue) error {
+		var it RepairItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		r, err := it.Repair()
+		if err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("repairs of customer %s: %w", customerID, err)
+	}
+	return out, nil
+}
+
 // PutPurchase inserts a purchase: first the id guard PURCHASE#<id>, then the
 // purchase item under its customer, both insert-only. A guard left without its
 // item by an interrupted earlier call is completed. Returns an error wrapping

@@ -277,10 +277,13 @@ func (db *DB) SetEmailStatusByAddress(ctx context.Context, email, status string,
 	return n, nil
 }
 
-// RepairsByCustomer implements loupe.Privacy with a Scan of the whole table
-// filtered on repairs naming customerID (no index lists repairs by customer),
-// sorted by RepairID in memory. Returns the DynamoDB or decoding error.
-func (db *DB) RepairsByCustomer(ctx context.Context, customerID string) ([]loupe.Repair, error) {
+// RepairsNamingCustomer implements loupe.Privacy with a consistent Scan of
+// the whole table filtered on repairs naming customerID, sorted by RepairID
+// in memory. It does not read GSI3 (RepairsByCustomer): an index has no
+// consistent read, and repair items written before it carry its keys only
+// once IndexToday has run; an erasure must miss none. Returns the DynamoDB
+// or decoding error.
+func (db *DB) RepairsNamingCustomer(ctx context.Context, customerID string) ([]loupe.Repair, error) {
 	var out []loupe.Repair
 	p := dynamodb.NewScanPaginator(db.api, &dynamodb.ScanInput{
 		TableName:                 db.table,
@@ -337,7 +340,7 @@ func (db *DB) eraseCustomer(ctx context.Context, id string, at time.Time) error 
 			return err
 		}
 	}
-	repairs, err := db.RepairsByCustomer(ctx, id)
+	repairs, err := db.RepairsNamingCustomer(ctx, id)
 	if err != nil {
 		return err
 	}

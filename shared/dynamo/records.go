@@ -44,6 +44,7 @@ const (
 	prefixHome    = "HOME#"
 	prefixTakeIn  = "TAKEIN#"
 	prefixSignIn  = "SIGNIN#"
+	prefixRepairs = "REPAIRS#"
 )
 
 // Index names.
@@ -108,6 +109,11 @@ func homePK(storeID string) string     { return prefixHome + storeID }
 func takeInPK(storeID, day string) string {
 	return prefixTakeIn + storeID + "#" + day
 }
+
+// customerRepairsPK is the GSI3 partition of a customer's take-ins,
+// REPAIRS#<customer_id>; beside the customers' ANNIV#<MM-DD> partitions,
+// which it never meets.
+func customerRepairsPK(customerID string) string { return prefixRepairs + customerID }
 
 // turnSK is a customer's GSI1 sort key in its associate's book:
 // "<TurnKey>#<customer_id>" ("0#<time>" or "1#<time>", fixed width), so a
@@ -480,14 +486,16 @@ type ConsentAV struct {
 }
 
 // RepairItem is a repair take-in as stored: PK=REPAIR#<id>, SK=REPAIR; GSI1 by
-// store and store-local day (TAKEIN#<store_id>#<local_day>), sorted by
-// "<taken_in_at>#<repair_id>".
+// store and store-local day (TAKEIN#<store_id>#<local_day>) and GSI3 by
+// customer (REPAIRS#<customer_id>), both sorted by "<taken_in_at>#<repair_id>".
 type RepairItem struct {
 	PK            string `dynamodbav:"PK"`
 	SK            string `dynamodbav:"SK"`
 	Kind          string `dynamodbav:"kind"`
 	GSI1PK        string `dynamodbav:"GSI1PK,omitempty"`
 	GSI1SK        string `dynamodbav:"GSI1SK,omitempty"`
+	GSI3PK        string `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK        string `dynamodbav:"GSI3SK,omitempty"`
 	RepairID      string `dynamodbav:"repair_id"`
 	StoreID       string `dynamodbav:"store_id"`
 	AssociateID   string `dynamodbav:"associate_id,omitempty"`
@@ -510,6 +518,9 @@ func NewRepairItem(r loupe.Repair) RepairItem {
 	}
 	if r.StoreID != "" && r.LocalDay != "" {
 		it.GSI1PK, it.GSI1SK = takeInPK(r.StoreID, r.LocalDay), taken+"#"+r.RepairID
+	}
+	if r.CustomerID != "" {
+		it.GSI3PK, it.GSI3SK = customerRepairsPK(r.CustomerID), taken+"#"+r.RepairID
 	}
 	return it
 }

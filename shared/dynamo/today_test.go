@@ -360,9 +360,10 @@ func TestTodayCustomerAttributes(t *testing.T) {
 }
 
 // TestIndexToday: customer items written before the Today list (GSI1SK
-// CUST#<id>, GSI2SK and GSI3SK CUST#<id>) are re-keyed by IndexToday, once;
-// an item already current is not written; the book queries find them
-// after.
+// CUST#<id>, GSI2SK and GSI3SK CUST#<id>) are re-keyed by IndexToday, once,
+// and repair items written before the per-customer repair index get their
+// GSI3 keys; an item already current is not written; the book queries and
+// RepairsByCustomer find them after.
 func TestIndexToday(t *testing.T) {
 	client, table := newTable(t)
 	counter := dynamo.NewCounter(client)
@@ -393,13 +394,37 @@ func TestIndexToday(t *testing.T) {
 	if cs, err := db.BookByMonthDay(ctx, "a1", "birthday", "05-17"); err != nil || len(cs) != 1 {
 		t.Fatalf("before: birthdays %d, %v; want only c4", len(cs), err)
 	}
+	for i, id := range []string{"r2", "r1"} {
+		it := dynamo.NewRepairItem(storetest.Repair(id, "s1", "c1", storetest.At(time.Duration(i)*time.Hour)))
+		it.GSI3PK, it.GSI3SK = "", ""
+		av, err := attributevalue.MarshalMap(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: av}); err != nil {
+			t.Fatalf("put old-style %s: %v", id, err)
+		}
+	}
+	if err := db.PutRepair(ctx, storetest.Repair("r3", "s1", "c1", storetest.At(2*time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	if rs, err := db.RepairsByCustomer(ctx, "c1"); err != nil || len(rs) != 1 {
+		t.Fatalf("before: repairs of c1 %d, %v; want only r3", len(rs), err)
+	}
 	counter.Reset()
 
 	n, err := db.IndexToday(ctx)
-	if err != nil || n != 3 {
-		t.Fatalf("index: got %d, %v; want 3 rewritten", n, err)
+	if err != nil || n != 5 {
+		t.Fatalf("index: got %d, %v; want 5 rewritten (3 customers, 2 repairs)", n, err)
 	}
-	wantRequests(t, "IndexToday", counter, map[string]int64{"Scan": 1, "UpdateItem": 3})
+	wantRequests(t, "IndexToday", counter, map[string]int64{"Scan": 1, "UpdateItem": 5})
+	rs, err := db.RepairsByCustomer(ctx, "c1")
+	if err != nil || !slices.Equal(repairIDs(rs), []string{"r2", "r1", "r3"}) {
+		t.Errorf("repairs of c1 after: got %v, %v; want [r2 r1 r3]", repairIDs(rs), err)
+	}
+	if r, err := db.GetRepair(ctx, "r2"); err != nil || r.CustomerEmail != "c1@client.example.com" || r.Item != "ring resize" {
+		t.Errorf("r2 after: got %+v, %v; want the record unchanged", r, err)
+	}
 	for id, want := range map[string][3]string{
 		"c1": {"1#0001-01-01T00:00:00.000000000Z#c1", "a1#CUST#c1", "a1#CUST#c1"},
 		"c3": {"", "#CUST#c3", "#CUST#c3"},
@@ -435,6 +460,14 @@ func TestIndexToday(t *testing.T) {
 		t.Errorf("second run: got %d, %v; want 0", n, err)
 	}
 	wantRequests(t, "IndexToday again", counter, map[string]int64{"Scan": 1})
+}
+
+func repairIDs(rs []loupe.Repair) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.RepairID)
+	}
+	return out
 }
 
 func customerIDs(cs []loupe.Customer) []string {

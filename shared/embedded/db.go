@@ -16,6 +16,7 @@
 //	idx_staff            store_id NUL associate_id
 //	idx_takein           store_id NUL local_day NUL taken_in_at NUL repair_id
 //	idx_purchases        customer_id NUL purchased_at NUL purchase_id
+//	idx_repair_customer  customer_id NUL taken_in_at NUL repair_id (repairs.go)
 //	idx_signin           lower-cased email NUL "associate" or "store" NUL id (signin.go)
 //	idx_turn             associate_id NUL Customer.TurnKey() NUL customer_id (book.go)
 //	idx_book_birthday    associate_id NUL MM-DD NUL customer_id (book.go)
@@ -24,8 +25,8 @@
 //
 // The Today list's own records are in today_lists (associate_id NUL day)
 // and today_due (associate_id NUL ref), today.go. An index of customers
-// added later is filled from the records when Open creates its bucket in
-// an older file (fills).
+// or repairs added later is filled from the records when Open creates its
+// bucket in an older file (fills).
 //
 // Times in keys use sortKeyTime (fixed width, UTC), so byte order is time order.
 //

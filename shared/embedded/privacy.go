@@ -242,27 +242,19 @@ func (db *DB) SetEmailStatusByAddress(ctx context.Context, email, status string,
 	return n, nil
 }
 
-// repairsByCustomerTx returns the repairs naming id, in RepairID order, by
-// reading every repair.
+// repairsByCustomerTx returns the repairs naming id, in time order, from
+// idx_repair_customer (kept in PutRepair's transaction, filled on opening an
+// older file, so it misses none).
 func repairsByCustomerTx(tx *bolt.Tx, id string) ([]loupe.Repair, error) {
 	var out []loupe.Repair
-	err := tx.Bucket(bucketRepairs).ForEach(func(k, v []byte) error {
-		var r loupe.Repair
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("decode %s: %w", k, err)
-		}
-		if r.CustomerID == id {
-			out = append(out, r)
-		}
-		return nil
-	})
+	err := indexed(tx, idxRepairCustomer, bucketRepairs, prefix(id), &out)
 	return out, err
 }
 
-// RepairsByCustomer implements loupe.Privacy by reading every repair (bbolt
-// keeps keys in order, so the result is in RepairID order). Returns the
-// storage error.
-func (db *DB) RepairsByCustomer(ctx context.Context, customerID string) ([]loupe.Repair, error) {
+// RepairsNamingCustomer implements loupe.Privacy from the per-customer
+// repair index (one transaction, so nothing put before is missed), sorted by
+// RepairID. Returns the storage error.
+func (db *DB) RepairsNamingCustomer(ctx context.Context, customerID string) ([]loupe.Repair, error) {
 	var out []loupe.Repair
 	err := db.view(func(tx *bolt.Tx) error {
 		var err error
@@ -282,7 +274,8 @@ func (db *DB) RepairsByCustomer(ctx context.Context, customerID string) ([]loupe
 // feed: nothing downstream reacts to a scrubbed repair), the same fields
 // blanked in the feed's undelivered changes of those repairs,
 // deleteCustomerTx (record, indexes, purchases, contacts) and the erasure
-// record. Its cost is one read of every repair and of the undelivered feed.
+// record. Its cost is one read of the customer's repairs (by the per-customer
+// index) and of the undelivered feed.
 // Freed pages still hold the old bytes until the file is compacted
 // (Compact). Returns the storage error.
 func (db *DB) EraseCustomer(ctx context.Context, customerID string, at time.Time) error {

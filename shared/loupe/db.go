@@ -72,6 +72,14 @@ type DB interface {
 	// RepairsByStoreDay returns a store's take-ins on store-local day "YYYY-MM-DD"
 	// (the caller computes the day in the store's zone), ordered by TakenInAt then RepairID.
 	RepairsByStoreDay(ctx context.Context, storeID, day string) ([]Repair, error)
+	// RepairsByCustomer returns the take-ins naming customerID, ordered by
+	// TakenInAt then RepairID (none for a customer without repairs). It
+	// reads an index kept with the repairs, never the whole table; in
+	// DynamoDB the index is eventually consistent, so a take-in put a moment
+	// ago may take a moment to appear. An erasure leaves a customer's
+	// repairs (their addresses and item blanked), so they are still listed.
+	// Returns the storage error.
+	RepairsByCustomer(ctx context.Context, customerID string) ([]Repair, error)
 
 	// PutPurchase inserts a purchase. Returns ErrExists when already stored.
 	PutPurchase(ctx context.Context, p Purchase) error

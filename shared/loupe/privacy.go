@@ -39,10 +39,12 @@ type Privacy interface {
 	EraseCustomer(ctx context.Context, customerID string, at time.Time) error
 	// Suppressed reports whether email is on the suppression list.
 	Suppressed(ctx context.Context, email string) (bool, error)
-	// RepairsByCustomer returns the repairs naming customerID, erased or not,
-	// ordered by RepairID. It scans every repair (there is no per-customer
-	// repair index); erasure is its only caller.
-	RepairsByCustomer(ctx context.Context, customerID string) ([]Repair, error)
+	// RepairsNamingCustomer returns every repair naming customerID, erased or
+	// not, ordered by RepairID, including one put a moment before (a
+	// consistent read, unlike DB.RepairsByCustomer's index in DynamoDB, and
+	// never missing a repair an index has not been given yet); erasure is
+	// its only caller. Returns the storage error.
+	RepairsNamingCustomer(ctx context.Context, customerID string) ([]Repair, error)
 }
 
 // Suppression reasons: the status that put an address on the list, or
@@ -230,7 +232,7 @@ func Erase(ctx context.Context, p Eraser, customerID string, at time.Time, forge
 	case !errors.Is(err, ErrNotFound):
 		return fmt.Errorf("erase customer %s: %w", customerID, err)
 	}
-	if e.Repairs, err = p.RepairsByCustomer(ctx, customerID); err != nil {
+	if e.Repairs, err = p.RepairsNamingCustomer(ctx, customerID); err != nil {
 		return fmt.Errorf("erase customer %s: %w", customerID, err)
 	}
 	if e.Customer.CustomerID == "" && len(e.Repairs) == 0 {

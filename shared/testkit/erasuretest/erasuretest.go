@@ -137,7 +137,7 @@ func Run(t *testing.T, open func(t *testing.T) Target) {
 	if len(as) == 2 && as[1].CustomerName != "Firstc2 Lastc2" {
 		t.Errorf("other client's assignment = %+v, want untouched", as[1])
 	}
-	repairs, err := db.RepairsByCustomer(ctx, "c1")
+	repairs, err := db.RepairsNamingCustomer(ctx, "c1")
 	must("repairs after", err)
 	for _, r := range repairs {
 		if r.CustomerEmail != "" || r.CustomerPhone != "" || r.Item != "" {
@@ -173,7 +173,7 @@ func Run(t *testing.T, open func(t *testing.T) Target) {
 	if _, err := db.GetCustomer(ctx, "c1"); !errors.Is(err, loupe.ErrNotFound) {
 		t.Errorf("GetCustomer(c1) after a late event = %v, want ErrNotFound", err)
 	}
-	repairs, err = db.RepairsByCustomer(ctx, "c1")
+	repairs, err = db.RepairsNamingCustomer(ctx, "c1")
 	must("repairs after late events", err)
 	for _, r := range repairs {
 		if r.RepairID == "r3" {

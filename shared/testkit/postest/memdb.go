@@ -326,13 +326,35 @@ func (m *MemDB) RepairsByStoreDay(_ context.Context, storeID, day string) ([]lou
 			out = append(out, r)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].TakenInAt.Equal(out[j].TakenInAt) {
-			return out[i].TakenInAt.Before(out[j].TakenInAt)
-		}
-		return out[i].RepairID < out[j].RepairID
-	})
+	sortRepairs(out)
 	return out, nil
+}
+
+// RepairsByCustomer implements loupe.DB.
+func (m *MemDB) RepairsByCustomer(_ context.Context, customerID string) ([]loupe.Repair, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return nil, m.Fail
+	}
+	var out []loupe.Repair
+	for _, r := range m.repairs {
+		if r.CustomerID == customerID {
+			out = append(out, r)
+		}
+	}
+	sortRepairs(out)
+	return out, nil
+}
+
+// sortRepairs orders take-ins by TakenInAt then RepairID.
+func sortRepairs(rs []loupe.Repair) {
+	sort.Slice(rs, func(i, j int) bool {
+		if !rs[i].TakenInAt.Equal(rs[j].TakenInAt) {
+			return rs[i].TakenInAt.Before(rs[j].TakenInAt)
+		}
+		return rs[i].RepairID < rs[j].RepairID
+	})
 }
 
 // PutPurchase implements loupe.DB.

@@ -251,10 +251,21 @@ func testEraseCustomer(t *testing.T, db PrivacyDB) {
 		if r3.CustomerEmail != keep.Email || r3.CustomerPhone != other.CustomerPhone {
 			t.Errorf("other repair: got email %q phone %q, want %q %q", r3.CustomerEmail, r3.CustomerPhone, keep.Email, other.CustomerPhone)
 		}
-		rs, err := db.RepairsByCustomer(ctx, "c1")
-		must(t, "repairs by customer", err)
+		rs, err := db.RepairsNamingCustomer(ctx, "c1")
+		must(t, "repairs naming customer", err)
 		if len(rs) != 2 || rs[0].RepairID != "r1" || rs[1].RepairID != "r2" {
-			t.Errorf("repairs by customer: got %+v, want r1, r2", rs)
+			t.Errorf("repairs naming customer: got %+v, want r1, r2", rs)
+		}
+		// The per-customer index keeps the scrubbed take-ins (ids and a time).
+		rs, err = db.RepairsByCustomer(ctx, "c1")
+		must(t, "repairs by customer", err)
+		if got := repairIDs(rs); len(got) != 2 {
+			t.Errorf("repairs by customer after erasure: got %v, want r1 and r2 (kept, scrubbed)", got)
+		}
+		for _, r := range rs {
+			if r.CustomerEmail != "" || r.CustomerPhone != "" || r.Item != "" {
+				t.Errorf("repair %s by customer after erasure = %+v, want address, phone and item blank", r.RepairID, r)
+			}
 		}
 		if cs, err := db.ContactsByCustomer(ctx, "c1", 0); err != nil || len(cs) != 0 {
 			t.Errorf("contact history of the erased client: %+v, %v; want none", cs, err)

@@ -78,6 +78,43 @@ var repairCases = []testCase{
 			sameEntity(t, "listed repair", got[4], late, normRepair)
 		}
 	}},
+	{"ByCustomer", func(t *testing.T, db loupe.DB) {
+		day := time.Date(2026, time.November, 20, 10, 0, 0, 0, time.UTC)
+		rs := []loupe.Repair{
+			Repair("r5", "s1", "c1", day.Add(500*time.Millisecond)), // RFC 3339 text would sort it before r4
+			Repair("r4", "s2", "c1", day),                           // another store: still c1's
+			Repair("r3", "s1", "c1", day.Add(-48*time.Hour)),
+			Repair("r2", "s1", "c1", day.Add(-48*time.Hour)), // same instant as r3: by id
+			Repair("r6", "s1", "c2", day),
+			Repair("r1", "s1", "c2", day.Add(time.Hour)),
+			Repair("r7", "s1", "c10", day), // an id c1 is a prefix of
+		}
+		for _, r := range rs {
+			must(t, "put repair", db.PutRepair(ctx, r))
+		}
+		again := rs[1]
+		again.CustomerID, again.TakenInAt = "c2", day.Add(-time.Hour) // another customer and sort key must not dodge the id
+		wantErr(t, "put repair again", db.PutRepair(ctx, again), loupe.ErrExists)
+		tests := []struct {
+			name, customerID string
+			want             []string
+		}{
+			{"c1", "c1", []string{"r2", "r3", "r4", "r5"}},
+			{"c2", "c2", []string{"r6", "r1"}},
+			{"c10", "c10", []string{"r7"}},
+			{"a customer without repairs", "c3", nil},
+		}
+		for _, tt := range tests {
+			got, err := db.RepairsByCustomer(ctx, tt.customerID)
+			must(t, tt.name, err)
+			sameIDs(t, "repairs of "+tt.name, repairIDs(got), tt.want)
+		}
+		got, err := db.RepairsByCustomer(ctx, "c1")
+		must(t, "repairs of c1", err)
+		if len(got) == 4 {
+			sameEntity(t, "listed repair", got[2], rs[1], normRepair)
+		}
+	}},
 }
 
 var purchaseCases = []testCase{
