@@ -53,6 +53,9 @@ type appRun struct {
 			By      string `json:"by"`
 			Text    string `json:"text"`
 		} `json:"history"`
+		RepairsHeading string   `json:"repairs_heading"`
+		Repairs        []string `json:"repairs"`
+		RepairsText    string   `json:"repairs_text"`
 	} `json:"client"`
 	ManagerLanded string   `json:"manager_landed"`
 	DeepRedirect  string   `json:"deep_redirect"`
@@ -354,6 +357,22 @@ func TestAppInChromium(t *testing.T) {
 		contacts.Contacts[0].Outcome != "reached" || contacts.Contacts[0].By != assocID {
 		t.Errorf("contact history on the page %+v, in the JSON %+v; want the same entries, reached by %s (%s) first", run.Client.History, contacts.Contacts, assocID, assocName)
 	}
+	var repairs struct {
+		Repairs []struct {
+			RepairID string `json:"repair_id"`
+		} `json:"repairs"`
+	}
+	get("/customers/"+first.CustomerID+"/repairs", &repairs)
+	var repairIDs []string
+	for _, r := range repairs.Repairs {
+		repairIDs = append(repairIDs, r.RepairID)
+	}
+	if run.Client.RepairsHeading != "Repairs" || !slices.Equal(run.Client.Repairs, repairIDs) ||
+		(len(repairIDs) == 0 && run.Client.RepairsText != "No repairs") {
+		t.Errorf("the client page's repairs: heading %q, %v (%q); in GET /customers/%s/repairs %v; want a Repairs section with the same take-ins, or No repairs",
+			run.Client.RepairsHeading, run.Client.Repairs, run.Client.RepairsText, first.CustomerID, repairIDs)
+	}
+	t.Logf("client page of %s: %d repairs (%q)", first.CustomerID, len(run.Client.Repairs), run.Client.RepairsText)
 
 	// The claim and the conflict.
 	if !strings.Contains(run.Claim.State, "Claimed by you") {

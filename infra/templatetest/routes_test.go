@@ -48,6 +48,7 @@ var staffRoutes = map[string]string{
 	"GET /customers":                         "DashboardApiFunction",
 	"GET /customers/{customer_id}":           "DashboardApiFunction",
 	"GET /customers/{customer_id}/purchases": "DashboardApiFunction",
+	"GET /customers/{customer_id}/repairs":   "DashboardApiFunction",
 	"GET /customers/{customer_id}/contacts":  "DashboardApiFunction",
 	"DELETE /customers/{customer_id}":        "DashboardApiFunction",
 	"GET /compliance":                        "DashboardApiFunction",

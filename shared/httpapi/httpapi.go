@@ -138,6 +138,7 @@ func (s *server) routes() []route {
 		{"GET /customers", signed, s.listCustomers},
 		{"GET /customers/{customer_id}", signed, s.getCustomer},
 		{"GET /customers/{customer_id}/purchases", signed, s.getPurchases},
+		{"GET /customers/{customer_id}/repairs", signed, s.getRepairs},
 		{"GET /customers/{customer_id}/contacts", signed, s.getContacts},
 		{"GET /customers/{customer_id}/preview", signed, s.getPreview},
 		{"GET /compliance", manager, s.getCompliance},

@@ -38,6 +38,9 @@ type Records interface {
 	ScanCustomers(ctx context.Context, storeID string, fn func(loupe.Customer) error) error
 	// PurchasesByCustomer returns a client's purchases, oldest first.
 	PurchasesByCustomer(ctx context.Context, customerID string) ([]loupe.Purchase, error)
+	// RepairsByCustomer returns a client's repair take-ins, oldest first
+	// (GET /customers/{customer_id}/repairs).
+	RepairsByCustomer(ctx context.Context, customerID string) ([]loupe.Repair, error)
 }
 
 // Events applies POS webhook events (POST /pos/events). *pos.Service

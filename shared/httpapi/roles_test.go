@@ -206,6 +206,8 @@ func roleTable(t *testing.T, c *rolesChain) {
 		{"GET", "/customers", "", want{"ada": 400, "admin": 400}},
 		{"GET", "/customers?associate_id=ghost", "", want{"ada": 403, "admin": 200}},
 		{"GET", "/customers/c1/purchases", "", want{"ada": 200, "bea": 403, "max": 200, "meg": 403, "admin": 200}},
+		{"GET", "/customers/c1/repairs", "", want{"ada": 200, "bea": 403, "max": 200, "meg": 403, "admin": 200}},
+		{"GET", "/customers/nobody/repairs", "", want{"ada": 404, "admin": 404}},
 		// The staff app's page holds no data: anyone gets it.
 		{"GET", "/app", "", want{"nobody": 200}},
 		{"GET", "/app/reassignments/x", "", want{"nobody": 200}},

@@ -433,8 +433,8 @@
   function clientScreen(c) {
     var id = c.args[0], base = "/customers/" + enc(id);
     var soft = function (p) { return p.catch(function (e) { return {error: e}; }); };
-    return Promise.all([api(base), soft(api(base + "/purchases")), soft(api(base + "/contacts"))]).then(function (r) {
-      var cu = r[0], ps = r[1], cs = r[2];
+    return Promise.all([api(base), soft(api(base + "/purchases")), soft(api(base + "/contacts")), soft(api(base + "/repairs"))]).then(function (r) {
+      var cu = r[0], ps = r[1], cs = r[2], rs = r[3];
       var name = [cu.first_name, cu.last_name].filter(Boolean).join(" ") || "Client";
       var dl = h("dl", {class: "profile"});
       var row = function (k, v) { if (v || v === 0) { dl.append(h("dt", null, k), h("dd", null, v)); } };
@@ -464,6 +464,14 @@
           (p.categories || []).length ? " · " + p.categories.join(", ").replace(/_/g, " ") : "", p.associate_id ? " · sold by " + nameOf(p.associate_id) : ""));
       });
       if (!pl.children.length) { pl.append(h("li", {class: "muted"}, "No purchases on record.")); }
+      var rl = h("ul", {id: "repairs", class: "list repairs"});
+      if (rs.error) { rl.append(h("li", {class: "error"}, rs.error.message)); }
+      (rs.repairs || []).forEach(function (x) { // the day is the store's (local_day)
+        var by = x.associate_id === me.associate_id ? me.name : names[x.associate_id];
+        rl.append(h("li", {"data-repair-id": x.repair_id}, h("strong", null, day(x.local_day, {day: "numeric", month: "short", year: "numeric"})),
+          " · " + (x.item || "repair"), by ? " · taken in by " + by : ""));
+      });
+      if (!rl.children.length) { rl.append(h("li", {class: "muted"}, "No repairs")); }
       var hl = h("ol", {id: "history", class: "list history"});
       if (cs.error) { hl.append(h("li", {class: "error"}, cs.error.message)); }
       (cs.contacts || []).forEach(function (x) {
@@ -475,6 +483,7 @@
       });
       if (!hl.children.length) { hl.append(h("li", {class: "muted"}, "No contact yet.")); }
       node.append(h("section", {class: "card", "aria-labelledby": "purchases-h"}, h("h2", {id: "purchases-h"}, "Purchases"), pl),
+        h("section", {class: "card", "aria-labelledby": "repairs-h"}, h("h2", {id: "repairs-h"}, "Repairs"), rl),
         h("section", {class: "card", "aria-labelledby": "history-h"}, h("h2", {id: "history-h"}, "Contact history"), hl));
       return {title: name, node: node, screen: "client"};
     });

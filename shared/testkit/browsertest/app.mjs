@@ -12,7 +12,7 @@
 // 1. The demo associate opens their sign-in link on a phone-sized window
 //    (390x844) and taps Sign in: the app opens on Today.
 // 2. They tap "Reached" on the first task, then open that client's page
-//    (the task's name) and read its contact history.
+//    (the task's name) and read its contact history and repairs.
 // 3. The manager signs in on a desk-sized window (1280x900) in a second
 //    browser context and opens the review list; the associate opens it too
 //    (Reviews, then the batch), and claims "claim" for themselves; the
@@ -172,6 +172,9 @@ async function run(browser) {
     history: Array.from(document.querySelectorAll('#history > li[data-channel]'), (li) => ({
       channel: li.getAttribute('data-channel'), outcome: li.getAttribute('data-outcome') || '', by: li.getAttribute('data-by'), text: li.textContent,
     })),
+    repairs_heading: document.getElementById('repairs-h') ? document.getElementById('repairs-h').textContent : '',
+    repairs: Array.from(document.querySelectorAll('#repairs > li[data-repair-id]'), (li) => li.getAttribute('data-repair-id')),
+    repairs_text: document.getElementById('repairs') ? document.getElementById('repairs').textContent : '',
   }));
   await a11y('associate', a, 'client');
 
