@@ -418,10 +418,12 @@ func TestIndexToday(t *testing.T) {
 		t.Fatalf("index: got %d, %v; want 5 rewritten (3 customers, 2 repairs)", n, err)
 	}
 	wantRequests(t, "IndexToday", counter, map[string]int64{"Scan": 1, "UpdateItem": 5})
+	counter.Reset()
 	rs, err := db.RepairsByCustomer(ctx, "c1")
 	if err != nil || !slices.Equal(repairIDs(rs), []string{"r2", "r1", "r3"}) {
 		t.Errorf("repairs of c1 after: got %v, %v; want [r2 r1 r3]", repairIDs(rs), err)
 	}
+	wantRequests(t, "RepairsByCustomer", counter, map[string]int64{"Query": 1})
 	if r, err := db.GetRepair(ctx, "r2"); err != nil || r.CustomerEmail != "c1@client.example.com" || r.Item != "ring resize" {
 		t.Errorf("r2 after: got %+v, %v; want the record unchanged", r, err)
 	}
