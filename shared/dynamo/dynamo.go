@@ -459,19 +459,7 @@ func (db *DB) GetRepair(ctx context.Context, repairID string) (loupe.Repair, err
 // TakenInAt then RepairID (GSI1, TAKEIN#<store_id>#<day>). Returns the DynamoDB
 // or decoding error.
 func (db *DB) RepairsByStoreDay(ctx context.Context, storeID, day string) ([]loupe.Repair, error) {
-	var out []loupe.Repair
-	err := db.queryIndex(ctx, GSI1, takeInPK(storeID, day), "", func(av map[string]types.AttributeValue) error {
-		var it RepairItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-			return err
-		}
-		r, err := it.Repair()
-		if err != nil {
-			return err
-		}
-		out = append(out, r)
-		return nil
-	})
+	out, err := queryDecoded(ctx, db, GSI1, takeInPK(storeID, day), "", RepairItem.Repair)
 	if err != nil {
 		return nil, fmt.Errorf("repairs of store %s on %s: %w", storeID, day, err)
 	}
@@ -483,19 +471,7 @@ func (db *DB) RepairsByStoreDay(ctx context.Context, storeID, day string) ([]lou
 // (eventually consistent; repair items written before the index carry its
 // keys once IndexToday has run). Returns the DynamoDB or decoding error.
 func (db *DB) RepairsByCustomer(ctx context.Context, customerID string) ([]loupe.Repair, error) {
-	var out []loupe.Repair
-	err := db.queryIndex(ctx, GSI3, customerRepairsPK(customerID), "", func(av map[string]types.AttributeValue) error {
-		var it RepairItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-			return err
-		}
-		r, err := it.Repair()
-		if err != nil {
-			return err
-		}
-		out = append(out, r)
-		return nil
-	})
+	out, err := queryDecoded(ctx, db, GSI3, customerRepairsPK(customerID), "", RepairItem.Repair)
 	if err != nil {
 		return nil, fmt.Errorf("repairs of customer %s: %w", customerID, err)
 	}
@@ -539,21 +515,29 @@ func (db *DB) PutPurchase(ctx context.Context, p loupe.Purchase) error {
 // (then PurchaseID), read from the customer's partition. Returns the DynamoDB
 // or decoding error.
 func (db *DB) PurchasesByCustomer(ctx context.Context, customerID string) ([]loupe.Purchase, error) {
-	var out []loupe.Purchase
-	err := db.queryIndex(ctx, "", customerPK(customerID), prefixPurchase, func(av map[string]types.AttributeValue) error {
-		var it PurchaseItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-			return err
-		}
-		p, err := it.Purchase()
-		if err != nil {
-			return err
-		}
-		out = append(out, p)
-		return nil
-	})
+	out, err := queryDecoded(ctx, db, "", customerPK(customerID), prefixPurchase, PurchaseItem.Purchase)
 	if err != nil {
 		return nil, fmt.Errorf("purchases of customer %s: %w", customerID, err)
 	}
 	return out, nil
+}
+
+// queryDecoded is queryIndex decoding every item into an I and converting
+// it with conv: the items of one partition (of index, "" for the table) in
+// sort-key order. Returns the DynamoDB, decoding or conversion error.
+func queryDecoded[I, T any](ctx context.Context, db *DB, index, pk, skPrefix string, conv func(I) (T, error)) ([]T, error) {
+	var out []T
+	err := db.queryIndex(ctx, index, pk, skPrefix, func(av map[string]types.AttributeValue) error {
+		var it I
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		v, err := conv(it)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
 }
