@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loupehq/loupe/shared/testkit/browsertest"
 	"github.com/loupehq/loupe/shared/testkit/nodeproc"
 	"github.com/loupehq/loupe/shared/testkit/repo"
 	"github.com/loupehq/loupe/shared/wire"
@@ -538,25 +539,7 @@ func TestAppInChromium(t *testing.T) {
 	}
 }
 
-// appChromium returns the headless browser to test with: LOUPE_CHROMIUM,
-// else chromium (or chromium-browser, google-chrome) on PATH. Without one
-// the test is skipped, except when CI is "true": there it fails.
-func appChromium(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("LOUPE_CHROMIUM"); bin != "" {
-		return bin
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if bin, err := exec.LookPath(name); err == nil {
-			return bin
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not on PATH (CI=true): install it or set LOUPE_CHROMIUM")
-	}
-	t.Skip("chromium is not on PATH; set LOUPE_CHROMIUM to run")
-	return ""
-}
+func appChromium(t *testing.T) string { return browsertest.Chromium(t) }
 
 // appScript runs shared/testkit/browsertest/app.mjs with cfg under node
 // (from root, with Chromium bin, for at most 3 minutes) and returns what it

@@ -17,27 +17,10 @@ import (
 
 	"github.com/loupehq/loupe/shared/compliance"
 	"github.com/loupehq/loupe/shared/pos"
+	"github.com/loupehq/loupe/shared/testkit/browsertest"
 )
 
-// chromium returns the headless browser to test with: LOUPE_CHROMIUM, else
-// chromium (or chromium-browser, google-chrome) on PATH. Without one the test
-// is skipped, except when CI is "true": there it fails.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("LOUPE_CHROMIUM"); bin != "" {
-		return bin
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if bin, err := exec.LookPath(name); err == nil {
-			return bin
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not on PATH (CI=true): install it or set LOUPE_CHROMIUM")
-	}
-	t.Skip("chromium is not on PATH; set LOUPE_CHROMIUM to run")
-	return ""
-}
+func chromium(t *testing.T) string { return browsertest.Chromium(t) }
 
 // artifactDir is where screenshots go: LOUPE_ARTIFACTS, else testartifacts/
 // at the repository root (gitignored).
