@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -30,6 +31,9 @@ type nextOccasion struct {
 	Touchpoint string `json:"touchpoint"` // birthday or anniversary
 	Date       string `json:"date"`       // YYYY-MM-DD, within the next year
 }
+
+// errPageFull stops a store's scan once a page is read.
+var errPageFull = errors.New("page full")
 
 // Page sizes of GET /customers.
 const (
@@ -89,11 +93,20 @@ func (s *server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 		if err := p.MayManage(store); err != nil {
 			return err
 		}
+		// The scan is in customer id order: it stops once the page and the
+		// one client after it (the next cursor) are read.
+		needle := strings.ToLower(strings.TrimSpace(q.Get("q")))
 		err := s.DB.ScanCustomers(r.Context(), store, func(c loupe.Customer) error {
+			if c.CustomerID <= cursor || needle != "" && !matches(c, needle) {
+				return nil
+			}
 			cs = append(cs, c)
+			if len(cs) > limit {
+				return errPageFull
+			}
 			return nil
 		})
-		if err != nil {
+		if err != nil && !errors.Is(err, errPageFull) {
 			return err
 		}
 	}
