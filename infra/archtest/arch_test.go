@@ -64,6 +64,7 @@ var roles = []struct {
 	{"shared/dynamo", adapter},     // DynamoDB
 	{"shared/embedded", adapter},   // bbolt file
 	{"shared/sesmail", adapter},    // SES v2
+	{"shared/smsvoice", adapter},   // End User Messaging SMS and Voice v2
 	{"shared/outbox", adapter},     // local .eml files
 	{"shared/phone", adapter},      // libphonenumber metadata
 	{"shared/sqsqueue", adapter},   // SQS send queue

@@ -1,0 +1,303 @@
+// Package smsvoice is the AWS End User Messaging SMS and Voice v2 adapter:
+// Sender implements touch.Channel for text messages with SendTextMessage,
+// from the store's origination identity, inside a configuration set, paced
+// to the identity's message parts per second and retrying throttling with
+// bounded exponential backoff.
+//
+// The planner has already decided consent, quiet hours and the cap; the
+// Sender only delivers. SendTextMessage has no idempotency token: a Send
+// retried after a lost answer may deliver twice, so the ledger's claim and
+// send lease are what keep a touchpoint to one text.
+package smsvoice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
+	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/loupehq/loupe/shared/loupe"
+	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/textmsg"
+	"github.com/loupehq/loupe/shared/touch"
+)
+
+// API is the part of *pinpointsmsvoicev2.Client the Sender uses.
+type API interface {
+	SendTextMessage(ctx context.Context, params *pinpointsmsvoicev2.SendTextMessageInput, optFns ...func(*pinpointsmsvoicev2.Options)) (*pinpointsmsvoicev2.SendTextMessageOutput, error)
+}
+
+var _ API = (*pinpointsmsvoicev2.Client)(nil)
+
+// ContextLedgerKey is the Context entry carrying the touchpoint's ledger
+// key ("tp/<customer>/<occasion>/<year>"), logged with every delivery event.
+const ContextLedgerKey = "ledger_key"
+
+// Config configures a Sender. Zero values take the defaults noted.
+type Config struct {
+	// OriginationIdentity is the phone number, pool or sender id (or its
+	// ARN) texts go from when StoreIdentities has none for the store.
+	OriginationIdentity string
+	// StoreIdentities maps a store id to its own origination identity.
+	StoreIdentities map[string]string
+	// ConfigurationSet is the configuration set of every text (delivery
+	// events); none when "".
+	ConfigurationSet string
+	// MessagesPerSecond is the pacing in message parts (segments) per
+	// second, shared by every goroutine using the Sender: the identity's
+	// MPS. 0: 1 (10DLC; toll-free is 3).
+	MessagesPerSecond float64
+	// TimeToLive is how long AWS may try to hand a text off before dropping
+	// it (TTL_EXPIRED), so a text held up does not land far outside the
+	// hours it was sent in. 0: 1 hour. Sent in whole seconds, 5 s to 72 h.
+	TimeToLive time.Duration
+	// DryRun validates each text without delivering it (and without charge).
+	DryRun bool
+	// MaxAttempts bounds the SendTextMessage calls for one text when AWS
+	// throttles or fails with a 5xx; 0: 8.
+	MaxAttempts int
+	// BaseDelay is the first backoff, doubled at each retry up to MaxDelay;
+	// 0: 200 ms and 20 s. The wait is half the delay plus a random half.
+	BaseDelay, MaxDelay time.Duration
+	// Now, Sleep and Rand (in [0, 1)) are injected by tests; time.Now, a
+	// context-aware timer and math/rand/v2 when nil.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	Rand  func() float64
+	// Logger receives retries; slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+// Sender sends touchpoints as text messages. Safe for concurrent use; share
+// one per process (per origination identity's MPS) so the pacing is shared.
+type Sender struct {
+	api API
+	cfg Config
+
+	mu   sync.Mutex
+	next time.Time // when the next message part may start
+}
+
+var _ touch.Channel = (*Sender)(nil)
+
+// New returns a Sender calling api with cfg, defaults filled in.
+func New(api API, cfg Config) *Sender {
+	if cfg.MessagesPerSecond <= 0 {
+		cfg.MessagesPerSecond = 1
+	}
+	if cfg.TimeToLive <= 0 {
+		cfg.TimeToLive = time.Hour
+	}
+	cfg.TimeToLive = min(max(cfg.TimeToLive, 5*time.Second), 72*time.Hour)
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 8
+	}
+	if cfg.BaseDelay <= 0 {
+		cfg.BaseDelay = 200 * time.Millisecond
+	}
+	if cfg.MaxDelay <= 0 {
+		cfg.MaxDelay = 20 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Float64
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Sender{api: api, cfg: cfg}
+}
+
+// Identity returns the origination identity of storeID's texts: its own,
+// else Config.OriginationIdentity ("" when neither is set).
+func (s *Sender) Identity(storeID string) string {
+	if id := s.cfg.StoreIdentities[storeID]; id != "" {
+		return id
+	}
+	return s.cfg.OriginationIdentity
+}
+
+// Send composes t's text (textmsg.Compose) and sends it to the client's
+// phone with one SendTextMessage call (more when throttled), returning the
+// MessageId. PROMOTIONAL for marketing touchpoints, TRANSACTIONAL for
+// repair_ready and repair_reminder; Context carries the ledger key. It
+// waits for as many pacing slots as the text has segments first.
+//
+// Returns an error wrapping mail.ErrRejected (and the *loupe.Error or the
+// AWS error) when the text cannot go, for good: a client without a phone, a
+// body that does not fit (textmsg.Compose's EINVALID), an opted-out or
+// blocked destination (ConflictException) or an invalid one
+// (ValidationException). Returns an error wrapping mail.ErrTemporary, which
+// leaves the touchpoint claimed for a later retry, when throttling or 5xx
+// answers outlast MaxAttempts, ctx ends, the store has no origination
+// identity, or AWS refuses for a reason a fix of the account can lift
+// (AccessDenied, ResourceNotFound, ServiceQuotaExceeded).
+func (s *Sender) Send(ctx context.Context, t touch.Touch) (string, error) {
+	key := t.Key.MailKey()
+	if t.Customer.Phone == "" {
+		return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrRejected,
+			loupe.Invalidf("phone", "customer %s has no phone", t.Customer.CustomerID))
+	}
+	m, err := textmsg.Compose(t)
+	if err != nil {
+		return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrRejected, err)
+	}
+	identity := s.Identity(t.StoreID)
+	if identity == "" {
+		return "", fmt.Errorf("sms send %s: %w: store %s has no origination identity", key, mail.ErrTemporary, t.StoreID)
+	}
+	in := &pinpointsmsvoicev2.SendTextMessageInput{
+		DestinationPhoneNumber: aws.String(t.Customer.Phone),
+		OriginationIdentity:    aws.String(identity),
+		MessageBody:            aws.String(m.Body),
+		MessageType:            types.MessageTypeTransactional,
+		Context:                map[string]string{ContextLedgerKey: key},
+		TimeToLive:             aws.Int32(int32(s.cfg.TimeToLive / time.Second)),
+		DryRun:                 s.cfg.DryRun,
+	}
+	if m.Promotional {
+		in.MessageType = types.MessageTypePromotional
+	}
+	if s.cfg.ConfigurationSet != "" {
+		in.ConfigurationSetName = aws.String(s.cfg.ConfigurationSet)
+	}
+	var last error
+	for attempt := 1; attempt <= s.cfg.MaxAttempts; attempt++ {
+		if err := s.wait(ctx, m.Count.Segments); err != nil {
+			return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrTemporary, err)
+		}
+		out, err := s.api.SendTextMessage(ctx, in, noSDKRetry)
+		if err == nil {
+			return aws.ToString(out.MessageId), nil
+		}
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrTemporary, err)
+		}
+		switch classify(err) {
+		case rejected:
+			return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrRejected, err)
+		case later:
+			return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrTemporary, err)
+		}
+		last = err
+		if attempt == s.cfg.MaxAttempts {
+			break
+		}
+		d := s.backoff(attempt)
+		s.cfg.Logger.Warn("sms throttled, retrying", "key", key, "attempt", attempt, "wait", d, "err", errorCode(err))
+		if err := s.cfg.Sleep(ctx, d); err != nil {
+			return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrTemporary, err)
+		}
+	}
+	return "", fmt.Errorf("sms send %s: %w after %d attempts: %w", key, mail.ErrTemporary, s.cfg.MaxAttempts, last)
+}
+
+// noSDKRetry turns the SDK's own retries off for a call: the Sender retries
+// with its own backoff and pacing, so one attempt is one call.
+func noSDKRetry(o *pinpointsmsvoicev2.Options) {
+	o.Retryer = aws.NopRetryer{}
+	o.RetryMaxAttempts = 0
+}
+
+// wait takes parts pacing slots (a token bucket holding one token, filled at
+// MessagesPerSecond) and sleeps until the first comes.
+func (s *Sender) wait(ctx context.Context, parts int) error {
+	interval := time.Duration(float64(time.Second) / s.cfg.MessagesPerSecond)
+	now := s.cfg.Now()
+	s.mu.Lock()
+	if s.next.Before(now) {
+		s.next = now
+	}
+	at := s.next
+	s.next = s.next.Add(time.Duration(max(parts, 1)) * interval)
+	s.mu.Unlock()
+	if d := at.Sub(now); d > 0 {
+		return s.cfg.Sleep(ctx, d)
+	}
+	return ctx.Err()
+}
+
+// backoff returns the wait after the attempt-th throttled call: half of
+// BaseDelay*2^(attempt-1) (capped at MaxDelay) plus a random part of the
+// other half.
+func (s *Sender) backoff(attempt int) time.Duration {
+	d := s.cfg.BaseDelay
+	for i := 1; i < attempt && d < s.cfg.MaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, s.cfg.MaxDelay)
+	return d/2 + time.Duration(s.cfg.Rand()*float64(d/2))
+}
+
+type outcome int
+
+const (
+	retry    outcome = iota // throttled or a server fault: back off and call again
+	rejected                // refused for good
+	later                   // not now, not by retrying at once: leave it claimed
+)
+
+// classify says what to do after err.
+func classify(err error) outcome {
+	var (
+		conflict   *types.ConflictException
+		validation *types.ValidationException
+		throttled  *types.ThrottlingException
+		internal   *types.InternalServerException
+	)
+	switch {
+	case errors.As(err, &conflict), errors.As(err, &validation):
+		return rejected
+	case errors.As(err, &throttled), errors.As(err, &internal):
+		return retry
+	}
+	switch errorCode(err) {
+	case "AccessDeniedException", "ResourceNotFoundException", "ServiceQuotaExceededException":
+		return later
+	}
+	var hs interface{ HTTPStatusCode() int }
+	if errors.As(err, &hs) {
+		if code := hs.HTTPStatusCode(); code == 429 || code >= 500 {
+			return retry
+		}
+		return later
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorFault() != smithy.FaultServer {
+		return later
+	}
+	return retry // no answer (connection reset, timeout) or a server fault
+}
+
+// errorCode returns the AWS error code of err, or "".
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
