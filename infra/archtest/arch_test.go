@@ -59,6 +59,7 @@ var roles = []struct {
 	{"shared/unsub", domain},
 	{"shared/webhook", domain},
 	{"shared/progress", domain},
+	{"shared/pace", domain},
 	{"shared/textmsg", domain},
 
 	{"shared/dynamo", adapter},     // DynamoDB

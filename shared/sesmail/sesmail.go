@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/pace"
 )
 
 // API is the part of *sesv2.Client the Sender uses.
@@ -75,8 +76,7 @@ type Sender struct {
 	rate      float64   // resolved messages per second; 0 until known
 	rateRetry time.Time // when to ask GetAccount again after a failure
 
-	slotMu sync.Mutex
-	next   time.Time // the earliest time the next SendEmail may start
+	slots pace.Bucket // the pacing of SendEmail calls
 }
 
 var _ mail.Sender = (*Sender)(nil)
@@ -99,7 +99,7 @@ func New(api API, cfg Config) *Sender {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = pace.Sleep
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
@@ -186,33 +186,18 @@ func (s *Sender) Rate(ctx context.Context) float64 {
 	return s.rate
 }
 
-// wait takes the next pacing slot (a token bucket holding one token, filled at
-// rate a second) and sleeps until it comes.
+// wait takes the next pacing slot at rate a second and sleeps until it
+// comes.
 func (s *Sender) wait(ctx context.Context, rate float64) error {
-	interval := time.Duration(float64(time.Second) / rate)
-	now := s.cfg.Now()
-	s.slotMu.Lock()
-	if s.next.Before(now) {
-		s.next = now
-	}
-	at := s.next
-	s.next = s.next.Add(interval)
-	s.slotMu.Unlock()
-	if d := at.Sub(now); d > 0 {
+	if d := s.slots.Take(s.cfg.Now(), 1, rate); d > 0 {
 		return s.cfg.Sleep(ctx, d)
 	}
 	return ctx.Err()
 }
 
-// backoff returns the wait after the attempt-th failed call: half of
-// BaseDelay*2^(attempt-1) (capped at MaxDelay) plus a random part of the other half.
+// backoff returns the wait after the attempt-th failed call (pace.Backoff).
 func (s *Sender) backoff(attempt int) time.Duration {
-	d := s.cfg.BaseDelay
-	for i := 1; i < attempt && d < s.cfg.MaxDelay; i++ {
-		d *= 2
-	}
-	d = min(d, s.cfg.MaxDelay)
-	return d/2 + time.Duration(s.cfg.Rand()*float64(d/2))
+	return pace.Backoff(attempt, s.cfg.BaseDelay, s.cfg.MaxDelay, s.cfg.Rand)
 }
 
 // retryable reports whether err is throttling or a server fault worth retrying.
@@ -271,15 +256,4 @@ func tags(m mail.Message) []types.MessageTag {
 		ts = append(ts, types.MessageTag{Name: aws.String(p[0]), Value: aws.String(v)})
 	}
 	return ts
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

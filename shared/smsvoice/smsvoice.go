@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
+	"github.com/loupehq/loupe/shared/pace"
 	"github.com/loupehq/loupe/shared/textmsg"
 	"github.com/loupehq/loupe/shared/touch"
 )
@@ -82,8 +82,7 @@ type Sender struct {
 	api API
 	cfg Config
 
-	mu   sync.Mutex
-	next time.Time // when the next message part may start
+	slots pace.Bucket // the pacing of message parts
 }
 
 var _ touch.Channel = (*Sender)(nil)
@@ -110,7 +109,7 @@ func New(api API, cfg Config) *Sender {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = pace.Sleep
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
@@ -212,34 +211,19 @@ func noSDKRetry(o *pinpointsmsvoicev2.Options) {
 	o.RetryMaxAttempts = 0
 }
 
-// wait takes parts pacing slots (a token bucket holding one token, filled at
-// MessagesPerSecond) and sleeps until the first comes.
+// wait takes parts pacing slots at MessagesPerSecond (AWS limits message
+// parts a second) and sleeps until the first comes.
 func (s *Sender) wait(ctx context.Context, parts int) error {
-	interval := time.Duration(float64(time.Second) / s.cfg.MessagesPerSecond)
-	now := s.cfg.Now()
-	s.mu.Lock()
-	if s.next.Before(now) {
-		s.next = now
-	}
-	at := s.next
-	s.next = s.next.Add(time.Duration(max(parts, 1)) * interval)
-	s.mu.Unlock()
-	if d := at.Sub(now); d > 0 {
+	if d := s.slots.Take(s.cfg.Now(), parts, s.cfg.MessagesPerSecond); d > 0 {
 		return s.cfg.Sleep(ctx, d)
 	}
 	return ctx.Err()
 }
 
-// backoff returns the wait after the attempt-th throttled call: half of
-// BaseDelay*2^(attempt-1) (capped at MaxDelay) plus a random part of the
-// other half.
+// backoff returns the wait after the attempt-th throttled call
+// (pace.Backoff).
 func (s *Sender) backoff(attempt int) time.Duration {
-	d := s.cfg.BaseDelay
-	for i := 1; i < attempt && d < s.cfg.MaxDelay; i++ {
-		d *= 2
-	}
-	d = min(d, s.cfg.MaxDelay)
-	return d/2 + time.Duration(s.cfg.Rand()*float64(d/2))
+	return pace.Backoff(attempt, s.cfg.BaseDelay, s.cfg.MaxDelay, s.cfg.Rand)
 }
 
 type outcome int
@@ -289,15 +273,4 @@ func errorCode(err error) string {
 		return ae.ErrorCode()
 	}
 	return ""
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
