@@ -60,6 +60,7 @@ var roles = []struct {
 	{"shared/webhook", domain},
 	{"shared/progress", domain},
 	{"shared/pace", domain},
+	{"shared/webpage", domain},
 	{"shared/textmsg", domain},
 
 	{"shared/dynamo", adapter},     // DynamoDB

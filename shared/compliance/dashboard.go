@@ -1,12 +1,11 @@
 package compliance
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
 	"io/fs"
 	"net/http"
+
+	"github.com/loupehq/loupe/shared/webpage"
 )
 
 //go:embed dashboard/index.html dashboard/dashboard.css dashboard/dashboard.js
@@ -25,26 +24,7 @@ func DashboardFS() fs.FS {
 // dashboardPage is index.html with the style sheet and the script inlined, so
 // the page is one response (one route, GET /dashboard, under any stage path),
 // and the Content-Security-Policy allowing exactly those two inline blocks.
-var dashboardPage, dashboardCSP = func() ([]byte, string) {
-	read := func(name string) []byte {
-		b, err := dashboardFiles.ReadFile("dashboard/" + name)
-		if err != nil {
-			panic("compliance: embedded dashboard missing: " + err.Error())
-		}
-		return b
-	}
-	css, js := read("dashboard.css"), read("dashboard.js")
-	page := read("index.html")
-	page = bytes.Replace(page, []byte(`<link rel="stylesheet" href="dashboard.css">`), append(append([]byte("<style>"), css...), "</style>"...), 1)
-	page = bytes.Replace(page, []byte(`<script src="dashboard.js"></script>`), append(append([]byte("<script>"), js...), "</script>"...), 1)
-	hash := func(b []byte) string {
-		sum := sha256.Sum256(b)
-		return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-	}
-	csp := "default-src 'none'; script-src " + hash(js) + "; style-src " + hash(css) +
-		"; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-	return page, csp
-}()
+var dashboardPage, dashboardCSP = webpage.Inline(DashboardFS(), "dashboard.css", "dashboard.js")
 
 // DashboardHandler returns the handler of GET /dashboard: one self-contained
 // HTML page (no data in it; it fetches GET /compliance with the bearer token

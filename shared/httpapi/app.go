@@ -1,11 +1,11 @@
 package httpapi
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
+	"io/fs"
 	"net/http"
+
+	"github.com/loupehq/loupe/shared/webpage"
 )
 
 // The staff app (CONTRACT section 3, GET /app): plain HTML, CSS and
@@ -23,24 +23,11 @@ var appFiles embed.FS
 // appPage is index.html with the style sheet and the script inlined, and
 // appCSP the Content-Security-Policy allowing exactly those two blocks.
 var appPage, appCSP = func() ([]byte, string) {
-	read := func(name string) []byte {
-		b, err := appFiles.ReadFile("app/" + name)
-		if err != nil {
-			panic("httpapi: embedded app missing: " + err.Error()) // cannot happen: embedded at build time
-		}
-		return b
+	sub, err := fs.Sub(appFiles, "app")
+	if err != nil {
+		panic("httpapi: embedded app missing: " + err.Error()) // cannot happen: embedded at build time
 	}
-	css, js := read("app.css"), read("app.js")
-	page := read("index.html")
-	page = bytes.Replace(page, []byte(`<link rel="stylesheet" href="app.css">`), append(append([]byte("<style>"), css...), "</style>"...), 1)
-	page = bytes.Replace(page, []byte(`<script src="app.js"></script>`), append(append([]byte("<script>"), js...), "</script>"...), 1)
-	hash := func(b []byte) string {
-		sum := sha256.Sum256(b)
-		return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-	}
-	csp := "default-src 'none'; script-src " + hash(js) + "; style-src " + hash(css) +
-		"; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-	return page, csp
+	return webpage.Inline(sub, "app.css", "app.js")
 }()
 
 // appShell answers GET /app and GET /app/{path...} with the app's page.
