@@ -62,6 +62,7 @@ var roles = []struct {
 	{"shared/pace", domain},
 	{"shared/webpage", domain},
 	{"shared/textmsg", domain},
+	{"shared/textin", domain},
 
 	{"shared/dynamo", adapter},     // DynamoDB
 	{"shared/embedded", adapter},   // bbolt file
