@@ -5,7 +5,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/loupehq/loupe/shared/contact"
+	"github.com/loupehq/loupe/shared/phone"
 	"github.com/loupehq/loupe/shared/sqsqueue"
+	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/wire"
 	"github.com/loupehq/loupe/shared/wire/lambdawire"
 )
@@ -17,6 +20,12 @@ const concurrency = 2
 func main() {
 	f := lambdawire.Boot("sender", wire.EnvSESConfigurationSet, wire.EnvUnsubscribeSecret, wire.EnvBaseURL)
 	ses := f.SES(concurrency)
+	if f.Config.SMS() {
+		// Texts go from here, so the quiet hours are judged here too, in
+		// the zones of the phone and the address (libphonenumber).
+		f.Channels = map[string]touch.Channel{contact.SMS: f.Texts(concurrency)}
+		f.Places = phone.Places{}
+	}
 	svc := f.Services(ses)
 	drain := &sqsqueue.Drain{Touchpoints: svc.Planner, Reviews: svc.Reassign, Sender: ses, Logger: f.Logger}
 	lambda.Start(newHandler(drain, f.Metrics, f.Logger))

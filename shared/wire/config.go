@@ -59,6 +59,12 @@ const (
 	EnvAPITokenID          = "LOUPE_API_TOKEN_SECRET_ID"
 	EnvMailOverCents       = "LOUPE_CHRISTMAS_MAIL_OVER_CENTS"
 	EnvTasksPerDay         = "LOUPE_TASKS_PER_DAY"
+	EnvSMSIdentity         = "LOUPE_SMS_ORIGINATION_IDENTITY"
+	EnvSMSStoreIdentities  = "LOUPE_SMS_STORE_IDENTITIES"
+	EnvSMSConfigurationSet = "LOUPE_SMS_CONFIGURATION_SET"
+	EnvSMSMPS              = "LOUPE_SMS_MPS"
+	EnvSMSTTL              = "LOUPE_SMS_TTL"
+	EnvSMSManagedOptOuts   = "LOUPE_SMS_MANAGED_OPTOUTS"
 )
 
 // DefaultPlanHour is the store-local hour in which a store's day is planned
@@ -153,7 +159,40 @@ type Config struct {
 	// SignInKeyID is the Secrets Manager secret holding SignInKey
 	// (LOUPE_SIGNIN_KEY_SECRET_ID; AWS only).
 	SignInKeyID string
+	// SMSIdentity is the origination identity (a phone number in E.164, a
+	// pool, or its ARN) of the texts and service calls of every store
+	// without its own (LOUPE_SMS_ORIGINATION_IDENTITY). With neither it
+	// nor SMSStoreIdentities, the chain sends no texts in AWS and every
+	// channel list passes over sms; `loupe serve` writes texts to its
+	// outbox from the store's phone.
+	SMSIdentity string
+	// SMSStoreIdentities are the stores' own origination identities
+	// (LOUPE_SMS_STORE_IDENTITIES, "store_id=identity" pairs separated by
+	// commas). The number a client texts back names the store of a reply.
+	SMSStoreIdentities map[string]string
+	// SMSConfigurationSet is the End User Messaging configuration set of
+	// every text and call (LOUPE_SMS_CONFIGURATION_SET): its event
+	// destination sends the delivery events to EventBridge.
+	SMSConfigurationSet string
+	// SMSMessagesPerSecond is one origination identity's rate in message
+	// parts per second (LOUPE_SMS_MPS; 0: 1, a 10DLC number; toll-free
+	// numbers have 3). Each identity has its own.
+	SMSMessagesPerSecond float64
+	// SMSTimeToLive is how long AWS may try to hand a text to the carrier
+	// (LOUPE_SMS_TTL, a duration from 5s to 72h; 0: 1h), so a text held up
+	// does not land outside the hours it was sent in.
+	SMSTimeToLive time.Duration
+	// SMSManagedOptOuts says Loupe answers STOP and HELP itself
+	// (LOUPE_SMS_MANAGED_OPTOUTS, true or false): set it when the
+	// numbers' self-managed opt-outs are on. False (the default in AWS):
+	// AWS answers and keeps its opt-out list, Loupe records. `loupe serve`
+	// always answers.
+	SMSManagedOptOuts bool
 }
+
+// SMS reports whether texts have an origination identity (SMSIdentity or
+// SMSStoreIdentities): in AWS, whether the chain sends texts at all.
+func (cfg Config) SMS() bool { return cfg.SMSIdentity != "" || len(cfg.SMSStoreIdentities) > 0 }
 
 // FromEnv returns the Config in the process environment. Returns an error
 // naming every malformed variable; an unset variable takes its default.
@@ -176,6 +215,8 @@ func FromEnv() (Config, error) {
 		AdminEmails:         staff.ParseAdmins(os.Getenv(EnvAdminEmails)),
 		SignInKey:           os.Getenv(EnvSignInKey),
 		SignInKeyID:         os.Getenv(EnvSignInKeyID),
+		SMSIdentity:         strings.TrimSpace(os.Getenv(EnvSMSIdentity)),
+		SMSConfigurationSet: strings.TrimSpace(os.Getenv(EnvSMSConfigurationSet)),
 	}
 	var errs []error
 	var err error
@@ -196,6 +237,24 @@ func FromEnv() (Config, error) {
 	}
 	if cfg.SenderMaxRate, err = parseRate(os.Getenv(EnvSenderMaxRate)); err != nil {
 		errs = append(errs, fmt.Errorf("%s is not a positive number of messages per second: %w", EnvSenderMaxRate, err))
+	}
+	if cfg.SMSStoreIdentities, err = parsePairs(os.Getenv(EnvSMSStoreIdentities)); err != nil {
+		errs = append(errs, fmt.Errorf("%s must be store_id=identity pairs separated by commas: %w", EnvSMSStoreIdentities, err))
+	}
+	if s := os.Getenv(EnvSMSMPS); s != "" {
+		if cfg.SMSMessagesPerSecond, err = parseRate(s); err != nil {
+			errs = append(errs, fmt.Errorf("%s is not a positive number of message parts per second: %w", EnvSMSMPS, err))
+		}
+	}
+	if s := os.Getenv(EnvSMSTTL); s != "" {
+		if cfg.SMSTimeToLive, err = time.ParseDuration(s); err != nil || cfg.SMSTimeToLive < 5*time.Second || cfg.SMSTimeToLive > 72*time.Hour {
+			errs = append(errs, fmt.Errorf("%s is not a duration from 5s to 72h (such as 1h)", EnvSMSTTL))
+		}
+	}
+	if s := strings.TrimSpace(os.Getenv(EnvSMSManagedOptOuts)); s != "" {
+		if cfg.SMSManagedOptOuts, err = strconv.ParseBool(s); err != nil {
+			errs = append(errs, fmt.Errorf("%s is not true or false", EnvSMSManagedOptOuts))
+		}
 	}
 	if s := cfg.UnsubscribeSecret; s != "" && len(s) < unsub.MinSecretSize {
 		errs = append(errs, fmt.Errorf("%s must be at least %d characters", EnvUnsubscribeSecret, unsub.MinSecretSize))
@@ -338,6 +397,31 @@ func parseDomains(s string) map[string]bool {
 		}
 	}
 	return set
+}
+
+// parsePairs returns the key=value pairs of a comma-separated list (nil
+// when there are none). Returns an error for an entry without "=", an
+// empty key or value, or a key given twice.
+func parsePairs(s string) (map[string]string, error) {
+	var m map[string]string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(p, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("entry %q is not key=value", k)
+		}
+		if _, dup := m[k]; dup {
+			return nil, fmt.Errorf("%q is given twice", k)
+		}
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[k] = v
+	}
+	return m, nil
 }
 
 // parseInt returns the whole number in s, def when s is "". Returns an error

@@ -45,6 +45,19 @@ func TestFromEnvNumbers(t *testing.T) {
 		{EnvChannels, "birthday=sms,email;christmas=mail,email", false, func(c Config) float64 { return float64(len(c.Channels)) }, 2},
 		{EnvChannels, "birthday=voice", true, nil, 0},
 		{EnvChannels, "birthday", true, nil, 0},
+		{EnvSMSMPS, "", false, func(c Config) float64 { return c.SMSMessagesPerSecond }, 0},
+		{EnvSMSMPS, "3", false, func(c Config) float64 { return c.SMSMessagesPerSecond }, 3},
+		{EnvSMSMPS, "0", true, nil, 0},
+		{EnvSMSTTL, "2h", false, func(c Config) float64 { return c.SMSTimeToLive.Hours() }, 2},
+		{EnvSMSTTL, "1s", true, nil, 0},
+		{EnvSMSTTL, "100h", true, nil, 0},
+		{EnvSMSTTL, "soon", true, nil, 0},
+		{EnvSMSManagedOptOuts, "true", false, func(c Config) float64 { return map[bool]float64{true: 1}[c.SMSManagedOptOuts] }, 1},
+		{EnvSMSManagedOptOuts, "maybe", true, nil, 0},
+		{EnvSMSStoreIdentities, "s-1=+12125550100, s-2=pool-abc", false, func(c Config) float64 { return float64(len(c.SMSStoreIdentities)) }, 2},
+		{EnvSMSStoreIdentities, "s-1", true, nil, 0},
+		{EnvSMSStoreIdentities, "s-1=a,s-1=b", true, nil, 0},
+		{EnvSMSStoreIdentities, "=x", true, nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.in, func(t *testing.T) {

@@ -19,10 +19,12 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/loupehq/loupe/shared/contact"
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/emf"
 	"github.com/loupehq/loupe/shared/mail"
@@ -30,8 +32,9 @@ import (
 	"github.com/loupehq/loupe/shared/reassign"
 	"github.com/loupehq/loupe/shared/secrets"
 	"github.com/loupehq/loupe/shared/sesmail"
+	"github.com/loupehq/loupe/shared/smsvoice"
 	"github.com/loupehq/loupe/shared/sqsqueue"
-	"github.com/loupehq/loupe/shared/staff"
+	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/wire"
 )
 
@@ -55,6 +58,17 @@ type Function struct {
 	// Mailer) before it calls Services, hands each review mail on by its
 	// batch id, for the sender to build (wire.Ports.Reviews).
 	Reviews reassign.ReviewQueue
+	// Channels, set by the function that delivers touchpoints (the
+	// sender: Texts) before it calls Services, send on the channels other
+	// than email (wire.Ports.Channels). Nil elsewhere: with texts
+	// configured (wire.Config.SMS) those functions plan sms as open
+	// (touch.Elsewhere) and leave the sending to the sender, so only it
+	// links the End User Messaging client.
+	Channels map[string]touch.Channel
+	// Places, set with Channels by the function that sends texts
+	// (phone.Places), says where phones and addresses are for the quiet
+	// hours (wire.Ports.Places).
+	Places touch.Places
 }
 
 // Boot installs a logger that writes JSON lines with the request id (with the
@@ -141,13 +155,14 @@ func Configure(ctx context.Context, sm secrets.Client, needs ...string) (wire.Co
 // (nil: the function sends no mail of its own) and claims recovered after
 // wire.RecoverAfterQueued (entries wait in the SQS send queue).
 func (f *Function) Services(m mail.Sender) *wire.Services {
-	return servicesOn(f.DB, f.Config, m, f.Logger, f.Phones, f.Reviews)
+	return wire.Build(f.Config, f.ports(m))
 }
 
 // ServicesOn returns the domain services of cfg over db, as a function
 // builds them (Function.Services); tests use it on a dynalite table.
 func ServicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger) *wire.Services {
-	return servicesOn(db, cfg, m, logger, nil, nil)
+	f := &Function{DB: db, Config: cfg, Logger: logger}
+	return f.Services(m)
 }
 
 // StaffServices is Services with staff sign-in (wire.SignIn): the chain's
@@ -159,27 +174,29 @@ func (f *Function) StaffServices(m mail.Sender) *wire.Services {
 	if err != nil {
 		exit(f.Logger, "staff sign-in", err)
 	}
-	return servicesWith(f.DB, f.Config, m, f.Logger, f.Phones, f.Reviews, tokens, issuer)
+	p := f.ports(m)
+	p.StaffTokens, p.SignInTokens = tokens, issuer
+	return wire.Build(f.Config, p)
 }
 
-func servicesOn(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger, phones pos.PhoneReader, reviews reassign.ReviewQueue) *wire.Services {
-	return servicesWith(db, cfg, m, logger, phones, reviews, nil, nil)
-}
-
-func servicesWith(db *dynamo.DB, cfg wire.Config, m mail.Sender, logger *slog.Logger, phones pos.PhoneReader, reviews reassign.ReviewQueue,
-	tokens staff.TokenVerifier, issuer staff.Issuer) *wire.Services {
-	return wire.Build(cfg, wire.Ports{
-		StaffTokens:  tokens,
-		SignInTokens: issuer,
-		Phones:       phones,
-		Reviews:      reviews,
-		Records:      db,
-		Compliance:   db.Compliance(),
-		Ledger:       db.Ledger(),
+// ports are the function's adapters over its table, with mail going to m.
+func (f *Function) ports(m mail.Sender) wire.Ports {
+	channels := f.Channels
+	if channels == nil && f.Config.SMS() {
+		channels = map[string]touch.Channel{contact.SMS: touch.Elsewhere(contact.SMS)}
+	}
+	return wire.Ports{
+		Phones:       f.Phones,
+		Reviews:      f.Reviews,
+		Channels:     channels,
+		Places:       f.Places,
+		Records:      f.DB,
+		Compliance:   f.DB.Compliance(),
+		Ledger:       f.DB.Ledger(),
 		Mail:         m,
 		RecoverAfter: wire.RecoverAfterQueued,
-		Logger:       logger,
-	})
+		Logger:       f.Logger,
+	}
 }
 
 // SendQueue returns the producers of the send queue (SEND_QUEUE_URL, which
@@ -201,6 +218,31 @@ func (f *Function) SES(concurrency int) *sesmail.Sender {
 		Concurrency:      concurrency,
 		Logger:           f.Logger,
 	})
+}
+
+// Texts returns the End User Messaging SMS sender of the stores'
+// origination identities (LOUPE_SMS_ORIGINATION_IDENTITY and
+// LOUPE_SMS_STORE_IDENTITIES) in LOUPE_SMS_CONFIGURATION_SET, paced at
+// LOUPE_SMS_MPS shared by concurrency instances.
+func (f *Function) Texts(concurrency int) *smsvoice.Sender {
+	return smsvoice.New(pinpointsmsvoicev2.NewFromConfig(f.AWS), TextsConfig(f.Config, concurrency, f.Logger))
+}
+
+// TextsConfig is the smsvoice configuration of cfg, its rate shared by
+// concurrency instances.
+func TextsConfig(cfg wire.Config, concurrency int, logger *slog.Logger) smsvoice.Config {
+	mps := cfg.SMSMessagesPerSecond
+	if mps <= 0 {
+		mps = 1
+	}
+	return smsvoice.Config{
+		OriginationIdentity: cfg.SMSIdentity,
+		StoreIdentities:     cfg.SMSStoreIdentities,
+		ConfigurationSet:    cfg.SMSConfigurationSet,
+		MessagesPerSecond:   mps / float64(max(concurrency, 1)),
+		TimeToLive:          cfg.SMSTimeToLive,
+		Logger:              logger,
+	}
 }
 
 // exit logs msg with err as an error and ends the process with status 1.
