@@ -157,8 +157,10 @@ const indexTodayWorkers = 8
 
 // IndexToday re-keys the customer items written before the Today list:
 // their GSI1 sort key becomes the turn order (turnSK) and their GSI2 and
-// GSI3 sort keys lead with the associate (occasionSK); and it gives the
-// repair items written before the client page's repairs their GSI3 keys
+// GSI3 sort keys lead with the associate (occasionSK); those written before
+// inbound texts get their GSI5 keys (PHONE#<e164>, CustomersByPhone); and
+// it gives the repair items written before the client page's repairs their
+// GSI3 keys
 // (REPAIRS#<customer_id>, RepairsByCustomer). It scans the customer and
 // repair items (one filtered Scan, eventually consistent: a stale page only
 // fails a condition) and rewrites each whose index keys are not those
@@ -292,7 +294,8 @@ func customerKeysCurrent(av map[string]types.AttributeValue) (bool, error) {
 	return it.GSI1PK == want.GSI1PK && it.GSI1SK == want.GSI1SK &&
 		it.GSI2PK == want.GSI2PK && it.GSI2SK == want.GSI2SK &&
 		it.GSI3PK == want.GSI3PK && it.GSI3SK == want.GSI3SK &&
-		it.GSI4PK == want.GSI4PK && it.GSI4SK == want.GSI4SK, nil
+		it.GSI4PK == want.GSI4PK && it.GSI4SK == want.GSI4SK &&
+		it.GSI5PK == want.GSI5PK && it.GSI5SK == want.GSI5SK, nil
 }
 
 // rekeyCustomer rewrites the customer item scanned (av) as it is, with

@@ -40,7 +40,7 @@ func TestItemKeys(t *testing.T) {
 	repair := storetest.Repair("r1", "s1", "c1", takenIn)
 	repair.LocalDay = "2026-11-20"
 	noAssoc := storetest.Customer("c2", "s2", "")
-	noAssoc.Birthday, noAssoc.Anniversary = loupe.Date{}, loupe.Date{}
+	noAssoc.Birthday, noAssoc.Anniversary, noAssoc.Phone = loupe.Date{}, loupe.Date{}, ""
 	datesOnly := storetest.Customer("c3", "s2", "")
 	listed := storetest.Customer("c4", "s1", "a1")
 	for what, err := range map[string]error{
@@ -68,7 +68,7 @@ func TestItemKeys(t *testing.T) {
 		t.Fatalf("list customer: %v", err)
 	}
 
-	attrs := []string{"kind", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK"}
+	attrs := []string{"kind", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "GSI4PK", "GSI4SK", "GSI5PK", "GSI5SK"}
 	tests := []struct {
 		name   string
 		pk, sk string
@@ -81,15 +81,17 @@ func TestItemKeys(t *testing.T) {
 			"GSI4PK": "ASSOCIATES", "GSI4SK": "ASSOC#a1"}},
 		{"customer", "CUST#c1", "CUST", map[string]string{"kind": "customer",
 			"GSI1PK": "BOOK#a1", "GSI1SK": "1#0001-01-01T00:00:00.000000000Z#c1", "GSI2PK": "BDAY#05-17", "GSI2SK": "a1#CUST#c1",
-			"GSI3PK": "ANNIV#06-21", "GSI3SK": "a1#CUST#c1", "GSI4PK": "HOME#s1", "GSI4SK": "CUST#c1"}},
+			"GSI3PK": "ANNIV#06-21", "GSI3SK": "a1#CUST#c1", "GSI4PK": "HOME#s1", "GSI4SK": "CUST#c1",
+			"GSI5PK": "PHONE#+12125550147", "GSI5SK": "CUST#c1"}},
 		{"customer listed", "CUST#c4", "CUST", map[string]string{"kind": "customer",
 			"GSI1PK": "BOOK#a1", "GSI1SK": "1#2026-11-20T23:30:00.000000005Z#c4", "GSI2PK": "BDAY#05-17", "GSI2SK": "a1#CUST#c4",
-			"GSI3PK": "ANNIV#06-21", "GSI3SK": "a1#CUST#c4", "GSI4PK": "HOME#s1", "GSI4SK": "CUST#c4"}},
-		{"customer without associate or dates", "CUST#c2", "CUST", map[string]string{"kind": "customer",
+			"GSI3PK": "ANNIV#06-21", "GSI3SK": "a1#CUST#c4", "GSI4PK": "HOME#s1", "GSI4SK": "CUST#c4",
+			"GSI5PK": "PHONE#+12125550147", "GSI5SK": "CUST#c4"}},
+		{"customer without associate, dates or phone", "CUST#c2", "CUST", map[string]string{"kind": "customer",
 			"GSI4PK": "HOME#s2", "GSI4SK": "CUST#c2"}},
 		{"customer without associate", "CUST#c3", "CUST", map[string]string{"kind": "customer",
 			"GSI2PK": "BDAY#05-17", "GSI2SK": "#CUST#c3", "GSI3PK": "ANNIV#06-21", "GSI3SK": "#CUST#c3",
-			"GSI4PK": "HOME#s2", "GSI4SK": "CUST#c3"}},
+			"GSI4PK": "HOME#s2", "GSI4SK": "CUST#c3", "GSI5PK": "PHONE#+12125550147", "GSI5SK": "CUST#c3"}},
 		{"repair", "REPAIR#r1", "REPAIR", map[string]string{"kind": "repair",
 			"GSI1PK": "TAKEIN#s1#2026-11-20", "GSI1SK": "2026-11-20T23:30:00.000000005Z#r1",
 			"GSI3PK": "REPAIRS#c1", "GSI3SK": "2026-11-20T23:30:00.000000005Z#r1"}},

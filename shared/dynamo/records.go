@@ -45,6 +45,7 @@ const (
 	prefixTakeIn  = "TAKEIN#"
 	prefixSignIn  = "SIGNIN#"
 	prefixRepairs = "REPAIRS#"
+	prefixPhone   = "PHONE#"
 )
 
 // Index names.
@@ -53,6 +54,7 @@ const (
 	GSI2 = "GSI2"
 	GSI3 = "GSI3"
 	GSI4 = "GSI4"
+	GSI5 = "GSI5"
 )
 
 // EventTTL is how long a processed POS event id is kept (attribute expires_at).
@@ -109,6 +111,10 @@ func homePK(storeID string) string     { return prefixHome + storeID }
 func takeInPK(storeID, day string) string {
 	return prefixTakeIn + storeID + "#" + day
 }
+
+// phonePK is the GSI5 partition of the customers with phone number e164,
+// PHONE#<e164>.
+func phonePK(e164 string) string { return prefixPhone + e164 }
 
 // customerRepairsPK is the GSI3 partition of a customer's take-ins,
 // REPAIRS#<customer_id>; beside the customers' ANNIV#<MM-DD> partitions,
@@ -303,8 +309,9 @@ func (it AssociateItem) Associate() (loupe.Associate, error) {
 // CustomerItem is a customer as stored: PK=CUST#<id>, SK=CUST; GSI1 the
 // associate's book in turn order (BOOK#<associate_id>, turnSK), GSI2
 // birthday and GSI3 anniversary (BDAY#<MM-DD>, ANNIV#<MM-DD>, occasionSK),
-// GSI4 home store (HOME#<store_id>, CUST#<id>). Each index key is absent
-// when its field is empty.
+// GSI4 home store (HOME#<store_id>, CUST#<id>), GSI5 phone number
+// (PHONE#<e164>, CUST#<id>). Each index key is absent when its field is
+// empty.
 type CustomerItem struct {
 	PK          string   `dynamodbav:"PK"`
 	SK          string   `dynamodbav:"SK"`
@@ -317,6 +324,8 @@ type CustomerItem struct {
 	GSI3SK      string   `dynamodbav:"GSI3SK,omitempty"`
 	GSI4PK      string   `dynamodbav:"GSI4PK,omitempty"`
 	GSI4SK      string   `dynamodbav:"GSI4SK,omitempty"`
+	GSI5PK      string   `dynamodbav:"GSI5PK,omitempty"`
+	GSI5SK      string   `dynamodbav:"GSI5SK,omitempty"`
 	CustomerID  string   `dynamodbav:"customer_id"`
 	HomeStoreID string   `dynamodbav:"home_store_id,omitempty"`
 	FirstName   string   `dynamodbav:"first_name,omitempty"`
@@ -398,6 +407,9 @@ func NewCustomerItem(c loupe.Customer) CustomerItem {
 	}
 	if c.HomeStoreID != "" {
 		it.GSI4PK, it.GSI4SK = homePK(c.HomeStoreID), id
+	}
+	if c.Phone != "" {
+		it.GSI5PK, it.GSI5SK = phonePK(c.Phone), id
 	}
 	return it
 }

@@ -20,7 +20,7 @@ type TableAPI interface {
 var _ TableAPI = (*dynamodb.Client)(nil)
 
 // TableInput returns the CreateTable request for the Loupe table: keys PK/SK
-// (strings), the four sparse GSIs GSI1..GSI4 (string keys GSI<n>PK/GSI<n>SK,
+// (strings), the five sparse GSIs GSI1..GSI5 (string keys GSI<n>PK/GSI<n>SK,
 // projecting ALL), on-demand billing, and a NEW_AND_OLD_IMAGES stream. TTL
 // (expires_at) is a separate call in DynamoDB and is set by the SAM template.
 func TableInput(name string) *dynamodb.CreateTableInput {
@@ -29,7 +29,7 @@ func TableInput(name string) *dynamodb.CreateTableInput {
 		{AttributeName: aws.String("SK"), AttributeType: types.ScalarAttributeTypeS},
 	}
 	var gsis []types.GlobalSecondaryIndex
-	for _, index := range []string{GSI1, GSI2, GSI3, GSI4} {
+	for _, index := range []string{GSI1, GSI2, GSI3, GSI4, GSI5} {
 		pk, sk := index+"PK", index+"SK"
 		attrs = append(attrs,
 			types.AttributeDefinition{AttributeName: aws.String(pk), AttributeType: types.ScalarAttributeTypeS},

@@ -225,7 +225,7 @@ func TestTodayItems(t *testing.T) {
 	if m, ok := tasks.Value[l.Tasks[1].TaskID].(*types.AttributeValueMemberM); !ok || attrN(m.Value, "n") != 1 || attrS(m.Value, "customer_id") != "c1" {
 		t.Errorf("task of c1: got %#v, want n 1, customer_id c1", tasks.Value[l.Tasks[1].TaskID])
 	}
-	for _, name := range []string{"GSI1PK", "GSI2PK", "GSI3PK", "GSI4PK"} {
+	for _, name := range []string{"GSI1PK", "GSI2PK", "GSI3PK", "GSI4PK", "GSI5PK"} {
 		if _, ok := item[name]; ok {
 			t.Errorf("list item carries %s: no index lists it", name)
 		}
@@ -362,7 +362,8 @@ func TestTodayCustomerAttributes(t *testing.T) {
 // TestIndexToday: customer items written before the Today list (GSI1SK
 // CUST#<id>, GSI2SK and GSI3SK CUST#<id>) are re-keyed by IndexToday, once,
 // and repair items written before the per-customer repair index get their
-// GSI3 keys; an item already current is not written; the book queries and
+// GSI3 keys, customer items written before inbound texts their GSI5 keys;
+// an item already current is not written; the book queries and
 // RepairsByCustomer find them after.
 func TestIndexToday(t *testing.T) {
 	client, table := newTable(t)
@@ -379,6 +380,7 @@ func TestIndexToday(t *testing.T) {
 			it.GSI1SK = "CUST#" + id
 		}
 		it.GSI2SK, it.GSI3SK = "CUST#"+id, "CUST#"+id
+		it.GSI5PK, it.GSI5SK = "", "" // written before GSI5
 		it.Version = 3
 		av, err := attributevalue.MarshalMap(it)
 		if err != nil {
@@ -427,12 +429,12 @@ func TestIndexToday(t *testing.T) {
 	if r, err := db.GetRepair(ctx, "r2"); err != nil || r.CustomerEmail != "c1@client.example.com" || r.Item != "ring resize" {
 		t.Errorf("r2 after: got %+v, %v; want the record unchanged", r, err)
 	}
-	for id, want := range map[string][3]string{
-		"c1": {"1#0001-01-01T00:00:00.000000000Z#c1", "a1#CUST#c1", "a1#CUST#c1"},
-		"c3": {"", "#CUST#c3", "#CUST#c3"},
+	for id, want := range map[string][5]string{
+		"c1": {"1#0001-01-01T00:00:00.000000000Z#c1", "a1#CUST#c1", "a1#CUST#c1", "PHONE#+12125550147", "CUST#c1"},
+		"c3": {"", "#CUST#c3", "#CUST#c3", "PHONE#+12125550147", "CUST#c3"},
 	} {
 		item := rawItem(t, client, table, "CUST#"+id, "CUST")
-		for i, name := range []string{"GSI1SK", "GSI2SK", "GSI3SK"} {
+		for i, name := range []string{"GSI1SK", "GSI2SK", "GSI3SK", "GSI5PK", "GSI5SK"} {
 			if got := attrS(item, name); got != want[i] {
 				t.Errorf("%s %s: got %q, want %q", id, name, got, want[i])
 			}
