@@ -215,10 +215,17 @@ type Hours struct{ From, To int }
 // DefaultHours is 08:00 to 21:00 (TCPA's calling hours).
 var DefaultHours = Hours{8, 21}
 
-// strictRegions have shorter hours than DefaultHours: Florida (Telephone
-// Solicitation Act, Fla. Stat. 501.059) and Oklahoma (Telephone Solicitation
-// Act of 2022), 08:00 to 20:00 and at most 3 messages in 24 hours.
-var strictRegions = map[string]Hours{"US-FL": {8, 20}, "US-OK": {8, 20}}
+// strictRegions have shorter hours than DefaultHours (docs/channels.md,
+// "Quiet hours by state", with sources): Florida (Fla. Stat. 501.059(8)),
+// Oklahoma (15 O.S. 775C.4), Maryland (Stop the Spam Calls Act of 2023)
+// and Washington (RCW 80.36.390) 08:00 to 20:00; Connecticut (Conn. Gen.
+// Stat. 42-288a) 09:00 to 20:00; Texas (Tex. Bus. & Com. Code 301.051)
+// 09:00 to 21:00. Florida, Oklahoma and Maryland also allow at most 3
+// solicitations in 24 hours, which the fatigue cap (at least a day) keeps.
+var strictRegions = map[string]Hours{
+	"US-FL": {8, 20}, "US-OK": {8, 20}, "US-MD": {8, 20}, "US-WA": {8, 20},
+	"US-CT": {9, 20}, "US-TX": {9, 21},
+}
 
 // HoursFor returns the hours of a recipient in country and region (the
 // postal address's, ISO 3166-2 subdivision code without the country, "FL").

@@ -132,6 +132,11 @@ func TestNextQuiet(t *testing.T) {
 	if got, ok := contact.NextQuiet(at(10, 0), contact.DefaultHours, zones...); ok {
 		t.Errorf("London, Honolulu and Tokyo: %v, want no allowed hour", got)
 	}
+	for region, want := range map[string]contact.Hours{"MD": {8, 20}, "WA": {8, 20}, "CT": {9, 20}, "TX": {9, 21}, "OK": {8, 20}} {
+		if h := contact.HoursFor("US", region); h != want {
+			t.Errorf("HoursFor(US, %s) = %v, want %v", region, h, want)
+		}
+	}
 	if h := contact.HoursFor("US", "NY"); h != contact.DefaultHours {
 		t.Fatalf("HoursFor(US, NY) = %v", h)
 	}

@@ -67,6 +67,7 @@ func TestPlaces(t *testing.T) {
 	var p phone.Places
 	for _, c := range []struct{ e164, country, region string }{
 		{"+13055550142", "US", "FL"}, {"+19185550100", "US", "OK"}, {"+12125550123", "US", ""},
+		{"+14105550100", "US", "MD"}, {"+12065550100", "US", "WA"}, {"+18605550100", "US", "CT"}, {"+15125550100", "US", "TX"},
 		{"+442079460123", "GB", ""}, {"garbage", "", ""},
 	} {
 		if country, region := p.PhoneRegion(c.e164); country != c.country || region != c.region {

@@ -19,7 +19,7 @@ func (Places) PhoneZones(e164 string) []string { return Zones(e164) }
 
 // PhoneRegion returns the ISO 3166 country of an E.164 number and, for a
 // North American number whose area code belongs to a state with shorter
-// calling hours (Florida, Oklahoma), that state ("FL"); "" otherwise (no
+// calling hours (strictAreaCodes), that state ("FL"); "" otherwise (no
 // other state is looked up: only those change the hours).
 func (Places) PhoneRegion(e164 string) (country, region string) {
 	n, err := phonenumbers.Parse(e164, "")
@@ -70,13 +70,21 @@ func known(zones []string) []string {
 	return out
 }
 
-// strictAreaCodes are the area codes of Florida and Oklahoma (NANPA, 2026),
-// whose telephone solicitation acts allow 08:00 to 20:00 only.
+// strictAreaCodes are the area codes (NANPA, 2026) of the states whose
+// hours are shorter than the federal ones (contact.HoursFor: Florida,
+// Oklahoma, Maryland, Washington, Connecticut, Texas; docs/channels.md).
 var strictAreaCodes = map[string]string{
 	"239": "FL", "305": "FL", "321": "FL", "324": "FL", "352": "FL", "386": "FL", "407": "FL", "448": "FL",
 	"561": "FL", "645": "FL", "656": "FL", "689": "FL", "727": "FL", "728": "FL", "754": "FL", "772": "FL",
 	"786": "FL", "813": "FL", "850": "FL", "863": "FL", "904": "FL", "941": "FL", "954": "FL",
 	"405": "OK", "539": "OK", "572": "OK", "580": "OK", "918": "OK",
+	"227": "MD", "240": "MD", "301": "MD", "410": "MD", "443": "MD", "667": "MD",
+	"206": "WA", "253": "WA", "360": "WA", "425": "WA", "509": "WA", "564": "WA",
+	"203": "CT", "475": "CT", "860": "CT", "959": "CT",
+	"210": "TX", "214": "TX", "254": "TX", "281": "TX", "325": "TX", "346": "TX", "361": "TX", "409": "TX",
+	"430": "TX", "432": "TX", "469": "TX", "512": "TX", "682": "TX", "713": "TX", "726": "TX", "737": "TX",
+	"806": "TX", "817": "TX", "830": "TX", "832": "TX", "903": "TX", "915": "TX", "936": "TX", "940": "TX",
+	"945": "TX", "956": "TX", "972": "TX", "979": "TX",
 }
 
 // stateZones are the IANA zones of each US state, district and territory:
