@@ -3,7 +3,9 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -54,6 +56,61 @@ func (db *DB) DeleteContact(ctx context.Context, customerID, ref string) error {
 	_, err := db.api.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: db.table, Key: key(customerPK(customerID), prefixContact+ref)})
 	if err != nil {
 		return fmt.Errorf("delete contact of %s: %w", customerID, err)
+	}
+	return nil
+}
+
+// SetContactStatus implements loupe.DB with one UpdateItem of the entry
+// (CUST#<customer_id>, CONTACT#<ref>) SETting status, conditioned on the
+// entry existing and its status being one the new one may replace
+// (status IN loupe.ContactStatusesBelow): DynamoDB applies racing writes
+// one after the other, and each is judged on what the one before left.
+// When the condition fails, one consistent GetItem tells an entry whose
+// status is as high already (false, nil) from a missing one. Returns an
+// EINVALID *loupe.Error for a status without a rank, an error wrapping
+// loupe.ErrNotFound for a missing entry, or the DynamoDB error.
+func (db *DB) SetContactStatus(ctx context.Context, customerID, ref, status string) (bool, error) {
+	if err := loupe.ValidContactStatus(status); err != nil {
+		return false, err
+	}
+	below := loupe.ContactStatusesBelow(status)
+	if len(below) == 0 {
+		return false, db.contactExists(ctx, customerID, ref)
+	}
+	values := map[string]types.AttributeValue{":new": s(status)}
+	in := make([]string, len(below))
+	for i, st := range below {
+		ph := ":s" + itoa(int64(i))
+		values[ph], in[i] = s(st), ph
+	}
+	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 db.table,
+		Key:                       key(customerPK(customerID), prefixContact+ref),
+		UpdateExpression:          aws.String("SET #st = :new"),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND #st IN (" + strings.Join(in, ", ") + ")"),
+		ExpressionAttributeNames:  map[string]string{"#st": "status"},
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		return false, db.contactExists(ctx, customerID, ref)
+	}
+	if err != nil {
+		return false, fmt.Errorf("set status of contact of %s: %w", customerID, err)
+	}
+	return true, nil
+}
+
+// contactExists returns nil when customerID's history has an entry with
+// Ref ref (one consistent GetItem), an error wrapping loupe.ErrNotFound
+// when not, or the DynamoDB error.
+func (db *DB) contactExists(ctx context.Context, customerID, ref string) error {
+	var it ContactItem
+	ok, err := db.getItem(ctx, customerPK(customerID), prefixContact+ref, &it)
+	switch {
+	case err != nil:
+		return fmt.Errorf("set status of contact of %s: %w", customerID, err)
+	case !ok:
+		return fmt.Errorf("set status of contact of %s: %w", customerID, loupe.ErrNotFound)
 	}
 	return nil
 }

@@ -373,6 +373,21 @@ func (db *DB) CustomersByMonthDay(ctx context.Context, field, monthDay string) (
 	return out, nil
 }
 
+// CustomersByPhone implements loupe.DB with one Query of GSI5,
+// PHONE#<phone> (eventually consistent), ordered by CustomerID (the sort
+// key is CUST#<id>; sorted again in memory). Returns the DynamoDB or
+// decoding error.
+func (db *DB) CustomersByPhone(ctx context.Context, phone string) ([]loupe.Customer, error) {
+	if phone == "" {
+		return nil, nil
+	}
+	out, err := db.queryCustomers(ctx, GSI5, phonePK(phone), "")
+	if err != nil {
+		return nil, fmt.Errorf("customers by phone: %w", err)
+	}
+	return out, nil
+}
+
 // ScanCustomers calls fn for each customer of a home store (GSI4,
 // HOME#<store_id>), or of the chain when storeID is "" (a filtered Scan,
 // sorted in memory), in CustomerID order. It returns fn's first error as is,

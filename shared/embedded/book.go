@@ -38,8 +38,8 @@ func init() {
 
 var _ today.Book = (*DB)(nil)
 
-// bookFields are the fields of a stored customer the book's indexes are
-// made of: a fill decodes only these.
+// bookFields are the fields of a stored customer the book's indexes (and
+// idx_phone) are made of: a fill decodes only these.
 type bookFields struct {
 	CustomerID            string     `json:"customer_id"`
 	AssociateID           string     `json:"associate_id"`
@@ -49,6 +49,7 @@ type bookFields struct {
 	NewSince              time.Time  `json:"new_since"`
 	NewTo                 string     `json:"new_to"`
 	ListedAt              time.Time  `json:"listed_at"`
+	Phone                 string     `json:"phone"` // idx_phone (phone.go)
 }
 
 // fillCustomerIndex returns what fills index bucket name from every stored
@@ -65,7 +66,7 @@ func fillCustomerIndex(name []byte) func(tx *bolt.Tx) error {
 			}
 			c := loupe.Customer{CustomerID: f.CustomerID, AssociateID: f.AssociateID, Birthday: f.Birthday,
 				Anniversary: f.Anniversary, LastPersonalContactAt: f.LastPersonalContactAt, NewSince: f.NewSince,
-				NewTo: f.NewTo, ListedAt: f.ListedAt}
+				NewTo: f.NewTo, ListedAt: f.ListedAt, Phone: f.Phone}
 			if ik, ok := customerIndexKeys(c)[string(name)]; ok {
 				keys = append(keys, ik)
 			}

@@ -48,6 +48,40 @@ func (db *DB) DeleteContact(ctx context.Context, customerID, ref string) error {
 	return nil
 }
 
+// SetContactStatus implements loupe.DB: the entry is read, the rule
+// decides (loupe.AdvancesContactStatus) and the entry is written in one
+// transaction; writers are serialised, so of racing calls each sees what
+// the one before it wrote. Returns an EINVALID *loupe.Error for a status
+// without a rank, an error wrapping loupe.ErrNotFound for a missing entry,
+// or the storage error.
+func (db *DB) SetContactStatus(ctx context.Context, customerID, ref, status string) (bool, error) {
+	if err := loupe.ValidContactStatus(status); err != nil {
+		return false, err
+	}
+	changed := false
+	err := db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketContacts)
+		k := string(key(customerID, ref))
+		var r contactRecord
+		found, err := getJSON(b, k, &r)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return loupe.ErrNotFound
+		}
+		if !loupe.AdvancesContactStatus(r.Status, status) {
+			return nil
+		}
+		r.Status, changed = status, true
+		return putJSON(b, k, r)
+	})
+	if err != nil {
+		return false, fmt.Errorf("set status of contact of %s: %w", customerID, err)
+	}
+	return changed, nil
+}
+
 // ContactsByCustomer implements loupe.DB with one prefix scan.
 func (db *DB) ContactsByCustomer(ctx context.Context, customerID string, limit int) ([]loupe.Contact, error) {
 	var out []loupe.Contact

@@ -16,7 +16,7 @@ const scanBatch = 256
 
 // customerIndexKeys returns the index entries of c, by index bucket.
 func customerIndexKeys(c loupe.Customer) map[string][]byte {
-	m := make(map[string][]byte, 7)
+	m := make(map[string][]byte, 8)
 	if c.AssociateID != "" {
 		m[string(idxBook)] = key(c.AssociateID, c.CustomerID)
 		m[string(idxTurn)] = key(c.AssociateID, c.TurnKey(), c.CustomerID)
@@ -35,6 +35,9 @@ func customerIndexKeys(c loupe.Customer) map[string][]byte {
 	}
 	if c.HomeStoreID != "" {
 		m[string(idxHome)] = key(c.HomeStoreID, c.CustomerID)
+	}
+	if c.Phone != "" {
+		m[string(idxPhone)] = key(c.Phone, c.CustomerID)
 	}
 	return m
 }

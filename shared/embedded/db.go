@@ -22,6 +22,7 @@
 //	idx_book_birthday    associate_id NUL MM-DD NUL customer_id (book.go)
 //	idx_book_anniversary associate_id NUL MM-DD NUL customer_id (book.go)
 //	idx_today_due        associate_id NUL until NUL ref (today.go)
+//	idx_phone            phone (E.164) NUL customer_id (phone.go)
 //
 // The Today list's own records are in today_lists (associate_id NUL day)
 // and today_due (associate_id NUL ref), today.go. An index of customers

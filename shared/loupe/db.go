@@ -56,6 +56,14 @@ type DB interface {
 	// or anniversary (field "anniversary") falls on monthDay "MM-DD", ordered by
 	// CustomerID. It reads an index, never the whole table.
 	CustomersByMonthDay(ctx context.Context, field, monthDay string) ([]Customer, error)
+	// CustomersByPhone returns the customers whose Phone is phone (E.164,
+	// compared as is), ordered by CustomerID: the clients an inbound text
+	// from that number speaks for. It reads an index kept with the
+	// records, never the whole table; in DynamoDB the index is eventually
+	// consistent, so a phone written a moment ago may take a moment to
+	// appear (or to leave the old number). An erased customer is not
+	// listed. An empty phone returns none. Returns the storage error.
+	CustomersByPhone(ctx context.Context, phone string) ([]Customer, error)
 	// ScanCustomers calls fn for every customer, or for one home store's customers
 	// when storeID is not "", in CustomerID order; it stops at fn's first error
 	// and returns it.
@@ -96,6 +104,17 @@ type DB interface {
 	// DeleteContact deletes the entry of a customer's history with Ref ref
 	// (nothing when there is none). Returns the storage error.
 	DeleteContact(ctx context.Context, customerID, ref string) error
+	// SetContactStatus moves the status of the entry of customerID's
+	// history with Ref ref to status, a delivery status
+	// (ContactStatusRank), when it ranks above the stored one
+	// (AdvancesContactStatus), in one conditional write: duplicate,
+	// out-of-order and racing deliveries leave the highest rank, and the
+	// first final status stands. It reports whether this call changed the
+	// entry (false when the stored status is as high already). Returns an
+	// EINVALID *Error for a status without a rank, an error wrapping
+	// ErrNotFound when the customer has no such entry (not written yet,
+	// or erased: nothing is created), or the storage error.
+	SetContactStatus(ctx context.Context, customerID, ref, status string) (bool, error)
 	// ContactsByCustomer returns a customer's contact history, newest first
 	// (then by Ref), at most limit entries (limit <= 0: all).
 	ContactsByCustomer(ctx context.Context, customerID string, limit int) ([]Contact, error)

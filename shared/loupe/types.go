@@ -242,11 +242,18 @@ const (
 )
 
 // ConsentChannels are the channels a consent is given for; ConsentSources
-// where it was given.
+// where it was given, as consent.changed may name it.
 var (
 	ConsentChannels = []string{"email", "sms", "voice", "mail", "ads"}
 	ConsentSources  = []string{"pos", "web", "paper", "staff"}
 )
+
+// ConsentSourceSMS is the source of a consent Loupe recorded itself from
+// the client's own texts: a STOP or START reply, or a delivery event saying
+// the number opted out or blocks Loupe's texts (package textin). It is not
+// in ConsentSources: a webhook cannot send it (ValidateConsent refuses it),
+// so an sms consent with this source always comes from the number itself.
+const ConsentSourceSMS = "sms"
 
 // phoneBound reports whether consent on channel belongs to a phone number.
 func phoneBound(channel string) bool { return channel == "sms" || channel == "voice" }

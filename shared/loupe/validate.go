@@ -164,6 +164,17 @@ func (a PostalAddress) Validate(field string) error {
 // ValidateConsent checks a consent given on channel. Returns an EINVALID
 // *Error naming the bad field (channel, status, at, source, evidence).
 func ValidateConsent(channel string, k Consent) error {
+	return validateConsent(channel, k, ConsentSources)
+}
+
+// ValidateRecordedConsent is ValidateConsent for a consent Loupe records
+// itself (pos.Service.SetConsent): its source may also be
+// ConsentSourceSMS. Returns an EINVALID *Error naming the field.
+func ValidateRecordedConsent(channel string, k Consent) error {
+	return validateConsent(channel, k, append(slices.Clip(ConsentSources), ConsentSourceSMS))
+}
+
+func validateConsent(channel string, k Consent, sources []string) error {
 	if !slices.Contains(ConsentChannels, channel) {
 		return Invalidf("channel", "channel must be one of %s", strings.Join(ConsentChannels, ", "))
 	}
@@ -173,8 +184,8 @@ func ValidateConsent(channel string, k Consent) error {
 	if k.At.IsZero() {
 		return Invalidf("at", "at is required")
 	}
-	if k.Source != "" && !slices.Contains(ConsentSources, k.Source) {
-		return Invalidf("source", "source must be one of %s", strings.Join(ConsentSources, ", "))
+	if k.Source != "" && !slices.Contains(sources, k.Source) {
+		return Invalidf("source", "source must be one of %s", strings.Join(sources, ", "))
 	}
 	if err := cleanText("evidence", k.Evidence); err != nil {
 		return err

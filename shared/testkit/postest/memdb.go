@@ -267,6 +267,19 @@ func (m *MemDB) CustomersByMonthDay(_ context.Context, field, monthDay string) (
 	}), nil
 }
 
+// CustomersByPhone implements loupe.DB.
+func (m *MemDB) CustomersByPhone(_ context.Context, phone string) ([]loupe.Customer, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return nil, m.Fail
+	}
+	if phone == "" {
+		return nil, nil
+	}
+	return m.sortedCustomers(func(c loupe.Customer) bool { return c.Phone == phone }), nil
+}
+
 // ScanCustomers implements loupe.DB.
 func (m *MemDB) ScanCustomers(_ context.Context, storeID string, fn func(loupe.Customer) error) error {
 	m.mu.Lock()
@@ -423,6 +436,29 @@ func (m *MemDB) PutContact(_ context.Context, c loupe.Contact) error {
 	m.contacts[c.CustomerID][c.Ref] = c
 	m.writes++
 	return nil
+}
+
+// SetContactStatus implements loupe.DB under the MemDB's lock.
+func (m *MemDB) SetContactStatus(_ context.Context, customerID, ref, status string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return false, m.Fail
+	}
+	if err := loupe.ValidContactStatus(status); err != nil {
+		return false, err
+	}
+	c, ok := m.contacts[customerID][ref]
+	if !ok {
+		return false, fmt.Errorf("contact %s of %s: %w", ref, customerID, loupe.ErrNotFound)
+	}
+	if !loupe.AdvancesContactStatus(c.Status, status) {
+		return false, nil
+	}
+	c.Status = status
+	m.contacts[customerID][ref] = c
+	m.writes++
+	return true, nil
 }
 
 // ContactsByCustomer implements loupe.DB.

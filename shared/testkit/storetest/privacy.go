@@ -219,6 +219,11 @@ func testEraseCustomer(t *testing.T, db PrivacyDB) {
 		if got, want := ids(bd)+"|"+ids(an), "c2|c2"; got != want {
 			t.Errorf("month-day indexes: got %q, want %q", got, want)
 		}
+		byPhone, err := db.CustomersByPhone(ctx, c.Phone) // c2 has the same number
+		must(t, "customers by phone", err)
+		if got := ids(byPhone); got != "c2" {
+			t.Errorf("CustomersByPhone after erasure: got %q, want %q", got, "c2")
+		}
 		for _, store := range []string{"", "s1"} {
 			var seen []loupe.Customer
 			must(t, "scan", db.ScanCustomers(ctx, store, func(c loupe.Customer) error {

@@ -32,6 +32,8 @@ func Run(t *testing.T, open func(t *testing.T) loupe.DB) {
 		{"Purchases", purchaseCases},
 		{"PurchaseTotals", totalCases},
 		{"Events", eventCases},
+		{"Phones", phoneCases},
+		{"ContactStatus", contactStatusCases},
 		{"Concurrency", concurrencyCases},
 	}
 	for _, g := range groups {
