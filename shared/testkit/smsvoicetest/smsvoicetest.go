@@ -13,30 +13,47 @@
 //	ValidationException with "Reason" (and "Fields"), ConflictException with
 //	"Reason": "DESTINATION_PHONE_NUMBER_OPTED_OUT" for an opted-out number.
 //
-// A test injects throttling for the next N calls (Throttle), opted-out
-// numbers (OptOut) and invalid numbers (Invalid); a destination that is not
-// E.164 is invalid too.
+// SendVoiceMessage (X-Amz-Target PinpointSMSVoiceV2.SendVoiceMessage) is
+// answered the same way, body {"DestinationPhoneNumber",
+// "OriginationIdentity", "MessageBody", "MessageBodyTextType" ("TEXT" or
+// "SSML"), "VoiceId", "ConfigurationSetName", "Context", "TimeToLive",
+// "DryRun", ...}; an SSML body must be well-formed XML with one <speak>
+// root (at most 6000 characters, TEXT 3000) and VoiceId one of the SDK's
+// types.VoiceId values, else ValidationException. Accepted calls are
+// recorded apart (Voice).
+//
+// A test injects throttling for the next N requests of either operation
+// (Throttle), opted-out numbers (OptOut, for texts and calls) and invalid
+// numbers (Invalid); a destination that is not E.164 is invalid too.
 package smsvoicetest
 
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
+	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2/types"
 )
 
 // Target is the X-Amz-Target of SendTextMessage.
 const Target = "PinpointSMSVoiceV2.SendTextMessage"
+
+// VoiceTarget is the X-Amz-Target of SendVoiceMessage.
+const VoiceTarget = "PinpointSMSVoiceV2.SendVoiceMessage"
 
 // Message is one SendTextMessage request the stand-in accepted.
 type Message struct {
@@ -51,6 +68,20 @@ type Message struct {
 	DryRun                 bool
 }
 
+// VoiceMessage is one SendVoiceMessage request the stand-in accepted.
+type VoiceMessage struct {
+	MessageID              string
+	DestinationPhoneNumber string
+	OriginationIdentity    string
+	MessageBody            string
+	MessageBodyTextType    string // "TEXT", "SSML" or "" (TEXT)
+	VoiceID                string // a types.VoiceId value, or "" (MATTHEW)
+	ConfigurationSetName   string
+	Context                map[string]string
+	TimeToLive             *int32 // nil when not sent
+	DryRun                 bool
+}
+
 // Server is a running stand-in. Safe for concurrent use.
 type Server struct {
 	// URL is the endpoint, for AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2.
@@ -58,7 +89,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	sent     []Message
+	voice    []VoiceMessage
 	calls    int
+	voiceN   int
 	throttle int
 	optedOut map[string]bool
 	invalid  map[string]bool
@@ -98,15 +131,15 @@ func (s *Server) Client(tb testing.TB) *pinpointsmsvoicev2.Client {
 	return pinpointsmsvoicev2.NewFromConfig(cfg)
 }
 
-// Throttle makes the next n SendTextMessage calls answer ThrottlingException
-// (nothing recorded).
+// Throttle makes the next n requests (SendTextMessage or SendVoiceMessage)
+// answer ThrottlingException (nothing recorded).
 func (s *Server) Throttle(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.throttle = n
 }
 
-// OptOut puts number on the opt-out list: texts to it answer
+// OptOut puts number on the opt-out list: texts and calls to it answer
 // ConflictException DESTINATION_PHONE_NUMBER_OPTED_OUT.
 func (s *Server) OptOut(number string) {
 	s.mu.Lock()
@@ -114,8 +147,9 @@ func (s *Server) OptOut(number string) {
 	s.optedOut[number] = true
 }
 
-// Invalid makes texts to number answer ValidationException INVALID_PARAMETER
-// on DestinationPhoneNumber, as for a number no carrier serves.
+// Invalid makes texts and calls to number answer ValidationException
+// INVALID_PARAMETER on DestinationPhoneNumber, as for a number no carrier
+// serves.
 func (s *Server) Invalid(number string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -138,11 +172,39 @@ func (s *Server) Calls() int {
 	return s.calls
 }
 
+// Voice returns the accepted SendVoiceMessage requests, in order (DryRun
+// ones included, marked).
+func (s *Server) Voice() []VoiceMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]VoiceMessage(nil), s.voice...)
+}
+
+// VoiceCalls returns how many SendVoiceMessage requests arrived, refused
+// ones included.
+func (s *Server) VoiceCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.voiceN
+}
+
 type sendInput struct {
 	DestinationPhoneNumber string            `json:"DestinationPhoneNumber"`
 	OriginationIdentity    string            `json:"OriginationIdentity"`
 	MessageBody            string            `json:"MessageBody"`
 	MessageType            string            `json:"MessageType"`
+	ConfigurationSetName   string            `json:"ConfigurationSetName"`
+	Context                map[string]string `json:"Context"`
+	TimeToLive             *int32            `json:"TimeToLive"`
+	DryRun                 bool              `json:"DryRun"`
+}
+
+type voiceInput struct {
+	DestinationPhoneNumber string            `json:"DestinationPhoneNumber"`
+	OriginationIdentity    string            `json:"OriginationIdentity"`
+	MessageBody            string            `json:"MessageBody"`
+	MessageBodyTextType    string            `json:"MessageBodyTextType"`
+	VoiceID                string            `json:"VoiceId"`
 	ConfigurationSetName   string            `json:"ConfigurationSetName"`
 	Context                map[string]string `json:"Context"`
 	TimeToLive             *int32            `json:"TimeToLive"`
@@ -163,8 +225,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") || !strings.Contains(auth, "/sms-voice/aws4_request"):
 		fail(w, http.StatusBadRequest, "MissingAuthenticationTokenException", "request not signed for sms-voice", nil)
 		return
+	case r.Header.Get("X-Amz-Target") == VoiceTarget:
+		s.serveVoice(w, r)
+		return
 	case r.Header.Get("X-Amz-Target") != Target:
-		fail(w, http.StatusBadRequest, "UnknownOperationException", "the stand-in answers SendTextMessage only", nil)
+		fail(w, http.StatusBadRequest, "UnknownOperationException", "the stand-in answers SendTextMessage and SendVoiceMessage only", nil)
 		return
 	}
 	var in sendInput
@@ -204,6 +269,89 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 		w.Header().Set("X-Amzn-Requestid", id)
 		json.NewEncoder(w).Encode(map[string]string{"MessageId": id})
+	}
+}
+
+// serveVoice answers one SendVoiceMessage request (already checked for
+// method, content type and signature).
+func (s *Server) serveVoice(w http.ResponseWriter, r *http.Request) {
+	var in voiceInput
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		fail(w, http.StatusBadRequest, "SerializationException", "body is not a SendVoiceMessage request", nil)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.voiceN++
+	invalid := func(field, msg string) {
+		fail(w, http.StatusBadRequest, "ValidationException", msg,
+			map[string]any{"Reason": "INVALID_PARAMETER", "Fields": []map[string]string{{"Name": field, "Message": msg}}})
+	}
+	switch {
+	case s.throttle > 0:
+		s.throttle--
+		fail(w, http.StatusBadRequest, "ThrottlingException", "Rate exceeded", nil)
+	case in.DestinationPhoneNumber == "" || in.OriginationIdentity == "":
+		fail(w, http.StatusBadRequest, "ValidationException", "DestinationPhoneNumber and OriginationIdentity are required",
+			map[string]any{"Reason": "MISSING_PARAMETER", "Fields": []map[string]string{{"Name": "DestinationPhoneNumber", "Message": "required"}}})
+	case s.invalid[in.DestinationPhoneNumber] || !e164.MatchString(in.DestinationPhoneNumber):
+		invalid("DestinationPhoneNumber", "not a valid phone number")
+	case in.MessageBodyTextType != "" && in.MessageBodyTextType != "TEXT" && in.MessageBodyTextType != "SSML":
+		invalid("MessageBodyTextType", "MessageBodyTextType must be TEXT or SSML")
+	case in.MessageBodyTextType == "SSML" && utf8.RuneCountInString(in.MessageBody) > 6000,
+		in.MessageBodyTextType != "SSML" && utf8.RuneCountInString(in.MessageBody) > 3000:
+		invalid("MessageBody", "MessageBody is too long")
+	case in.MessageBodyTextType == "SSML" && !speakDocument(in.MessageBody):
+		invalid("MessageBody", "MessageBody is not valid SSML")
+	case in.VoiceID != "" && !slices.Contains(types.VoiceId("").Values(), types.VoiceId(in.VoiceID)):
+		invalid("VoiceId", "unknown VoiceId")
+	case in.TimeToLive != nil && (*in.TimeToLive < 5 || *in.TimeToLive > 259200):
+		invalid("TimeToLive", "TimeToLive must be between 5 and 259200")
+	case s.optedOut[in.DestinationPhoneNumber]:
+		fail(w, http.StatusBadRequest, "ConflictException", "The destination phone number is opted out",
+			map[string]any{"Reason": "DESTINATION_PHONE_NUMBER_OPTED_OUT", "ResourceType": "opt-out-list", "ResourceId": "Default"})
+	default:
+		id := fmt.Sprintf("00000000-0000-4000-a000-%012d", len(s.voice)+1)
+		s.voice = append(s.voice, VoiceMessage{
+			MessageID: id, DestinationPhoneNumber: in.DestinationPhoneNumber, OriginationIdentity: in.OriginationIdentity,
+			MessageBody: in.MessageBody, MessageBodyTextType: in.MessageBodyTextType, VoiceID: in.VoiceID,
+			ConfigurationSetName: in.ConfigurationSetName, Context: in.Context, TimeToLive: in.TimeToLive, DryRun: in.DryRun,
+		})
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("X-Amzn-Requestid", id)
+		json.NewEncoder(w).Encode(map[string]string{"MessageId": id})
+	}
+}
+
+// speakDocument reports whether body is well-formed XML with a single
+// <speak> root element.
+func speakDocument(body string) bool {
+	dec := xml.NewDecoder(strings.NewReader(body))
+	roots, depth := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return roots == 1 && depth == 0
+		}
+		if err != nil {
+			return false
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				roots++
+				if tok.Name.Local != "speak" {
+					return false
+				}
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 0 && strings.TrimSpace(string(tok)) != "" {
+				return false
+			}
+		}
 	}
 }
 
