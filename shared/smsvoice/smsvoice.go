@@ -2,12 +2,17 @@
 // Sender implements touch.Channel for text messages with SendTextMessage,
 // from the store's origination identity, inside a configuration set, paced
 // to the identity's message parts per second and retrying throttling with
-// bounded exponential backoff.
+// bounded exponential backoff; Sender.Reply (textin.Replier) answers an
+// inbound text from the number it came to. Voice implements touch.Channel
+// for service calls (repair_ready, repair_reminder only) with
+// SendVoiceMessage and SSML. ParseInbound and ParseEvent decode what AWS
+// sends back: the two-way SMS SNS message and the delivery status events.
 //
 // The planner has already decided consent, quiet hours and the cap; the
-// Sender only delivers. SendTextMessage has no idempotency token: a Send
-// retried after a lost answer may deliver twice, so the ledger's claim and
-// send lease are what keep a touchpoint to one text.
+// senders only deliver. SendTextMessage and SendVoiceMessage have no
+// idempotency token: a Send retried after a lost answer may deliver twice,
+// so the ledger's claim and send lease are what keep a touchpoint to one
+// message.
 package smsvoice
 
 import (
@@ -89,6 +94,12 @@ var _ touch.Channel = (*Sender)(nil)
 
 // New returns a Sender calling api with cfg, defaults filled in.
 func New(api API, cfg Config) *Sender {
+	return &Sender{api: api, cfg: cfg.withDefaults()}
+}
+
+// withDefaults returns cfg with its zero values replaced by the defaults
+// the fields document.
+func (cfg Config) withDefaults() Config {
 	if cfg.MessagesPerSecond <= 0 {
 		cfg.MessagesPerSecond = 1
 	}
@@ -117,17 +128,21 @@ func New(api API, cfg Config) *Sender {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Sender{api: api, cfg: cfg}
+	return cfg
+}
+
+// identity returns cfg's origination identity for storeID: its own, else
+// OriginationIdentity.
+func (cfg Config) identity(storeID string) string {
+	if id := cfg.StoreIdentities[storeID]; id != "" {
+		return id
+	}
+	return cfg.OriginationIdentity
 }
 
 // Identity returns the origination identity of storeID's texts: its own,
 // else Config.OriginationIdentity ("" when neither is set).
-func (s *Sender) Identity(storeID string) string {
-	if id := s.cfg.StoreIdentities[storeID]; id != "" {
-		return id
-	}
-	return s.cfg.OriginationIdentity
-}
+func (s *Sender) Identity(storeID string) string { return s.cfg.identity(storeID) }
 
 // Send composes t's text (textmsg.Compose) and sends it to the client's
 // phone with one SendTextMessage call (more when throttled), returning the
@@ -173,35 +188,52 @@ func (s *Sender) Send(ctx context.Context, t touch.Touch) (string, error) {
 	if s.cfg.ConfigurationSet != "" {
 		in.ConfigurationSetName = aws.String(s.cfg.ConfigurationSet)
 	}
-	var last error
-	for attempt := 1; attempt <= s.cfg.MaxAttempts; attempt++ {
-		if err := s.wait(ctx, m.Count.Segments); err != nil {
-			return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrTemporary, err)
-		}
+	return deliver(ctx, &s.cfg, &s.slots, "sms send", key, m.Count.Segments, func() (*string, error) {
 		out, err := s.api.SendTextMessage(ctx, in, noSDKRetry)
+		if err != nil {
+			return nil, err
+		}
+		return out.MessageId, nil
+	})
+}
+
+// deliver makes one request (call) for one message, waiting first for
+// parts pacing slots of slots at cfg.MessagesPerSecond, and again after a
+// throttled or failed call, with backoff, up to cfg.MaxAttempts calls. op
+// ("sms send", "sms reply", "voice send") and key name the message in
+// errors and logs. It returns the message id, or an error wrapping
+// mail.ErrRejected (refused for good) or mail.ErrTemporary (try later),
+// with the AWS error.
+func deliver(ctx context.Context, cfg *Config, slots *pace.Bucket, op, key string, parts int, call func() (*string, error)) (string, error) {
+	var last error
+	for attempt := 1; attempt <= cfg.MaxAttempts; attempt++ {
+		if err := wait(ctx, cfg, slots, parts); err != nil {
+			return "", fmt.Errorf("%s %s: %w: %w", op, key, mail.ErrTemporary, err)
+		}
+		id, err := call()
 		if err == nil {
-			return aws.ToString(out.MessageId), nil
+			return aws.ToString(id), nil
 		}
 		if ctx.Err() != nil {
-			return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrTemporary, err)
+			return "", fmt.Errorf("%s %s: %w: %w", op, key, mail.ErrTemporary, err)
 		}
 		switch classify(err) {
 		case rejected:
-			return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrRejected, err)
+			return "", fmt.Errorf("%s %s: %w: %w", op, key, mail.ErrRejected, err)
 		case later:
-			return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrTemporary, err)
+			return "", fmt.Errorf("%s %s: %w: %w", op, key, mail.ErrTemporary, err)
 		}
 		last = err
-		if attempt == s.cfg.MaxAttempts {
+		if attempt == cfg.MaxAttempts {
 			break
 		}
-		d := s.backoff(attempt)
-		s.cfg.Logger.Warn("sms throttled, retrying", "key", key, "attempt", attempt, "wait", d, "err", errorCode(err))
-		if err := s.cfg.Sleep(ctx, d); err != nil {
-			return "", fmt.Errorf("sms send %s: %w: %w", key, mail.ErrTemporary, err)
+		d := pace.Backoff(attempt, cfg.BaseDelay, cfg.MaxDelay, cfg.Rand)
+		cfg.Logger.Warn(op+" throttled, retrying", "key", key, "attempt", attempt, "wait", d, "err", errorCode(err))
+		if err := cfg.Sleep(ctx, d); err != nil {
+			return "", fmt.Errorf("%s %s: %w: %w", op, key, mail.ErrTemporary, err)
 		}
 	}
-	return "", fmt.Errorf("sms send %s: %w after %d attempts: %w", key, mail.ErrTemporary, s.cfg.MaxAttempts, last)
+	return "", fmt.Errorf("%s %s: %w after %d attempts: %w", op, key, mail.ErrTemporary, cfg.MaxAttempts, last)
 }
 
 // noSDKRetry turns the SDK's own retries off for a call: the Sender retries
@@ -211,19 +243,13 @@ func noSDKRetry(o *pinpointsmsvoicev2.Options) {
 	o.RetryMaxAttempts = 0
 }
 
-// wait takes parts pacing slots at MessagesPerSecond (AWS limits message
-// parts a second) and sleeps until the first comes.
-func (s *Sender) wait(ctx context.Context, parts int) error {
-	if d := s.slots.Take(s.cfg.Now(), parts, s.cfg.MessagesPerSecond); d > 0 {
-		return s.cfg.Sleep(ctx, d)
+// wait takes parts pacing slots of slots at cfg.MessagesPerSecond (AWS
+// limits message parts a second) and sleeps until the first comes.
+func wait(ctx context.Context, cfg *Config, slots *pace.Bucket, parts int) error {
+	if d := slots.Take(cfg.Now(), parts, cfg.MessagesPerSecond); d > 0 {
+		return cfg.Sleep(ctx, d)
 	}
 	return ctx.Err()
-}
-
-// backoff returns the wait after the attempt-th throttled call
-// (pace.Backoff).
-func (s *Sender) backoff(attempt int) time.Duration {
-	return pace.Backoff(attempt, s.cfg.BaseDelay, s.cfg.MaxDelay, s.cfg.Rand)
 }
 
 type outcome int
