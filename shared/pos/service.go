@@ -466,6 +466,33 @@ func (s *Service) applyConsent(ctx context.Context, cc ConsentChange) (outcome, 
 	return o, err
 }
 
+// SetConsent records a consent Loupe learned itself rather than from the
+// POS (package textin: a STOP, a START, a delivery event saying the number
+// opted out), through the consent.changed path: the consent is validated
+// as the webhook validates it, except that its source may also be
+// loupe.ConsentSourceSMS (loupe.ValidateRecordedConsent); its phone is
+// read into E.164 (Phones); then checkConsent and applyConsent decide and
+// write it (the newest answer wins, a denial on a tie; a consent dated
+// before the client's erasure is ignored). It reports whether the client's
+// record changed. Returns an EINVALID *loupe.Error naming the field
+// (channel, status, at, source, evidence, data.phone, data.at,
+// data.customer_id for a client Loupe does not know), an EUNAVAILABLE
+// one for a phone without Phones, or a wrapped database error.
+func (s *Service) SetConsent(ctx context.Context, cc ConsentChange) (bool, error) {
+	if err := loupe.ValidateRecordedConsent(cc.Channel, cc.Consent); err != nil {
+		return false, err
+	}
+	p, _, err := s.resolvePhones(ctx, cc)
+	if err != nil {
+		return false, prefixField("data.", err)
+	}
+	o, err := s.applyConsent(ctx, p.(ConsentChange))
+	if err != nil {
+		return false, fmt.Errorf("set %s consent of %s: %w", cc.Channel, cc.CustomerID, err)
+	}
+	return o.changed, nil
+}
+
 // erasedOutcome is the outcome of an event left out because its customer
 // was erased after it (zero when gone is false).
 func erasedOutcome(gone bool) outcome {
