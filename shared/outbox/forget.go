@@ -35,7 +35,10 @@ const HeaderCustomers = "X-Loupe-Outbox-Customers"
 
 // Forget is the outbox's part of a customer's erasure (a loupe.Forgetter):
 // every message that names the client is removed, the client's own mail and
-// the staff mail listing it alike (a reassignment review and its CSV, an
+// the staff mail listing it alike, and its texts and calls (Texts, Calls:
+// the files of Dir/sms and Dir/voice whose customer_id is the id, or whose
+// to, from, body or SSML hold a term, case aside; the claim of each stays,
+// empty, so its key is never written again) (a reassignment review and its CSV, an
 // inspection's missing list). A message names the client when its
 // X-Loupe-Customer-Id or X-Loupe-Outbox-Customers header holds the customer
 // id (compared whole), or when its headers or any decoded part
@@ -53,6 +56,21 @@ func (o *Outbox) Forget(ctx context.Context, e loupe.Erasure) error {
 		o.erased = map[string]bool{}
 	}
 	o.erased[e.CustomerID] = true
+	terms := e.Terms()
+	if err := o.forgetMail(ctx, e.CustomerID, terms); err != nil {
+		return err
+	}
+	for _, channel := range []string{TextsDir, CallsDir} {
+		r := records{o: o, channel: channel}
+		if err := r.forget(ctx, e.CustomerID, terms); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forgetMail is Forget's part for the .eml files. Call with o.mu held.
+func (o *Outbox) forgetMail(ctx context.Context, customerID string, terms []string) error {
 	des, err := os.ReadDir(o.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -60,7 +78,6 @@ func (o *Outbox) Forget(ctx context.Context, e loupe.Erasure) error {
 	if err != nil {
 		return fmt.Errorf("outbox forget: %w", err)
 	}
-	terms := e.Terms()
 	for _, de := range des {
 		name := de.Name()
 		if de.IsDir() || !strings.HasSuffix(name, ".eml") || strings.HasPrefix(name, ".") {
@@ -77,7 +94,7 @@ func (o *Outbox) Forget(ctx context.Context, e loupe.Erasure) error {
 		if err != nil {
 			return fmt.Errorf("outbox forget: %w", err)
 		}
-		if !names(raw, e.CustomerID, terms) {
+		if !names(raw, customerID, terms) {
 			continue
 		}
 		if err := o.tombstone(p); err != nil {

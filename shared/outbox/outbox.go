@@ -9,6 +9,14 @@
 // file writes nothing and returns the earlier id. A message removed by Forget
 // (a customer's erasure) leaves an empty "<send date>_<key hash>.erased" file
 // in its place, so its Key is still never sent again.
+//
+// Texts and Calls are the local outboxes of the sms and voice channels
+// (CONTRACT section 4), in Dir/sms and Dir/voice: one JSON file a message,
+// "<sent_at>_<message id>.json" (sent_at as 20060102T150405Z in UTC), the
+// message id derived from the idempotency key. Each key is claimed once, by
+// a hard link to Dir/<channel>/.claims/<message id>, so a key is written
+// once across processes sharing the directory (`loupe serve` and `loupe
+// tick`) although each attempt has its own sent_at.
 package outbox
 
 import (
