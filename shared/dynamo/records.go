@@ -393,7 +393,7 @@ func NewCustomerItem(c loupe.Customer) CustomerItem {
 		if it.Consents == nil {
 			it.Consents = map[string]ConsentAV{}
 		}
-		it.Consents[ch] = ConsentAV{Status: k.Status, At: formatTime(k.At), Source: k.Source, Evidence: k.Evidence, Phone: k.Phone}
+		it.Consents[ch] = ConsentAV{Status: k.Status, At: formatTime(k.At), Source: k.Source, Evidence: k.Evidence, Phone: k.Phone, Prior: k.Prior}
 	}
 	it.Stamps, it.StampList = stampsAV(c.Stamps)
 	if c.AssociateID != "" {
@@ -473,7 +473,7 @@ func (it CustomerItem) Customer() (loupe.Customer, error) {
 		if c.Consents == nil {
 			c.Consents = map[string]loupe.Consent{}
 		}
-		c.Consents[ch] = loupe.Consent{Status: k.Status, At: at, Source: k.Source, Evidence: k.Evidence, Phone: k.Phone}
+		c.Consents[ch] = loupe.Consent{Status: k.Status, At: at, Source: k.Source, Evidence: k.Evidence, Phone: k.Phone, Prior: k.Prior}
 	}
 	return c, nil
 }
@@ -495,6 +495,7 @@ type ConsentAV struct {
 	Source   string `dynamodbav:"source,omitempty"`
 	Evidence string `dynamodbav:"evidence,omitempty"`
 	Phone    string `dynamodbav:"phone,omitempty"`
+	Prior    string `dynamodbav:"prior,omitempty"`
 }
 
 // RepairItem is a repair take-in as stored: PK=REPAIR#<id>, SK=REPAIR; GSI1 by

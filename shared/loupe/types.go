@@ -232,6 +232,12 @@ type Consent struct {
 	// Phone is the number an sms or voice consent was given for: a new
 	// phone leaves it unknown.
 	Phone string `json:"phone,omitempty"`
+	// Prior is, on a denial Loupe recorded from the number's own texts
+	// (source ConsentSourceSMS: a STOP, a delivery event saying the number
+	// blocks or opted out), the status it replaced: ConsentGranted when
+	// the client had agreed to texts before, so a START may restore that;
+	// else "" (package textin). A webhook never sets it.
+	Prior string `json:"prior,omitempty"`
 }
 
 // Consent statuses.

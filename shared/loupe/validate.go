@@ -193,6 +193,9 @@ func validateConsent(channel string, k Consent, sources []string) error {
 	if err := textLimits("evidence", k.Evidence); err != nil {
 		return err
 	}
+	if k.Prior != "" && (k.Prior != ConsentGranted || k.Status != ConsentDenied || k.Source != ConsentSourceSMS) {
+		return Invalidf("prior", "prior may only be granted, on a denial recorded from a text")
+	}
 	if k.Status == ConsentGranted && phoneBound(channel) && strings.TrimSpace(k.Evidence) == "" {
 		return Invalidf("evidence", "evidence (the words the client agreed to) is required to grant %s", channel)
 	}
