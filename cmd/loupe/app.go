@@ -10,12 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loupehq/loupe/shared/contact"
 	"github.com/loupehq/loupe/shared/demo"
 	"github.com/loupehq/loupe/shared/embedded"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/outbox"
 	"github.com/loupehq/loupe/shared/phone"
+	"github.com/loupehq/loupe/shared/textin"
 	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/wire"
 )
@@ -32,8 +34,11 @@ type app struct {
 	dir    string
 	outbox *outbox.Outbox
 	mail   mail.Sender // the outbox, or SES with --mail ses
-	svc    *wire.Services
-	logger *slog.Logger
+	// replies answers inbound texts: the outbox's texts, or End User
+	// Messaging with --sms aws.
+	replies textin.Replier
+	svc     *wire.Services
+	logger  *slog.Logger
 }
 
 // appOptions are what a command adds to the environment's Config.
@@ -43,6 +48,8 @@ type appOptions struct {
 	serveURL string
 	// mail is --mail: mailOutbox ("" too) or mailSES.
 	mail string
+	// sms is --sms: smsOutbox ("" too) or smsAWS.
+	sms string
 	// secrets, when set, replace LOUPE_WEBHOOK_SECRET (the demo's kept one).
 	secrets []string
 }
@@ -107,6 +114,19 @@ func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o
 		}
 	}
 	ports := localPorts(db, a.mail, logger)
+	// Texts and service calls: the outbox's files, from the configured
+	// identities else the store's phone; End User Messaging with --sms aws.
+	ids := outbox.Identities{Default: cfg.SMSIdentity, ByStore: cfg.SMSStoreIdentities}
+	texts := ob.Texts(ids)
+	a.replies = texts
+	ports.Channels = map[string]touch.Channel{contact.SMS: texts, contact.Voice: ob.Calls(ids)}
+	if o.sms == smsAWS {
+		sender, err := awsTexts(ctx, cfg, logger)
+		if err != nil {
+			return nil, err
+		}
+		ports.Channels[contact.SMS], a.replies = sender, sender
+	}
 	if ports.StaffTokens, ports.SignInTokens, err = wire.SignIn(cfg, time.Now); err != nil {
 		return nil, err
 	}
@@ -158,11 +178,12 @@ func dirSecret(dir, set, name string) (string, error) {
 // command's writes reach the same handlers serve would run. Returns fn's exit
 // status, or fails with a one-line reason.
 func withApp(ctx context.Context, name, dir string, stderr io.Writer, fn func(a *app) int) int {
-	return withAppMail(ctx, name, dir, mailOutbox, stderr, fn)
+	return withAppSends(ctx, name, dir, appOptions{}, stderr, fn)
 }
 
-// withAppMail is withApp with mail going where mode (--mail) says.
-func withAppMail(ctx context.Context, name, dir, mode string, stderr io.Writer, fn func(a *app) int) int {
+// withAppSends is withApp with mail and texts going where o.mail (--mail)
+// and o.sms (--sms) say.
+func withAppSends(ctx context.Context, name, dir string, o appOptions, stderr io.Writer, fn func(a *app) int) int {
 	if _, err := os.Stat(dbPath(dir)); err != nil {
 		return fail(stderr, "%s: no Loupe data in %s (run loupe serve or loupe import first, or pass --data)", name, dir)
 	}
@@ -175,7 +196,7 @@ func withAppMail(ctx context.Context, name, dir, mode string, stderr io.Writer, 
 	if err != nil {
 		return fail(stderr, "%s: %v", name, err)
 	}
-	a, err := newApp(ctx, db, dir, cfg, appOptions{mail: mode}, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	a, err := newApp(ctx, db, dir, cfg, o, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return fail(stderr, "%s: %v", name, err)
 	}

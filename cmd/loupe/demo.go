@@ -26,11 +26,12 @@ const defaultDemoDir = ".loupe/demo"
 // runDemo is loupe demo [--addr ADDR] [--data DIR]: seed a fresh demo chain,
 // then serve it.
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := newFlagSet("demo", stderr, "[--addr 127.0.0.1:8080] [--data DIR] [--reset] [--mail outbox|ses]")
+	fset := newFlagSet("demo", stderr, "[--addr 127.0.0.1:8080] [--data DIR] [--reset] [--mail outbox|ses] [--sms outbox|aws]")
 	addr := fset.String("addr", defaultAddr, "address to listen on (host:port; port 0 picks a free one)")
 	dataDir := fset.String("data", defaultDemoDir, "demo data directory; seeded on first use, kept across restarts")
 	reset := fset.Bool("reset", false, "wipe the demo data directory and seed a fresh chain")
 	mailMode := mailFlag(fset)
+	smsMode := smsFlag(fset)
 	if err := fset.Parse(args); err != nil {
 		return flagStatus(err)
 	}
@@ -38,7 +39,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fset.Usage()
 		return exitUsage
 	}
-	if msg := checkMailMode(*mailMode); msg != "" {
+	if msg := checkMailMode(*mailMode) + checkSMSMode(*smsMode); msg != "" {
 		return usageError(stderr, "demo: %s", msg)
 	}
 	seeded := fileExists(filepath.Join(*dataDir, demoMarker)) && fileExists(filepath.Join(*dataDir, demoSeeded))
@@ -71,6 +72,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			dir:     *dataDir,
 			secrets: secrets,
 			mail:    *mailMode,
+			sms:     *smsMode,
 			ready: func(url, token string, signin func(string) (string, error)) {
 				fmt.Fprintf(stdout, "webhook secret: %s\n\n%s", secretShown, demoWalkthrough(url, token, secrets[0]))
 				fmt.Fprintf(stdout, "\nSign in to the staff app (each link works once, for 15 minutes; for another, POST %s/auth/link with {\"email\"} and open the mail in %s):\n",

@@ -24,17 +24,18 @@ const shutdownTimeout = 10 * time.Second
 
 // runServe is loupe serve [--addr ADDR] [--data DIR].
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", stderr, "[--addr 127.0.0.1:8080] [--data DIR] [--mail outbox|ses]")
+	fs := newFlagSet("serve", stderr, "[--addr 127.0.0.1:8080] [--data DIR] [--mail outbox|ses] [--sms outbox|aws]")
 	addr := fs.String("addr", defaultAddr, "address to listen on (host:port; port 0 picks a free one)")
 	dataDir := fs.String("data", defaultDataDir, "data directory, created if missing")
 	mailMode := mailFlag(fs)
+	smsMode := smsFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return flagStatus(err)
 	}
 	if fs.NArg() > 0 {
 		return usageWhy(fs, stderr, "serve: unexpected argument %q", fs.Arg(0))
 	}
-	if msg := checkMailMode(*mailMode); msg != "" {
+	if msg := checkMailMode(*mailMode) + checkSMSMode(*smsMode); msg != "" {
 		return usageError(stderr, "serve: %s", msg)
 	}
 	// Bind before creating anything: a busy port leaves no data directory.
@@ -58,7 +59,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if len(cfg.WebhookSecrets) == 0 {
 		fmt.Fprintf(stdout, "%s is not set: POST /pos/events answers 503 until it is\n", wire.EnvWebhookSecret)
 	}
-	return serveDB(ctx, db, cfg, serveOptions{addr: *addr, ln: ln, dir: *dataDir, mail: *mailMode}, stdout, stderr)
+	return serveDB(ctx, db, cfg, serveOptions{addr: *addr, ln: ln, dir: *dataDir, mail: *mailMode, sms: *smsMode}, stdout, stderr)
 }
 
 type serveOptions struct {
@@ -67,6 +68,7 @@ type serveOptions struct {
 	dir     string       // data directory: outbox and kept secrets live there
 	secrets []string     // when set, replace LOUPE_WEBHOOK_SECRET (the demo's kept one)
 	mail    string       // --mail: mailOutbox ("" too) or mailSES
+	sms     string       // --sms: smsOutbox ("" too) or smsAWS
 	// ready, when set, is called with the base URL, the API token and a
 	// function making a one-time sign-in link, once listening (demo prints
 	// its walkthrough there).
@@ -93,7 +95,7 @@ func serveDB(ctx context.Context, db *embedded.DB, cfg wire.Config, o serveOptio
 	}
 	url := "http://" + ln.Addr().String()
 
-	a, err := newApp(ctx, db, o.dir, cfg, appOptions{serveURL: url, mail: o.mail, secrets: o.secrets}, logger)
+	a, err := newApp(ctx, db, o.dir, cfg, appOptions{serveURL: url, mail: o.mail, sms: o.sms, secrets: o.secrets}, logger)
 	if err != nil {
 		ln.Close()
 		return fail(stderr, "serve: %v", err)

@@ -21,11 +21,12 @@ const maxTickDays = 400
 // is recovered first, whatever its age (no other sender runs). It prints one
 // line per day; running a day again sends nothing twice.
 func runTick(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("tick", stderr, "--date YYYY-MM-DD [--to YYYY-MM-DD] [--data DIR] [--mail outbox|ses]")
+	fs := newFlagSet("tick", stderr, "--date YYYY-MM-DD [--to YYYY-MM-DD] [--data DIR] [--mail outbox|ses] [--sms outbox|aws]")
 	dateFlag := fs.String("date", "", "first store-local day to run (required)")
 	toFlag := fs.String("to", "", "last day to run, inclusive (default: --date)")
 	dataDir := fs.String("data", defaultDataDir, "data directory")
 	mailMode := mailFlag(fs)
+	smsMode := smsFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return flagStatus(err)
 	}
@@ -51,10 +52,10 @@ func runTick(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if n := to.Sub(from) + 1; n > maxTickDays {
 		return usageError(stderr, "tick: --date %s to --to %s is %d days; at most %d", from, to, n, maxTickDays)
 	}
-	if msg := checkMailMode(*mailMode); msg != "" {
+	if msg := checkMailMode(*mailMode) + checkSMSMode(*smsMode); msg != "" {
 		return usageError(stderr, "tick: %s", msg)
 	}
-	return withAppMail(ctx, "tick", *dataDir, *mailMode, stderr, func(a *app) int {
+	return withAppSends(ctx, "tick", *dataDir, appOptions{mail: *mailMode, sms: *smsMode}, stderr, func(a *app) int {
 		p := *a.svc.Planner
 		p.RecoverAfter = -1 // no other sender is running: every claimed-unsent mail is ours to finish
 		for day := from; !to.Before(day); day = day.AddDays(1) {

@@ -144,6 +144,7 @@ type stack struct {
 	http     *http.Client
 	qmaps    []lambdahost.QueueMapping
 	rules    map[string][]*lambdahost.Pattern // LogicalID -> EventBridge rule patterns
+	topics   map[string][]string              // SNS topic LogicalID -> subscribed function LogicalIDs
 
 	mu          sync.Mutex
 	step        string
@@ -163,7 +164,7 @@ func newStack(t *testing.T, overrides map[string]map[string]string) *stack {
 		t.FailNow()
 	}
 	s := &stack{t: t, tmpl: tmpl, hosts: map[string]*lambdahost.Host{}, ready: map[string]time.Duration{},
-		rules: map[string][]*lambdahost.Pattern{}, invocations: map[string]map[string]int{}, records: map[string]int{}}
+		rules: map[string][]*lambdahost.Pattern{}, topics: map[string][]string{}, invocations: map[string]map[string]int{}, records: map[string]int{}}
 	ctx := context.Background()
 
 	dynEndpoint := dynalite.Shared(t)
@@ -259,6 +260,8 @@ func newStack(t *testing.T, overrides map[string]map[string]string) *stack {
 			case "SQS":
 				s.qmaps = append(s.qmaps, lambdahost.QueueMapping{QueueURL: s.sendURL, Invoke: s.invoker(id),
 					BatchSize: ev.BatchSize, ReportBatchFailures: ev.ReportBatchFailures, MaxReceiveCount: 5})
+			case "SNS":
+				s.topics[ev.Topic] = append(s.topics[ev.Topic], id)
 			case "EventBridgeRule":
 				v, err := res.JSON(ev.EventBridgePatternRaw)
 				if err != nil {
@@ -414,6 +417,32 @@ func (s *stack) publish(event []byte) int {
 		}
 	}
 	return n
+}
+
+// notify publishes message to SNS topic (its logical id) as SNS invokes a
+// subscribed function: one record of an SNS event, asynchronously in AWS
+// (here the call waits). Returns the number of functions invoked.
+func (s *stack) notify(topic, message string) int {
+	s.t.Helper()
+	arn := "arn:aws:sns:" + region + ":123456789012:loupe-e2e-" + topic
+	ev, err := json.Marshal(map[string]any{"Records": []map[string]any{{
+		"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": arn + ":sub",
+		"Sns": map[string]any{"Type": "Notification", "MessageId": fmt.Sprintf("sns-%d", time.Now().UnixNano()),
+			"TopicArn": arn, "Message": message, "Timestamp": time.Now().UTC().Format(time.RFC3339Nano),
+			"SignatureVersion": "1", "MessageAttributes": map[string]any{}},
+	}}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, id := range s.topics[topic] {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		_, err := s.invoker(id)(ctx, ev)
+		cancel()
+		if err != nil {
+			s.t.Errorf("sns %s -> %s: %v", topic, id, err)
+		}
+	}
+	return len(s.topics[topic])
 }
 
 // stepCounts is one step's requests, for LOUPE_E2E_COUNTS.

@@ -33,7 +33,7 @@ type Function struct {
 // Event is one entry of a function's Events.
 type Event struct {
 	Name string // e.g. "PosEvents"
-	Type string // HttpApi, DynamoDB, SQS, ScheduleV2, EventBridgeRule
+	Type string // HttpApi, DynamoDB, SQS, ScheduleV2, EventBridgeRule, SNS
 	// HttpApi
 	Method, Path, Authorizer string
 	// DynamoDB and SQS
@@ -42,6 +42,8 @@ type Event struct {
 	ReportBatchFailures   bool     // FunctionResponseTypes holds ReportBatchItemFailures
 	MaximumRetryAttempts  int      // DynamoDB; -1 when absent (infinite in AWS)
 	EventBridgePatternRaw *yaml.Node
+	// SNS: the logical id of the topic (Topic: !Ref <id>)
+	Topic string
 }
 
 // Template is template.yaml reduced to what the harness needs.
@@ -121,6 +123,9 @@ func parseEvent(name string, ev *yaml.Node) Event {
 		}
 	}
 	e.EventBridgePatternRaw = get(p, "Pattern")
+	if t := get(p, "Topic"); t != nil && t.Tag == "!Ref" {
+		e.Topic = t.Value
+	}
 	return e
 }
 
