@@ -6,7 +6,7 @@ DATA ?= .loupe
 
 # SAM logical id -> function folder. `sam build` calls build-<LogicalId> with
 # ARTIFACTS_DIR set; `make build` builds them all into bin/<folder>/bootstrap.
-FUNCTIONS := PosWebhookFunction:pos-webhook StaffStreamFunction:staff-stream RepairStreamFunction:repair-stream DashboardApiFunction:dashboard-api TouchpointsFunction:touchpoints SenderFunction:sender SesFeedbackFunction:ses-feedback
+FUNCTIONS := PosWebhookFunction:pos-webhook StaffStreamFunction:staff-stream RepairStreamFunction:repair-stream DashboardApiFunction:dashboard-api TouchpointsFunction:touchpoints SenderFunction:sender SesFeedbackFunction:ses-feedback SmsInboundFunction:sms-inbound SmsEventsFunction:sms-events
 
 GOARCH_LAMBDA ?= arm64
 LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH_LAMBDA) $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'

@@ -127,6 +127,8 @@ func newApp(ctx context.Context, db *embedded.DB, dir string, cfg wire.Config, o
 		}
 		ports.Channels[contact.SMS], a.replies = sender, sender
 	}
+	// One machine answers STOP and HELP itself (CONTRACT section 4).
+	ports.Replies, cfg.SMSManagedOptOuts = a.replies, true
 	if ports.StaffTokens, ports.SignInTokens, err = wire.SignIn(cfg, time.Now); err != nil {
 		return nil, err
 	}

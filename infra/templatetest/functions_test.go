@@ -18,6 +18,8 @@ var wantFunctions = map[string]string{
 	"TouchpointsFunction":  "touchpoints",
 	"SenderFunction":       "sender",
 	"SesFeedbackFunction":  "ses-feedback",
+	"SmsInboundFunction":   "sms-inbound",
+	"SmsEventsFunction":    "sms-events",
 }
 
 func TestTemplateDeclaresEveryFunction(t *testing.T) {

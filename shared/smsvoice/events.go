@@ -29,50 +29,12 @@ var ErrOtherEvent = errors.New("smsvoice: not a text delivery status event")
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 
-// inbound is the Message of the two-way SMS SNS notification.
-type inbound struct {
-	OriginationNumber          *string `json:"originationNumber"`
-	DestinationNumber          *string `json:"destinationNumber"`
-	MessageKeyword             string  `json:"messageKeyword"`
-	MessageBody                *string `json:"messageBody"`
-	InboundMessageID           string  `json:"inboundMessageId"`
-	PreviousPublishedMessageID string  `json:"previousPublishedMessageId"`
-}
-
 // ParseInbound decodes the Message of a two-way SMS notification (the JSON
-// End User Messaging publishes to the number's SNS topic:
-// originationNumber, destinationNumber, messageKeyword, messageBody,
-// inboundMessageId, previousPublishedMessageId) into a textin.Message. At is
-// left zero: the Message has no time (the SNS envelope's Timestamp has,
-// for a caller that wants it); messageKeyword and
-// previousPublishedMessageId are not kept.
-//
-// Returns an EINVALID *loupe.Error naming the field: "message" when it is
-// not a JSON object, "originationNumber" when missing or not E.164,
-// "destinationNumber" when missing, "messageBody" when missing (an empty
-// body is kept).
+// End User Messaging publishes to the number's SNS topic) into a
+// textin.Message: textin.ParseMessage, the validation every way a text
+// comes in shares. Returns its EINVALID *loupe.Error naming the field.
 func ParseInbound(message string) (textin.Message, error) {
-	var in inbound
-	dec := json.NewDecoder(strings.NewReader(message))
-	if err := dec.Decode(&in); err != nil {
-		return textin.Message{}, loupe.Invalidf("message", "two-way SMS message is not a JSON object: %v", jsonProblem(err))
-	}
-	switch {
-	case in.OriginationNumber == nil || *in.OriginationNumber == "":
-		return textin.Message{}, loupe.Invalidf("originationNumber", "two-way SMS message has no originationNumber")
-	case !e164.MatchString(*in.OriginationNumber):
-		return textin.Message{}, loupe.Invalidf("originationNumber", "two-way SMS originationNumber is not E.164")
-	case in.DestinationNumber == nil || strings.TrimSpace(*in.DestinationNumber) == "":
-		return textin.Message{}, loupe.Invalidf("destinationNumber", "two-way SMS message has no destinationNumber")
-	case in.MessageBody == nil:
-		return textin.Message{}, loupe.Invalidf("messageBody", "two-way SMS message has no messageBody")
-	}
-	return textin.Message{
-		ID:   in.InboundMessageID,
-		From: *in.OriginationNumber,
-		To:   *in.DestinationNumber,
-		Body: *in.MessageBody,
-	}, nil
+	return textin.ParseMessage([]byte(message))
 }
 
 // envelope is an EventBridge event.

@@ -15,6 +15,7 @@ import (
 	"github.com/loupehq/loupe/shared/pos"
 	"github.com/loupehq/loupe/shared/reassign"
 	"github.com/loupehq/loupe/shared/staff"
+	"github.com/loupehq/loupe/shared/textin"
 	"github.com/loupehq/loupe/shared/today"
 	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/unsub"
@@ -69,6 +70,10 @@ type Ports struct {
 	// rest. Build adds the personal channel (Today tasks, Services.Today)
 	// itself unless one is given (a test's).
 	Channels map[string]touch.Channel
+	// Replies answers inbound texts (STOP confirmation, HELP) when
+	// Config.SMSManagedOptOuts: the End User Messaging sender in AWS, the
+	// outbox's texts locally. Nil: no replies (AWS answers them).
+	Replies textin.Replier
 	// Places says where phones and postal addresses are, for the quiet
 	// hours of texts (phone.Places). Nil: the store's zone only.
 	Places touch.Places
@@ -114,6 +119,9 @@ type Services struct {
 	// it is also the planner's personal channel and the POS service's
 	// Purchased (thank_you).
 	Today *today.Service
+	// Texts handles inbound texts (STOP, HELP, START) and the delivery
+	// events of sent texts.
+	Texts *textin.Service
 	// Schedule is the rule of the hourly run (Config.PlanHour).
 	Schedule touch.Schedule
 	// Staff turns a bearer token into the person it names: every staff
@@ -189,6 +197,8 @@ func Build(cfg Config, p Ports) *Services {
 		Log:            p.Logger,
 	}
 	s.Today.Consent = s.Compliance.ConsentFor
+	s.Texts = &textin.Service{Store: p.Records, Consents: s.POS, Replier: p.Replies, ManagedOptOuts: cfg.SMSManagedOptOuts,
+		NumberStores: textin.NumberStores(cfg.SMSStoreIdentities), Now: p.Now, Logger: p.Logger}
 	return s
 }
 
@@ -254,6 +264,7 @@ func (s *Services) HTTP(apiToken string) http.Handler {
 		Touch:          s.Planner,
 		Campaigns:      s.Ports.Ledger,
 		Today:          s.Today,
+		Texts:          s.Texts,
 		Now:            s.Ports.Now,
 		Logger:         s.Ports.Logger,
 	})

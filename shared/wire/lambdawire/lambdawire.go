@@ -34,6 +34,7 @@ import (
 	"github.com/loupehq/loupe/shared/sesmail"
 	"github.com/loupehq/loupe/shared/smsvoice"
 	"github.com/loupehq/loupe/shared/sqsqueue"
+	"github.com/loupehq/loupe/shared/textin"
 	"github.com/loupehq/loupe/shared/touch"
 	"github.com/loupehq/loupe/shared/wire"
 )
@@ -65,6 +66,10 @@ type Function struct {
 	// (touch.Elsewhere) and leave the sending to the sender, so only it
 	// links the End User Messaging client.
 	Channels map[string]touch.Channel
+	// Replies, set by the function that takes inbound texts when Loupe
+	// answers STOP and HELP (LOUPE_SMS_MANAGED_OPTOUTS: Texts), sends the
+	// replies (wire.Ports.Replies).
+	Replies textin.Replier
 	// Places, set with Channels by the function that sends texts
 	// (phone.Places), says where phones and addresses are for the quiet
 	// hours (wire.Ports.Places).
@@ -190,6 +195,7 @@ func (f *Function) ports(m mail.Sender) wire.Ports {
 		Reviews:      f.Reviews,
 		Channels:     channels,
 		Places:       f.Places,
+		Replies:      f.Replies,
 		Records:      f.DB,
 		Compliance:   f.DB.Compliance(),
 		Ledger:       f.DB.Ledger(),
