@@ -39,10 +39,11 @@ const (
 	apiToken = "loupe_e2e_api_token_0123456789abcdef"
 	// signInKey signs Loupe's own staff tokens in link mode
 	// (LOUPE_SIGNIN_KEY_SECRET_ID); dashboard-api reads it in OIDC mode too.
-	signInKey        = "signin_e2e_0123456789abcdef0123456789abcdef"
-	region           = "us-east-1"
-	apiID            = "e2eapi"
-	configurationSet = "loupe-e2e-mail"
+	signInKey           = "signin_e2e_0123456789abcdef0123456789abcdef"
+	region              = "us-east-1"
+	apiID               = "e2eapi"
+	configurationSet    = "loupe-e2e-mail"
+	smsConfigurationSet = "loupe-e2e-sms"
 )
 
 // built holds the bootstraps TestMain's first user builds, shared by tests and
@@ -155,7 +156,8 @@ type stack struct {
 
 // newStack starts everything; t.Cleanup stops it. overrides sets variables
 // over the ones template.yaml gives a function, by LogicalID (nil: none),
-// e.g. the OIDC provider of DashboardApiFunction.
+// e.g. the OIDC provider of DashboardApiFunction; the key "*" sets them on
+// every function.
 func newStack(t *testing.T, overrides map[string]map[string]string) *stack {
 	t.Helper()
 	toolsOrSkip(t)
@@ -207,6 +209,9 @@ func newStack(t *testing.T, overrides map[string]map[string]string) *stack {
 		env["AWS_ENDPOINT_URL_SESV2"] = s.ses.Endpoint()
 		env["AWS_ENDPOINT_URL_SQS"] = s.queue.Endpoint()
 		env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = s.secrets.URL
+		for k, v := range overrides["*"] { // every function
+			env[k] = v
+		}
 		for k, v := range overrides[id] {
 			env[k] = v
 		}
@@ -301,6 +306,7 @@ func (s *stack) resolver() *lambdahost.Resolver {
 		"PublicBaseUrl":         "",
 		"SenderMaxRate":         "",
 		"ConfigurationSet":      configurationSet,
+		"SmsConfigurationSet":   smsConfigurationSet,
 		"SendQueue":             s.sendURL,
 		"SendQueue.Arn":         "arn:aws:sqs:us-east-1:123456789012:loupe-e2e-SendQueue",
 		"SendQueue.QueueName":   "loupe-e2e-SendQueue",
