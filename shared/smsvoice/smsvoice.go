@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -57,8 +58,8 @@ type Config struct {
 	// events); none when "".
 	ConfigurationSet string
 	// MessagesPerSecond is the pacing in message parts (segments) per
-	// second, shared by every goroutine using the Sender: the identity's
-	// MPS. 0: 1 (10DLC; toll-free is 3).
+	// second of each origination identity, shared by every goroutine using
+	// the Sender: the identity's MPS. 0: 1 (10DLC; toll-free is 3).
 	MessagesPerSecond float64
 	// TimeToLive is how long AWS may try to hand a text off before dropping
 	// it (TTL_EXPIRED), so a text held up does not land far outside the
@@ -82,12 +83,30 @@ type Config struct {
 }
 
 // Sender sends touchpoints as text messages. Safe for concurrent use; share
-// one per process (per origination identity's MPS) so the pacing is shared.
+// one per process so each origination identity's pacing is shared.
 type Sender struct {
 	api API
 	cfg Config
 
-	slots pace.Bucket // the pacing of message parts
+	mu    sync.Mutex
+	slots map[string]*pace.Bucket // the pacing of message parts, by origination identity
+}
+
+// bucket returns the pacing of identity's message parts: each number (or
+// pool) has its own MessagesPerSecond, so ten stores with their own 10DLC
+// numbers send ten parts a second together.
+func (s *Sender) bucket(identity string) *pace.Bucket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.slots == nil {
+		s.slots = map[string]*pace.Bucket{}
+	}
+	b := s.slots[identity]
+	if b == nil {
+		b = &pace.Bucket{}
+		s.slots[identity] = b
+	}
+	return b
 }
 
 var _ touch.Channel = (*Sender)(nil)
@@ -188,7 +207,7 @@ func (s *Sender) Send(ctx context.Context, t touch.Touch) (string, error) {
 	if s.cfg.ConfigurationSet != "" {
 		in.ConfigurationSetName = aws.String(s.cfg.ConfigurationSet)
 	}
-	return deliver(ctx, &s.cfg, &s.slots, "sms send", key, m.Count.Segments, func() (*string, error) {
+	return deliver(ctx, &s.cfg, s.bucket(identity), "sms send", key, m.Count.Segments, func() (*string, error) {
 		out, err := s.api.SendTextMessage(ctx, in, noSDKRetry)
 		if err != nil {
 			return nil, err
