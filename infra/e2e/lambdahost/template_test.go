@@ -19,7 +19,7 @@ func TestLoadTemplateResolvesEveryFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 	refs := map[string]string{"Table": "tbl", "SendQueue": "http://q", "HttpApi": "api", "AWS::Region": "us-east-1",
-		"AWS::URLSuffix": "amazonaws.com", "ConfigurationSet": "cs", "AWS::StackName": "st"}
+		"AWS::URLSuffix": "amazonaws.com", "ConfigurationSet": "cs", "SmsConfigurationSet": "sms", "AWS::StackName": "st"}
 	for k, v := range tmpl.Parameters {
 		refs[k] = v
 	}
