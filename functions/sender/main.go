@@ -23,7 +23,7 @@ func main() {
 	if f.Config.SMS() {
 		// Texts go from here, so the quiet hours are judged here too, in
 		// the zones of the phone and the address (libphonenumber).
-		f.Channels = map[string]touch.Channel{contact.SMS: f.Texts(concurrency)}
+		f.Channels = map[string]touch.Channel{contact.SMS: f.Texts(concurrency), contact.Voice: f.Calls(concurrency)}
 		f.Places = phone.Places{}
 	}
 	svc := f.Services(ses)

@@ -234,6 +234,13 @@ func (f *Function) Texts(concurrency int) *smsvoice.Sender {
 	return smsvoice.New(pinpointsmsvoicev2.NewFromConfig(f.AWS), TextsConfig(f.Config, concurrency, f.Logger))
 }
 
+// Calls returns the End User Messaging voice sender of the service calls
+// (repair_ready, repair_reminder for clients who prefer calls), from the
+// same identities and configuration set as Texts.
+func (f *Function) Calls(concurrency int) *smsvoice.Voice {
+	return smsvoice.NewVoice(pinpointsmsvoicev2.NewFromConfig(f.AWS), TextsConfig(f.Config, concurrency, f.Logger))
+}
+
 // TextsConfig is the smsvoice configuration of cfg, its rate shared by
 // concurrency instances.
 func TextsConfig(cfg wire.Config, concurrency int, logger *slog.Logger) smsvoice.Config {
