@@ -42,6 +42,7 @@ commands:
   forget  CUSTOMER_ID [--data DIR]
   orphans [--data DIR] [--format csv|json] [--reassign]
   inspect --store S [--from D] [--to D] [--stop] [--data DIR]
+  sms     inbound --from E164 --to E164 --text TEXT [--data DIR | --url URL]   hand Loupe an inbound text (STOP, HELP, START)
   signin-index --table NAME   (once, after upgrading a stack: sign-in and Today index keys)
 
 Run "loupe <command> -h" for a command's flags. See docs/configuration.md.
@@ -58,6 +59,7 @@ var commands = map[string]command{
 	"tick":         runTick,
 	"forget":       runForget,
 	"orphans":      runOrphans,
+	"sms":          runSMS,
 	"signin-index": runSigninIndex,
 }
 

@@ -63,6 +63,8 @@ var staffRoutes = map[string]string{
 	"GET /stores/{store_id}/inspection":    "DashboardApiFunction",
 	"PUT /stores/{store_id}/inspection":    "DashboardApiFunction",
 	"DELETE /stores/{store_id}/inspection": "DashboardApiFunction",
+	// Inbound texts on one machine (CONTRACT section 4, "Inbound texts"): admin.
+	"POST /sms/inbound": "DashboardApiFunction",
 }
 
 // TestEveryServedRouteIsListed: every route httpapi serves is in one of the

@@ -72,6 +72,9 @@ type Config struct {
 	// Campaigns stores the campaigns of POST /campaigns (the stores named are
 	// checked through DB). Nil, or a nil DB: that route answers 503.
 	Campaigns Campaigns
+	// Texts handles the inbound texts of POST /sms/inbound
+	// (*textin.Service). Nil: that route answers 503.
+	Texts InboundTexts
 	// Now is the clock (signature windows, event stamps). Nil: time.Now.
 	Now loupe.Clock
 	// Logger receives one line per request and the detail of internal errors.
@@ -155,6 +158,7 @@ func (s *server) routes() []route {
 		{"GET /stores/{store_id}/inspection", manager, s.getInspection},
 		{"PUT /stores/{store_id}/inspection", manager, s.putInspection},
 		{"DELETE /stores/{store_id}/inspection", manager, s.deleteInspection},
+		{"POST /sms/inbound", admin, s.postSMSInbound},
 	}
 }
 
@@ -195,6 +199,7 @@ func New(cfg Config) http.Handler {
 	cfg.Touch = present(cfg.Touch)
 	cfg.Campaigns = present(cfg.Campaigns)
 	cfg.Today = present(cfg.Today)
+	cfg.Texts = present(cfg.Texts)
 	cfg.Staff = present(cfg.Staff)
 	cfg.Links = present(cfg.Links)
 	if cfg.Staff == nil {

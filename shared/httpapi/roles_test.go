@@ -239,6 +239,8 @@ func roleTable(t *testing.T, c *rolesChain) {
 		{"GET", "/customers/c3/preview?occasion=event:gala&format=json", "", want{"bob": 404, "meg": 404, "admin": 404}},
 		// Admin only.
 		{"DELETE", "/customers/c9", "", want{"ada": 403, "max": 403, "meg": 403, "admin": 204}},
+		{"POST", "/sms/inbound", `{"originationNumber":"+12125550199","destinationNumber":"+18005550100","messageBody":"HELP"}`,
+			want{"ada": 403, "max": 403, "meg": 403, "tom": 401, "admin": 200}},
 	}
 	for _, r := range rows {
 		for _, who := range slices.Sorted(func(yield func(string) bool) {
