@@ -285,30 +285,24 @@ func classify(err error) outcome {
 		conflict   *types.ConflictException
 		validation *types.ValidationException
 		throttled  *types.ThrottlingException
-		internal   *types.InternalServerException
 	)
 	switch {
 	case errors.As(err, &conflict), errors.As(err, &validation):
 		return rejected
-	case errors.As(err, &throttled), errors.As(err, &internal):
+	case errors.As(err, &throttled):
 		return retry
 	}
-	switch errorCode(err) {
-	case "AccessDeniedException", "ResourceNotFoundException", "ServiceQuotaExceededException":
-		return later
-	}
 	var hs interface{ HTTPStatusCode() int }
-	if errors.As(err, &hs) {
-		if code := hs.HTTPStatusCode(); code == 429 || code >= 500 {
-			return retry
-		}
-		return later
+	if errors.As(err, &hs) && hs.HTTPStatusCode() == 429 {
+		return retry
 	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) && ae.ErrorFault() != smithy.FaultServer {
-		return later
-	}
-	return retry // no answer (connection reset, timeout) or a server fault
+	// Anything else is left claimed for a later run, never called again at
+	// once: a refusal a fix of the account lifts (AccessDenied,
+	// ResourceNotFound, ServiceQuotaExceeded), and also a server fault or no
+	// answer at all (a timeout, a reset), after which AWS may have taken the
+	// text. SendTextMessage has no idempotency token; only a throttling
+	// answer says for certain that nothing was sent.
+	return later
 }
 
 // errorCode returns the AWS error code of err, or "".
