@@ -6,12 +6,16 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/loupehq/loupe/shared/lambdahttp"
+	"github.com/loupehq/loupe/shared/phone"
 	"github.com/loupehq/loupe/shared/wire"
 	"github.com/loupehq/loupe/shared/wire/lambdawire"
 )
 
 func main() {
 	f := lambdawire.Boot("dashboard-api", wire.EnvSendQueueURL)
+	// POST /sms/inbound records a STOP on the number's consent (bound to
+	// the number, read as E.164), as sms-inbound does.
+	f.Phones = phone.Normalize
 	// Sign-in link mails go through the send queue to the sender function.
 	_, mailer := f.SendQueue()
 	// Loupe checks every staff token itself: the API token (a secret), the

@@ -3,7 +3,7 @@ package loupe
 import "slices"
 
 // Statuses of a message in the contact history (Contact.Status), as its
-// delivery events move it (docs/sms-inbound.md, "Delivery events"). A
+// delivery events move it (docs/channels.md ("Texts that come back", "Delivery events"), "Delivery events"). A
 // message is recorded ContactSent when the provider accepted it; the
 // provider's events then move it forward by rank, never back:
 //

@@ -19,7 +19,7 @@ func (Places) PhoneZones(e164 string) []string { return Zones(e164) }
 
 // PhoneRegion returns the ISO 3166 country of an E.164 number and, for a
 // North American number whose area code belongs to a state with shorter
-// calling hours (strictAreaCodes), that state ("FL"); "" otherwise (no
+// calling hours (strictAreaCodes: FL, OK, MD, WA, CT, TX), that state ("FL"); "" otherwise (no
 // other state is looked up: only those change the hours).
 func (Places) PhoneRegion(e164 string) (country, region string) {
 	n, err := phonenumbers.Parse(e164, "")

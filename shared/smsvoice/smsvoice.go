@@ -10,9 +10,11 @@
 //
 // The planner has already decided consent, quiet hours and the cap; the
 // senders only deliver. SendTextMessage and SendVoiceMessage have no
-// idempotency token: a Send retried after a lost answer may deliver twice,
-// so the ledger's claim and send lease are what keep a touchpoint to one
-// message.
+// idempotency token, so a sender calls again at once only after a
+// throttling answer (nothing was sent); after a timeout or a server fault
+// it leaves the touchpoint claimed (mail.ErrTemporary) for the ledger's
+// recovery hours later: the one window in which a client may get a message
+// twice. The ledger's claim and send lease keep every other path to one.
 package smsvoice
 
 import (

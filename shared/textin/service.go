@@ -279,6 +279,9 @@ func (s *Service) deny(ctx context.Context, clients []loupe.Customer, phone stri
 		if err != nil {
 			return n, fmt.Errorf("deny sms of %s: %w", c.CustomerID, err)
 		}
+		if cur.Phone != phone {
+			continue // moved to another number since the index was read: its consent is not this number's
+		}
 		prior := ""
 		switch k := cur.Consents["sms"]; {
 		case k.Phone != phone:

@@ -67,13 +67,13 @@ type Replier interface {
 	Reply(ctx context.Context, r Reply) (string, error)
 }
 
-// Event is one delivery event of a text Loupe sent (EventBridge source
-// aws.sms-voice, detail-type "SMS Message Status" or the configuration
-// set's event destination).
+// Event is one delivery event of a text Loupe sent (the configuration
+// set's event destination record, or EventBridge source aws.sms-voice,
+// detail-type "Text Message Delivery Status Updated").
 type Event struct {
 	// MessageID is the id SendTextMessage returned.
 	MessageID string
-	// Status is AWS's messageStatus: "TEXT_DELIVERED", "TEXT_BLOCKED",
+	// Status is AWS's eventType: "TEXT_DELIVERED", "TEXT_BLOCKED",
 	// "TEXT_INVALID", "TEXT_CARRIER_BLOCKED", "TEXT_OPTED_OUT", ...
 	Status string
 	// Description is AWS's messageStatusDescription (never logged: it may

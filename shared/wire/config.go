@@ -172,7 +172,7 @@ type Config struct {
 	SMSStoreIdentities map[string]string
 	// SMSConfigurationSet is the End User Messaging configuration set of
 	// every text and call (LOUPE_SMS_CONFIGURATION_SET): its event
-	// destination sends the delivery events to EventBridge.
+	// destination publishes the delivery events to SNS (SmsEventsTopic).
 	SMSConfigurationSet string
 	// SMSMessagesPerSecond is one origination identity's rate in message
 	// parts per second (LOUPE_SMS_MPS; 0: 1, a 10DLC number; toll-free
