@@ -166,7 +166,7 @@ func (x *Texts) Send(ctx context.Context, t touch.Touch) (string, error) {
 // naming the field when r has no Key, To, From or Body or an unknown Kind,
 // and an error wrapping mail.ErrTemporary when a file cannot be written.
 func (x *Texts) Reply(ctx context.Context, r textin.Reply) (string, error) {
-	if err := validReply(r); err != nil {
+	if err := r.Check(); err != nil {
 		return "", fmt.Errorf("outbox sms reply %s: %w: %w", r.Key, mail.ErrRejected, err)
 	}
 	day := ""
@@ -178,24 +178,6 @@ func (x *Texts) Reply(ctx context.Context, r textin.Reply) (string, error) {
 		Kind: r.Kind, Touchpoint: r.Kind, CustomerID: r.CustomerID, StoreID: r.StoreID,
 		SendDate: day, MessageType: Transactional,
 	})
-}
-
-// validReply returns an EINVALID *loupe.Error naming the first missing or
-// wrong field of r, or nil.
-func validReply(r textin.Reply) error {
-	switch {
-	case strings.TrimSpace(r.Key) == "":
-		return loupe.Invalidf("key", "reply %s has no idempotency key", r.Kind)
-	case strings.TrimSpace(r.To) == "":
-		return loupe.Invalidf("to", "reply %s has no destination number", r.Kind)
-	case strings.TrimSpace(r.From) == "":
-		return loupe.Invalidf("from", "reply %s has no number to go from", r.Kind)
-	case strings.TrimSpace(r.Body) == "":
-		return loupe.Invalidf("body", "reply %s has no body", r.Kind)
-	case r.Kind != textin.KindStopConfirmation && r.Kind != textin.KindHelpReply:
-		return loupe.Invalidf("kind", "unknown reply kind %q", r.Kind)
-	}
-	return nil
 }
 
 // List returns the texts in the outbox ordered by file name (sent_at, then

@@ -3,7 +3,6 @@ package smsvoice
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,7 +37,7 @@ var _ textin.Replier = (*Sender)(nil)
 // is a STOP confirmation; ValidationException); wrapping mail.ErrTemporary
 // as Send does otherwise.
 func (s *Sender) Reply(ctx context.Context, r textin.Reply) (string, error) {
-	if err := validReply(r); err != nil {
+	if err := r.Check(); err != nil {
 		return "", fmt.Errorf("sms reply %s: %w: %w", r.Key, mail.ErrRejected, err)
 	}
 	count := textmsg.Measure(r.Body)
@@ -65,20 +64,4 @@ func (s *Sender) Reply(ctx context.Context, r textin.Reply) (string, error) {
 		}
 		return out.MessageId, nil
 	})
-}
-
-// validReply returns an EINVALID *loupe.Error naming the first missing or
-// wrong field of r, or nil.
-func validReply(r textin.Reply) error {
-	switch {
-	case strings.TrimSpace(r.To) == "":
-		return loupe.Invalidf("to", "reply %s has no destination number", r.Kind)
-	case strings.TrimSpace(r.From) == "":
-		return loupe.Invalidf("from", "reply %s has no number to go from", r.Kind)
-	case strings.TrimSpace(r.Body) == "":
-		return loupe.Invalidf("body", "reply %s has no body", r.Kind)
-	case r.Kind != textin.KindStopConfirmation && r.Kind != textin.KindHelpReply:
-		return loupe.Invalidf("kind", "unknown reply kind %q", r.Kind)
-	}
-	return nil
 }

@@ -9,7 +9,10 @@ package textin
 
 import (
 	"context"
+	"strings"
 	"time"
+
+	"github.com/loupehq/loupe/shared/loupe"
 )
 
 // Message is one inbound text, as the two-way SNS topic carries it
@@ -86,4 +89,23 @@ type Event struct {
 	LedgerKey string
 	// At is when the status was reached.
 	At time.Time
+}
+
+// Check returns an EINVALID *loupe.Error naming the first missing or wrong
+// field of r (key, to, from, body, kind), or nil: what every Replier
+// checks before it sends.
+func (r Reply) Check() error {
+	switch {
+	case strings.TrimSpace(r.Key) == "":
+		return loupe.Invalidf("key", "reply %s has no idempotency key", r.Kind)
+	case strings.TrimSpace(r.To) == "":
+		return loupe.Invalidf("to", "reply %s has no destination number", r.Kind)
+	case strings.TrimSpace(r.From) == "":
+		return loupe.Invalidf("from", "reply %s has no number to go from", r.Kind)
+	case strings.TrimSpace(r.Body) == "":
+		return loupe.Invalidf("body", "reply %s has no body", r.Kind)
+	case r.Kind != KindStopConfirmation && r.Kind != KindHelpReply:
+		return loupe.Invalidf("kind", "unknown reply kind %q", r.Kind)
+	}
+	return nil
 }
