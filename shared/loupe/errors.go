@@ -6,6 +6,7 @@
 package loupe
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -97,3 +98,22 @@ var (
 	// ErrConflict: a conditional update found the record changed by someone else.
 	ErrConflict = &Error{Code: ECONFLICT, Message: "record changed concurrently"}
 )
+
+// JSONProblem says what is wrong with JSON that did not decode (err from
+// encoding/json) without quoting the input, which may hold a customer's
+// data: the offset of a syntax error, or the field and the types of a type
+// mismatch.
+func JSONProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("invalid JSON at offset %d", se.Offset)
+	case errors.As(err, &te):
+		if te.Field != "" {
+			return fmt.Sprintf("%s is a JSON %s, want %s", te.Field, te.Value, te.Type)
+		}
+		return fmt.Sprintf("a JSON %s, want %s", te.Value, te.Type)
+	}
+	return "unreadable JSON"
+}

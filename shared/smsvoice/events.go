@@ -84,7 +84,7 @@ type statusDetail struct {
 func ParseEvent(raw []byte) (textin.Event, error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &probe); err != nil {
-		return textin.Event{}, loupe.Invalidf("event", "delivery event is not a JSON object: %v", jsonProblem(err))
+		return textin.Event{}, loupe.Invalidf("event", "delivery event is not a JSON object: %v", loupe.JSONProblem(err))
 	}
 	prefix := "detail."
 	detail := raw
@@ -92,7 +92,7 @@ func ParseEvent(raw []byte) (textin.Event, error) {
 	if _, ok := probe["detail-type"]; ok || probe["source"] != nil || probe["detail"] != nil {
 		var env envelope
 		if err := json.Unmarshal(raw, &env); err != nil {
-			return textin.Event{}, loupe.Invalidf("event", "EventBridge event: %v", jsonProblem(err))
+			return textin.Event{}, loupe.Invalidf("event", "EventBridge event: %v", loupe.JSONProblem(err))
 		}
 		if env.Source != EventSource {
 			return textin.Event{}, loupe.Invalidf("source", "EventBridge event source %q is not %s", env.Source, EventSource)
@@ -124,7 +124,7 @@ func ParseEvent(raw []byte) (textin.Event, error) {
 		if field == "" {
 			field = "event"
 		}
-		return textin.Event{}, loupe.Invalidf(field, "delivery event: %v", jsonProblem(err))
+		return textin.Event{}, loupe.Invalidf(field, "delivery event: %v", loupe.JSONProblem(err))
 	}
 	status := d.EventType
 	if status == "" && d.MessageStatus != "" {
@@ -158,21 +158,4 @@ func ParseEvent(raw []byte) (textin.Event, error) {
 		LedgerKey:   d.Context[ContextLedgerKey],
 		At:          at,
 	}, nil
-}
-
-// jsonProblem describes a decoding error without quoting the input (which
-// may hold a phone number or a client's text).
-func jsonProblem(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("invalid JSON at offset %d", se.Offset)
-	case errors.As(err, &te):
-		if te.Field != "" {
-			return fmt.Sprintf("%s is a JSON %s, want %s", te.Field, te.Value, te.Type)
-		}
-		return fmt.Sprintf("a JSON %s, want %s", te.Value, te.Type)
-	}
-	return "unreadable JSON"
 }

@@ -2,8 +2,6 @@ package textin
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -44,7 +42,7 @@ type inbound struct {
 func ParseMessage(data []byte) (Message, error) {
 	var in inbound
 	if err := json.Unmarshal(data, &in); err != nil {
-		return Message{}, loupe.Invalidf("message", "inbound text is not a JSON object: %s", jsonProblem(err))
+		return Message{}, loupe.Invalidf("message", "inbound text is not a JSON object: %s", loupe.JSONProblem(err))
 	}
 	switch {
 	case in.OriginationNumber == nil || *in.OriginationNumber == "":
@@ -65,20 +63,4 @@ func ParseMessage(data []byte) (Message, error) {
 		return Message{}, loupe.Invalidf("inboundMessageId", "inboundMessageId is longer than 128 bytes")
 	}
 	return Message{ID: in.InboundMessageID, From: *in.OriginationNumber, To: *in.DestinationNumber, Body: *in.MessageBody}, nil
-}
-
-// jsonProblem says what is wrong with JSON without quoting it.
-func jsonProblem(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("invalid JSON at offset %d", se.Offset)
-	case errors.As(err, &te):
-		if te.Field != "" {
-			return fmt.Sprintf("%s is a JSON %s, want %s", te.Field, te.Value, te.Type)
-		}
-		return fmt.Sprintf("a JSON %s, want %s", te.Value, te.Type)
-	}
-	return "unreadable JSON"
 }
