@@ -192,6 +192,37 @@ func TestTextWaitsForTheAllowedHours(t *testing.T) {
 	}
 }
 
+// TestWaitingTextIsRequeuedWhenItsHoursCome: in AWS a claim is requeued
+// only once RecoverAfterQueued (6 h) old, as it may still be in the queue;
+// a text that waited for its hours was taken from the queue already, so it
+// is handed on again as soon as its wait ends, not hours later.
+func TestWaitingTextIsRequeuedWhenItsHoursCome(t *testing.T) {
+	ctx := context.Background()
+	db := chainDB()
+	c := texter("c1", date("1980-03-08"))
+	c.Phone = "+14155550123"
+	c.Consents["sms"] = loupe.Consent{Status: loupe.ConsentGranted, At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Source: "paper", Evidence: "Texts", Phone: c.Phone}
+	db.put(c)
+	now := time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC) // 06:00 in San Francisco
+	p := newPlanner(db, &touch.MemLedger{}, nil)
+	p.Channels = map[string]touch.Channel{contact.SMS: &fakeChannel{}}
+	p.Places = fixedPlaces{"America/Los_Angeles"}
+	p.RecoverAfter = 6 * time.Hour
+	p.Now = func() time.Time { return now }
+	if res, err := p.RunDay(ctx, day("2026-03-01"), &mail.Fake{}); err != nil || res.Waiting != 1 {
+		t.Fatalf("run = %+v, %v; want the text waiting", res, err)
+	}
+	q := &memQueue{}
+	now = time.Date(2026, 3, 1, 15, 5, 0, 0, time.UTC) // 07:05 Pacific: still waiting
+	if n, err := p.Requeue(ctx, q); err != nil || n != 0 {
+		t.Fatalf("requeue while waiting = %d, %v; want 0", n, err)
+	}
+	now = time.Date(2026, 3, 1, 16, 5, 0, 0, time.UTC) // 08:05 Pacific, 2 h after the claim
+	if n, err := p.Requeue(ctx, q); err != nil || n != 1 {
+		t.Fatalf("requeue at 08:05 = %d, %v; want the waiting text handed on", n, err)
+	}
+}
+
 func TestDeliverRechecksTheChannel(t *testing.T) {
 	ctx := context.Background()
 	db := chainDB()

@@ -324,7 +324,11 @@ func (p *Planner) Recover(ctx context.Context, sender mail.Sender) (Result, erro
 	return res, nil
 }
 
-// due returns the pending entries at least RecoverAfter old without a live lease.
+// due returns the pending entries without a live lease that are at least
+// RecoverAfter old, or whose lease ran out: a sender took them from the
+// queue already, so none is in flight (a text that waited for its hours, a
+// sender that died mid-send). A send that failed released its lease and
+// waits the RecoverAfter (SQS redelivers it meanwhile).
 func (p *Planner) due(ctx context.Context) ([]Entry, error) {
 	pending, err := p.Ledger.Pending(ctx)
 	if err != nil {
@@ -338,7 +342,7 @@ func (p *Planner) due(ctx context.Context) ([]Entry, error) {
 	cutoff := now.Add(-after)
 	out := pending[:0]
 	for _, e := range pending {
-		if after > 0 && e.ClaimedAt.After(cutoff) {
+		if after > 0 && e.ClaimedAt.After(cutoff) && e.LeaseUntil.IsZero() {
 			continue // may still be queued for, or in flight in, another sender
 		}
 		if e.LeaseUntil.After(now) {
