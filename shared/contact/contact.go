@@ -263,6 +263,28 @@ func NextQuiet(at time.Time, h Hours, zones ...*time.Location) (next time.Time, 
 	return time.Time{}, false
 }
 
+// QuietEnd returns when the allowed hours h that at is inside end: the
+// first instant after at at which the local time in one of zones reaches
+// h.To (with no zone, in UTC). A text sent at at must reach the phone
+// before it.
+func QuietEnd(at time.Time, h Hours, zones ...*time.Location) time.Time {
+	if len(zones) == 0 {
+		zones = []*time.Location{time.UTC}
+	}
+	var end time.Time
+	for _, z := range zones {
+		l := at.In(z)
+		e := time.Date(l.Year(), l.Month(), l.Day(), h.To, 0, 0, 0, z)
+		if !e.After(at) {
+			e = time.Date(l.Year(), l.Month(), l.Day()+1, h.To, 0, 0, 0, z)
+		}
+		if end.IsZero() || e.Before(end) {
+			end = e
+		}
+	}
+	return end
+}
+
 // DefaultCapDays is the fatigue cap: one marketing contact in any 7 days,
 // across every channel, personal contacts included.
 const DefaultCapDays = 7

@@ -3,14 +3,17 @@ package smsvoice_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
 	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2/types"
 
 	"github.com/loupehq/loupe/shared/mail"
 	"github.com/loupehq/loupe/shared/smsvoice"
+	"github.com/loupehq/loupe/shared/testkit/smsvoicetest"
 	"github.com/loupehq/loupe/shared/touch"
 )
 
@@ -46,5 +49,40 @@ func TestNoRetryAfterALostAnswer(t *testing.T) {
 	s := smsvoice.New(api, config(newClock()))
 	if _, err := s.Send(context.Background(), touchpoint("s1", touch.Birthday, "+12125550100")); !errors.Is(err, mail.ErrTemporary) || api.calls != 8 {
 		t.Errorf("throttled: Send = %v after %d calls, want mail.ErrTemporary after 8 (MaxAttempts)", err, api.calls)
+	}
+}
+
+// TestTextKeepsInsideTheHours: the TimeToLive is at most the time left of
+// the recipient's allowed hours (AWS drops a text rather than hand it over
+// after 21:00), and with less than a minute left nothing is sent: the
+// error wraps touch.ErrNotNow.
+func TestTextKeepsInsideTheHours(t *testing.T) {
+	srv := smsvoicetest.Start(t)
+	c := newClock()
+	s := smsvoice.New(srv.Client(t), config(c)) // TimeToLive 2 h
+	for _, tt := range []struct {
+		left    time.Duration
+		wantTTL int32
+	}{{3 * time.Hour, 7200}, {10 * time.Minute, 600}} {
+		tp := touchpoint("s1", touch.Birthday, "+12125550100")
+		tp.Key.CustomerID = fmt.Sprint("c", tt.wantTTL)
+		tp.Until = c.Now().Add(tt.left)
+		if _, err := s.Send(context.Background(), tp); err != nil {
+			t.Fatalf("Send with %s left: %v", tt.left, err)
+		}
+		got := srv.Sent()[len(srv.Sent())-1]
+		// The pacing wait (0.1 s at 10 parts/s) may take a second off.
+		if got.TimeToLive == nil || *got.TimeToLive > tt.wantTTL || *got.TimeToLive < tt.wantTTL-1 {
+			t.Errorf("%s left: TimeToLive = %v, want %d", tt.left, got.TimeToLive, tt.wantTTL)
+		}
+	}
+	calls := srv.Calls()
+	tp := touchpoint("s1", touch.Birthday, "+12125550100")
+	tp.Until = c.Now().Add(30 * time.Second)
+	if _, err := s.Send(context.Background(), tp); !errors.Is(err, touch.ErrNotNow) || errors.Is(err, mail.ErrRejected) {
+		t.Errorf("Send with 30 s left = %v, want touch.ErrNotNow", err)
+	}
+	if srv.Calls() != calls {
+		t.Errorf("a call was made with 30 s of the hours left")
 	}
 }

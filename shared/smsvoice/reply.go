@@ -57,7 +57,8 @@ func (s *Sender) Reply(ctx context.Context, r textin.Reply) (string, error) {
 	if s.cfg.ConfigurationSet != "" {
 		in.ConfigurationSetName = aws.String(s.cfg.ConfigurationSet)
 	}
-	return deliver(ctx, &s.cfg, s.bucket(r.From), "sms reply", r.Key, count.Segments, func() (*string, error) {
+	return deliver(ctx, &s.cfg, s.bucket(r.From), "sms reply", r.Key, count.Segments, time.Time{}, func(ttl int32) (*string, error) {
+		in.TimeToLive = aws.Int32(ttl)
 		out, err := s.api.SendTextMessage(ctx, in, noSDKRetry)
 		if err != nil {
 			return nil, err

@@ -209,7 +209,8 @@ func (s *Sender) Send(ctx context.Context, t touch.Touch) (string, error) {
 	if s.cfg.ConfigurationSet != "" {
 		in.ConfigurationSetName = aws.String(s.cfg.ConfigurationSet)
 	}
-	return deliver(ctx, &s.cfg, s.bucket(identity), "sms send", key, m.Count.Segments, func() (*string, error) {
+	return deliver(ctx, &s.cfg, s.bucket(identity), "sms send", key, m.Count.Segments, t.Until, func(ttl int32) (*string, error) {
+		in.TimeToLive = aws.Int32(ttl)
 		out, err := s.api.SendTextMessage(ctx, in, noSDKRetry)
 		if err != nil {
 			return nil, err
@@ -225,13 +226,28 @@ func (s *Sender) Send(ctx context.Context, t touch.Touch) (string, error) {
 // errors and logs. It returns the message id, or an error wrapping
 // mail.ErrRejected (refused for good) or mail.ErrTemporary (try later),
 // with the AWS error.
-func deliver(ctx context.Context, cfg *Config, slots *pace.Bucket, op, key string, parts int, call func() (*string, error)) (string, error) {
+//
+// until, when not zero, is when the recipient's allowed hours end
+// (touch.Touch.Until): each call's TimeToLive is at most the time left, so
+// AWS drops rather than hands over a text after it, and when less than
+// MinWindow is left after the pacing and backoff waits no call is made: the
+// error wraps touch.ErrNotNow (the planner waits for the next allowed
+// hours). call gets the TimeToLive in seconds.
+func deliver(ctx context.Context, cfg *Config, slots *pace.Bucket, op, key string, parts int, until time.Time, call func(ttl int32) (*string, error)) (string, error) {
 	var last error
 	for attempt := 1; attempt <= cfg.MaxAttempts; attempt++ {
 		if err := wait(ctx, cfg, slots, parts); err != nil {
 			return "", fmt.Errorf("%s %s: %w: %w", op, key, mail.ErrTemporary, err)
 		}
-		id, err := call()
+		ttl := cfg.TimeToLive
+		if !until.IsZero() {
+			left := until.Sub(cfg.Now())
+			if left < MinWindow {
+				return "", fmt.Errorf("%s %s: %w: %s left of the recipient's allowed hours", op, key, touch.ErrNotNow, left.Truncate(time.Second))
+			}
+			ttl = min(ttl, left)
+		}
+		id, err := call(int32(ttl / time.Second))
 		if err == nil {
 			return aws.ToString(id), nil
 		}
@@ -256,6 +272,10 @@ func deliver(ctx context.Context, cfg *Config, slots *pace.Bucket, op, key strin
 	}
 	return "", fmt.Errorf("%s %s: %w after %d attempts: %w", op, key, mail.ErrTemporary, cfg.MaxAttempts, last)
 }
+
+// MinWindow is the least time a text or call must have before the
+// recipient's allowed hours end for it to go now.
+const MinWindow = time.Minute
 
 // noSDKRetry turns the SDK's own retries off for a call: the Sender retries
 // with its own backoff and pacing, so one attempt is one call.

@@ -159,7 +159,8 @@ func (v *Voice) Send(ctx context.Context, t touch.Touch) (string, error) {
 	if v.cfg.ConfigurationSet != "" {
 		in.ConfigurationSetName = aws.String(v.cfg.ConfigurationSet)
 	}
-	return deliver(ctx, &v.cfg, &v.slots, "voice send", key, 1, func() (*string, error) {
+	return deliver(ctx, &v.cfg, &v.slots, "voice send", key, 1, t.Until, func(ttl int32) (*string, error) {
+		in.TimeToLive = aws.Int32(ttl)
 		out, err := v.api.SendVoiceMessage(ctx, in, noSDKRetry)
 		if err != nil {
 			return nil, err

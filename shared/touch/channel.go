@@ -2,6 +2,7 @@ package touch
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -40,7 +41,17 @@ type Touch struct {
 	Associate *loupe.Associate
 	// Campaign is the event's campaign (nil for other occasions).
 	Campaign *Campaign
+	// Until, for a text or a call, is when the recipient's allowed hours
+	// end (contact.QuietEnd); zero for the other channels. A sender that
+	// cannot deliver before it returns an error wrapping ErrNotNow, and the
+	// touchpoint waits for the next allowed hours.
+	Until time.Time
 }
+
+// ErrNotNow is wrapped by a Channel's error when the allowed hours of the
+// recipient (Touch.Until) end before it could deliver: nothing was sent,
+// and the planner holds the touchpoint until the hours come again.
+var ErrNotNow = errors.New("the recipient's allowed hours end before it could go")
 
 // client returns what the contact policy needs of c, a client of store.
 func (p *Planner) client(store loupe.Store, c loupe.Customer) contact.Client {
@@ -102,13 +113,13 @@ type Places interface {
 	AddressZones(country, region string) []string
 }
 
-// allowedAt returns the earliest time at or after now a text or call to c
-// may go, and false when it never may (the zones share no allowed hour).
-// The hours are the strictest of the store's country and phone's state,
-// the client's postal address and the client's phone (contact.HoursFor);
-// the time must be inside them in every zone of the store, the phone and the
+// hoursOf returns the hours a text or call to c of store may go in, and
+// the zones they are kept in (contact.NextQuiet, contact.QuietEnd). The
+// hours are the strictest of the store's country and phone's state, the
+// client's postal address and the client's phone (contact.HoursFor); the
+// time must be inside them in every zone of the store, the phone and the
 // postal address (Places; without Places, the store's zone only).
-func (p *Planner) allowedAt(now time.Time, store loupe.Store, c loupe.Customer) (time.Time, bool) {
+func (p *Planner) hoursOf(store loupe.Store, c loupe.Customer) (contact.Hours, []*time.Location) {
 	h := contact.HoursFor(store.Country, "")
 	stricter := func(country, region string) {
 		if country != "" {
@@ -141,5 +152,5 @@ func (p *Planner) allowedAt(now time.Time, store loupe.Store, c loupe.Customer) 
 			add(p.Places.AddressZones(a.Country, a.Region))
 		}
 	}
-	return contact.NextQuiet(now, h, zones...)
+	return h, zones
 }

@@ -3,6 +3,7 @@ package touch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -220,6 +221,41 @@ func TestWaitingTextIsRequeuedWhenItsHoursCome(t *testing.T) {
 	now = time.Date(2026, 3, 1, 16, 5, 0, 0, time.UTC) // 08:05 Pacific, 2 h after the claim
 	if n, err := p.Requeue(ctx, q); err != nil || n != 1 {
 		t.Fatalf("requeue at 08:05 = %d, %v; want the waiting text handed on", n, err)
+	}
+}
+
+// TestTextHeldWhenItsHoursEndMidSend: the text gets the end of the
+// recipient's allowed hours (Touch.Until); a sender that could not deliver
+// before it (touch.ErrNotNow: pacing or backoff ran past it) leaves the
+// touchpoint waiting for the next morning, not failed, not skipped.
+func TestTextHeldWhenItsHoursEndMidSend(t *testing.T) {
+	ctx := context.Background()
+	db := chainDB()
+	db.put(texter("c1", date("1980-03-08")))
+	sms := &fakeChannel{fail: fmt.Errorf("sms send: %w", touch.ErrNotNow)}
+	now := time.Date(2026, 3, 2, 1, 59, 30, 0, time.UTC) // 20:59:30 in New York
+	p := newPlanner(db, &touch.MemLedger{}, nil)
+	p.Channels = map[string]touch.Channel{contact.SMS: sms}
+	p.Now = func() time.Time { return now }
+	entries, err := planStore(ctx, p, db.stores["nyc"], day("2026-03-01"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("plan = %+v, %v", entries, err)
+	}
+	res, err := p.Deliver(ctx, entries, &mail.Fake{})
+	if err != nil || res.Waiting != 1 {
+		t.Fatalf("deliver = %+v, %v; want the text waiting", res, err)
+	}
+	e, _ := p.Ledger.Get(ctx, entries[0].Key)
+	if want := time.Date(2026, 3, 2, 13, 0, 0, 0, time.UTC); e.State != touch.StateClaimed || !e.LeaseUntil.Equal(want) {
+		t.Errorf("entry = %+v, want claimed and held until 08:00 New York (%s)", e, want)
+	}
+	sms.fail = nil
+	now = time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
+	if _, err := p.Deliver(ctx, entries, &mail.Fake{}); err != nil || len(sms.sent) != 1 {
+		t.Fatalf("deliver at 09:00 = %v, sent %d; want the text", err, len(sms.sent))
+	}
+	if want := time.Date(2026, 3, 3, 2, 0, 0, 0, time.UTC); !sms.sent[0].Until.Equal(want) {
+		t.Errorf("Touch.Until = %s, want 21:00 New York (%s)", sms.sent[0].Until, want)
 	}
 }
 

@@ -218,8 +218,10 @@ func (p *Planner) deliverOn(ctx context.Context, rc *renderCache, e Entry, chann
 		return skip(SkipNoSender)
 	}
 	now := p.Now()
+	var until time.Time
 	if contact.Timed(channel) {
-		next, ok := p.allowedAt(now, store, c)
+		h, zones := p.hoursOf(store, c)
+		next, ok := contact.NextQuiet(now, h, zones...)
 		if !ok {
 			p.log().Warn("touchpoint skipped: no allowed hour in the recipient's zones", "key", e.Key.String(), "channel", channel)
 			return skip(contact.ReasonNoHours)
@@ -228,10 +230,11 @@ func (p *Planner) deliverOn(ctx context.Context, rc *renderCache, e Entry, chann
 			rc.waitUntil = next
 			return outcomeWaiting, nil
 		}
+		until = contact.QuietEnd(now, h, zones...)
 	}
 	date, err := p.occasionDate(ctx, rc, e.Occasion, e.Year, store, c)
 	if err == nil {
-		t := Touch{Entry: e, Customer: c, Store: store, Date: date}
+		t := Touch{Entry: e, Customer: c, Store: store, Date: date, Until: until}
 		if t.Associate, err = p.associate(ctx, rc, c); err == nil {
 			t.Campaign = rc.campaigns[e.Occasion]
 			if channel != contact.Personal {
@@ -252,6 +255,16 @@ func (p *Planner) deliverOn(ctx context.Context, rc *renderCache, e Entry, chann
 				return outcomeSent, nil
 			}
 		}
+	}
+	if errors.Is(err, ErrNotNow) {
+		// The hours ended while the sender paced or backed off: nothing
+		// went; hold it until they come again.
+		h, zones := p.hoursOf(store, c)
+		if next, ok := contact.NextQuiet(latest(p.Now(), until), h, zones...); ok {
+			rc.waitUntil = next
+			return outcomeWaiting, nil
+		}
+		return skip(contact.ReasonNoHours)
 	}
 	if errors.Is(err, mail.ErrRejected) || loupe.ErrorCode(err) == loupe.EINVALID {
 		p.log().Warn("touchpoint rejected", "key", e.Key.String(), "channel", channel,
@@ -696,4 +709,12 @@ func (p *Planner) Coverage(ctx context.Context, storeID string) ([]StoreCoverage
 		out = append(out, sc)
 	}
 	return out, nil
+}
+
+// latest returns the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
