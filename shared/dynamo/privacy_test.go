@@ -234,3 +234,7 @@ func TestSuppress(t *testing.T) {
 		}
 	}
 }
+
+func TestNumberOptOutsContract(t *testing.T) {
+	storetest.RunNumberOptOuts(t, func(t *testing.T) loupe.NumberOptOuts { return open(t) })
+}

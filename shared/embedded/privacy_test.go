@@ -93,3 +93,10 @@ func TestSuppress(t *testing.T) {
 		}
 	}
 }
+
+func TestNumberOptOutsContract(t *testing.T) {
+	storetest.RunNumberOptOuts(t, func(t *testing.T) loupe.NumberOptOuts {
+		db, _ := openTemp(t)
+		return db
+	})
+}

@@ -14,6 +14,11 @@ import (
 // more (a channel taken out of the configuration after the claim).
 const SkipNoSender = "no_sender"
 
+// SkipNumberOptedOut: the client's number said no to texts (a STOP texted
+// from it, or AWS answering opted out or blocked), recorded by number
+// (Planner.Numbers).
+const SkipNumberOptedOut = "number_opted_out"
+
 // Channel sends touchpoints on one channel other than email: text messages
 // (contact.SMS), direct mail pieces (contact.Mail) or Today tasks
 // (contact.Personal). The planner decides whether and when (consent, quiet

@@ -259,6 +259,40 @@ func TestTextHeldWhenItsHoursEndMidSend(t *testing.T) {
 	}
 }
 
+// optedOutNumbers is a touch.NumberOptOuts holding the numbers that said no.
+type optedOutNumbers map[string]bool
+
+func (o optedOutNumbers) NumberOptedOut(_ context.Context, phone string) (bool, error) {
+	return o[phone], nil
+}
+
+// TestNumberOptOutStopsTheText: a STOP recorded by number stops the text of
+// a client whose own consent does not show it (created a moment before the
+// STOP, missed by the phone index), and no other client's.
+func TestNumberOptOutStopsTheText(t *testing.T) {
+	ctx := context.Background()
+	db := chainDB()
+	a, b := texter("c1", date("1980-03-08")), texter("c2", date("1980-03-08"))
+	b.Phone = "+12125550199"
+	b.Consents["sms"] = loupe.Consent{Status: loupe.ConsentGranted, At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Source: "paper", Evidence: "Texts", Phone: b.Phone}
+	db.put(a)
+	db.put(b)
+	sms := &fakeChannel{}
+	p := newPlanner(db, &touch.MemLedger{}, nil)
+	p.Channels = map[string]touch.Channel{contact.SMS: sms}
+	p.Numbers = optedOutNumbers{a.Phone: true}
+	p.Now = func() time.Time { return time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC) }
+	if _, err := p.RunDay(ctx, day("2026-03-01"), &mail.Fake{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sms.sent) != 1 || sms.sent[0].CustomerID != "c2" {
+		t.Fatalf("texts = %+v, want c2's only", sms.sent)
+	}
+	if e, _ := p.Ledger.Get(ctx, touch.Key{CustomerID: "c1", Occasion: touch.Birthday, Year: 2026}); e.State != touch.StateSkipped || e.Reason != touch.SkipNumberOptedOut {
+		t.Errorf("c1 = %+v, want skipped %s", e, touch.SkipNumberOptedOut)
+	}
+}
+
 func TestDeliverRechecksTheChannel(t *testing.T) {
 	ctx := context.Background()
 	db := chainDB()

@@ -87,6 +87,12 @@ type Planner struct {
 	// Places says where phones and postal addresses are, for the quiet
 	// hours of texts (phone.Places); nil: the store's zone only.
 	Places Places
+	// Numbers, when set, is asked before every text whether the client's
+	// number said no to texts (loupe.NumberOptOuts: a STOP or a blocked
+	// status, read consistently by number), which stops the text with
+	// SkipNumberOptedOut even when the client's own consent does not show
+	// it yet. Nil: only the client's consent is checked.
+	Numbers NumberOptOuts
 	// Cap is the fatigue cap in days: two marketing mails to one client are at
 	// least Cap days apart, except where a personal occasion overrides (see
 	// docs/touchpoints.md). 0 means DefaultCap.
@@ -121,6 +127,12 @@ type Suppression interface {
 	// Suppressed reports whether email is on the suppression list; it fails
 	// only on storage errors.
 	Suppressed(ctx context.Context, email string) (bool, error)
+}
+
+// NumberOptOuts is the part of loupe.NumberOptOuts the planner reads.
+type NumberOptOuts interface {
+	// NumberOptedOut reports whether phone's newest answer is an opt-out.
+	NumberOptedOut(ctx context.Context, phone string) (bool, error)
 }
 
 func (p *Planner) cap() int {

@@ -217,6 +217,15 @@ func (p *Planner) deliverOn(ctx context.Context, rc *renderCache, e Entry, chann
 		p.log().Warn("touchpoint skipped: no sender for its channel", "key", e.Key.String(), "channel", channel)
 		return skip(SkipNoSender)
 	}
+	if channel == contact.SMS && p.Numbers != nil {
+		out, err := p.Numbers.NumberOptedOut(ctx, c.Phone)
+		if err != nil {
+			return outcomeNone, fmt.Errorf("number opt-out: %w", err)
+		}
+		if out {
+			return skip(SkipNumberOptedOut)
+		}
+	}
 	now := p.Now()
 	var until time.Time
 	if contact.Timed(channel) {

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"maps"
@@ -30,6 +31,7 @@ type Records interface {
 	loupe.SignInStore
 	reassign.Store
 	touch.Suppression
+	loupe.NumberOptOuts
 	today.Store
 	today.Book
 }
@@ -189,6 +191,7 @@ func Build(cfg Config, p Ports) *Services {
 		Lists:          contact.Lists{By: cfg.Channels, MailOverCents: int64(cfg.MailOverCents)},
 		Channels:       channels,
 		Places:         p.Places,
+		Numbers:        p.Records,
 		Consent:        s.Compliance.ConsentFor,
 		UnsubscribeURL: s.unsubscribeURL,
 		Suppression:    p.Records,
@@ -198,7 +201,7 @@ func Build(cfg Config, p Ports) *Services {
 	}
 	s.Today.Consent = s.Compliance.ConsentFor
 	s.Texts = &textin.Service{Store: p.Records, Consents: s.POS, Replier: p.Replies, ManagedOptOuts: cfg.SMSManagedOptOuts,
-		NumberStores: textin.NumberStores(cfg.SMSStoreIdentities), Now: p.Now, Logger: p.Logger}
+		NumberStores: textin.NumberStores(cfg.SMSStoreIdentities), IDKey: []byte(cmp.Or(cfg.SignInKey, cfg.UnsubscribeSecret)), Now: p.Now, Logger: p.Logger}
 	return s
 }
 
