@@ -2,7 +2,9 @@ package textin
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -70,8 +72,18 @@ type Service struct {
 	// it belongs to the home store of the first client with the texting
 	// number, else to the chain's first store.
 	NumberStores map[string]string
-	Now          loupe.Clock
-	Logger       *slog.Logger
+	// IDKey keys what is derived from a text that came without an id
+	// (POST /sms/inbound and `loupe sms inbound` without inboundMessageId):
+	// its message id, logged, answered and part of the reply's claim key,
+	// and the hash the claim is stored with, both HMAC-SHA-256 (under a key
+	// derived from this one) over the client's number and the text, so
+	// neither can be tested against guessed numbers without it. wire passes
+	// the sign-in key, else the unsubscribe secret. Nil: both leave the
+	// client's number out (MessageID). A new key derives new ids: a text
+	// delivered again across a rotation may be answered twice.
+	IDKey  []byte
+	Now    loupe.Clock
+	Logger *slog.Logger
 }
 
 // NumberStores returns the map Service.NumberStores wants from the store
@@ -111,7 +123,7 @@ func (s *Service) log() *slog.Logger {
 // a number or the body, so a caller may log it whole.
 type Result struct {
 	// MessageID is the message's id: Message.ID, or the one derived when it
-	// had none (MessageID).
+	// had none (Service.MessageID).
 	MessageID string
 	// Intent is what the text asked (IntentStop, ...; IntentNone for any
 	// other text) and Keyword the word it began with.
@@ -135,26 +147,74 @@ type Result struct {
 	ReplyFailed bool
 }
 
-// MessageID returns m.ID, or when it is "" an id derived from the message:
-// "h" and the first 32 hex digits of SHA-256 over From, To, Body and At
-// (when not zero), so every delivery of one text gets the same id.
+// MessageID returns m.ID, or when it is "" the id Service.MessageID derives
+// without a key: "h" and the first 32 hex digits of SHA-256 over To, Body
+// and At (when not zero), never the client's number (From), so the id,
+// which is logged, answered and kept in the reply's claim key, cannot be
+// turned back into it. Every delivery of one text gets the same id; so do
+// two clients texting the same words to the same number at the same
+// instant (or, without At, at any time), who then share one reply claim:
+// the first of them gets the reply. Texts from AWS always carry their id.
 func MessageID(m Message) string {
 	if m.ID != "" {
 		return m.ID
 	}
-	parts := []string{m.From, m.To, m.Body}
-	if !m.At.IsZero() {
-		parts = append(parts, m.At.UTC().Format(time.RFC3339Nano))
-	}
-	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	sum := sha256.Sum256(fields(m.To, m.Body, stamp(m.At)))
 	return "h" + hex.EncodeToString(sum[:16])
 }
 
-// bodyHash is what a reply key is claimed with: the same text delivered
-// again has the same one.
-func bodyHash(m Message) string {
-	sum := sha256.Sum256([]byte(m.From + "\x00" + m.To + "\x00" + m.Body))
-	return hex.EncodeToString(sum[:])
+// MessageID returns m.ID, or when it is "" an id derived from the message,
+// the same for every delivery of one text: with IDKey, "h" and the first 32
+// hex digits of HMAC-SHA-256 under a key derived from IDKey over From, To,
+// Body and At (when not zero), which no one without the key can test
+// guessed numbers against; without IDKey, the package's MessageID (From
+// left out).
+func (s *Service) MessageID(m Message) string {
+	if m.ID != "" || len(s.IDKey) == 0 {
+		return MessageID(m)
+	}
+	return "h" + hex.EncodeToString(s.mac("message id", m.From, m.To, m.Body, stamp(m.At))[:16])
+}
+
+// claimHash is what a reply key is claimed with (Store.ClaimEvent keeps
+// it): the same text delivered again has the same one, another text under
+// the same id another. With IDKey an HMAC over From, To and Body; without,
+// SHA-256 over To and Body only (never the client's number unkeyed).
+func (s *Service) claimHash(m Message) string {
+	if len(s.IDKey) == 0 {
+		sum := sha256.Sum256(fields(m.To, m.Body))
+		return hex.EncodeToString(sum[:])
+	}
+	return hex.EncodeToString(s.mac("reply claim", m.From, m.To, m.Body))
+}
+
+// mac returns the HMAC-SHA-256 of label and parts under a key of its own
+// derived from IDKey (so the secret wire hands over, which signs other
+// things, never MACs a text's fields itself).
+func (s *Service) mac(label string, parts ...string) []byte {
+	k := hmac.New(sha256.New, s.IDKey)
+	k.Write([]byte("loupe textin ids v1"))
+	m := hmac.New(sha256.New, k.Sum(nil))
+	m.Write(fields(append([]string{label}, parts...)...))
+	return m.Sum(nil)
+}
+
+// fields encodes parts unambiguously: each one's length, then its bytes.
+func fields(parts ...string) []byte {
+	var b []byte
+	for _, p := range parts {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(p)))
+		b = append(b, p...)
+	}
+	return b
+}
+
+// stamp is t in RFC 3339 with nanoseconds, UTC; "" for the zero time.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // Inbound handles one inbound text (CONTRACT section 4, "Inbound texts"):
@@ -184,7 +244,7 @@ func bodyHash(m Message) string {
 // (originationNumber) or To (destinationNumber), and a wrapped storage
 // or Consents error (deliver the text again: nothing is done twice).
 func (s *Service) Inbound(ctx context.Context, m Message) (Result, error) {
-	res := Result{MessageID: MessageID(m)}
+	res := Result{MessageID: s.MessageID(m)}
 	switch {
 	case m.From == "":
 		return res, loupe.Invalidf("originationNumber", "an inbound text needs the number it came from")
@@ -341,7 +401,7 @@ func (s *Service) regrant(ctx context.Context, clients []loupe.Customer, phone, 
 // sends nothing.
 func (s *Service) reply(ctx context.Context, m Message, res *Result, kind string, store loupe.Store, clients []loupe.Customer, at time.Time) error {
 	key := "sms-reply/" + res.MessageID + "/" + kind
-	first, err := s.Store.ClaimEvent(ctx, key, bodyHash(m), s.now())
+	first, err := s.Store.ClaimEvent(ctx, key, s.claimHash(m), s.now())
 	switch {
 	case errors.Is(err, loupe.ErrConflict):
 		s.log().Warn("inbound text: message id seen before with another text; no reply", "message_id", res.MessageID, "kind", kind)
