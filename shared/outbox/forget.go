@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/mail"
@@ -35,20 +36,33 @@ const HeaderCustomers = "X-Loupe-Outbox-Customers"
 
 // Forget is the outbox's part of a customer's erasure (a loupe.Forgetter):
 // every message that names the client is removed, the client's own mail and
-// the staff mail listing it alike, and its texts and calls (Texts, Calls:
-// the files of Dir/sms and Dir/voice whose customer_id is the id, or whose
-// to, from, body or SSML hold a term, case aside; the claim of each stays,
-// empty, so its key is never written again) (a reassignment review and its CSV, an
-// inspection's missing list). A message names the client when its
-// X-Loupe-Customer-Id or X-Loupe-Outbox-Customers header holds the customer
-// id (compared whole), or when its headers or any decoded part
-// (quoted-printable, base64 and HTML entities undone, so an attachment is
-// searched too) hold, case aside, one of e.Terms() (the full name, addresses,
-// phones). A removed message leaves an empty "<send date>_<key hash>.erased"
-// file so its Key is still never sent twice; and a message naming the id sent
-// later by this Outbox (one built before the erasure) is not written either.
-// It holds the outbox's lock for the scan. Cost: one read of every message.
-// Idempotent. Returns the first error reading or removing a file.
+// the staff mail listing it alike (a reassignment review and its CSV, an
+// inspection's missing list), and its texts and calls (Texts, Calls: the
+// files of Dir/sms and Dir/voice whose customer_id is the id, or whose to,
+// from, body or SSML hold a term, case aside; the claim of each is emptied
+// to a tombstone, so its key is never written again, and so is a claim
+// naming the client whose visible file is missing). A message names the
+// client when its X-Loupe-Customer-Id or X-Loupe-Outbox-Customers header
+// holds the customer id (compared whole), or when its headers or any
+// decoded part (quoted-printable, base64 and HTML entities undone, so an
+// attachment is searched too) hold, case aside, one of e.Terms() (the full
+// name, addresses, phones). A removed message leaves an empty "<send
+// date>_<key hash>.erased" file so its Key is still never sent twice; and a
+// message naming the id sent later by this Outbox (one built before the
+// erasure) is not written either.
+//
+// Temporary files (".tmp-*" in Dir, Dir/sms, Dir/voice and their claims)
+// are what a crash between writing and linking leaves; Forget removes those
+// naming the client whatever their age, and every one older than
+// staleTemp, naming the client or not (sweepTemps). While Forget holds the
+// lock this Outbox writes none, so a younger one is another process's (or
+// Outbox's) write in flight: removing it makes that write fail with an
+// error wrapping mail.ErrTemporary before it claims anything, and the
+// caller sends again later; nothing is sent twice or lost.
+//
+// It holds the outbox's lock for the scan. Cost: one read of every message
+// and claim. Idempotent. Returns the first error reading or removing a
+// file.
 func (o *Outbox) Forget(ctx context.Context, e loupe.Erasure) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -99,6 +113,63 @@ func (o *Outbox) forgetMail(ctx context.Context, customerID string, terms []stri
 		}
 		if err := o.tombstone(p); err != nil {
 			return fmt.Errorf("outbox forget %s: %w", name, err)
+		}
+	}
+	holds := func(raw []byte) bool { return len(raw) > 0 && names(raw, customerID, terms) }
+	if err := sweepTemps(ctx, o.Dir, holds); err != nil {
+		return fmt.Errorf("outbox forget: %w", err)
+	}
+	return nil
+}
+
+// staleTemp is the age past which Forget removes a temporary file whatever
+// it holds: a write keeps its temporary file for the few milliseconds
+// between creating and linking it, so one this old was left by a crash.
+const staleTemp = time.Minute
+
+// sweepTemps removes the temporary files (".tmp-*") of dir whose content
+// holds reports naming the client, and every one last modified more than
+// staleTemp ago (by the file system's clock, the one that stamped it, not
+// Outbox.Now). A missing dir has none. Returns the first error reading or
+// removing one (one removed meanwhile is fine).
+func sweepTemps(ctx context.Context, dir string, holds func([]byte) bool) error {
+	des, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, de := range des {
+		name := de.Name()
+		if de.IsDir() || !strings.HasPrefix(name, ".tmp-") {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := filepath.Join(dir, name)
+		info, err := de.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if time.Since(info.ModTime()) <= staleTemp {
+			data, err := os.ReadFile(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if !holds(data) {
+				continue
+			}
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
 		}
 	}
 	return nil

@@ -401,8 +401,11 @@ func (r *records) list() ([]Record, error) {
 // forget removes every record of the directory naming the erased client
 // (its customer_id, or one of terms, case aside, in to, from, body or
 // ssml), leaving its claim as an empty tombstone so its key is never
-// written again. Call with o.mu held. Returns the first error reading or
-// removing a file.
+// written again: first the visible files, then the claims left holding a
+// message (one whose visible file was never linked, a crash between the
+// two links of put, or was removed by hand), then the temporary files
+// (sweepTemps: those a crash left, in the directory and its claims). Call
+// with o.mu held. Returns the first error reading or removing a file.
 func (r *records) forget(ctx context.Context, customerID string, terms []string) error {
 	dir := r.dir()
 	des, err := os.ReadDir(dir)
@@ -432,25 +435,103 @@ func (r *records) forget(ctx context.Context, customerID string, terms []string)
 		if err := json.Unmarshal(data, &rec); err != nil {
 			return fmt.Errorf("outbox forget %s: parse %s: %w", r.channel, name, err)
 		}
-		if !recordNames(rec, data, customerID, terms) {
+		if !recordNames(rec, customerID, terms) {
 			continue
 		}
 		if err := r.tombstone(p); err != nil {
 			return fmt.Errorf("outbox forget %s %s: %w", r.channel, name, err)
 		}
 	}
+	if err := r.forgetClaims(ctx, customerID, terms); err != nil {
+		return err
+	}
+	holds := func(data []byte) bool { return recordHolds(data, customerID, terms) }
+	for _, d := range []string{dir, filepath.Join(dir, claimsDir)} {
+		if err := sweepTemps(ctx, d, holds); err != nil {
+			return fmt.Errorf("outbox forget %s: %w", r.channel, err)
+		}
+	}
 	return nil
 }
 
-// recordNames reports whether rec (raw as data) names the client: by its
-// customer id, or by a term in its text.
-func recordNames(rec Record, data []byte, customerID string, terms []string) bool {
+// forgetClaims empties, as tombstones, the claims that still hold a message
+// naming the client, and removes the visible file such a claim names if
+// there is one. Empty claims (tombstones already) and temporary files are
+// left. Call with o.mu held. Returns the first error reading, parsing or
+// replacing a claim.
+func (r *records) forgetClaims(ctx context.Context, customerID string, terms []string) error {
+	claims := filepath.Join(r.dir(), claimsDir)
+	des, err := os.ReadDir(claims)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("outbox forget %s claims: %w", r.channel, err)
+	}
+	for _, de := range des {
+		id := de.Name()
+		if de.IsDir() || strings.HasPrefix(id, ".") {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("outbox forget %s claims: %w", r.channel, err)
+		}
+		data, err := os.ReadFile(filepath.Join(claims, id))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("outbox forget %s claims: %w", r.channel, err)
+		}
+		if len(data) == 0 {
+			continue
+		}
+		var rec Record
+		if err := json.Unmarshal(data, &rec); err != nil {
+			return fmt.Errorf("outbox forget %s: parse claim %s: %w", r.channel, id, err)
+		}
+		if !recordNames(rec, customerID, terms) {
+			continue
+		}
+		if err := r.bury(id, filepath.Join(r.dir(), fileName(rec))); err != nil {
+			return fmt.Errorf("outbox forget %s claim %s: %w", r.channel, id, err)
+		}
+	}
+	return nil
+}
+
+// recordHolds reports whether data, a temporary file's content, names the
+// client: as recordNames when it parses as a Record, else (cut short by a
+// crash) when it holds the quoted customer id or, case aside, a term.
+func recordHolds(data []byte, customerID string, terms []string) bool {
+	if len(data) == 0 {
+		return false
+	}
+	var rec Record
+	if err := json.Unmarshal(data, &rec); err == nil {
+		return recordNames(rec, customerID, terms)
+	}
+	if customerID != "" && bytes.Contains(data, []byte(`"`+customerID+`"`)) {
+		return true
+	}
+	lower := bytes.ToLower(data)
+	for _, t := range terms {
+		if t != "" && bytes.Contains(lower, []byte(strings.ToLower(t))) {
+			return true
+		}
+	}
+	return false
+}
+
+// recordNames reports whether rec names the client: by its customer id,
+// or by a term in its text.
+func recordNames(rec Record, customerID string, terms []string) bool {
 	if rec.CustomerID != "" && rec.CustomerID == customerID {
 		return true
 	}
 	text := bytes.ToLower([]byte(strings.Join([]string{rec.To, rec.From, rec.Body, rec.SSML}, "\n")))
 	for _, t := range terms {
-		if bytes.Contains(text, []byte(strings.ToLower(t))) {
+		if t != "" && bytes.Contains(text, []byte(strings.ToLower(t))) {
 			return true
 		}
 	}
@@ -458,14 +539,21 @@ func recordNames(rec Record, data []byte, customerID string, terms []string) boo
 }
 
 // tombstone replaces the claim of the message file p by an empty file,
-// then removes p: in that order, so a put recovering the visible file from
-// its claim finds the tombstone instead. Call with o.mu held.
+// then removes p (bury). Call with o.mu held.
 func (r *records) tombstone(p string) error {
 	base := strings.TrimSuffix(filepath.Base(p), ".json")
 	_, id, ok := strings.Cut(base, "_")
 	if !ok || id == "" {
 		return fmt.Errorf("not an outbox file name")
 	}
+	return r.bury(id, p)
+}
+
+// bury replaces the claim of message id by an empty file, then removes its
+// visible file p (missing is fine): in that order, so a put recovering the
+// visible file from its claim finds the tombstone instead. Call with o.mu
+// held.
+func (r *records) bury(id, p string) error {
 	claims := filepath.Join(r.dir(), claimsDir)
 	if err := os.MkdirAll(claims, 0o700); err != nil {
 		return err
