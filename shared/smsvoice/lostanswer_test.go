@@ -41,8 +41,8 @@ func TestNoRetryAfterALostAnswer(t *testing.T) {
 		api := &acceptedThenLost{err: err}
 		s := smsvoice.New(api, config(newClock()))
 		_, got := s.Send(context.Background(), touchpoint("s1", touch.Birthday, "+12125550100"))
-		if !errors.Is(got, mail.ErrTemporary) || api.calls != 1 {
-			t.Errorf("%s: Send = %v after %d calls, want mail.ErrTemporary after 1", name, got, api.calls)
+		if !errors.Is(got, mail.ErrTemporary) || !errors.Is(got, touch.ErrMaybeSent) || api.calls != 1 {
+			t.Errorf("%s: Send = %v after %d calls, want mail.ErrTemporary and touch.ErrMaybeSent after 1", name, got, api.calls)
 		}
 	}
 	api := &acceptedThenLost{err: &types.ThrottlingException{Message: new(string)}}

@@ -12,9 +12,10 @@
 // senders only deliver. SendTextMessage and SendVoiceMessage have no
 // idempotency token, so a sender calls again at once only after a
 // throttling answer (nothing was sent); after a timeout or a server fault
-// it leaves the touchpoint claimed (mail.ErrTemporary) for the ledger's
-// recovery hours later: the one window in which a client may get a message
-// twice. The ledger's claim and send lease keep every other path to one.
+// its error wraps touch.ErrMaybeSent, and the planner holds the touchpoint
+// for RecoverAfter (6 h in AWS) before a recovery may try it again: the one
+// window in which a client may get a message twice. The ledger's claim and
+// send lease keep every other path to one.
 package smsvoice
 
 import (
@@ -259,6 +260,8 @@ func deliver(ctx context.Context, cfg *Config, slots *pace.Bucket, op, key strin
 			return "", fmt.Errorf("%s %s: %w: %w", op, key, mail.ErrRejected, err)
 		case later:
 			return "", fmt.Errorf("%s %s: %w: %w", op, key, mail.ErrTemporary, err)
+		case unknown:
+			return "", fmt.Errorf("%s %s: %w: %w: %w", op, key, mail.ErrTemporary, touch.ErrMaybeSent, err)
 		}
 		last = err
 		if attempt == cfg.MaxAttempts {
@@ -296,9 +299,10 @@ func wait(ctx context.Context, cfg *Config, slots *pace.Bucket, parts int) error
 type outcome int
 
 const (
-	retry    outcome = iota // throttled or a server fault: back off and call again
+	retry    outcome = iota // throttled: nothing was sent; back off and call again
 	rejected                // refused for good
 	later                   // not now, not by retrying at once: leave it claimed
+	unknown                 // a server fault or no answer: AWS may have sent it (touch.ErrMaybeSent)
 )
 
 // classify says what to do after err.
@@ -315,16 +319,27 @@ func classify(err error) outcome {
 		return retry
 	}
 	var hs interface{ HTTPStatusCode() int }
-	if errors.As(err, &hs) && hs.HTTPStatusCode() == 429 {
-		return retry
+	if errors.As(err, &hs) {
+		switch code := hs.HTTPStatusCode(); {
+		case code == 429:
+			return retry
+		case code >= 500:
+			return unknown
+		}
 	}
-	// Anything else is left claimed for a later run, never called again at
-	// once: a refusal a fix of the account lifts (AccessDenied,
-	// ResourceNotFound, ServiceQuotaExceeded), and also a server fault or no
-	// answer at all (a timeout, a reset), after which AWS may have taken the
-	// text. SendTextMessage has no idempotency token; only a throttling
-	// answer says for certain that nothing was sent.
-	return later
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		if ae.ErrorFault() == smithy.FaultServer {
+			return unknown
+		}
+		// A refusal a fix of the account lifts (AccessDenied,
+		// ResourceNotFound, ServiceQuotaExceeded): nothing was sent.
+		return later
+	}
+	// No answer at all (a timeout, a reset): AWS may have taken the text.
+	// SendTextMessage has no idempotency token; only a throttling answer
+	// says for certain that nothing was sent.
+	return unknown
 }
 
 // errorCode returns the AWS error code of err, or "".

@@ -58,6 +58,14 @@ type Touch struct {
 // and the planner holds the touchpoint until the hours come again.
 var ErrNotNow = errors.New("the recipient's allowed hours end before it could go")
 
+// ErrMaybeSent is wrapped by a Channel's error when the provider may have
+// taken the message although the call failed (a server fault, no answer:
+// a text API without an idempotency token). Deliver holds the touchpoint's
+// lease for RecoverAfter instead of releasing it, so neither a queue's
+// redelivery nor the next run sends it again at once; only a recovery
+// after that may, the one way a client can get a message twice.
+var ErrMaybeSent = errors.New("the provider may have sent it")
+
 // client returns what the contact policy needs of c, a client of store.
 func (p *Planner) client(store loupe.Store, c loupe.Customer) contact.Client {
 	return contact.Client{Customer: c, Country: store.Country, EmailRule: p.consent(store.Country)}

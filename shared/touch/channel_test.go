@@ -293,6 +293,40 @@ func TestNumberOptOutStopsTheText(t *testing.T) {
 	}
 }
 
+// TestMaybeSentIsHeldNotRetried: a text the provider may have taken (a
+// server fault, no answer) keeps its lease for RecoverAfter: a queue's
+// redelivery a few minutes later finds it taken and sends nothing; the
+// recovery after that may.
+func TestMaybeSentIsHeldNotRetried(t *testing.T) {
+	ctx := context.Background()
+	db := chainDB()
+	db.put(texter("c1", date("1980-03-08")))
+	sms := &fakeChannel{fail: fmt.Errorf("sms send: %w: %w", mail.ErrTemporary, touch.ErrMaybeSent)}
+	now := time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)
+	p := newPlanner(db, &touch.MemLedger{}, nil)
+	p.Channels = map[string]touch.Channel{contact.SMS: sms}
+	p.RecoverAfter = 6 * time.Hour
+	p.Now = func() time.Time { return now }
+	entries, err := planStore(ctx, p, db.stores["nyc"], day("2026-03-01"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("plan = %+v, %v", entries, err)
+	}
+	res, err := p.Deliver(ctx, entries, &mail.Fake{})
+	if err != nil || res.Held != 1 {
+		t.Fatalf("deliver = %+v, %v; want held, no error (the queue does not redeliver it)", res, err)
+	}
+	sms.fail = nil
+	now = now.Add(6 * time.Minute) // an SQS redelivery
+	if res, err := p.Deliver(ctx, entries, &mail.Fake{}); err != nil || res.Duplicate != 1 || len(sms.sent) != 0 {
+		t.Fatalf("redelivery = %+v, %v, sent %d; want a duplicate, nothing sent", res, err, len(sms.sent))
+	}
+	q := &memQueue{}
+	now = now.Add(6 * time.Hour)
+	if n, err := p.Requeue(ctx, q); err != nil || n != 1 {
+		t.Fatalf("requeue after the hold = %d, %v; want 1", n, err)
+	}
+}
+
 func TestDeliverRechecksTheChannel(t *testing.T) {
 	ctx := context.Background()
 	db := chainDB()

@@ -21,6 +21,9 @@ type Result struct {
 	Skipped   int // claimed entries skipped at send time (unsubscribed or erased meanwhile, rejected, unrenderable)
 	Duplicate int // entries Deliver left alone: already sent or skipped, unknown, or leased by another sender
 	Waiting   int // texts outside the recipient's allowed hours: leased until the hours open, then sent by Recover
+	// Held counts messages the provider may have taken although the call
+	// failed (ErrMaybeSent): leased for RecoverAfter, then tried again.
+	Held int
 }
 
 func (r *Result) add(o Result) {
@@ -31,6 +34,7 @@ func (r *Result) add(o Result) {
 	r.Skipped += o.Skipped
 	r.Duplicate += o.Duplicate
 	r.Waiting += o.Waiting
+	r.Held += o.Held
 }
 
 func (p *Planner) leaseFor() time.Duration {
@@ -70,6 +74,15 @@ func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Send
 			continue
 		}
 		outcome, err := p.deliverOne(ctx, rc, e, sender)
+		if errors.Is(err, ErrMaybeSent) {
+			// Hold it: a redelivery finds the lease taken (Duplicate).
+			if err := p.wait(ctx, e.Key, until, p.Now().Add(p.holdAfterMaybeSent())); err != nil {
+				return res, fmt.Errorf("deliver %s: %w", e.Key, err)
+			}
+			p.log().Warn("touchpoint may have been sent: held for recovery", "key", e.Key.String(), "hold", p.holdAfterMaybeSent())
+			res.Held++
+			continue
+		}
 		if outcome == outcomeWaiting {
 			if err := p.wait(ctx, e.Key, until, rc.waitUntil); err != nil {
 				return res, fmt.Errorf("deliver %s: %w", e.Key, err)
@@ -94,6 +107,13 @@ func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Send
 		}
 	}
 	return res, nil
+}
+
+// holdAfterMaybeSent is how long a touchpoint the provider may have taken
+// is held before a recovery may send it again: RecoverAfter, at least
+// DefaultRecoverAfter.
+func (p *Planner) holdAfterMaybeSent() time.Duration {
+	return max(p.RecoverAfter, DefaultRecoverAfter)
 }
 
 // take reports whether this call may send k: it is claimed and this call won
