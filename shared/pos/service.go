@@ -92,6 +92,11 @@ type Service struct {
 	// must be idempotent), after its totals are counted: the Today list's
 	// thank_you (today.Service.Purchased). Nil: nothing.
 	Purchased func(ctx context.Context, p loupe.Purchase) error
+	// Numbers keeps the opt-out of phone numbers from texts
+	// (loupe.NumberOptOuts): an sms grant newer than a number's STOP lifts
+	// it, as the contract says ("undone only by a newer consent.changed").
+	// Nil: nothing is kept by number.
+	Numbers loupe.NumberOptOuts
 }
 
 // PhoneReader returns raw in E.164, or an EINVALID *loupe.Error naming
@@ -443,6 +448,7 @@ func (s *Service) applyConsent(ctx context.Context, cc ConsentChange) (outcome, 
 		return outcome{}, err
 	}
 	var o outcome
+	var granted string // the number an sms grant was written for
 	err := s.DB.UpdateCustomer(ctx, cc.CustomerID, func(stored *loupe.Customer, erasedAt time.Time) (loupe.Customer, bool, error) {
 		o = outcome{}
 		if !erasedAt.IsZero() && !cc.Consent.At.After(erasedAt) {
@@ -454,8 +460,19 @@ func (s *Service) applyConsent(ctx context.Context, cc ConsentChange) (outcome, 
 		}
 		out, changed := loupe.ApplyConsent(*stored, cc.Channel, cc.Consent)
 		o.changed = changed
+		granted = ""
+		if k := out.Consents[cc.Channel]; changed && cc.Channel == "sms" && k.Status == loupe.ConsentGranted {
+			granted = k.Phone
+		}
 		return out, changed, nil
 	})
+	if err == nil && granted != "" && s.Numbers != nil {
+		// A grant newer than the number's STOP lifts it; an older one does
+		// not (the newest answer stands).
+		if _, err = s.Numbers.SetNumberOptOut(ctx, granted, false, cc.Consent.At); err != nil {
+			err = fmt.Errorf("number opt-out: %w", err)
+		}
+	}
 	var le *loupe.Error
 	if errors.As(err, &le) && le.Code == loupe.EINVALID {
 		return o, prefixField("data.", le)

@@ -59,6 +59,11 @@ var (
 type Service struct {
 	Store    Store
 	Consents Consents
+	// Numbers keeps the opt-out by number (loupe.NumberOptOuts): a STOP or
+	// a blocked status sets it, a START lifts it, and the planner checks it
+	// before every text, so it covers a client the phone index has not
+	// shown yet. Nil: only the clients' consents are written.
+	Numbers loupe.NumberOptOuts
 	// Replier sends the STOP confirmation and the HELP reply. Nil: none
 	// (as with ManagedOptOuts false).
 	Replier Replier
@@ -271,12 +276,18 @@ func (s *Service) Inbound(ctx context.Context, m Message) (Result, error) {
 	var kind string
 	switch res.Intent {
 	case IntentStop:
+		if err := s.setNumber(ctx, m.From, true, at); err != nil {
+			return res, fmt.Errorf("inbound text %s: %w", res.MessageID, err)
+		}
 		evidence := fmt.Sprintf("replied %s to %s at %s", res.Keyword, m.To, at.Format(time.RFC3339))
 		if res.Changed, err = s.deny(ctx, clients, m.From, at, evidence); err != nil {
 			return res, fmt.Errorf("inbound text %s: %w", res.MessageID, err)
 		}
 		kind = KindStopConfirmation
 	case IntentStart:
+		if err := s.setNumber(ctx, m.From, false, at); err != nil {
+			return res, fmt.Errorf("inbound text %s: %w", res.MessageID, err)
+		}
 		if res.Changed, res.Kept, err = s.regrant(ctx, clients, m.From, m.To, at); err != nil {
 			return res, fmt.Errorf("inbound text %s: %w", res.MessageID, err)
 		}
@@ -292,6 +303,15 @@ func (s *Service) Inbound(ctx context.Context, m Message) (Result, error) {
 		"clients", res.Clients, "changed", res.Changed, "kept", res.Kept, "reply", res.Reply,
 		"duplicate", res.Duplicate, "reply_failed", res.ReplyFailed)
 	return res, nil
+}
+
+// setNumber records phone's answer by number (Numbers; nothing without).
+func (s *Service) setNumber(ctx context.Context, phone string, out bool, at time.Time) error {
+	if s.Numbers == nil {
+		return nil
+	}
+	_, err := s.Numbers.SetNumberOptOut(ctx, phone, out, at)
+	return err
 }
 
 // storeFor returns the store Loupe's number to belongs to: NumberStores,
@@ -538,6 +558,9 @@ func (s *Service) Delivery(ctx context.Context, e Event) error {
 			}
 		}
 		if phone != "" {
+			if err := s.setNumber(ctx, phone, true, at); err != nil {
+				return fmt.Errorf("delivery event %s: %w", e.MessageID, err)
+			}
 			clients, err := s.Store.CustomersByPhone(ctx, phone)
 			if err != nil {
 				return fmt.Errorf("delivery event %s: %w", e.MessageID, err)

@@ -152,7 +152,7 @@ func Build(cfg Config, p Ports) *Services {
 	if keys := cfg.unsubscribeKeys(); keys != nil {
 		s.Unsubscribe = unsub.New(keys[0], keys[1:]...) // signs with the first, verifies with all
 	}
-	s.POS = &pos.Service{DB: p.Records, Now: p.Now, Phones: p.Phones}
+	s.POS = &pos.Service{DB: p.Records, Now: p.Now, Phones: p.Phones, Numbers: p.Records}
 	s.Today = &today.Service{Records: p.Records, Book: p.Records, Store: p.Records, Campaigns: p.Ledger,
 		PerDay: cfg.TasksPerDay, Cap: cfg.FatigueCapDays, Now: p.Now, Log: p.Logger}
 	s.POS.Purchased = s.Today.Purchased
@@ -200,7 +200,7 @@ func Build(cfg Config, p Ports) *Services {
 		Log:            p.Logger,
 	}
 	s.Today.Consent = s.Compliance.ConsentFor
-	s.Texts = &textin.Service{Store: p.Records, Consents: s.POS, Replier: p.Replies, ManagedOptOuts: cfg.SMSManagedOptOuts,
+	s.Texts = &textin.Service{Store: p.Records, Numbers: p.Records, Consents: s.POS, Replier: p.Replies, ManagedOptOuts: cfg.SMSManagedOptOuts,
 		NumberStores: textin.NumberStores(cfg.SMSStoreIdentities), IDKey: []byte(cmp.Or(cfg.SignInKey, cfg.UnsubscribeSecret)), Now: p.Now, Logger: p.Logger}
 	return s
 }

@@ -85,6 +85,9 @@ func Run(t *testing.T, open func(t *testing.T, now loupe.Clock) Target) {
 			e.db, e.pos = tg.DB, tg.POS
 			e.svc = &textin.Service{Store: tg.DB, Consents: tg.POS, Replier: e.replies, ManagedOptOuts: true,
 				Now: e.clock, Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+			if n, ok := tg.DB.(loupe.NumberOptOuts); ok {
+				e.svc.Numbers, e.pos.Numbers = n, n
+			}
 			e.seed()
 			tc.run(t, e)
 			e.noPersonalDataLogged()
@@ -108,6 +111,7 @@ var cases = []struct {
 	{"DeliveryOutOfOrder", testDeliveryOutOfOrder},
 	{"DeliveryBlockedStopsTheNumber", testDeliveryBlocked},
 	{"DeliveryBeforeTheEntry", testDeliveryBeforeEntry},
+	{"StopKeptByNumber", testStopKeptByNumber},
 }
 
 // apply applies one POS event through the webhook's path.
@@ -211,6 +215,45 @@ func testStop(t *testing.T, e *env) {
 	if r := rs[0]; r.Key != "sms-reply/m1/stop_confirmation" || r.To != PhoneA || r.From != LoupeNY || r.Kind != textin.KindStopConfirmation ||
 		r.StoreID != "s1" || r.CustomerID != "c1" || !strings.HasPrefix(r.Body, "Éclat Fifth Avenue: ") || !strings.Contains(r.Body, "START") {
 		t.Errorf("confirmation: %+v", r)
+	}
+}
+
+// testStopKeptByNumber: a STOP from a number no client has yet is kept by
+// number (a client the phone index has not shown, or added later with it,
+// is covered at send time); START lifts it; a blocked status sets it.
+func testStopKeptByNumber(t *testing.T, e *env) {
+	if e.svc.Numbers == nil {
+		t.Skip("the store keeps no opt-outs by number")
+	}
+	const unknown = "+12125550188"
+	optedOut := func(phone string) bool {
+		out, err := e.svc.Numbers.NumberOptedOut(ctx, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if res := e.text("n1", unknown, LoupeNY, "STOP"); res.Clients != 0 || res.Intent != textin.IntentStop {
+		t.Fatalf("STOP from a number without clients: %+v", res)
+	}
+	if !optedOut(unknown) || optedOut(PhoneA) {
+		t.Fatalf("after STOP: %s opted out %v (want true), %s %v (want false)", unknown, optedOut(unknown), PhoneA, optedOut(PhoneA))
+	}
+	e.text("n2", unknown, LoupeNY, "start")
+	if optedOut(unknown) {
+		t.Error("START did not lift the number's opt-out")
+	}
+	e.text("n3", PhoneB, LoupeMiami, "Stop")
+	if !optedOut(PhoneB) {
+		t.Error("STOP from a client's number is not kept by number")
+	}
+	// A newer consent.changed granting texts undoes the STOP (CONTRACT:
+	// "undone only by a newer consent.changed"), for the number too.
+	e.advance(time.Minute)
+	e.apply("k-again", pos.TypeConsentChanged, `{"customer_id":"c3","channel":"sms","status":"granted","at":"`+
+		e.clock().Format(time.RFC3339)+`","source":"paper","evidence":"Yes, text me again"}`)
+	if optedOut(PhoneB) || !e.reachable("c3") {
+		t.Error("a newer sms grant did not lift the number's opt-out")
 	}
 }
 
