@@ -12,6 +12,7 @@ import (
 	"github.com/loupehq/loupe/shared/dynamo"
 	"github.com/loupehq/loupe/shared/loupe"
 	"github.com/loupehq/loupe/shared/testkit/smsvoicetest"
+	"github.com/loupehq/loupe/shared/touch"
 )
 
 // textPlace is a store zone with a client number there: the scenario runs
@@ -49,7 +50,8 @@ func placeNow(t *testing.T, now time.Time) (textPlace, *time.Location) {
 // delivery event (the configuration set's SNS record) marks it delivered
 // in the history; a STOP with trailing words on the two-way topic denies
 // sms for both clients of the number, answers once although SNS delivers
-// it twice, and the next day's birthday of the other client is not texted.
+// it twice, and the next day's birthdays of the other client and of one
+// added after the STOP with an older consent are not texted.
 func TestTextScenario(t *testing.T) {
 	sms := smsvoicetest.Start(t)
 	const loupeNumber = "+18005550100"
@@ -166,9 +168,21 @@ func TestTextScenario(t *testing.T) {
 	}
 
 	s.begin("text_after_stop")
+	// A client the POS sends after the STOP, with the same number and a
+	// consent given on paper before it: the STOP kept by number covers them.
+	s.pos(event("customer.upserted", map[string]any{"customer_id": "c-t3", "home_store_id": "s-t", "first_name": "Client",
+		"phone": place.phone, "birthday": "1991-" + in(8).Format("01-02"), "associate_id": "a-t"}), http.StatusAccepted)
+	s.pos(event("consent.changed", map[string]any{"customer_id": "c-t3", "channel": "sms", "status": "granted",
+		"at": now.Add(-30 * time.Minute).UTC().Format(time.RFC3339), "source": "paper",
+		"evidence": "I agree to receive texts from Maison Tessier. Reply STOP to opt out."}), http.StatusAccepted)
+	s.settle()
 	s.invoke(t, touchID, fmt.Sprintf(`{"loupe_date":%q}`, in(1).Format(time.DateOnly)))
 	s.settle()
 	if n := len(texts("PROMOTIONAL")); n != 1 {
-		t.Errorf("texts after the STOP: %d promotional in all, want still 1 (c-t2's birthday is not texted)", n)
+		t.Errorf("texts after the STOP: %d promotional in all, want still 1 (neither c-t2's nor c-t3's birthday is texted)", n)
+	}
+	k := touch.Key{CustomerID: "c-t3", Occasion: touch.Birthday, Year: in(8).Year()}
+	if e, err := db.Ledger().Get(ctx, k); err != nil || e.State != touch.StateSkipped || e.Reason != touch.SkipNumberOptedOut {
+		t.Errorf("c-t3's birthday = %+v, %v; want skipped %s (the STOP kept by number)", e, err, touch.SkipNumberOptedOut)
 	}
 }
