@@ -14,7 +14,7 @@
 //
 // See sqsqueue.Drain.Handle for what happens to a record that fails. After
 // each batch it writes one EMF line (TouchpointsSent, TouchpointsSkipped,
-// TouchpointsWaiting, TouchpointsHeld, MailSent, SendRetried) to standard output.
+// TouchpointsWaiting, TouchpointsUnconfirmed, MailSent, SendRetried) to standard output.
 //
 // Environment (wire.Config, read once by lambdawire.Boot): TABLE_NAME (the
 // table and its touchpoint ledger), LOUPE_SES_CONFIGURATION_SET (the

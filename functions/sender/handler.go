@@ -30,7 +30,7 @@ func newHandler(drain *sqsqueue.Drain, mw *emf.Writer, logger *slog.Logger) func
 			emf.Count("TouchpointsSent", c.TouchpointsSent),
 			emf.Count("TouchpointsSkipped", c.TouchpointsSkipped),
 			emf.Count("TouchpointsWaiting", c.TouchpointsWaiting),
-			emf.Count("TouchpointsHeld", c.TouchpointsHeld),
+			emf.Count("TouchpointsUnconfirmed", c.TouchpointsUnconfirmed),
 			emf.Count("MailSent", c.MailSent),
 			emf.Count("SendRetried", c.Retried),
 			emf.Count("SendDropped", c.Dropped),

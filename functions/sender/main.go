@@ -25,6 +25,9 @@ func main() {
 		// the zones of the phone and the address (libphonenumber).
 		f.Channels = map[string]touch.Channel{contact.SMS: f.Texts(concurrency), contact.Voice: f.Calls(concurrency)}
 		f.Places = phone.Places{}
+		// A text skipped for its number's STOP records the client's sms
+		// denial, a consent bound to the number (E.164, checked).
+		f.Phones = phone.Normalize
 	}
 	svc := f.Services(ses)
 	drain := &sqsqueue.Drain{Touchpoints: svc.Planner, Reviews: svc.Reassign, Sender: ses, Logger: f.Logger}

@@ -185,4 +185,9 @@ func TestTextScenario(t *testing.T) {
 	if e, err := db.Ledger().Get(ctx, k); err != nil || e.State != touch.StateSkipped || e.Reason != touch.SkipNumberOptedOut {
 		t.Errorf("c-t3's birthday = %+v, %v; want skipped %s (the STOP kept by number)", e, err, touch.SkipNumberOptedOut)
 	}
+	// ... and c-t3's own consent now shows it, so later touchpoints are
+	// planned on another channel.
+	if c, err := db.GetCustomer(ctx, "c-t3"); err != nil || c.Consents["sms"].Status != loupe.ConsentDenied {
+		t.Errorf("c-t3 sms consent after the skipped text = %+v, %v; want denied", c.Consents["sms"], err)
+	}
 }

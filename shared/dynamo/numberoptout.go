@@ -44,11 +44,15 @@ func (db *DB) SetNumberOptOut(ctx context.Context, phone string, out bool, at ti
 		return false, fmt.Errorf("set number opt-out: %w", err)
 	}
 	_, err = db.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 db.table,
-		Item:                      av,
-		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #at < :at"),
-		ExpressionAttributeNames:  map[string]string{"#at": "at"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": s(formatTime(at))},
+		TableName: db.table,
+		Item:      av,
+		// The newest answer stands; of two as old, the opt-out (a denial
+		// wins a tie, as loupe.ApplyConsent has it).
+		ConditionExpression:      aws.String("attribute_not_exists(PK) OR #at < :at OR (#at = :at AND #out = :false AND :out = :true)"),
+		ExpressionAttributeNames: map[string]string{"#at": "at", "#out": "out"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": s(formatTime(at)),
+			":out": &types.AttributeValueMemberBOOL{Value: out}, ":true": &types.AttributeValueMemberBOOL{Value: true},
+			":false": &types.AttributeValueMemberBOOL{Value: false}},
 	})
 	if isConditionFailed(err) {
 		return false, nil

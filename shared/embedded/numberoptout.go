@@ -37,7 +37,9 @@ func (db *DB) SetNumberOptOut(ctx context.Context, phone string, out bool, at ti
 			if err := json.Unmarshal(raw, &cur); err != nil {
 				return err
 			}
-			if !at.After(cur.At) {
+			// The newest answer stands; of two as old, the opt-out (a
+			// denial wins a tie, as loupe.ApplyConsent has it).
+			if at.Before(cur.At) || at.Equal(cur.At) && (cur.Out || !out) {
 				return nil
 			}
 		}

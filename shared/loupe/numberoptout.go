@@ -17,8 +17,9 @@ import (
 type NumberOptOuts interface {
 	// SetNumberOptOut records phone's answer at at: out true for an opt-out,
 	// false for a START after one. The newest answer stands: an answer
-	// older than (or as old as) the stored one changes nothing, whatever
-	// order deliveries come in, and two racing writes leave the newer.
+	// older than the stored one changes nothing, whatever order deliveries
+	// come in, and two racing writes leave the newer; of two as old, the
+	// opt-out stands (a denial wins a tie, as ApplyConsent has it).
 	// Reports whether it changed the record. Returns an EINVALID *Error for
 	// a phone that is not E.164, and the storage error.
 	SetNumberOptOut(ctx context.Context, phone string, out bool, at time.Time) (bool, error)

@@ -461,7 +461,9 @@ func (s *Service) applyConsent(ctx context.Context, cc ConsentChange) (outcome, 
 		out, changed := loupe.ApplyConsent(*stored, cc.Channel, cc.Consent)
 		o.changed = changed
 		granted = ""
-		if k := out.Consents[cc.Channel]; changed && cc.Channel == "sms" && k.Status == loupe.ConsentGranted {
+		// The grant this event stands for, whether written now or by an
+		// earlier delivery of it that died before the number was lifted.
+		if k := out.Consents[cc.Channel]; cc.Channel == "sms" && cc.Consent.Status == loupe.ConsentGranted && k.Status == loupe.ConsentGranted && k.At.Equal(cc.Consent.At) {
 			granted = k.Phone
 		}
 		return out, changed, nil

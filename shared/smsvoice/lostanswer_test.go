@@ -54,7 +54,7 @@ func TestNoRetryAfterALostAnswer(t *testing.T) {
 
 // TestTextKeepsInsideTheHours: the TimeToLive is at most the time left of
 // the recipient's allowed hours (AWS drops a text rather than hand it over
-// after 21:00), and with less than a minute left nothing is sent: the
+// after 21:00), and with less than MinWindow left nothing is sent: the
 // error wraps touch.ErrNotNow.
 func TestTextKeepsInsideTheHours(t *testing.T) {
 	srv := smsvoicetest.Start(t)
@@ -63,7 +63,7 @@ func TestTextKeepsInsideTheHours(t *testing.T) {
 	for _, tt := range []struct {
 		left    time.Duration
 		wantTTL int32
-	}{{3 * time.Hour, 7200}, {10 * time.Minute, 600}} {
+	}{{3 * time.Hour, 7200}, {30 * time.Minute, 1800}} {
 		tp := touchpoint("s1", touch.Birthday, "+12125550100")
 		tp.Key.CustomerID = fmt.Sprint("c", tt.wantTTL)
 		tp.Until = c.Now().Add(tt.left)
@@ -78,11 +78,11 @@ func TestTextKeepsInsideTheHours(t *testing.T) {
 	}
 	calls := srv.Calls()
 	tp := touchpoint("s1", touch.Birthday, "+12125550100")
-	tp.Until = c.Now().Add(30 * time.Second)
+	tp.Until = c.Now().Add(smsvoice.MinWindow - time.Minute)
 	if _, err := s.Send(context.Background(), tp); !errors.Is(err, touch.ErrNotNow) || errors.Is(err, mail.ErrRejected) {
-		t.Errorf("Send with 30 s left = %v, want touch.ErrNotNow", err)
+		t.Errorf("Send with 9 min left = %v, want touch.ErrNotNow", err)
 	}
 	if srv.Calls() != calls {
-		t.Errorf("a call was made with 30 s of the hours left")
+		t.Errorf("a call was made with 9 min of the hours left")
 	}
 }

@@ -12,10 +12,10 @@
 // senders only deliver. SendTextMessage and SendVoiceMessage have no
 // idempotency token, so a sender calls again at once only after a
 // throttling answer (nothing was sent); after a timeout or a server fault
-// its error wraps touch.ErrMaybeSent, and the planner holds the touchpoint
-// for RecoverAfter (6 h in AWS) before a recovery may try it again: the one
-// window in which a client may get a message twice. The ledger's claim and
-// send lease keep every other path to one.
+// its error wraps touch.ErrMaybeSent, and the planner marks the touchpoint
+// sent, unconfirmed, never sending it again. The windows left in which a
+// client may get a message twice are a crash, or the invocation's end,
+// between AWS accepting it and the ledger's MarkSent.
 package smsvoice
 
 import (
@@ -71,7 +71,7 @@ type Config struct {
 	// DryRun validates each text without delivering it (and without charge).
 	DryRun bool
 	// MaxAttempts bounds the SendTextMessage calls for one text when AWS
-	// throttles or fails with a 5xx; 0: 8.
+	// throttles (the only answer retried in place); 0: 8.
 	MaxAttempts int
 	// BaseDelay is the first backoff, doubled at each retry up to MaxDelay;
 	// 0: 200 ms and 20 s. The wait is half the delay plus a random half.
@@ -177,10 +177,13 @@ func (s *Sender) Identity(storeID string) string { return s.cfg.identity(storeID
 // body that does not fit (textmsg.Compose's EINVALID), an opted-out or
 // blocked destination (ConflictException) or an invalid one
 // (ValidationException). Returns an error wrapping mail.ErrTemporary, which
-// leaves the touchpoint claimed for a later retry, when throttling or 5xx
-// answers outlast MaxAttempts, ctx ends, the store has no origination
+// leaves the touchpoint claimed for a later retry, when throttling outlasts
+// MaxAttempts, ctx ends before the call, the store has no origination
 // identity, or AWS refuses for a reason a fix of the account can lift
-// (AccessDenied, ResourceNotFound, ServiceQuotaExceeded).
+// (AccessDenied, ResourceNotFound, ServiceQuotaExceeded); wrapping
+// touch.ErrMaybeSent too after a server fault or no answer (AWS may have
+// sent it); wrapping touch.ErrNotNow when the
+// recipient's hours (t.Until) end before it could go.
 func (s *Sender) Send(ctx context.Context, t touch.Touch) (string, error) {
 	key := t.Key.MailKey()
 	if t.Customer.Phone == "" {
@@ -253,6 +256,10 @@ func deliver(ctx context.Context, cfg *Config, slots *pace.Bucket, op, key strin
 			return aws.ToString(id), nil
 		}
 		if ctx.Err() != nil {
+			// The invocation ended during the call. The request may not
+			// have left (a cancelled context fails before sending), so it
+			// stays claimed and is tried again: at least once here, the
+			// window docs/channels.md "Exactly once" names.
 			return "", fmt.Errorf("%s %s: %w: %w", op, key, mail.ErrTemporary, err)
 		}
 		switch classify(err) {
@@ -278,7 +285,7 @@ func deliver(ctx context.Context, cfg *Config, slots *pace.Bucket, op, key strin
 
 // MinWindow is the least time a text or call must have before the
 // recipient's allowed hours end for it to go now.
-const MinWindow = time.Minute
+const MinWindow = 10 * time.Minute
 
 // noSDKRetry turns the SDK's own retries off for a call: the Sender retries
 // with its own backoff and pacing, so one attempt is one call.

@@ -30,10 +30,10 @@ type Counts struct {
 	// TouchpointsWaiting counts texts outside the recipient's allowed
 	// hours: leased until then; the hourly Requeue hands them on again.
 	TouchpointsWaiting int
-	// TouchpointsHeld counts texts the provider may have taken although
-	// the call failed: held for the recovery (touch.ErrMaybeSent), not
-	// retried by SQS.
-	TouchpointsHeld int
+	// TouchpointsUnconfirmed counts texts the provider may have taken
+	// although the call failed (touch.ErrMaybeSent): marked sent, never
+	// sent again.
+	TouchpointsUnconfirmed int
 	// MailSent counts mail records sent.
 	MailSent int
 	// Retried counts records reported in BatchItemFailures (SQS delivers them
@@ -136,7 +136,7 @@ func (d *Drain) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEvent
 		d.deliver(ctx, log, tpRecords, entries, &c, retry)
 	}
 	log.InfoContext(ctx, "batch done", "records", c.Records, "touchpoints_sent", c.TouchpointsSent,
-		"touchpoints_skipped", c.TouchpointsSkipped, "touchpoints_duplicate", c.TouchpointsDuplicate, "touchpoints_waiting", c.TouchpointsWaiting, "touchpoints_held", c.TouchpointsHeld,
+		"touchpoints_skipped", c.TouchpointsSkipped, "touchpoints_duplicate", c.TouchpointsDuplicate, "touchpoints_waiting", c.TouchpointsWaiting, "touchpoints_unconfirmed", c.TouchpointsUnconfirmed,
 		"mail_sent", c.MailSent, "retry", c.Retried, "dropped", c.Dropped)
 	return resp, c
 }
@@ -162,13 +162,13 @@ func (d *Drain) deliver(ctx context.Context, log *slog.Logger, records []events.
 	c.TouchpointsSkipped += res.Skipped
 	c.TouchpointsDuplicate += res.Duplicate
 	c.TouchpointsWaiting += res.Waiting
-	c.TouchpointsHeld += res.Held
+	c.TouchpointsUnconfirmed += res.Unconfirmed
 	if err == nil {
 		return
 	}
 	// Deliver handles entries in order and stops at the first error: the
 	// entries it counted are done, the rest stay claimed.
-	done := min(max(res.Sent+res.Skipped+res.Duplicate+res.Waiting+res.Held, 0), len(records))
+	done := min(max(res.Sent+res.Skipped+res.Duplicate+res.Waiting+res.Unconfirmed, 0), len(records))
 	log.WarnContext(ctx, "touchpoint not sent, will retry", "sqs_message_id", records[done%len(records)].MessageId,
 		"key", entries[done%len(entries)].Key.String(), "code", ErrorCode(err), "retried", len(records)-done)
 	for _, r := range records[done:] {

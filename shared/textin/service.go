@@ -305,6 +305,20 @@ func (s *Service) Inbound(ctx context.Context, m Message) (Result, error) {
 	return res, nil
 }
 
+// NumberStopped denies sms for client c, whose number's opt-out (a STOP
+// kept by number, or a blocked status) the planner found at send time while
+// the client's own consent did not show it (a client the phone index had
+// not shown at the STOP, or added later): source sms, evidence naming the
+// number's opt-out, prior granted when it replaces a grant (so a START
+// restores it). The planner's touch.Planner.NumberStopped.
+func (s *Service) NumberStopped(ctx context.Context, c loupe.Customer, at time.Time) error {
+	if c.Phone == "" {
+		return nil
+	}
+	_, err := s.deny(ctx, []loupe.Customer{c}, c.Phone, at.UTC(), "the number opted out of texts (seen at "+at.UTC().Format(time.RFC3339)+")")
+	return err
+}
+
 // setNumber records phone's answer by number (Numbers; nothing without).
 func (s *Service) setNumber(ctx context.Context, phone string, out bool, at time.Time) error {
 	if s.Numbers == nil {

@@ -60,10 +60,10 @@ var ErrNotNow = errors.New("the recipient's allowed hours end before it could go
 
 // ErrMaybeSent is wrapped by a Channel's error when the provider may have
 // taken the message although the call failed (a server fault, no answer:
-// a text API without an idempotency token). Deliver holds the touchpoint's
-// lease for RecoverAfter instead of releasing it, so neither a queue's
-// redelivery nor the next run sends it again at once; only a recovery
-// after that may, the one way a client can get a message twice.
+// a text API without an idempotency token).
+// Deliver marks the touchpoint sent without a provider id (Unconfirmed)
+// rather than send it again: never the same touchpoint twice, at the risk
+// of one lost when the provider had in fact refused it.
 var ErrMaybeSent = errors.New("the provider may have sent it")
 
 // client returns what the contact policy needs of c, a client of store.

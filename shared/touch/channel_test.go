@@ -281,6 +281,11 @@ func TestNumberOptOutStopsTheText(t *testing.T) {
 	p := newPlanner(db, &touch.MemLedger{}, nil)
 	p.Channels = map[string]touch.Channel{contact.SMS: sms}
 	p.Numbers = optedOutNumbers{a.Phone: true}
+	var stopped []string
+	p.NumberStopped = func(_ context.Context, c loupe.Customer, _ time.Time) error {
+		stopped = append(stopped, c.CustomerID)
+		return nil
+	}
 	p.Now = func() time.Time { return time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC) }
 	if _, err := p.RunDay(ctx, day("2026-03-01"), &mail.Fake{}); err != nil {
 		t.Fatal(err)
@@ -291,13 +296,16 @@ func TestNumberOptOutStopsTheText(t *testing.T) {
 	if e, _ := p.Ledger.Get(ctx, touch.Key{CustomerID: "c1", Occasion: touch.Birthday, Year: 2026}); e.State != touch.StateSkipped || e.Reason != touch.SkipNumberOptedOut {
 		t.Errorf("c1 = %+v, want skipped %s", e, touch.SkipNumberOptedOut)
 	}
+	if len(stopped) != 1 || stopped[0] != "c1" {
+		t.Errorf("NumberStopped told of %v, want [c1] (so c1's own consent shows the STOP)", stopped)
+	}
 }
 
-// TestMaybeSentIsHeldNotRetried: a text the provider may have taken (a
-// server fault, no answer) keeps its lease for RecoverAfter: a queue's
-// redelivery a few minutes later finds it taken and sends nothing; the
-// recovery after that may.
-func TestMaybeSentIsHeldNotRetried(t *testing.T) {
+// TestMaybeSentIsNeverSentAgain: a text the provider may have taken (a
+// server fault, no answer) is marked sent, unconfirmed: a queue's
+// redelivery minutes later and the recoveries after it send nothing
+// (never the same touchpoint twice).
+func TestMaybeSentIsNeverSentAgain(t *testing.T) {
 	ctx := context.Background()
 	db := chainDB()
 	db.put(texter("c1", date("1980-03-08")))
@@ -312,18 +320,20 @@ func TestMaybeSentIsHeldNotRetried(t *testing.T) {
 		t.Fatalf("plan = %+v, %v", entries, err)
 	}
 	res, err := p.Deliver(ctx, entries, &mail.Fake{})
-	if err != nil || res.Held != 1 {
-		t.Fatalf("deliver = %+v, %v; want held, no error (the queue does not redeliver it)", res, err)
+	if err != nil || res.Unconfirmed != 1 {
+		t.Fatalf("deliver = %+v, %v; want unconfirmed, no error (the queue does not redeliver it)", res, err)
+	}
+	if e, _ := p.Ledger.Get(ctx, entries[0].Key); e.State != touch.StateSent {
+		t.Fatalf("entry = %+v, want sent (unconfirmed)", e)
 	}
 	sms.fail = nil
 	now = now.Add(6 * time.Minute) // an SQS redelivery
 	if res, err := p.Deliver(ctx, entries, &mail.Fake{}); err != nil || res.Duplicate != 1 || len(sms.sent) != 0 {
 		t.Fatalf("redelivery = %+v, %v, sent %d; want a duplicate, nothing sent", res, err, len(sms.sent))
 	}
-	q := &memQueue{}
-	now = now.Add(6 * time.Hour)
-	if n, err := p.Requeue(ctx, q); err != nil || n != 1 {
-		t.Fatalf("requeue after the hold = %d, %v; want 1", n, err)
+	now = now.Add(7 * time.Hour)
+	if n, err := p.Requeue(ctx, &memQueue{}); err != nil || n != 0 {
+		t.Fatalf("requeue later = %d, %v; want nothing", n, err)
 	}
 }
 

@@ -93,6 +93,11 @@ type Planner struct {
 	// SkipNumberOptedOut even when the client's own consent does not show
 	// it yet. Nil: only the client's consent is checked.
 	Numbers NumberOptOuts
+	// NumberStopped, when set, is told of a client whose text was skipped
+	// SkipNumberOptedOut, so their own sms consent shows the number's STOP
+	// (textin.Service.NumberStopped) and later touchpoints go on another
+	// channel. Nil: nothing.
+	NumberStopped func(ctx context.Context, c loupe.Customer, at time.Time) error
 	// Cap is the fatigue cap in days: two marketing mails to one client are at
 	// least Cap days apart, except where a personal occasion overrides (see
 	// docs/touchpoints.md). 0 means DefaultCap.

@@ -21,9 +21,10 @@ type Result struct {
 	Skipped   int // claimed entries skipped at send time (unsubscribed or erased meanwhile, rejected, unrenderable)
 	Duplicate int // entries Deliver left alone: already sent or skipped, unknown, or leased by another sender
 	Waiting   int // texts outside the recipient's allowed hours: leased until the hours open, then sent by Recover
-	// Held counts messages the provider may have taken although the call
-	// failed (ErrMaybeSent): leased for RecoverAfter, then tried again.
-	Held int
+	// Unconfirmed counts messages the provider may have taken although the
+	// call failed (ErrMaybeSent): marked sent without a provider id, never
+	// sent again (a delivery event, if one comes, confirms it).
+	Unconfirmed int
 }
 
 func (r *Result) add(o Result) {
@@ -34,7 +35,7 @@ func (r *Result) add(o Result) {
 	r.Skipped += o.Skipped
 	r.Duplicate += o.Duplicate
 	r.Waiting += o.Waiting
-	r.Held += o.Held
+	r.Unconfirmed += o.Unconfirmed
 }
 
 func (p *Planner) leaseFor() time.Duration {
@@ -75,12 +76,21 @@ func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Send
 		}
 		outcome, err := p.deliverOne(ctx, rc, e, sender)
 		if errors.Is(err, ErrMaybeSent) {
-			// Hold it: a redelivery finds the lease taken (Duplicate).
-			if err := p.wait(ctx, e.Key, until, p.Now().Add(p.holdAfterMaybeSent())); err != nil {
-				return res, fmt.Errorf("deliver %s: %w", e.Key, err)
+			// Never the same touchpoint twice (CONTRACT section 4): the
+			// provider may have sent it, so it is marked sent, unconfirmed,
+			// rather than tried again.
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			at := p.Now()
+			merr := p.Ledger.MarkSent(wctx, e.Key, "", at)
+			if merr == nil {
+				p.recordContact(wctx, e, at)
 			}
-			p.log().Warn("touchpoint may have been sent: held for recovery", "key", e.Key.String(), "hold", p.holdAfterMaybeSent())
-			res.Held++
+			cancel()
+			if merr != nil {
+				return res, fmt.Errorf("deliver %s: mark sent (unconfirmed): %w", e.Key, merr)
+			}
+			p.log().Warn("touchpoint may have been sent: marked sent, unconfirmed, never sent again", "key", e.Key.String())
+			res.Unconfirmed++
 			continue
 		}
 		if outcome == outcomeWaiting {
@@ -107,13 +117,6 @@ func (p *Planner) Deliver(ctx context.Context, entries []Entry, sender mail.Send
 		}
 	}
 	return res, nil
-}
-
-// holdAfterMaybeSent is how long a touchpoint the provider may have taken
-// is held before a recovery may send it again: RecoverAfter, at least
-// DefaultRecoverAfter.
-func (p *Planner) holdAfterMaybeSent() time.Duration {
-	return max(p.RecoverAfter, DefaultRecoverAfter)
 }
 
 // take reports whether this call may send k: it is claimed and this call won
@@ -237,15 +240,6 @@ func (p *Planner) deliverOn(ctx context.Context, rc *renderCache, e Entry, chann
 		p.log().Warn("touchpoint skipped: no sender for its channel", "key", e.Key.String(), "channel", channel)
 		return skip(SkipNoSender)
 	}
-	if channel == contact.SMS && p.Numbers != nil {
-		out, err := p.Numbers.NumberOptedOut(ctx, c.Phone)
-		if err != nil {
-			return outcomeNone, fmt.Errorf("number opt-out: %w", err)
-		}
-		if out {
-			return skip(SkipNumberOptedOut)
-		}
-	}
 	now := p.Now()
 	var until time.Time
 	if contact.Timed(channel) {
@@ -260,6 +254,24 @@ func (p *Planner) deliverOn(ctx context.Context, rc *renderCache, e Entry, chann
 			return outcomeWaiting, nil
 		}
 		until = contact.QuietEnd(now, h, zones...)
+	}
+	if channel == contact.SMS && p.Numbers != nil {
+		// Read here, once the text would go now: a text that only waits
+		// for its hours pays no read.
+		out, err := p.Numbers.NumberOptedOut(ctx, c.Phone)
+		if err != nil {
+			return outcomeNone, fmt.Errorf("number opt-out: %w", err)
+		}
+		if out {
+			if p.NumberStopped != nil {
+				// Bring the client's own consent in line, so the next
+				// touchpoints are planned on another channel.
+				if err := p.NumberStopped(ctx, c, now); err != nil {
+					return outcomeNone, fmt.Errorf("number opt-out of %s: %w", c.CustomerID, err)
+				}
+			}
+			return skip(SkipNumberOptedOut)
+		}
 	}
 	date, err := p.occasionDate(ctx, rc, e.Occasion, e.Year, store, c)
 	if err == nil {

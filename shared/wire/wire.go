@@ -202,6 +202,7 @@ func Build(cfg Config, p Ports) *Services {
 	s.Today.Consent = s.Compliance.ConsentFor
 	s.Texts = &textin.Service{Store: p.Records, Numbers: p.Records, Consents: s.POS, Replier: p.Replies, ManagedOptOuts: cfg.SMSManagedOptOuts,
 		NumberStores: textin.NumberStores(cfg.SMSStoreIdentities), IDKey: []byte(cmp.Or(cfg.SignInKey, cfg.UnsubscribeSecret)), Now: p.Now, Logger: p.Logger}
+	s.Planner.NumberStopped = s.Texts.NumberStopped
 	return s
 }
 

@@ -46,6 +46,20 @@ func RunNumberOptOuts(t *testing.T, open func(t *testing.T) loupe.NumberOptOuts)
 			t.Error("another number is opted out")
 		}
 	})
+	t.Run("an opt-out wins a tie", func(t *testing.T) {
+		for _, first := range []bool{false, true} {
+			db := open(t)
+			if _, err := db.SetNumberOptOut(ctx, phone, first, t0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.SetNumberOptOut(ctx, phone, !first, t0); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := db.NumberOptedOut(ctx, phone); err != nil || !out {
+				t.Errorf("grant and opt-out at the same instant (opt-out first: %v) = %v, %v; want opted out", first, out, err)
+			}
+		}
+	})
 	t.Run("not a number", func(t *testing.T) {
 		db := open(t)
 		for _, bad := range []string{"", "2125550142", "+0123", "+1212555014x"} {
