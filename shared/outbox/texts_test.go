@@ -267,6 +267,7 @@ func voiceTouch(occasion string) touch.Touch {
 	tp := smsTouch("c1", "s1", occasion, "+12125550142")
 	tp.Key = touch.RepairKey("c1", occasion, "r7")
 	tp.Channel = "voice"
+	tp.Customer.PreferredChannel = "voice"
 	return tp
 }
 

@@ -12,9 +12,31 @@ import (
 // MaxSegments is the most parts a Loupe text may take.
 const MaxSegments = 2
 
-// OptOutLine ends every promotional text (English; issue 24 brings the
-// client's language).
+// OptOutLine ends every promotional text to a client whose language has no
+// line of its own in optOutLines (CONTRACT section 4's English line).
 const OptOutLine = "Reply STOP to opt out"
+
+// optOutLines are the opt-out lines in the languages of CONTRACT section 4's
+// locales (the rest of the text is English until issue 24). Each keeps the
+// keyword STOP, which the inbound keywords read in every language.
+var optOutLines = map[string]string{
+	"en": OptOutLine,
+	"fr": "Répondez STOP pour vous désabonner",
+	"de": "Antworten Sie STOP zum Abbestellen",
+	"es": "Responde STOP para darte de baja",
+	"it": "Rispondi STOP per annullare l'iscrizione",
+}
+
+// OptOutLineFor returns the opt-out line in the language of locale (a BCP
+// 47 tag such as "fr-FR"; the language part counts), else OptOutLine.
+func OptOutLineFor(locale string) string {
+	lang, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(locale)), "-")
+	lang, _, _ = strings.Cut(lang, "_")
+	if line, ok := optOutLines[lang]; ok {
+		return line
+	}
+	return OptOutLine
+}
 
 // Touchpoints of the service messages: texts about a client's repair, sent
 // as TRANSACTIONAL and without the opt-out line.
@@ -72,7 +94,8 @@ var wording = map[string]string{
 
 // Compose returns the text of t: the store's name first, the occasion's
 // short wording, the client's first name where the body still fits without
-// it, and for a promotional text OptOutLine on the last line.
+// it, and for a promotional text the opt-out line in the client's language
+// (the client's locale, else the store's: OptOutLineFor) on the last line.
 //
 // Returns an EINVALID *loupe.Error naming "occasion" for a touchpoint with no
 // text template, "campaign" for an event without its campaign, "store.name"
@@ -98,11 +121,16 @@ func Compose(t touch.Touch) (Message, error) {
 	}
 	m := Message{Template: tmpl, Promotional: Promotional(t.Occasion)}
 	date := t.Date.Time(time.UTC).Format("Monday, January 2")
+	locale := t.Customer.Locale
+	if strings.TrimSpace(locale) == "" {
+		locale = t.Store.Locale
+	}
+	optOut := OptOutLineFor(locale)
 	var count Count
 	for _, name := range greetings(t.Customer.FirstName) {
 		body := store + ": " + fmt.Sprintf(f, name, date, campaign)
 		if m.Promotional {
-			body += "\n" + OptOutLine
+			body += "\n" + optOut
 		}
 		m.Body, count = body, Measure(body)
 		if count.Segments <= MaxSegments {

@@ -53,6 +53,10 @@ func ComposeVoice(t touch.Touch) (Voice, error) {
 	if !ok {
 		return Voice{}, loupe.Invalidf("occasion", "no spoken message for touchpoint %q: Loupe calls only about repairs", t.Occasion)
 	}
+	if t.Customer.PreferredChannel != "voice" {
+		// CONTRACT section 4: calls only for clients who chose them.
+		return Voice{}, loupe.Invalidf("preferred_channel", "customer %s did not choose calls (preferred_channel voice)", t.Customer.CustomerID)
+	}
 	store := strings.TrimSpace(t.Store.Name)
 	if store == "" {
 		return Voice{}, loupe.Invalidf("store.name", "store %s has no name to open its calls with", t.Store.StoreID)

@@ -16,7 +16,7 @@ import (
 func serviceTouch(occasion, storeName, storePhone string) touch.Touch {
 	return touch.Touch{
 		Entry:    touch.Entry{Key: touch.RepairKey("c1", occasion, "r7"), StoreID: "s1", Channel: "voice"},
-		Customer: loupe.Customer{CustomerID: "c1", FirstName: "Ana", Phone: "+12125550100"},
+		Customer: loupe.Customer{CustomerID: "c1", FirstName: "Ana", Phone: "+12125550100", PreferredChannel: "voice"},
 		Store:    loupe.Store{StoreID: "s1", Name: storeName, Phone: storePhone},
 		Date:     touch.Day{Year: 2026, Month: time.May, Day: 9},
 	}
@@ -141,6 +141,18 @@ func TestService(t *testing.T) {
 	} {
 		if got := textmsg.Service(occ); got != want {
 			t.Errorf("Service(%q) = %v, want %v", occ, got, want)
+		}
+	}
+}
+
+// TestComposeVoiceOnlyForClientsWhoChoseCalls: CONTRACT section 4, a call
+// only for a client whose preferred_channel is voice.
+func TestComposeVoiceOnlyForClientsWhoChoseCalls(t *testing.T) {
+	for _, pref := range []string{"", "sms", "email"} {
+		tp := serviceTouch("repair_ready", "Éclat", "+12125550199")
+		tp.Customer.PreferredChannel = pref
+		if _, err := textmsg.ComposeVoice(tp); loupe.ErrorField(err) != "preferred_channel" {
+			t.Errorf("preferred_channel %q: ComposeVoice = %v, want EINVALID on preferred_channel", pref, err)
 		}
 	}
 }
